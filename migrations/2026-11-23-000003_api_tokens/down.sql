@@ -1,0 +1,2 @@
+DROP TABLE token_modules;
+DROP TABLE api_tokens;

@@ -1,0 +1,117 @@
+//! The actix application: shared state, sessions, security headers, request logging
+//! and routes. Tests and `serve` start it the same way, through `Application::build`.
+
+use std::net::TcpListener;
+
+use actix_session::SessionMiddleware;
+use actix_session::config::{CookieContentSecurity, PersistentSession};
+use actix_session::storage::CookieSessionStore;
+use actix_web::cookie::{Key, SameSite};
+use actix_web::dev::Server;
+use actix_web::middleware::DefaultHeaders;
+use actix_web::{App, HttpServer};
+use anyhow::Context;
+use diesel::{PgConnection, QueryResult};
+use tracing_actix_web::TracingLogger;
+
+use crate::config::MasterKey;
+use crate::db::DbPool;
+use crate::domain::SecretCipher;
+use crate::web;
+
+pub const SESSION_COOKIE: &str = "tokendesk_session";
+
+/// What every request can reach.
+pub struct AppState {
+    pub pool: DbPool,
+    pub cipher: SecretCipher,
+}
+
+impl AppState {
+    /// Runs `work` with a pooled connection on the blocking thread pool, so diesel
+    /// never blocks the async workers.
+    pub async fn db<T, F>(&self, work: F) -> anyhow::Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut PgConnection) -> QueryResult<T> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || -> anyhow::Result<T> {
+            let mut conn = pool.get().context("getting a database connection")?;
+            work(&mut conn).context("querying the database")
+        })
+        .await
+        .context("the blocking pool is shut down")?
+    }
+}
+
+/// A bound, not yet running server.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Binds `bind` (port 0 picks a free one) and builds the server.
+    pub fn build(pool: DbPool, key: &MasterKey, bind: &str) -> anyhow::Result<Self> {
+        let listener =
+            TcpListener::bind(bind).with_context(|| format!("cannot listen on {bind}"))?;
+        let port = listener
+            .local_addr()
+            .context("reading the bound address")?
+            .port();
+        let state = actix_web::web::Data::new(AppState {
+            pool,
+            cipher: SecretCipher::from_master_key(key.as_bytes()),
+        });
+        // Derived, so the session key and the token-secret key are never the same bytes.
+        let session_key = Key::derive_from(key.as_bytes());
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(security_headers())
+                .wrap(sessions(session_key.clone()))
+                .wrap(TracingLogger::default())
+                .app_data(state.clone())
+                .app_data(web::form_config())
+                .configure(web::routes)
+        })
+        .listen(listener)
+        .context("starting the server")?
+        .run();
+        Ok(Self { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT or SIGTERM, then finishes the requests in flight.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn sessions(key: Key) -> SessionMiddleware<CookieSessionStore> {
+    SessionMiddleware::builder(CookieSessionStore::default(), key)
+        .cookie_name(SESSION_COOKIE.to_owned())
+        .cookie_http_only(true)
+        .cookie_secure(true)
+        .cookie_same_site(SameSite::Lax)
+        .cookie_content_security(CookieContentSecurity::Private)
+        .session_lifecycle(
+            PersistentSession::default().session_ttl(actix_web::cookie::time::Duration::hours(12)),
+        )
+        .build()
+}
+
+fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; \
+             form-action 'self'; frame-ancestors 'none'",
+        ))
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Referrer-Policy", "same-origin"))
+}

@@ -1,0 +1,168 @@
+//! Settings from the environment (and an optional `.env` file).
+//!
+//! | variable | default | meaning |
+//! |---|---|---|
+//! | `DATABASE_URL` | `postgres://postgres@127.0.0.1:5432/tokendesk` | the PostgreSQL database, created when missing |
+//! | `TOKENDESK_BIND` | `127.0.0.1:8080` | the address the server listens on |
+//! | `TOKENDESK_DATA_DIR` | `./data` | where a generated secret key is kept |
+//! | `TOKENDESK_SECRET_KEY` | generated into the data folder | base64 of at least 32 random bytes; signs and encrypts sessions and token secrets |
+//! | `RUST_LOG` | `info` | log filter, in tracing's `EnvFilter` syntax |
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use rand::TryRngCore;
+use rand::rngs::OsRng;
+
+pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/tokendesk";
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+const KEY_FILE: &str = "secret.key";
+const MIN_KEY_BYTES: usize = 32;
+
+/// The master secret: sessions and token-secret encryption keys derive from it.
+#[derive(Clone)]
+pub struct MasterKey(Vec<u8>);
+
+impl MasterKey {
+    pub fn from_base64(encoded: &str) -> anyhow::Result<Self> {
+        let bytes = BASE64.decode(encoded.trim()).context(
+            "TOKENDESK_SECRET_KEY is not valid base64 (make one with: openssl rand -base64 64)",
+        )?;
+        if bytes.len() < MIN_KEY_BYTES {
+            bail!(
+                "TOKENDESK_SECRET_KEY holds {} bytes; it needs at least {MIN_KEY_BYTES} (make one with: openssl rand -base64 64)",
+                bytes.len()
+            );
+        }
+        Ok(Self(bytes))
+    }
+
+    pub fn generate() -> Self {
+        let mut bytes = vec![0u8; 64];
+        OsRng
+            .unwrap_err()
+            .try_fill_bytes(&mut bytes)
+            .unwrap_or_else(|e| match e {});
+        Self(bytes)
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    fn to_base64(&self) -> String {
+        BASE64.encode(&self.0)
+    }
+}
+
+impl fmt::Debug for MasterKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("MasterKey(<redacted>)")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: String,
+    pub bind: String,
+    pub data_dir: PathBuf,
+    pub secret_key: MasterKey,
+}
+
+impl Settings {
+    /// Reads the environment, loading `.env` first if there is one.
+    pub fn from_env() -> anyhow::Result<Self> {
+        // A missing .env is the normal case; a broken one is worth saying.
+        if let Err(e) = dotenvy::dotenv()
+            && !e.not_found()
+        {
+            return Err(e).context("reading .env");
+        }
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let data_dir = PathBuf::from(var("TOKENDESK_DATA_DIR").unwrap_or_else(|| "./data".into()));
+        let secret_key = match var("TOKENDESK_SECRET_KEY") {
+            Some(encoded) => MasterKey::from_base64(&encoded)?,
+            None => load_or_generate_key(&data_dir)?,
+        };
+        Ok(Self {
+            database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
+            bind: var("TOKENDESK_BIND").unwrap_or_else(|| DEFAULT_BIND.into()),
+            data_dir,
+            secret_key,
+        })
+    }
+}
+
+/// The key kept in `data_dir`, made on first use, with a warning that it should be
+/// set explicitly in production.
+fn load_or_generate_key(data_dir: &Path) -> anyhow::Result<MasterKey> {
+    let path = data_dir.join(KEY_FILE);
+    if path.exists() {
+        let encoded = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        return MasterKey::from_base64(&encoded)
+            .with_context(|| format!("the key in {}", path.display()));
+    }
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("creating {}", data_dir.display()))?;
+    let key = MasterKey::generate();
+    write_private(&path, &key.to_base64())
+        .with_context(|| format!("writing {}", path.display()))?;
+    tracing::warn!(
+        path = %path.display(),
+        "TOKENDESK_SECRET_KEY is not set: generated a key into the data folder; \
+         set TOKENDESK_SECRET_KEY in production and keep it safe, since token secrets \
+         can't be shown again without it"
+    );
+    Ok(key)
+}
+
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(contents.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_or_garbled_keys_are_refused_with_a_hint() {
+        let short = MasterKey::from_base64(&BASE64.encode([1u8; 16])).unwrap_err();
+        assert!(short.to_string().contains("at least 32"), "{short}");
+        let garbled = MasterKey::from_base64("not base64!").unwrap_err();
+        assert!(garbled.to_string().contains("base64"), "{garbled}");
+        assert!(MasterKey::from_base64(&BASE64.encode([1u8; 32])).is_ok());
+    }
+
+    #[test]
+    fn a_generated_key_is_written_once_and_read_back() {
+        let dir = std::env::temp_dir().join(format!("tokendesk-key-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let first = load_or_generate_key(&dir).unwrap();
+        let second = load_or_generate_key(&dir).unwrap();
+        assert_eq!(first.as_bytes(), second.as_bytes());
+        let mode = std::os::unix::fs::PermissionsExt::mode(
+            &std::fs::metadata(dir.join(KEY_FILE)).unwrap().permissions(),
+        );
+        assert_eq!(mode & 0o777, 0o600);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn debug_never_prints_the_key() {
+        assert_eq!(
+            format!("{:?}", MasterKey::generate()),
+            "MasterKey(<redacted>)"
+        );
+    }
+}

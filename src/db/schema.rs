@@ -1,0 +1,114 @@
+// @generated automatically by Diesel CLI.
+
+diesel::table! {
+    accounts (id) {
+        id -> Text,
+        name -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> Text,
+        account_id -> Text,
+        name -> Text,
+        description -> Text,
+        scope -> Text,
+        status -> Text,
+        secret_prefix -> Text,
+        secret_digest -> Nullable<Bytea>,
+        secret_ciphertext -> Nullable<Bytea>,
+        created_by -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        expires_at -> Nullable<Timestamptz>,
+        disabled_at -> Nullable<Timestamptz>,
+        deleted_at -> Nullable<Timestamptz>,
+        last_access_at -> Nullable<Timestamptz>,
+        last_access_ip -> Nullable<Text>,
+        last_access_user_agent -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> Int8,
+        account_id -> Nullable<Text>,
+        token_id -> Nullable<Text>,
+        actor_user_id -> Nullable<Text>,
+        actor_token_id -> Nullable<Text>,
+        action -> Text,
+        details -> Text,
+        ip -> Nullable<Text>,
+        occurred_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    modules (id) {
+        id -> Text,
+        name -> Text,
+        description -> Text,
+        position -> Int4,
+    }
+}
+
+diesel::table! {
+    token_access_ips (token_id, ip) {
+        token_id -> Text,
+        ip -> Text,
+        first_seen_at -> Timestamptz,
+        last_seen_at -> Timestamptz,
+        user_agent -> Text,
+        requests -> Int8,
+    }
+}
+
+diesel::table! {
+    token_modules (token_id, module_id) {
+        token_id -> Text,
+        module_id -> Text,
+    }
+}
+
+diesel::table! {
+    token_usage_daily (token_id, day) {
+        token_id -> Text,
+        day -> Date,
+        requests -> Int8,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        account_id -> Nullable<Text>,
+        email -> Text,
+        name -> Text,
+        role -> Text,
+        password_hash -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(api_tokens -> accounts (account_id));
+diesel::joinable!(api_tokens -> users (created_by));
+diesel::joinable!(audit_events -> accounts (account_id));
+diesel::joinable!(audit_events -> users (actor_user_id));
+diesel::joinable!(token_access_ips -> api_tokens (token_id));
+diesel::joinable!(token_modules -> api_tokens (token_id));
+diesel::joinable!(token_modules -> modules (module_id));
+diesel::joinable!(token_usage_daily -> api_tokens (token_id));
+diesel::joinable!(users -> accounts (account_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    accounts,
+    api_tokens,
+    audit_events,
+    modules,
+    token_access_ips,
+    token_modules,
+    token_usage_daily,
+    users,
+);

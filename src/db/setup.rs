@@ -1,0 +1,149 @@
+//! Creating the database when it is missing, connecting a pool, and running the
+//! embedded migrations.
+
+use std::time::Duration;
+
+use diesel::prelude::*;
+use diesel::r2d2::ConnectionManager;
+use diesel::sql_types::Text;
+use diesel::{PgConnection, sql_query};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use super::DbPool;
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("DATABASE_URL is not a valid postgres:// URL: {0}")]
+    BadUrl(String),
+    #[error("cannot reach the database at {url}: {reason}")]
+    Unreachable { url: String, reason: String },
+    #[error("cannot create the database at {url}: {reason}")]
+    CreateFailed { url: String, reason: String },
+    #[error("migrating the database at {url} failed: {reason}")]
+    MigrationFailed { url: String, reason: String },
+}
+
+/// The URL with any password removed, for messages and logs.
+pub fn redacted(database_url: &str) -> String {
+    match url::Url::parse(database_url) {
+        Ok(mut url) => {
+            if url.password().is_some() {
+                // Only fails for URLs that cannot have a password, which this one has.
+                let _ = url.set_password(Some("***"));
+            }
+            url.to_string()
+        }
+        Err(_) => "<unparseable DATABASE_URL>".into(),
+    }
+}
+
+/// Creates the database if it does not exist, runs pending migrations and returns a
+/// pool of `max_size` connections.
+pub fn connect(database_url: &str, max_size: u32) -> Result<DbPool, SetupError> {
+    ensure_database_exists(database_url)?;
+    let url = redacted(database_url);
+    let pool = DbPool::builder()
+        .max_size(max_size)
+        .connection_timeout(Duration::from_secs(10))
+        .build(ConnectionManager::<PgConnection>::new(database_url))
+        .map_err(|e| SetupError::Unreachable {
+            url: url.clone(),
+            reason: e.to_string(),
+        })?;
+    let mut conn = pool.get().map_err(|e| SetupError::Unreachable {
+        url: url.clone(),
+        reason: e.to_string(),
+    })?;
+    run_migrations(&mut conn).map_err(|reason| SetupError::MigrationFailed { url, reason })?;
+    Ok(pool)
+}
+
+/// Applies every pending migration.
+pub fn run_migrations(conn: &mut PgConnection) -> Result<(), String> {
+    conn.run_pending_migrations(MIGRATIONS)
+        .map(|applied| {
+            for version in applied {
+                tracing::info!(%version, "applied migration");
+            }
+        })
+        .map_err(|e| e.to_string())
+}
+
+#[derive(QueryableByName)]
+struct Exists {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    exists: bool,
+}
+
+fn ensure_database_exists(database_url: &str) -> Result<(), SetupError> {
+    let url = redacted(database_url);
+    let mut parsed =
+        url::Url::parse(database_url).map_err(|e| SetupError::BadUrl(e.to_string()))?;
+    let name = parsed.path().trim_start_matches('/').to_owned();
+    if name.is_empty() {
+        return Err(SetupError::BadUrl(format!("{url} names no database")));
+    }
+    parsed.set_path("/postgres");
+    let mut admin =
+        PgConnection::establish(parsed.as_str()).map_err(|e| SetupError::Unreachable {
+            url: url.clone(),
+            reason: first_line(&e.to_string()),
+        })?;
+    let found = sql_query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS exists")
+        .bind::<Text, _>(&name)
+        .get_result::<Exists>(&mut admin)
+        .map_err(|e| SetupError::Unreachable {
+            url: url.clone(),
+            reason: e.to_string(),
+        })?;
+    if !found.exists {
+        tracing::info!(database = %name, "creating the database");
+        let create = format!("CREATE DATABASE {}", quote_identifier(&name));
+        match sql_query(create).execute(&mut admin) {
+            Ok(_) => {}
+            // Another process created it at the same moment: that is what we wanted.
+            Err(diesel::result::Error::DatabaseError(_, info))
+                if info.message().contains("already exists") => {}
+            Err(e) => {
+                return Err(SetupError::CreateFailed {
+                    url,
+                    reason: e.to_string(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Quotes a PostgreSQL identifier.
+pub fn quote_identifier(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+fn first_line(message: &str) -> String {
+    message.lines().next().unwrap_or_default().trim().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords_and_keeps_the_rest() {
+        assert_eq!(
+            redacted("postgres://app:hunter2@db.example:5432/tokendesk"),
+            "postgres://app:***@db.example:5432/tokendesk"
+        );
+        assert_eq!(
+            redacted("postgres://postgres@127.0.0.1:5432/tokendesk"),
+            "postgres://postgres@127.0.0.1:5432/tokendesk"
+        );
+    }
+
+    #[test]
+    fn quotes_identifiers() {
+        assert_eq!(quote_identifier("a\"b"), "\"a\"\"b\"");
+    }
+}

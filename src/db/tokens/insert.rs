@@ -1,0 +1,81 @@
+//! Adding a token with its modules, in one transaction.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+use super::super::schema::{api_tokens, token_modules};
+use crate::domain::{
+    AccountId, ModuleId, Scope, SecretCipher, TokenId, TokenName, TokenSecret, TokenStatus, UserId,
+};
+
+/// A token to add. Its secret is given in full: the row keeps the digest, the visible
+/// prefix and the ciphertext, or none of them once deleted.
+pub struct NewToken<'a> {
+    pub id: &'a TokenId,
+    pub account_id: &'a AccountId,
+    pub name: &'a TokenName,
+    pub description: &'a str,
+    pub scope: Scope,
+    pub status: TokenStatus,
+    pub secret: &'a TokenSecret,
+    pub modules: &'a [ModuleId],
+    pub created_by: &'a UserId,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub disabled_at: Option<DateTime<Utc>>,
+    pub deleted_at: Option<DateTime<Utc>>,
+    pub last_access: Option<(DateTime<Utc>, &'a str, &'a str)>,
+}
+
+/// Inserts the token unless its id exists already; returns whether it was added.
+pub fn insert(
+    conn: &mut PgConnection,
+    token: &NewToken<'_>,
+    cipher: &SecretCipher,
+) -> QueryResult<bool> {
+    let keeps_secret = token.status != TokenStatus::Deleted;
+    let digest = keeps_secret.then(|| token.secret.digest().as_bytes().to_vec());
+    let ciphertext = keeps_secret.then(|| cipher.encrypt(token.id, token.secret));
+    conn.transaction(|conn| {
+        let added = diesel::insert_into(api_tokens::table)
+            .values((
+                api_tokens::id.eq(token.id.as_str()),
+                api_tokens::account_id.eq(token.account_id.as_str()),
+                api_tokens::name.eq(token.name.as_str()),
+                api_tokens::description.eq(token.description),
+                api_tokens::scope.eq(token.scope.as_str()),
+                api_tokens::status.eq(token.status.as_str()),
+                api_tokens::secret_prefix.eq(token.secret.visible_prefix()),
+                api_tokens::secret_digest.eq(digest),
+                api_tokens::secret_ciphertext.eq(ciphertext),
+                api_tokens::created_by.eq(token.created_by.as_str()),
+                api_tokens::created_at.eq(token.created_at),
+                api_tokens::updated_at.eq(token.created_at),
+                api_tokens::expires_at.eq(token.expires_at),
+                api_tokens::disabled_at.eq(token.disabled_at),
+                api_tokens::deleted_at.eq(token.deleted_at),
+                api_tokens::last_access_at.eq(token.last_access.map(|(at, _, _)| at)),
+                api_tokens::last_access_ip.eq(token.last_access.map(|(_, ip, _)| ip)),
+                api_tokens::last_access_user_agent.eq(token.last_access.map(|(_, _, ua)| ua)),
+            ))
+            .on_conflict_do_nothing()
+            .execute(conn)?;
+        if added == 0 {
+            return Ok(false);
+        }
+        let grants: Vec<_> = token
+            .modules
+            .iter()
+            .map(|module| {
+                (
+                    token_modules::token_id.eq(token.id.as_str()),
+                    token_modules::module_id.eq(module.as_str()),
+                )
+            })
+            .collect();
+        diesel::insert_into(token_modules::table)
+            .values(grants)
+            .execute(conn)?;
+        Ok(true)
+    })
+}

@@ -1,0 +1,146 @@
+//! API tokens: the list with its filters, one token's details, and inserts. Every read
+//! takes a `Visibility`, so no query can reach another account's tokens by accident.
+
+mod find;
+mod insert;
+mod list;
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+use super::modules::Module;
+use super::schema::{accounts, api_tokens, users};
+use super::stored;
+use crate::domain::{AccountId, Scope, TokenId, TokenStatus, UserId, Visibility};
+
+pub use find::find;
+pub use insert::{NewToken, insert};
+pub use list::{TokenPage, list};
+
+/// What the list shows of a token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenSummary {
+    pub id: TokenId,
+    pub account_id: AccountId,
+    pub account_name: String,
+    pub name: String,
+    pub secret_prefix: String,
+    pub scope: Scope,
+    pub status: TokenStatus,
+    pub created_by_id: UserId,
+    pub created_by_name: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub last_access_at: Option<DateTime<Utc>>,
+    pub modules: Vec<Module>,
+}
+
+/// What the details page shows: the summary and the rest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenDetail {
+    pub summary: TokenSummary,
+    pub description: String,
+    pub updated_at: DateTime<Utc>,
+    pub disabled_at: Option<DateTime<Utc>>,
+    pub deleted_at: Option<DateTime<Utc>>,
+    pub last_access_ip: Option<String>,
+    pub last_access_user_agent: Option<String>,
+}
+
+type SummaryRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+);
+
+type SummaryColumns = (
+    api_tokens::id,
+    api_tokens::account_id,
+    accounts::name,
+    api_tokens::name,
+    api_tokens::secret_prefix,
+    api_tokens::scope,
+    api_tokens::status,
+    api_tokens::created_by,
+    users::name,
+    api_tokens::created_at,
+    api_tokens::expires_at,
+    api_tokens::last_access_at,
+);
+
+const SUMMARY_COLUMNS: SummaryColumns = (
+    api_tokens::id,
+    api_tokens::account_id,
+    accounts::name,
+    api_tokens::name,
+    api_tokens::secret_prefix,
+    api_tokens::scope,
+    api_tokens::status,
+    api_tokens::created_by,
+    users::name,
+    api_tokens::created_at,
+    api_tokens::expires_at,
+    api_tokens::last_access_at,
+);
+
+/// Tokens joined with their creator and account: the source every read starts from.
+type TokenSource = diesel::dsl::InnerJoin<
+    diesel::dsl::InnerJoin<api_tokens::table, users::table>,
+    accounts::table,
+>;
+type BoxedTokens<'a> = diesel::dsl::IntoBoxed<'a, TokenSource, diesel::pg::Pg>;
+
+/// The tokens `visibility` allows, joined with creator and account.
+fn visible(visibility: &Visibility) -> BoxedTokens<'static> {
+    let source = api_tokens::table
+        .inner_join(users::table)
+        .inner_join(accounts::table)
+        .into_boxed();
+    match visibility {
+        Visibility::Account(account) => {
+            source.filter(api_tokens::account_id.eq(account.as_str().to_owned()))
+        }
+        Visibility::AllAccounts => source,
+    }
+}
+
+fn into_summary(row: SummaryRow, modules: Vec<Module>) -> QueryResult<TokenSummary> {
+    let (
+        id,
+        account_id,
+        account_name,
+        name,
+        secret_prefix,
+        scope,
+        status,
+        created_by_id,
+        created_by_name,
+        created_at,
+        expires_at,
+        last_access_at,
+    ) = row;
+    Ok(TokenSummary {
+        id: stored(TokenId::parse(&id))?,
+        account_id: stored(AccountId::parse(&account_id))?,
+        account_name,
+        name,
+        secret_prefix,
+        scope: stored(Scope::parse(&scope))?,
+        status: stored(TokenStatus::parse(&status))?,
+        created_by_id: stored(UserId::parse(&created_by_id))?,
+        created_by_name,
+        created_at,
+        expires_at,
+        last_access_at,
+        modules,
+    })
+}

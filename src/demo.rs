@@ -1,0 +1,264 @@
+//! The demo data that `serve --demo` seeds: two accounts, four people, and tokens in
+//! every state. Seeding is idempotent: what exists already (by its fixed id) is left
+//! as it is, so a restart neither duplicates nor undoes anything. Times are relative
+//! to the moment a token is first seeded.
+
+use anyhow::Context;
+use chrono::{DateTime, Duration, Utc};
+use diesel::PgConnection;
+
+use crate::db::{accounts, tokens, users};
+use crate::domain::{
+    AccountId, ModuleId, Role, Scope, SecretCipher, TokenId, TokenName, TokenSecret, TokenStatus,
+    UserId, password,
+};
+
+pub const DEMO_CORP: &str = "PA-1000-0001";
+pub const OTHER_INC: &str = "PA-2000-0002";
+pub const DEMO_ADMIN: &str = "UR-1000-0000-0001";
+pub const OTHER_ADMIN: &str = "UR-2000-0000-0001";
+
+/// A person the demo signs in as.
+pub struct DemoUser {
+    pub id: &'static str,
+    pub account: Option<&'static str>,
+    pub email: &'static str,
+    pub password: &'static str,
+    pub name: &'static str,
+    pub role: Role,
+}
+
+pub const USERS: [DemoUser; 4] = [
+    DemoUser {
+        id: DEMO_ADMIN,
+        account: Some(DEMO_CORP),
+        email: "admin@demo.test",
+        password: "demo-admin",
+        name: "Avery Admin",
+        role: Role::Admin,
+    },
+    DemoUser {
+        id: "UR-1000-0000-0002",
+        account: Some(DEMO_CORP),
+        email: "member@demo.test",
+        password: "demo-member",
+        name: "Morgan Member",
+        role: Role::Member,
+    },
+    DemoUser {
+        id: OTHER_ADMIN,
+        account: Some(OTHER_INC),
+        email: "admin@other.test",
+        password: "demo-other",
+        name: "Olive Other",
+        role: Role::Admin,
+    },
+    DemoUser {
+        id: "UR-9000-0000-0001",
+        account: None,
+        email: "support@demo.test",
+        password: "demo-support",
+        name: "Sam Support",
+        role: Role::Support,
+    },
+];
+
+#[derive(Clone, Copy)]
+enum State {
+    Active,
+    Disabled { days_ago: i64 },
+    Deleted { days_ago: i64 },
+}
+
+/// One demo token; times are in days or minutes before the seed.
+struct DemoToken {
+    id: &'static str,
+    account: &'static str,
+    name: &'static str,
+    description: &'static str,
+    scope: Scope,
+    state: State,
+    modules: &'static [&'static str],
+    created_days_ago: i64,
+    /// Days from the seed; negative for an expiry already passed.
+    expires_in_days: Option<i64>,
+    last_used_minutes_ago: Option<i64>,
+    ip: &'static str,
+}
+
+const USER_AGENT: &str = "tokendesk-demo-client/1.0";
+
+#[rustfmt::skip]
+const TOKENS: &[DemoToken] = &[
+    t("TK-1000-0000-0001", "CI deploy pipeline", "Deploys the storefront from the main branch.", Scope::Write, State::Active, &["catalog", "reports"], 120, None, Some(12), "203.0.113.10"),
+    t("TK-1000-0000-0002", "Billing sync", "Pushes invoices to the accounting system every hour.", Scope::Write, State::Active, &["billing"], 200, None, Some(45), "203.0.113.11"),
+    t("TK-1000-0000-0003", "Usage reporter", "Reports metered usage from the edge nodes.", Scope::Write, State::Active, &["usage"], 95, None, Some(3), "198.51.100.7"),
+    t("TK-1000-0000-0004", "Nightly reports export", "Downloads the nightly report bundle.", Scope::Read, State::Active, &["reports"], 300, None, Some(60 * 20), "198.51.100.8"),
+    t("TK-1000-0000-0005", "Customer portal backend", "Reads customers and subscriptions for the self-service portal.", Scope::Read, State::Active, &["customers", "subscriptions"], 80, Some(180), Some(1), "203.0.113.20"),
+    t("TK-1000-0000-0006", "Catalog importer", "Imports product feeds from suppliers.", Scope::Write, State::Active, &["catalog"], 150, None, Some(60 * 24 * 3), "203.0.113.21"),
+    t("TK-1000-0000-0007", "Zapier integration", "Creates customers from form submissions.", Scope::Write, State::Active, &["customers"], 60, Some(30), Some(60 * 5), "192.0.2.44"),
+    t("TK-1000-0000-0008", "Terraform provider", "Manages API tokens as code.", Scope::Admin, State::Active, &["tokens"], 45, None, Some(60 * 24 * 12), "192.0.2.45"),
+    t("TK-1000-0000-0009", "Data warehouse ETL", "Copies billing and usage into the warehouse.", Scope::Read, State::Active, &["billing", "usage", "reports"], 400, None, Some(60 * 24 * 40), "198.51.100.30"),
+    t("TK-1000-0000-0010", "Support dashboard", "Shows customer subscriptions to the support team.", Scope::Read, State::Active, &["customers", "subscriptions", "billing"], 30, None, Some(25), "203.0.113.40"),
+    t("TK-1000-0000-0011", "Legacy CRM bridge", "Old CRM sync, paused while the CRM is replaced.", Scope::Write, State::Disabled { days_ago: 14 }, &["customers"], 500, None, Some(60 * 24 * 20), "198.51.100.50"),
+    t("TK-1000-0000-0012", "Old staging key", "Staging environment before the migration.", Scope::Admin, State::Deleted { days_ago: 60 }, &["catalog", "billing"], 600, None, Some(60 * 24 * 70), "198.51.100.51"),
+    t("TK-1000-0000-0013", "Q3 audit script", "Read-only access for the Q3 audit.", Scope::Read, State::Active, &["billing", "reports"], 100, Some(-10), Some(60 * 24 * 15), "192.0.2.60"),
+    t("TK-1000-0000-0014", "Partner onboarding", "Temporary access for the partner onboarding project.", Scope::Write, State::Active, &["catalog", "customers"], 20, Some(3), Some(60 * 8), "192.0.2.61"),
+    t("TK-1000-0000-0015", "Mobile app backend", "Serves the catalog to the mobile apps.", Scope::Read, State::Active, &["catalog"], 250, None, Some(2), "203.0.113.70"),
+    t("TK-1000-0000-0016", "Webhook relay", "Forwards subscription events to internal services.", Scope::Read, State::Active, &["subscriptions"], 75, None, Some(60 * 24 * 100), "203.0.113.71"),
+    t("TK-1000-0000-0017", "Invoice mailer", "Sends invoice emails at month end.", Scope::Read, State::Active, &["billing", "customers"], 180, None, Some(60 * 24 * 25), "198.51.100.80"),
+    t("TK-1000-0000-0018", "Subscription sync", "Keeps the CRM's subscription records current.", Scope::Write, State::Disabled { days_ago: 3 }, &["subscriptions", "customers"], 90, None, Some(60 * 24 * 4), "198.51.100.81"),
+    t("TK-1000-0000-0019", "Analytics collector", "Set up for the analytics pilot; not yet connected.", Scope::Read, State::Active, &["usage"], 10, None, None, ""),
+    t("TK-1000-0000-0020", "Test harness", "End-to-end test suite credentials.", Scope::Write, State::Active, &["catalog", "subscriptions", "billing", "usage", "customers", "reports"], 5, Some(6), None, ""),
+    t("TK-1000-0000-0021", "Slack notifier", "Posts usage alerts to Slack.", Scope::Read, State::Active, &["usage", "reports"], 35, None, Some(60 * 3), "192.0.2.90"),
+    t("TK-1000-0000-0022", "Marketing site", "Reads public catalog data for the marketing site.", Scope::Read, State::Active, &["catalog"], 700, None, Some(60 * 24 * 200), "192.0.2.91"),
+    t("TK-1000-0000-0023", "Backup checker", "Verifies report archives every week.", Scope::Read, State::Disabled { days_ago: 40 }, &["reports"], 365, Some(90), None, ""),
+    t("TK-1000-0000-0024", "Revenue forecast", "Finance team's forecasting notebook.", Scope::Read, State::Active, &["billing", "subscriptions", "reports"], 15, Some(60), Some(60 * 26), "203.0.113.99"),
+    t("TK-1000-0000-0025", "Token rotation bot", "Rotates integration tokens monthly.", Scope::Write, State::Active, &["tokens"], 25, Some(-2), Some(60 * 24 * 3), "203.0.113.100"),
+    t("TK-2000-0000-0001", "Other Inc billing export", "Exports invoices for Other Inc.", Scope::Read, State::Active, &["billing"], 50, None, Some(30), "198.51.100.200"),
+    t("TK-2000-0000-0002", "Other Inc catalog sync", "Syncs Other Inc's catalog.", Scope::Write, State::Active, &["catalog"], 40, None, Some(60 * 24 * 95), "198.51.100.201"),
+    t("TK-2000-0000-0003", "Other Inc old key", "Replaced by the catalog sync token.", Scope::Write, State::Disabled { days_ago: 8 }, &["catalog", "usage"], 300, None, None, ""),
+];
+
+#[expect(clippy::too_many_arguments, reason = "a table row, read as one line")]
+const fn t(
+    id: &'static str,
+    name: &'static str,
+    description: &'static str,
+    scope: Scope,
+    state: State,
+    modules: &'static [&'static str],
+    created_days_ago: i64,
+    expires_in_days: Option<i64>,
+    last_used_minutes_ago: Option<i64>,
+    ip: &'static str,
+) -> DemoToken {
+    let account = if id.as_bytes()[3] == b'2' {
+        OTHER_INC
+    } else {
+        DEMO_CORP
+    };
+    DemoToken {
+        id,
+        account,
+        name,
+        description,
+        scope,
+        state,
+        modules,
+        created_days_ago,
+        expires_in_days,
+        last_used_minutes_ago,
+        ip,
+    }
+}
+
+/// How many demo tokens each account has.
+pub fn token_count(account: &str) -> usize {
+    TOKENS
+        .iter()
+        .filter(|token| token.account == account)
+        .count()
+}
+
+/// Seeds everything that is missing.
+pub fn seed(
+    conn: &mut PgConnection,
+    cipher: &SecretCipher,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    accounts::insert_if_missing(conn, &parse_account(DEMO_CORP)?, "Demo Corp")
+        .context("seeding Demo Corp")?;
+    accounts::insert_if_missing(conn, &parse_account(OTHER_INC)?, "Other Inc")
+        .context("seeding Other Inc")?;
+    for user in &USERS {
+        seed_user(conn, user).with_context(|| format!("seeding {}", user.email))?;
+    }
+    let mut added = 0;
+    for token in TOKENS {
+        if seed_token(conn, cipher, token, now)
+            .with_context(|| format!("seeding token {}", token.id))?
+        {
+            added += 1;
+        }
+    }
+    tracing::info!(tokens_added = added, "demo data seeded");
+    Ok(())
+}
+
+fn parse_account(id: &str) -> anyhow::Result<AccountId> {
+    AccountId::parse(id).map_err(anyhow::Error::from)
+}
+
+fn seed_user(conn: &mut PgConnection, user: &DemoUser) -> anyhow::Result<()> {
+    if users::exists_with_email(conn, user.email)? {
+        return Ok(());
+    }
+    let id = UserId::parse(user.id)?;
+    let account = user.account.map(AccountId::parse).transpose()?;
+    let hash =
+        password::hash(user.password).map_err(|e| anyhow::anyhow!("hashing a password: {e}"))?;
+    users::insert(
+        conn,
+        &users::NewUser {
+            id: &id,
+            account_id: account.as_ref(),
+            email: user.email,
+            name: user.name,
+            role: user.role,
+            password_hash: &hash,
+        },
+    )?;
+    Ok(())
+}
+
+fn seed_token(
+    conn: &mut PgConnection,
+    cipher: &SecretCipher,
+    token: &DemoToken,
+    now: DateTime<Utc>,
+) -> anyhow::Result<bool> {
+    let id = TokenId::parse(token.id)?;
+    let created_by = UserId::parse(if token.account == OTHER_INC {
+        OTHER_ADMIN
+    } else {
+        DEMO_ADMIN
+    })?;
+    let modules = token
+        .modules
+        .iter()
+        .map(|m| ModuleId::parse(m))
+        .collect::<Result<Vec<_>, _>>()?;
+    let days = Duration::days;
+    let (status, disabled_at, deleted_at) = match token.state {
+        State::Active => (TokenStatus::Active, None, None),
+        State::Disabled { days_ago } => (TokenStatus::Disabled, Some(now - days(days_ago)), None),
+        State::Deleted { days_ago } => (TokenStatus::Deleted, None, Some(now - days(days_ago))),
+    };
+    let account = parse_account(token.account)?;
+    let name = TokenName::parse(token.name)?;
+    let secret = TokenSecret::generate();
+    let added = tokens::insert(
+        conn,
+        &tokens::NewToken {
+            id: &id,
+            account_id: &account,
+            name: &name,
+            description: token.description,
+            scope: token.scope,
+            status,
+            secret: &secret,
+            modules: &modules,
+            created_by: &created_by,
+            created_at: now - days(token.created_days_ago),
+            expires_at: token.expires_in_days.map(|d| now + days(d)),
+            disabled_at,
+            deleted_at,
+            last_access: token
+                .last_used_minutes_ago
+                .map(|minutes| (now - Duration::minutes(minutes), token.ip, USER_AGENT)),
+        },
+        cipher,
+    )?;
+    Ok(added)
+}

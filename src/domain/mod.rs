@@ -1,0 +1,30 @@
+//! Pure rules and types of tokendesk: no actix, no diesel, no I/O beyond randomness.
+
+pub mod ids;
+pub mod module_id;
+pub mod password;
+pub mod relative_time;
+pub mod role;
+pub mod scope;
+pub mod secret;
+pub mod secret_cipher;
+pub mod token_list_query;
+pub mod token_name;
+pub mod token_status;
+pub mod visibility;
+
+pub use ids::{AccountId, TokenId, UserId};
+pub use module_id::ModuleId;
+pub use role::Role;
+pub use scope::Scope;
+pub use secret::{SecretDigest, TokenSecret};
+pub use secret_cipher::SecretCipher;
+pub use token_name::TokenName;
+pub use token_status::{DisplayStatus, TokenStatus};
+pub use visibility::Visibility;
+
+/// A value that failed to parse into one of the domain's types, with a message a
+/// person can act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ParseError(pub String);

@@ -1,0 +1,45 @@
+//! The identifier of a platform module in the catalog (`catalog`, `billing`, ...).
+
+use std::fmt;
+
+use super::ParseError;
+
+/// A module id: lowercase letters and underscores, as the catalog stores them.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ModuleId(String);
+
+impl ModuleId {
+    pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        let valid = raw.len() <= 40
+            && raw.starts_with(|c: char| c.is_ascii_lowercase())
+            && raw.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+        if valid {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(ParseError(format!("{raw:?} is not a module id")))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ModuleId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_catalog_ids_and_rejects_others() {
+        assert!(ModuleId::parse("billing").is_ok());
+        assert!(ModuleId::parse("Billing").is_err());
+        assert!(ModuleId::parse("").is_err());
+        assert!(ModuleId::parse("bill ing").is_err());
+    }
+}

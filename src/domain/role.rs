@@ -1,0 +1,66 @@
+//! What a signed-in person may do: account admins manage their account's tokens,
+//! members have no API Access privilege, support staff review every account read-only.
+
+use std::fmt;
+
+use super::ParseError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Admin,
+    Member,
+    Support,
+}
+
+impl Role {
+    pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        match raw {
+            "admin" => Ok(Self::Admin),
+            "member" => Ok(Self::Member),
+            "support" => Ok(Self::Support),
+            other => Err(ParseError(format!(
+                "{other:?} is not a role: expected admin, member or support"
+            ))),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::Member => "member",
+            Self::Support => "support",
+        }
+    }
+
+    /// Whether the role carries the API Access privilege (may see the tokens pages).
+    pub fn has_api_access(self) -> bool {
+        matches!(self, Self::Admin | Self::Support)
+    }
+
+    /// Whether the role belongs to one account (support staff belong to none).
+    pub fn belongs_to_account(self) -> bool {
+        !matches!(self, Self::Support)
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_grants_api_access_to_admins_and_support_only() {
+        for role in [Role::Admin, Role::Member, Role::Support] {
+            assert_eq!(Role::parse(role.as_str()), Ok(role));
+        }
+        assert!(Role::Admin.has_api_access());
+        assert!(Role::Support.has_api_access());
+        assert!(!Role::Member.has_api_access());
+        assert!(Role::parse("root").is_err());
+    }
+}

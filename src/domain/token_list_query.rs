@@ -1,0 +1,378 @@
+//! What the token list shows: search, filters, sort and page, parsed from the URL's
+//! query parameters. Unknown values fall back to the defaults, so an old or hand-edited
+//! link still shows a list; the parsed query renders back to the canonical parameters.
+
+use super::{AccountId, ModuleId};
+
+pub const PAGE_SIZE: i64 = 25;
+const MAX_SEARCH_CHARS: usize = 100;
+
+/// The raw parameters, as they come from the URL.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+pub struct RawTokenListQuery {
+    pub q: Option<String>,
+    pub status: Option<String>,
+    pub module: Option<String>,
+    pub unused: Option<String>,
+    pub expiring: Option<String>,
+    pub account: Option<String>,
+    pub sort: Option<String>,
+    pub dir: Option<String>,
+    pub page: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StatusFilter {
+    /// Active and disabled, expired included: everything but deleted.
+    #[default]
+    Current,
+    Active,
+    Disabled,
+    Expired,
+    Deleted,
+    All,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnusedFilter {
+    /// Not used in this many days (never-used tokens included).
+    Days(u32),
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortKey {
+    #[default]
+    Created,
+    Name,
+    Expires,
+    LastAccess,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortDirection {
+    Asc,
+    Desc,
+}
+
+/// A parsed, always valid list query.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TokenListQuery {
+    pub search: Option<String>,
+    pub status: StatusFilter,
+    pub module: Option<ModuleId>,
+    pub unused: Option<UnusedFilter>,
+    pub expiring_within_days: Option<u32>,
+    pub account: Option<AccountId>,
+    pub sort: SortKey,
+    /// `None` means the sort key's natural direction.
+    pub direction: Option<SortDirection>,
+    pub page: i64,
+}
+
+impl StatusFilter {
+    pub const CHOICES: [StatusFilter; 6] = [
+        Self::Current,
+        Self::Active,
+        Self::Disabled,
+        Self::Expired,
+        Self::Deleted,
+        Self::All,
+    ];
+
+    fn parse(raw: &str) -> Option<Self> {
+        Self::CHOICES.into_iter().find(|s| s.as_param() == raw)
+    }
+
+    /// The URL value; the default has none.
+    pub fn as_param(self) -> &'static str {
+        match self {
+            Self::Current => "",
+            Self::Active => "active",
+            Self::Disabled => "disabled",
+            Self::Expired => "expired",
+            Self::Deleted => "deleted",
+            Self::All => "all",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Current => "Active and disabled",
+            Self::Active => "Active",
+            Self::Disabled => "Disabled",
+            Self::Expired => "Expired",
+            Self::Deleted => "Deleted",
+            Self::All => "All, deleted included",
+        }
+    }
+}
+
+impl UnusedFilter {
+    pub const CHOICES: [UnusedFilter; 3] = [Self::Days(30), Self::Days(90), Self::Never];
+
+    fn parse(raw: &str) -> Option<Self> {
+        Self::CHOICES.into_iter().find(|u| u.as_param() == raw)
+    }
+
+    pub fn as_param(self) -> String {
+        match self {
+            Self::Days(days) => days.to_string(),
+            Self::Never => "never".into(),
+        }
+    }
+
+    pub fn label(self) -> String {
+        match self {
+            Self::Days(days) => format!("Not used in {days} days"),
+            Self::Never => "Never used".into(),
+        }
+    }
+}
+
+impl SortKey {
+    pub const CHOICES: [SortKey; 4] = [Self::Created, Self::Name, Self::Expires, Self::LastAccess];
+
+    fn parse(raw: &str) -> Option<Self> {
+        Self::CHOICES.into_iter().find(|k| k.as_param() == raw)
+    }
+
+    pub fn as_param(self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Name => "name",
+            Self::Expires => "expires",
+            Self::LastAccess => "last_access",
+        }
+    }
+
+    /// Newest first for times, A to Z for names, soonest first for expiry.
+    pub fn natural_direction(self) -> SortDirection {
+        match self {
+            Self::Created | Self::LastAccess => SortDirection::Desc,
+            Self::Name | Self::Expires => SortDirection::Asc,
+        }
+    }
+}
+
+impl SortDirection {
+    fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "asc" => Some(Self::Asc),
+            "desc" => Some(Self::Desc),
+            _ => None,
+        }
+    }
+
+    pub fn as_param(self) -> &'static str {
+        match self {
+            Self::Asc => "asc",
+            Self::Desc => "desc",
+        }
+    }
+
+    pub fn reversed(self) -> Self {
+        match self {
+            Self::Asc => Self::Desc,
+            Self::Desc => Self::Asc,
+        }
+    }
+}
+
+impl From<RawTokenListQuery> for TokenListQuery {
+    fn from(raw: RawTokenListQuery) -> Self {
+        let present = |value: Option<String>| value.filter(|v| !v.trim().is_empty());
+        Self {
+            search: present(raw.q).map(|q| q.trim().chars().take(MAX_SEARCH_CHARS).collect()),
+            status: present(raw.status)
+                .and_then(|s| StatusFilter::parse(&s))
+                .unwrap_or_default(),
+            module: present(raw.module).and_then(|m| ModuleId::parse(&m).ok()),
+            unused: present(raw.unused).and_then(|u| UnusedFilter::parse(&u)),
+            expiring_within_days: present(raw.expiring).and_then(|e| (e == "7").then_some(7)),
+            account: present(raw.account).and_then(|a| AccountId::parse(a.trim()).ok()),
+            sort: present(raw.sort)
+                .and_then(|s| SortKey::parse(&s))
+                .unwrap_or_default(),
+            direction: present(raw.dir).and_then(|d| SortDirection::parse(&d)),
+            page: present(raw.page)
+                .and_then(|p| p.parse::<i64>().ok())
+                .filter(|p| *p >= 1)
+                .unwrap_or(1),
+        }
+    }
+}
+
+impl TokenListQuery {
+    pub fn effective_direction(&self) -> SortDirection {
+        self.direction
+            .unwrap_or_else(|| self.sort.natural_direction())
+    }
+
+    pub fn offset(&self) -> i64 {
+        (self.page - 1).saturating_mul(PAGE_SIZE)
+    }
+
+    /// The canonical URL parameters, defaults left out, page last.
+    pub fn to_params(&self) -> Vec<(&'static str, String)> {
+        let mut params = Vec::new();
+        if let Some(q) = &self.search {
+            params.push(("q", q.clone()));
+        }
+        if self.status != StatusFilter::Current {
+            params.push(("status", self.status.as_param().to_owned()));
+        }
+        if let Some(module) = &self.module {
+            params.push(("module", module.to_string()));
+        }
+        if let Some(unused) = self.unused {
+            params.push(("unused", unused.as_param()));
+        }
+        if let Some(days) = self.expiring_within_days {
+            params.push(("expiring", days.to_string()));
+        }
+        if let Some(account) = &self.account {
+            params.push(("account", account.to_string()));
+        }
+        if self.sort != SortKey::default() {
+            params.push(("sort", self.sort.as_param().to_owned()));
+        }
+        if let Some(dir) = self.direction {
+            params.push(("dir", dir.as_param().to_owned()));
+        }
+        if self.page > 1 {
+            params.push(("page", self.page.to_string()));
+        }
+        params
+    }
+
+    /// The same view on another page.
+    pub fn with_page(&self, page: i64) -> Self {
+        Self {
+            page,
+            ..self.clone()
+        }
+    }
+
+    /// The view sorted by `key`: reversed if it already is, otherwise its natural
+    /// direction; back to the first page.
+    pub fn sorted_by(&self, key: SortKey) -> Self {
+        let direction = if self.sort == key {
+            self.effective_direction().reversed()
+        } else {
+            key.natural_direction()
+        };
+        Self {
+            sort: key,
+            direction: Some(direction),
+            page: 1,
+            ..self.clone()
+        }
+    }
+
+    /// Whether anything narrows the list (for the empty state's wording).
+    pub fn is_filtered(&self) -> bool {
+        self.search.is_some()
+            || self.status != StatusFilter::Current
+            || self.module.is_some()
+            || self.unused.is_some()
+            || self.expiring_within_days.is_some()
+            || self.account.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(pairs: &[(&str, &str)]) -> TokenListQuery {
+        let mut raw = RawTokenListQuery::default();
+        for (key, value) in pairs {
+            let value = Some((*value).to_owned());
+            match *key {
+                "q" => raw.q = value,
+                "status" => raw.status = value,
+                "module" => raw.module = value,
+                "unused" => raw.unused = value,
+                "expiring" => raw.expiring = value,
+                "account" => raw.account = value,
+                "sort" => raw.sort = value,
+                "dir" => raw.dir = value,
+                "page" => raw.page = value,
+                other => panic!("unknown key {other}"),
+            }
+        }
+        raw.into()
+    }
+
+    #[test]
+    fn empty_query_is_the_default_view() {
+        let query = parse(&[]);
+        assert_eq!(
+            query,
+            TokenListQuery {
+                page: 1,
+                ..Default::default()
+            }
+        );
+        assert!(query.to_params().is_empty());
+        assert_eq!(query.effective_direction(), SortDirection::Desc);
+    }
+
+    #[test]
+    fn parses_every_parameter_and_renders_it_back() {
+        let pairs = [
+            ("q", "deploy"),
+            ("status", "disabled"),
+            ("module", "billing"),
+            ("unused", "90"),
+            ("expiring", "7"),
+            ("account", "PA-1234-5678"),
+            ("sort", "name"),
+            ("dir", "desc"),
+            ("page", "3"),
+        ];
+        let query = parse(&pairs);
+        let rendered: Vec<(&str, String)> = query.to_params();
+        let expected: Vec<(&str, String)> =
+            pairs.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
+        assert_eq!(rendered, expected);
+        assert_eq!(query.offset(), 50);
+    }
+
+    #[test]
+    fn bad_values_fall_back_to_defaults() {
+        let query = parse(&[
+            ("status", "bogus"),
+            ("sort", "secret"),
+            ("dir", "sideways"),
+            ("page", "-4"),
+            ("unused", "12"),
+            ("account", "nope"),
+            ("q", "   "),
+        ]);
+        assert_eq!(
+            query,
+            TokenListQuery {
+                page: 1,
+                ..Default::default()
+            }
+        );
+    }
+
+    #[test]
+    fn sorting_by_the_current_key_reverses_it_and_resets_the_page() {
+        let query = parse(&[("sort", "name"), ("page", "2")]);
+        let toggled = query.sorted_by(SortKey::Name);
+        assert_eq!(toggled.effective_direction(), SortDirection::Desc);
+        assert_eq!(toggled.page, 1);
+        let other = query.sorted_by(SortKey::LastAccess);
+        assert_eq!(other.effective_direction(), SortDirection::Desc);
+    }
+
+    #[test]
+    fn long_searches_are_cut() {
+        let query = parse(&[("q", &"a".repeat(500))]);
+        assert_eq!(query.search.map(|s| s.len()), Some(MAX_SEARCH_CHARS));
+    }
+}

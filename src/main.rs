@@ -1,0 +1,179 @@
+//! The `tokendesk` command line: parses arguments and hands off to a command.
+
+use std::io::{BufRead, IsTerminal};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use tokendesk::app::Application;
+use tokendesk::config::Settings;
+use tokendesk::db::{self, accounts, users};
+use tokendesk::domain::{AccountId, Role, SecretCipher, UserId, password};
+use tokendesk::{demo, telemetry};
+
+#[derive(Parser)]
+#[command(version, about = "API token portal and token service")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run pending migrations, then serve the portal and the API.
+    Serve {
+        /// Address to listen on (overrides TOKENDESK_BIND).
+        #[arg(long)]
+        bind: Option<String>,
+        /// Seed the demo accounts, users and tokens (idempotent).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Run pending migrations and exit.
+    Migrate,
+    /// Manage people who sign in.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user. The password is read from standard input.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// admin, member or support.
+        #[arg(long)]
+        role: String,
+        /// An existing account's id (PA-1234-5678); not for support staff.
+        #[arg(long, conflicts_with = "new_account")]
+        account: Option<String>,
+        /// Create a new account with this name for the user.
+        #[arg(long)]
+        new_account: Option<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    telemetry::init();
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = Settings::from_env()?;
+    match cli.command {
+        Command::Serve { bind, demo } => serve(settings, bind, demo),
+        Command::Migrate => {
+            db::connect(&settings.database_url, 1)?;
+            println!("migrations are up to date");
+            Ok(())
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    email,
+                    name,
+                    role,
+                    account,
+                    new_account,
+                },
+        } => add_user(&settings, &email, &name, &role, account, new_account),
+    }
+}
+
+fn serve(settings: Settings, bind: Option<String>, with_demo: bool) -> anyhow::Result<()> {
+    let pool = db::connect(&settings.database_url, 10)?;
+    if with_demo {
+        let cipher = SecretCipher::from_master_key(settings.secret_key.as_bytes());
+        let mut conn = pool
+            .get()
+            .context("getting a connection to seed the demo")?;
+        demo::seed(&mut conn, &cipher, chrono::Utc::now())?;
+    }
+    let bind = bind.unwrap_or(settings.bind.clone());
+    actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(pool, &settings.secret_key, &bind)?;
+        tracing::info!(address = %bind, port = app.port(), "tokendesk is serving");
+        app.run_until_stopped().await.context("serving")
+    })
+}
+
+fn add_user(
+    settings: &Settings,
+    email: &str,
+    name: &str,
+    role: &str,
+    account: Option<String>,
+    new_account: Option<String>,
+) -> anyhow::Result<()> {
+    let role = Role::parse(role)?;
+    let pool = db::connect(&settings.database_url, 1)?;
+    let mut conn = pool.get().context("getting a database connection")?;
+    let account = match (account, new_account) {
+        (Some(id), None) => {
+            let id = AccountId::parse(&id)?;
+            if !accounts::exists(&mut conn, &id)? {
+                bail!("there is no account {id}");
+            }
+            Some(id)
+        }
+        (None, Some(account_name)) => {
+            let id = AccountId::generate();
+            accounts::insert_if_missing(&mut conn, &id, account_name.trim())?;
+            println!("created account {id} ({})", account_name.trim());
+            Some(id)
+        }
+        _ => None,
+    };
+    if role.belongs_to_account() != account.is_some() {
+        bail!("admins and members need --account or --new-account; support staff take neither");
+    }
+    if users::exists_with_email(&mut conn, email)? {
+        bail!("a user with the email {email} exists already");
+    }
+    let password = read_password()?;
+    let hash =
+        password::hash(&password).map_err(|e| anyhow::anyhow!("hashing the password: {e}"))?;
+    let id = UserId::generate();
+    users::insert(
+        &mut conn,
+        &users::NewUser {
+            id: &id,
+            account_id: account.as_ref(),
+            email,
+            name,
+            role,
+            password_hash: &hash,
+        },
+    )
+    .context("adding the user")?;
+    println!("added {role} {id} <{}>", email.trim().to_lowercase());
+    Ok(())
+}
+
+/// One line from standard input: kept out of the arguments, where `ps` would show it.
+fn read_password() -> anyhow::Result<String> {
+    if std::io::stdin().is_terminal() {
+        eprint!("Password (it will be shown as you type; pipe it in to avoid that): ");
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("reading the password")?;
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    if password.chars().count() < 8 {
+        bail!("the password needs at least 8 characters");
+    }
+    Ok(password)
+}

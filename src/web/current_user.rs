@@ -1,0 +1,82 @@
+//! Extractors that guard pages: `SignedIn` sends anonymous visitors to sign in and back,
+//! `ApiAccess` also requires the API Access privilege and says which tokens are visible.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, web};
+use chrono::Utc;
+
+use super::chrome::Chrome;
+use super::errors::WebError;
+use super::htmx;
+use super::session::TypedSession;
+use crate::app::AppState;
+use crate::db::users::{self, User};
+use crate::domain::Visibility;
+
+pub struct SignedIn {
+    pub user: User,
+    pub chrome: Chrome,
+}
+
+pub struct ApiAccess {
+    pub signed_in: SignedIn,
+    pub visibility: Visibility,
+}
+
+impl FromRequest for SignedIn {
+    type Error = WebError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, WebError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let session = TypedSession::from_request(&req, payload).into_inner();
+        Box::pin(async move {
+            let session = session.map_err(|e| anyhow::anyhow!("reading the session: {e}"))?;
+            let login_required = || WebError::LoginRequired {
+                next: req
+                    .uri()
+                    .path_and_query()
+                    .map_or("/", |pq| pq.as_str())
+                    .to_owned(),
+                htmx: htmx::wants_fragment(&req),
+            };
+            let Some(user_id) = session.user_id(Utc::now()) else {
+                return Err(login_required());
+            };
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .ok_or_else(|| anyhow::anyhow!("AppState is not registered"))?;
+            let Some(user) = state.db(move |conn| users::find(conn, &user_id)).await? else {
+                // The account was removed since sign-in.
+                session.sign_out();
+                return Err(login_required());
+            };
+            let csrf_token = session.csrf_token()?;
+            let chrome = Chrome::new(&user, csrf_token);
+            Ok(SignedIn { user, chrome })
+        })
+    }
+}
+
+impl FromRequest for ApiAccess {
+    type Error = WebError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, WebError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let signed_in = SignedIn::from_request(req, payload);
+        Box::pin(async move {
+            let signed_in = signed_in.await?;
+            let user = &signed_in.user;
+            match Visibility::for_user(user.role, user.account_id.as_ref()) {
+                Some(visibility) => Ok(ApiAccess {
+                    signed_in,
+                    visibility,
+                }),
+                None => Err(WebError::NoApiAccess(Box::new(signed_in.chrome))),
+            }
+        })
+    }
+}

@@ -1,0 +1,125 @@
+//! How portal requests fail: each failure maps to one status and one page here.
+//! Users see a plain message; the log gets the whole error chain; internals never
+//! reach a response body.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use askama::Template;
+
+use super::chrome::Chrome;
+use super::render;
+
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    /// Not signed in: go to the sign-in page, then come back to `next`.
+    #[error("sign-in required")]
+    LoginRequired { next: String, htmx: bool },
+    /// Signed in, but without the API Access privilege.
+    #[error("the API Access privilege is required")]
+    NoApiAccess(Box<Chrome>),
+    #[error("not found")]
+    NotFound(Option<Box<Chrome>>),
+    #[error("the form's CSRF token is missing or wrong")]
+    Csrf,
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    chrome: Option<&'a Chrome>,
+    title: &'a str,
+    message: &'a str,
+    test_id: &'a str,
+}
+
+impl WebError {
+    /// Wraps a failure that is not the user's doing, with what was being attempted.
+    pub fn internal(context: &'static str) -> impl FnOnce(anyhow::Error) -> WebError {
+        move |e| WebError::Internal(e.context(context))
+    }
+}
+
+impl ResponseError for WebError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::LoginRequired { .. } => StatusCode::SEE_OTHER,
+            Self::NoApiAccess(_) | Self::Csrf => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        let page = |chrome: Option<&Chrome>, title, message, test_id| {
+            render::page_with_status(
+                status,
+                &ErrorPage {
+                    chrome,
+                    title,
+                    message,
+                    test_id,
+                },
+            )
+        };
+        match self {
+            Self::LoginRequired { next, htmx } => login_redirect(next, *htmx),
+            Self::NoApiAccess(chrome) => page(
+                Some(chrome),
+                "You need the API Access privilege",
+                "Your role does not include the API Access privilege, so API tokens are not shown to you. \
+                 Ask an account admin to grant it if you need to manage tokens.",
+                "no-api-access",
+            ),
+            Self::NotFound(chrome) => page(
+                chrome.as_deref(),
+                "Page not found",
+                "There is nothing here, or you do not have access to it. Check the address, or go back to the API tokens.",
+                "not-found",
+            ),
+            Self::Csrf => page(
+                None,
+                "This form has expired",
+                "The page you sent the form from is out of date or was not opened from tokendesk. Go back, reload the page and try again.",
+                "csrf-error",
+            ),
+            Self::Internal(error) => {
+                tracing::error!(error = format!("{error:#}"), "request failed");
+                page(
+                    None,
+                    "Something went wrong",
+                    "tokendesk could not complete the request. Please try again; if it keeps failing, contact your administrator.",
+                    "server-error",
+                )
+            }
+        }
+    }
+}
+
+fn login_redirect(next: &str, htmx: bool) -> HttpResponse {
+    let target = format!(
+        "/login?{}",
+        url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("next", next)
+            .finish()
+    );
+    let location = HeaderValue::from_str(&target).unwrap_or(HeaderValue::from_static("/login"));
+    if htmx {
+        // htmx would swap a redirect's body into the page; ask it to navigate instead.
+        HttpResponse::Unauthorized()
+            .insert_header(("HX-Redirect", location))
+            .finish()
+    } else {
+        HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, location))
+            .finish()
+    }
+}
+
+/// The fallback for unknown routes.
+pub async fn not_found(_req: HttpRequest) -> Result<HttpResponse, WebError> {
+    Err(WebError::NotFound(None))
+}

@@ -1,0 +1,81 @@
+//! A typed view of the session cookie: who is signed in, since when, and the session's
+//! CSRF token. Sessions end 12 hours after sign-in whatever the cookie says.
+
+use actix_session::{Session, SessionExt};
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Duration, Utc};
+use rand::TryRngCore;
+use rand::rngs::OsRng;
+use std::future::{Ready, ready};
+
+use crate::domain::UserId;
+
+const USER_ID: &str = "user_id";
+const SIGNED_IN_AT: &str = "signed_in_at";
+const CSRF_TOKEN: &str = "csrf";
+pub const MAX_SESSION_AGE: Duration = Duration::hours(12);
+
+pub struct TypedSession(Session);
+
+impl TypedSession {
+    /// The signed-in user, if the session is younger than `MAX_SESSION_AGE`.
+    pub fn user_id(&self, now: DateTime<Utc>) -> Option<UserId> {
+        let signed_in_at = self.0.get::<DateTime<Utc>>(SIGNED_IN_AT).ok().flatten()?;
+        if now - signed_in_at > MAX_SESSION_AGE {
+            return None;
+        }
+        let raw = self.0.get::<String>(USER_ID).ok().flatten()?;
+        UserId::parse(&raw).ok()
+    }
+
+    /// Starts a fresh session for `user` (a new cookie, so a session id planted before
+    /// sign-in is worthless) with a new CSRF token.
+    pub fn sign_in(&self, user: &UserId, now: DateTime<Utc>) -> anyhow::Result<()> {
+        self.0.renew();
+        self.0.clear();
+        self.0.insert(USER_ID, user.as_str())?;
+        self.0.insert(SIGNED_IN_AT, now)?;
+        self.0.insert(CSRF_TOKEN, new_csrf_token())?;
+        Ok(())
+    }
+
+    pub fn sign_out(&self) {
+        self.0.purge();
+    }
+
+    /// The session's CSRF token, made on first use.
+    pub fn csrf_token(&self) -> anyhow::Result<String> {
+        if let Some(token) = self.0.get::<String>(CSRF_TOKEN)? {
+            return Ok(token);
+        }
+        let token = new_csrf_token();
+        self.0.insert(CSRF_TOKEN, &token)?;
+        Ok(token)
+    }
+
+    /// The CSRF token if the session has one already (checking never creates one).
+    pub fn existing_csrf_token(&self) -> Option<String> {
+        self.0.get::<String>(CSRF_TOKEN).ok().flatten()
+    }
+}
+
+fn new_csrf_token() -> String {
+    let mut bytes = [0u8; 32];
+    OsRng
+        .unwrap_err()
+        .try_fill_bytes(&mut bytes)
+        .unwrap_or_else(|e| match e {});
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+impl FromRequest for TypedSession {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        ready(Ok(Self(req.get_session())))
+    }
+}

@@ -1,0 +1,186 @@
+//! `GET /settings/api-tokens`: search, filter, sort and page through the tokens; with
+//! htmx only the results are re-rendered.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::Utc;
+
+use super::LIST_PATH;
+use super::row::TokenRow;
+use crate::app::AppState;
+use crate::db::modules;
+use crate::db::tokens;
+use crate::domain::token_list_query::{
+    PAGE_SIZE, RawTokenListQuery, SortDirection, SortKey, StatusFilter, TokenListQuery,
+    UnusedFilter,
+};
+use crate::web::chrome::Chrome;
+use crate::web::current_user::ApiAccess;
+use crate::web::errors::WebError;
+use crate::web::{htmx, render};
+
+#[derive(Template)]
+#[template(path = "tokens/list.html", blocks = ["results"])]
+struct ListPage {
+    chrome: Option<Chrome>,
+    /// The sort to keep when the filters change (hidden inputs tied to the form).
+    current_sort: Option<(&'static str, &'static str)>,
+    spans_accounts: bool,
+    rows: Vec<TokenRow>,
+    total: i64,
+    first_shown: i64,
+    last_shown: i64,
+    page: i64,
+    pages: i64,
+    filtered: bool,
+    search: String,
+    account: String,
+    status_options: Vec<Choice>,
+    module_options: Vec<Choice>,
+    unused_options: Vec<Choice>,
+    expiring_soon: bool,
+    sort: SortLinks,
+    previous_href: Option<String>,
+    next_href: Option<String>,
+}
+
+/// One `<option>` of a filter.
+struct Choice {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+/// A sortable column header.
+struct SortLink {
+    href: String,
+    /// `ascending`, `descending` or `none`, for `aria-sort`.
+    aria: &'static str,
+}
+
+struct SortLinks {
+    name: SortLink,
+    created: SortLink,
+    expires: SortLink,
+    last_access: SortLink,
+}
+
+pub async fn page(
+    req: HttpRequest,
+    access: ApiAccess,
+    state: web::Data<AppState>,
+    raw: web::Query<RawTokenListQuery>,
+) -> Result<HttpResponse, WebError> {
+    let query = TokenListQuery::from(raw.into_inner());
+    let now = Utc::now();
+    let visibility = access.visibility.clone();
+    let db_query = query.clone();
+    let (found, catalog) = state
+        .db(move |conn| {
+            Ok((
+                tokens::list(conn, &visibility, &db_query, now)?,
+                modules::all(conn)?,
+            ))
+        })
+        .await?;
+    let pages = ((found.total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let first_shown = if found.tokens.is_empty() {
+        0
+    } else {
+        query.offset() + 1
+    };
+    let view = ListPage {
+        chrome: Some(access.signed_in.chrome),
+        current_sort: (query.sort != SortKey::default() || query.direction.is_some()).then(|| {
+            (
+                query.sort.as_param(),
+                query.effective_direction().as_param(),
+            )
+        }),
+        spans_accounts: access.visibility.spans_accounts(),
+        rows: found.tokens.iter().map(|t| TokenRow::new(t, now)).collect(),
+        total: found.total,
+        first_shown,
+        last_shown: query.offset() + i64::try_from(found.tokens.len()).unwrap_or(PAGE_SIZE),
+        page: query.page,
+        pages,
+        filtered: query.is_filtered(),
+        search: query.search.clone().unwrap_or_default(),
+        account: query
+            .account
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+        status_options: StatusFilter::CHOICES
+            .iter()
+            .map(|s| Choice::new(s.as_param(), s.label(), *s == query.status))
+            .collect(),
+        module_options: catalog
+            .iter()
+            .map(|m| Choice::new(m.id.as_str(), &m.name, query.module.as_ref() == Some(&m.id)))
+            .collect(),
+        unused_options: UnusedFilter::CHOICES
+            .iter()
+            .map(|u| Choice::new(&u.as_param(), &u.label(), query.unused == Some(*u)))
+            .collect(),
+        expiring_soon: query.expiring_within_days.is_some(),
+        sort: SortLinks {
+            name: SortLink::new(&query, SortKey::Name),
+            created: SortLink::new(&query, SortKey::Created),
+            expires: SortLink::new(&query, SortKey::Expires),
+            last_access: SortLink::new(&query, SortKey::LastAccess),
+        },
+        previous_href: (query.page > 1).then(|| href(&query.with_page(query.page - 1))),
+        next_href: (query.page < pages).then(|| href(&query.with_page(query.page + 1))),
+    };
+    if htmx::wants_fragment(&req) {
+        Ok(render::page(&view.as_results()))
+    } else {
+        Ok(render::page(&view))
+    }
+}
+
+impl Choice {
+    fn new(value: &str, label: &str, selected: bool) -> Self {
+        Self {
+            value: value.to_owned(),
+            label: label.to_owned(),
+            selected,
+        }
+    }
+}
+
+impl SortLink {
+    fn new(query: &TokenListQuery, key: SortKey) -> Self {
+        let aria = match (query.sort == key, query.effective_direction()) {
+            (false, _) => "none",
+            (true, SortDirection::Asc) => "ascending",
+            (true, SortDirection::Desc) => "descending",
+        };
+        Self {
+            href: href(&query.sorted_by(key)),
+            aria,
+        }
+    }
+
+    /// The arrow shown beside the header.
+    fn arrow(&self) -> &'static str {
+        match self.aria {
+            "ascending" => "▲",
+            "descending" => "▼",
+            _ => "",
+        }
+    }
+}
+
+/// The list's URL for `query`.
+pub fn href(query: &TokenListQuery) -> String {
+    let params = query.to_params();
+    if params.is_empty() {
+        return LIST_PATH.to_owned();
+    }
+    let encoded = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(params)
+        .finish();
+    format!("{LIST_PATH}?{encoded}")
+}
