@@ -40,6 +40,7 @@ struct ListPage {
     unused_options: Vec<Choice>,
     expiring_soon: bool,
     sort: SortLinks,
+    first_page_href: String,
     previous_href: Option<String>,
     next_href: Option<String>,
 }
@@ -130,6 +131,7 @@ pub async fn page(
             expires: SortLink::new(&query, SortKey::Expires),
             last_access: SortLink::new(&query, SortKey::LastAccess),
         },
+        first_page_href: href(&query.with_page(1)),
         previous_href: (query.page > 1).then(|| href(&query.with_page(query.page - 1))),
         next_href: (query.page < pages).then(|| href(&query.with_page(query.page + 1))),
     };

@@ -1,0 +1,194 @@
+//! Shared test harness: a database per test, cloned from a migrated template, and the
+//! app served on a free port against it.
+
+#![allow(
+    dead_code,
+    reason = "each test binary uses a different part of the harness"
+)]
+
+use std::sync::OnceLock;
+
+use diesel::prelude::*;
+use diesel::{PgConnection, sql_query};
+use sha2::{Digest, Sha256};
+use tokendesk::app::Application;
+use tokendesk::config::MasterKey;
+use tokendesk::db::{self, DbPool, setup};
+use tokendesk::domain::SecretCipher;
+
+/// The server tests talk to: `TEST_PG_URL` or the local default, without a database.
+pub fn server_url() -> String {
+    std::env::var("TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+fn admin_connection() -> PgConnection {
+    let url = format!("{}/postgres", server_url());
+    PgConnection::establish(&url).unwrap_or_else(|e| panic!("tests need PostgreSQL at {url}: {e}"))
+}
+
+/// A database of its own, dropped when the test ends (even when it fails).
+pub struct TestDb {
+    pub name: String,
+    pub url: String,
+}
+
+impl TestDb {
+    /// An empty database with no migrations applied.
+    pub fn empty() -> Self {
+        Self::create_from(None)
+    }
+
+    /// A database with every migration applied, cloned from the template.
+    pub fn migrated() -> Self {
+        Self::create_from(Some(template()))
+    }
+
+    fn create_from(template: Option<&str>) -> Self {
+        let name = format!("tokendesk_test_{}", random_suffix());
+        let from = template
+            .map(|t| format!(" TEMPLATE {t}"))
+            .unwrap_or_default();
+        let mut admin = admin_connection();
+        sql_query(format!("CREATE DATABASE {name}{from}"))
+            .execute(&mut admin)
+            .unwrap_or_else(|e| panic!("creating test database {name}: {e}"));
+        let url = format!("{}/{name}", server_url());
+        Self { name, url }
+    }
+
+    pub fn connection(&self) -> PgConnection {
+        PgConnection::establish(&self.url).expect("connecting to the test database")
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let mut admin = admin_connection();
+        if let Err(e) = sql_query(format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        ))
+        .execute(&mut admin)
+        {
+            eprintln!("could not drop test database {}: {e}", self.name);
+        }
+    }
+}
+
+/// The name of a migrated template database for the current migrations, made once by
+/// whichever test process gets there first (under an advisory lock).
+fn template() -> &'static str {
+    static TEMPLATE: OnceLock<String> = OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        let name = format!("tokendesk_tpl_{}", migrations_fingerprint());
+        let mut admin = admin_connection();
+        sql_query("SELECT pg_advisory_lock(726354001)")
+            .execute(&mut admin)
+            .expect("taking the template lock");
+        let exists: bool = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
+            "EXISTS (SELECT 1 FROM pg_database WHERE datname = '{name}')"
+        )))
+        .get_result(&mut admin)
+        .expect("looking for the template");
+        if !exists {
+            let building = format!("{name}_building");
+            sql_query(format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)"))
+                .execute(&mut admin)
+                .expect("clearing a half-built template");
+            sql_query(format!("CREATE DATABASE {building}"))
+                .execute(&mut admin)
+                .expect("creating the template");
+            {
+                let mut conn = PgConnection::establish(&format!("{}/{building}", server_url()))
+                    .expect("connecting to the template");
+                setup::run_migrations(&mut conn).expect("migrating the template");
+            }
+            sql_query(format!("ALTER DATABASE {building} RENAME TO {name}"))
+                .execute(&mut admin)
+                .expect("publishing the template");
+        }
+        sql_query("SELECT pg_advisory_unlock(726354001)")
+            .execute(&mut admin)
+            .expect("releasing the template lock");
+        name
+    })
+}
+
+/// A short hash of every migration file, so a changed migration gets a new template.
+fn migrations_fingerprint() -> String {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let mut files: Vec<_> = walk(&dir);
+    files.sort();
+    let mut hasher = Sha256::new();
+    for file in files {
+        hasher.update(file.to_string_lossy().as_bytes());
+        hasher.update(std::fs::read(&file).expect("reading a migration"));
+    }
+    hasher
+        .finalize()
+        .iter()
+        .take(6)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("reading migrations") {
+        let path = entry.expect("a directory entry").path();
+        if path.is_dir() {
+            found.extend(walk(&path));
+        } else {
+            found.push(path);
+        }
+    }
+    found
+}
+
+fn random_suffix() -> String {
+    use rand::Rng;
+    let mut rng = rand::rng();
+    (0..12)
+        .map(|_| char::from(b'a' + rng.random_range(0..26u8)))
+        .collect()
+}
+
+/// The app, serving on a free port against its own database seeded with the demo data.
+pub struct TestApp {
+    pub address: String,
+    pub db: TestDb,
+    pub pool: DbPool,
+    pub cipher: SecretCipher,
+}
+
+pub async fn spawn_app() -> TestApp {
+    let db = TestDb::migrated();
+    let key = MasterKey::generate();
+    let cipher = SecretCipher::from_master_key(key.as_bytes());
+    let url = db.url.clone();
+    let seed_cipher = cipher.clone();
+    let pool = tokio::task::spawn_blocking(move || {
+        let pool = db::connect(&url, 4).expect("connecting to the test database");
+        let mut conn = pool.get().expect("a connection");
+        tokendesk::demo::seed(&mut conn, &seed_cipher, chrono::Utc::now())
+            .expect("seeding the demo data");
+        pool
+    })
+    .await
+    .expect("setting up the test database");
+    let app = Application::build(pool.clone(), &key, "127.0.0.1:0").expect("building the app");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        db,
+        pool,
+        cipher,
+    }
+}
+
+/// Demo sign-ins.
+pub const DEMO_ADMIN: (&str, &str) = ("admin@demo.test", "demo-admin");
+pub const DEMO_MEMBER: (&str, &str) = ("member@demo.test", "demo-member");
+pub const OTHER_ADMIN: (&str, &str) = ("admin@other.test", "demo-other");
+pub const SUPPORT: (&str, &str) = ("support@demo.test", "demo-support");

@@ -1,0 +1,222 @@
+//! Signing in and out, redirects, CSRF on the sign-in forms, the session cookie, and
+//! the role gates.
+
+use reqwest::StatusCode;
+
+use crate::common::{DEMO_ADMIN, DEMO_MEMBER, SUPPORT, spawn_app};
+use crate::visitor::{Visitor, urlencode};
+
+#[tokio::test]
+async fn anonymous_visitors_are_sent_to_sign_in_and_back_to_the_page_they_asked_for() {
+    let app = spawn_app().await;
+    let visitor = Visitor::new(&app);
+    let wanted = "/settings/api-tokens?q=billing&sort=name";
+
+    let page = visitor.get(wanted).await;
+
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        page.location(),
+        Some(format!("/login?next={}", urlencode(wanted)).as_str())
+    );
+    let signed_in = visitor
+        .sign_in(DEMO_ADMIN.0, DEMO_ADMIN.1, Some(wanted))
+        .await;
+    assert_eq!(signed_in.status, StatusCode::SEE_OTHER);
+    assert_eq!(signed_in.location(), Some(wanted));
+    let list = visitor.get(wanted).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(
+        list.texts("token-name")
+            .iter()
+            .any(|name| name == "Billing sync")
+    );
+}
+
+#[tokio::test]
+async fn a_next_that_leaves_the_site_is_replaced_by_the_tokens_page() {
+    let app = spawn_app().await;
+    let visitor = Visitor::new(&app);
+
+    let page = visitor
+        .sign_in(DEMO_ADMIN.0, DEMO_ADMIN.1, Some("//evil.example/phish"))
+        .await;
+
+    assert_eq!(page.location(), Some("/settings/api-tokens"));
+}
+
+#[tokio::test]
+async fn a_wrong_password_and_an_unknown_email_get_the_same_generic_message() {
+    let app = spawn_app().await;
+    let visitor = Visitor::new(&app);
+
+    let wrong_password = visitor
+        .sign_in(DEMO_ADMIN.0, "not-the-password", None)
+        .await;
+    let unknown_email = visitor
+        .sign_in("nobody@demo.test", "demo-admin", None)
+        .await;
+
+    for page in [&wrong_password, &unknown_email] {
+        assert_eq!(page.status, StatusCode::OK);
+        assert_eq!(page.text("login-error"), "Incorrect email or password.");
+    }
+    assert_eq!(
+        visitor.get("/settings/api-tokens").await.status,
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn emails_are_matched_without_regard_to_case_or_spaces() {
+    let app = spawn_app().await;
+    let visitor = Visitor::new(&app);
+
+    let page = visitor
+        .sign_in("  Admin@Demo.TEST ", DEMO_ADMIN.1, None)
+        .await;
+
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn sign_in_without_the_forms_csrf_token_is_refused() {
+    let app = spawn_app().await;
+    let visitor = Visitor::new(&app);
+    visitor.get("/login").await;
+
+    let page = visitor
+        .post_form(
+            "/login",
+            &[
+                ("email", DEMO_ADMIN.0),
+                ("password", DEMO_ADMIN.1),
+                ("csrf_token", "forged"),
+            ],
+        )
+        .await;
+
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(page.text("login-error").contains("expired"));
+    assert_eq!(
+        visitor.get("/settings/api-tokens").await.status,
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_http_only_secure_and_same_site() {
+    let app = spawn_app().await;
+    let visitor = Visitor::new(&app);
+
+    let page = visitor.sign_in(DEMO_ADMIN.0, DEMO_ADMIN.1, None).await;
+
+    let cookie = page.header("set-cookie").expect("a session cookie");
+    assert!(cookie.starts_with("tokendesk_session="), "{cookie}");
+    for attribute in ["HttpOnly", "Secure", "SameSite=Lax", "Path=/"] {
+        assert!(
+            cookie.contains(attribute),
+            "{attribute} missing from {cookie}"
+        );
+    }
+    assert!(
+        !cookie.contains(DEMO_ADMIN.0),
+        "the cookie is encrypted: {cookie}"
+    );
+}
+
+#[tokio::test]
+async fn signing_out_ends_the_session() {
+    let app = spawn_app().await;
+    let visitor = Visitor::signed_in(&app, DEMO_ADMIN).await;
+    let csrf = visitor.csrf_token().await;
+
+    let page = visitor.post_form("/logout", &[("csrf_token", &csrf)]).await;
+
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(page.location(), Some("/login"));
+    assert_eq!(
+        visitor.get("/settings/api-tokens").await.status,
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn signing_out_without_the_csrf_token_is_refused() {
+    let app = spawn_app().await;
+    let visitor = Visitor::signed_in(&app, DEMO_ADMIN).await;
+
+    let page = visitor.post_form("/logout", &[]).await;
+
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert_eq!(page.texts("csrf-error").len(), 1);
+    assert_eq!(
+        visitor.get("/settings/api-tokens").await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn a_member_is_told_the_api_access_privilege_is_needed_and_sees_no_tokens() {
+    let app = spawn_app().await;
+    let visitor = Visitor::signed_in(&app, DEMO_MEMBER).await;
+
+    for path in [
+        "/settings/api-tokens",
+        "/settings/api-tokens/TK-1000-0000-0001",
+    ] {
+        let page = visitor.get(path).await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "{path}");
+        assert!(page.text("no-api-access").contains("API Access privilege"));
+        assert!(page.token_ids().is_empty());
+        assert!(
+            !page.body.contains("Billing sync"),
+            "{path} leaks token names"
+        );
+    }
+}
+
+#[tokio::test]
+async fn support_staff_see_every_accounts_tokens_with_the_account_column() {
+    let app = spawn_app().await;
+    let visitor = Visitor::signed_in(&app, SUPPORT).await;
+
+    let page = visitor.get("/settings/api-tokens?q=Other+Inc").await;
+
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.token_ids().len(), 3);
+    assert!(
+        page.texts("token-account")
+            .iter()
+            .all(|a| a.starts_with("Other Inc PA-2000-0002"))
+    );
+}
+
+#[tokio::test]
+async fn an_htmx_request_without_a_session_is_told_to_navigate_to_sign_in() {
+    let app = spawn_app().await;
+    let visitor = Visitor::new(&app);
+
+    let page = visitor.get_htmx("/settings/api-tokens?page=2").await;
+
+    assert_eq!(page.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        page.header("hx-redirect"),
+        Some(format!("/login?next={}", urlencode("/settings/api-tokens?page=2")).as_str())
+    );
+}
+
+#[tokio::test]
+async fn a_signed_in_visitor_opening_sign_in_goes_straight_on() {
+    let app = spawn_app().await;
+    let visitor = Visitor::signed_in(&app, DEMO_ADMIN).await;
+
+    let page = visitor
+        .get("/login?next=/settings/api-tokens/TK-1000-0000-0002")
+        .await;
+
+    assert_eq!(
+        page.location(),
+        Some("/settings/api-tokens/TK-1000-0000-0002")
+    );
+}

@@ -1,0 +1,429 @@
+//! The API tokens list: columns, search, filters, sorts, paging, htmx fragments and
+//! account isolation. Expected values come from the demo data in `src/demo.rs`.
+
+use reqwest::StatusCode;
+use tokendesk::db::users;
+use tokendesk::domain::{AccountId, Role, UserId, password};
+
+use crate::common::{DEMO_ADMIN, OTHER_ADMIN, TestApp, spawn_app};
+use crate::visitor::{Page, Visitor};
+
+async fn admin_list(app: &TestApp, query: &str) -> Page {
+    let visitor = Visitor::signed_in(app, DEMO_ADMIN).await;
+    let page = visitor.get(&format!("/settings/api-tokens{query}")).await;
+    assert_eq!(page.status, StatusCode::OK, "{query}: {}", page.body);
+    page
+}
+
+fn ids(numbers: &[u32]) -> Vec<String> {
+    numbers
+        .iter()
+        .map(|n| format!("TK-1000-0000-{n:04}"))
+        .collect()
+}
+
+fn sorted(mut values: Vec<String>) -> Vec<String> {
+    values.sort();
+    values
+}
+
+#[tokio::test]
+async fn the_page_has_the_settings_heading_and_every_column_the_seeds_list() {
+    let app = spawn_app().await;
+
+    let page = admin_list(&app, "?q=TK-1000-0000-0001").await;
+
+    assert_eq!(page.text("page-title"), "Settings › API tokens");
+    assert_eq!(page.token_ids(), ids(&[1]));
+    assert_eq!(page.text("token-name"), "CI deploy pipeline");
+    assert_eq!(page.text("token-id"), "TK-1000-0000-0001");
+    let masked = page.text("token-masked");
+    assert_eq!(masked.chars().count(), 11, "{masked}");
+    assert!(
+        masked.starts_with("tdk_") && masked.ends_with('…'),
+        "{masked}"
+    );
+    assert_eq!(page.text("token-modules"), "2 modules");
+    assert_eq!(
+        page.attrs("[data-testid=token-modules]", "title"),
+        ["Catalog, Reports"]
+    );
+    assert_eq!(page.text("token-scope"), "Read & write");
+    assert_eq!(
+        page.text("token-created-by"),
+        "Avery Admin UR-1000-0000-0001"
+    );
+    assert!(page.text("token-created-at").ends_with(" UTC"));
+    assert_eq!(page.text("token-expires"), "Never");
+    assert_eq!(page.text("token-last-access"), "12 minutes ago");
+    let exact = page.attrs("[data-testid=token-last-access] time", "datetime");
+    assert_eq!(exact.len(), 1);
+    assert!(
+        exact[0].ends_with('Z') && exact[0].contains('T'),
+        "{exact:?}"
+    );
+    assert_eq!(page.text("token-status"), "Active");
+    assert!(
+        page.texts("token-account").is_empty(),
+        "admins see no account column"
+    );
+}
+
+#[tokio::test]
+async fn a_single_module_is_named_and_never_used_tokens_say_never() {
+    let app = spawn_app().await;
+
+    let billing = admin_list(&app, "?q=TK-1000-0000-0002").await;
+    let unused = admin_list(&app, "?q=TK-1000-0000-0019").await;
+
+    assert_eq!(billing.text("token-modules"), "Billing");
+    assert_eq!(unused.text("token-last-access"), "Never");
+    assert_eq!(unused.text("token-scope"), "Read only");
+}
+
+#[tokio::test]
+async fn disabled_and_expired_tokens_have_their_badges_and_disabled_rows_are_dimmed() {
+    let app = spawn_app().await;
+
+    let page = admin_list(&app, "?status=all&q=TK-1000-0000-001").await;
+
+    let html = page.html();
+    let row = |id: &str| {
+        let selector = scraper::Selector::parse(&format!("[data-token-id=\"{id}\"]")).unwrap();
+        let element = html
+            .select(&selector)
+            .next()
+            .unwrap_or_else(|| panic!("{id} listed"));
+        let badge = scraper::Selector::parse("[data-testid=token-status]").unwrap();
+        let status = element
+            .select(&badge)
+            .next()
+            .map(|b| b.text().collect::<String>())
+            .unwrap_or_default();
+        (
+            status,
+            element.value().attr("class").unwrap_or_default().to_owned(),
+        )
+    };
+    assert_eq!(
+        row("TK-1000-0000-0011"),
+        ("Disabled".into(), "token-row status-disabled".into())
+    );
+    assert_eq!(
+        row("TK-1000-0000-0013"),
+        ("Expired".into(), "token-row status-expired".into())
+    );
+    assert_eq!(
+        row("TK-1000-0000-0012"),
+        ("Deleted".into(), "token-row status-deleted".into())
+    );
+    assert_eq!(
+        row("TK-1000-0000-0010"),
+        ("Active".into(), "token-row status-active".into())
+    );
+    let css = Visitor::new(&app).get("/static/app.css").await.body;
+    assert!(css.contains(".token-row.status-disabled { opacity: 0.55; }"));
+}
+
+#[tokio::test]
+async fn the_default_list_shows_active_and_disabled_tokens_but_not_deleted_ones() {
+    let app = spawn_app().await;
+
+    let first = admin_list(&app, "").await;
+    let second = admin_list(&app, "?page=2").await;
+
+    let mut shown = first.token_ids();
+    shown.extend(second.token_ids());
+    assert_eq!(first.token_ids().len(), 25);
+    assert_eq!(shown.len(), 27);
+    assert!(
+        !shown.contains(&"TK-1000-0000-0012".to_owned()),
+        "the deleted token is hidden"
+    );
+    assert!(
+        shown.contains(&"TK-1000-0000-0011".to_owned()),
+        "disabled tokens are listed"
+    );
+    assert!(
+        shown.contains(&"TK-1000-0000-0013".to_owned()),
+        "expired tokens are listed"
+    );
+}
+
+#[tokio::test]
+async fn each_status_filter_shows_exactly_its_tokens() {
+    let app = spawn_app().await;
+
+    let disabled = admin_list(&app, "?status=disabled").await;
+    let expired = admin_list(&app, "?status=expired").await;
+    let deleted = admin_list(&app, "?status=deleted").await;
+    let active = admin_list(&app, "?status=active").await;
+    let all = admin_list(&app, "?status=all").await;
+
+    assert_eq!(sorted(disabled.token_ids()), ids(&[11, 18, 23]));
+    assert_eq!(sorted(expired.token_ids()), ids(&[13, 25]));
+    assert_eq!(deleted.token_ids(), ids(&[12]));
+    assert_eq!(active.text("token-count"), "Showing 1–22 of 22 tokens");
+    assert!(active.texts("token-status").iter().all(|s| s == "Active"));
+    assert_eq!(all.text("token-count"), "Showing 1–25 of 28 tokens");
+}
+
+#[tokio::test]
+async fn search_matches_names_and_ids_without_regard_to_case() {
+    let app = spawn_app().await;
+
+    let by_name = admin_list(&app, "?q=BILLING").await;
+    let by_id = admin_list(&app, "?q=0000-0017").await;
+
+    assert_eq!(by_name.token_ids(), ids(&[2]));
+    assert_eq!(by_id.token_ids(), ids(&[17]));
+    assert_eq!(
+        by_name.input_value("q").as_deref(),
+        Some("BILLING"),
+        "the search box keeps the query"
+    );
+}
+
+#[tokio::test]
+async fn search_treats_like_wildcards_literally() {
+    let app = spawn_app().await;
+
+    let page = admin_list(&app, "?q=%25").await;
+
+    assert!(page.token_ids().is_empty());
+    assert_eq!(page.texts("empty-state").len(), 1);
+    assert!(page.text("empty-state").contains("No tokens match"));
+}
+
+#[tokio::test]
+async fn module_unused_and_expiring_filters_combine_with_search_and_status() {
+    let app = spawn_app().await;
+
+    let tokens_module = admin_list(&app, "?module=tokens&status=all").await;
+    let never_used = admin_list(&app, "?unused=never").await;
+    let unused_90 = admin_list(&app, "?unused=90").await;
+    let expiring = admin_list(&app, "?expiring=7").await;
+    let combined = admin_list(&app, "?unused=30&module=catalog&q=feed").await;
+
+    assert_eq!(sorted(tokens_module.token_ids()), ids(&[8, 25]));
+    assert_eq!(sorted(never_used.token_ids()), ids(&[19, 20, 23]));
+    assert_eq!(sorted(unused_90.token_ids()), ids(&[16, 19, 20, 22, 23]));
+    assert_eq!(sorted(expiring.token_ids()), ids(&[14, 20]));
+    assert_eq!(combined.token_ids(), ids(&[28]));
+}
+
+#[tokio::test]
+async fn sorting_by_name_goes_both_ways() {
+    let app = spawn_app().await;
+
+    let ascending = admin_list(&app, "?sort=name&dir=asc").await;
+    let descending = admin_list(&app, "?sort=name&dir=desc").await;
+
+    let names = ascending.texts("token-name");
+    let mut expected = names.clone();
+    expected.sort_by_key(|n| n.to_lowercase());
+    assert_eq!(names, expected);
+    assert_eq!(names[0], "Analytics collector");
+    assert_eq!(descending.texts("token-name")[0], "Zapier integration");
+    assert_eq!(
+        ascending.attrs("th[aria-sort=ascending] a", "data-testid"),
+        ["sort-name"]
+    );
+}
+
+#[tokio::test]
+async fn sorting_by_last_access_puts_never_used_tokens_last_when_newest_first() {
+    let app = spawn_app().await;
+
+    let newest = admin_list(&app, "?sort=last_access&dir=desc&status=all").await;
+    let oldest = admin_list(&app, "?sort=last_access&dir=asc&status=all").await;
+
+    assert_eq!(
+        newest.token_ids()[0],
+        "TK-1000-0000-0005",
+        "used a minute ago"
+    );
+    let second_page = admin_list(&app, "?sort=last_access&dir=desc&status=all&page=2").await;
+    assert_eq!(
+        second_page.texts("token-last-access"),
+        ["Never", "Never", "Never"]
+    );
+    assert_eq!(
+        oldest.texts("token-last-access")[..3],
+        ["Never", "Never", "Never"]
+    );
+}
+
+#[tokio::test]
+async fn sorting_by_expiry_puts_soonest_first_and_tokens_without_expiry_last() {
+    let app = spawn_app().await;
+
+    let page = admin_list(&app, "?sort=expires").await;
+
+    assert_eq!(page.token_ids()[..3], ids(&[13, 25, 14]));
+    let last_page = admin_list(&app, "?sort=expires&page=2").await;
+    assert!(
+        last_page
+            .texts("token-expires")
+            .iter()
+            .all(|e| e == "Never")
+    );
+}
+
+#[tokio::test]
+async fn sorting_by_created_defaults_to_newest_first_and_reverses() {
+    let app = spawn_app().await;
+
+    let newest = admin_list(&app, "").await;
+    let oldest = admin_list(&app, "?sort=created&dir=asc").await;
+
+    assert_eq!(newest.token_ids()[..3], ids(&[20, 19, 24]));
+    assert_eq!(
+        oldest.token_ids()[0],
+        "TK-1000-0000-0022",
+        "created 700 days ago"
+    );
+}
+
+#[tokio::test]
+async fn pages_hold_25_tokens_with_the_total_and_links_that_keep_the_filters() {
+    let app = spawn_app().await;
+
+    let first = admin_list(&app, "?sort=name").await;
+    let second = admin_list(&app, "?sort=name&page=2").await;
+
+    assert_eq!(first.text("token-count"), "Showing 1–25 of 27 tokens");
+    assert_eq!(first.text("page-status"), "Page 1 of 2");
+    assert_eq!(
+        first.attrs("[data-testid=page-next]", "href"),
+        ["/settings/api-tokens?sort=name&page=2"]
+    );
+    assert_eq!(second.text("token-count"), "Showing 26–27 of 27 tokens");
+    assert_eq!(
+        second.attrs("[data-testid=page-prev]", "href"),
+        ["/settings/api-tokens?sort=name"]
+    );
+    assert!(second.texts("page-next").is_empty());
+    let mut all = first.token_ids();
+    all.extend(second.token_ids());
+    all.dedup();
+    assert_eq!(all.len(), 27, "no token on two pages");
+}
+
+#[tokio::test]
+async fn sort_links_keep_the_filters_and_return_to_the_first_page() {
+    let app = spawn_app().await;
+
+    let page = admin_list(&app, "?status=all&module=catalog&page=2").await;
+    let second = admin_list(&app, "?status=all&page=2").await;
+
+    assert!(page.text("empty-state").contains("No tokens on this page"));
+    assert_eq!(
+        page.attrs("[data-testid=empty-state] a", "href"),
+        ["/settings/api-tokens?status=all&module=catalog"]
+    );
+    assert_eq!(
+        second.attrs("[data-testid=sort-name]", "href"),
+        ["/settings/api-tokens?status=all&sort=name&dir=asc"]
+    );
+    assert_eq!(
+        second.attrs("[data-testid=sort-created]", "href"),
+        ["/settings/api-tokens?status=all&dir=asc"],
+        "sorting by the current key reverses it"
+    );
+}
+
+#[tokio::test]
+async fn an_htmx_request_gets_only_the_results_and_caches_keep_the_two_apart() {
+    let app = spawn_app().await;
+    let visitor = Visitor::signed_in(&app, DEMO_ADMIN).await;
+
+    let fragment = visitor.get_htmx("/settings/api-tokens?q=billing").await;
+    let full = visitor.get("/settings/api-tokens?q=billing").await;
+
+    assert_eq!(fragment.status, StatusCode::OK);
+    assert!(!fragment.body.contains("<html"));
+    assert!(
+        !fragment.body.contains("token-filters\" class"),
+        "the form is not re-sent"
+    );
+    assert_eq!(fragment.token_ids(), ids(&[2]));
+    assert!(full.body.contains("<html"));
+    assert_eq!(full.token_ids(), fragment.token_ids());
+    assert_eq!(fragment.header("vary"), Some("HX-Request"));
+    assert_eq!(full.header("vary"), Some("HX-Request"));
+    let restore = visitor
+        .get_htmx_history_restore("/settings/api-tokens")
+        .await;
+    assert!(
+        restore.body.contains("<html"),
+        "history restores get the full page"
+    );
+}
+
+#[tokio::test]
+async fn an_admin_sees_only_their_own_accounts_tokens() {
+    let app = spawn_app().await;
+    let demo = Visitor::signed_in(&app, DEMO_ADMIN).await;
+    let other = Visitor::signed_in(&app, OTHER_ADMIN).await;
+
+    let demo_search = demo
+        .get("/settings/api-tokens?q=Other+Inc&status=all")
+        .await;
+    let demo_by_account = demo
+        .get("/settings/api-tokens?account=PA-2000-0002&status=all")
+        .await;
+    let other_list = other.get("/settings/api-tokens?status=all").await;
+
+    assert!(demo_search.token_ids().is_empty());
+    assert!(
+        demo_by_account.token_ids().is_empty(),
+        "the account filter can't widen an admin's view"
+    );
+    assert_eq!(
+        sorted(other_list.token_ids()),
+        [
+            "TK-2000-0000-0001",
+            "TK-2000-0000-0002",
+            "TK-2000-0000-0003"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn an_account_without_tokens_sees_an_empty_state_that_says_what_to_do() {
+    let app = spawn_app().await;
+    let account = AccountId::parse("PA-3000-0003").unwrap();
+    let hash = password::hash("fresh-admin").unwrap();
+    let mut conn = app.db.connection();
+    tokendesk::db::accounts::insert_if_missing(&mut conn, &account, "Fresh Ltd").unwrap();
+    users::insert(
+        &mut conn,
+        &users::NewUser {
+            id: &UserId::parse("UR-3000-0000-0001").unwrap(),
+            account_id: Some(&account),
+            email: "admin@fresh.test",
+            name: "Fresh Admin",
+            role: Role::Admin,
+            password_hash: &hash,
+        },
+    )
+    .unwrap();
+    drop(conn);
+    let visitor = Visitor::signed_in(&app, ("admin@fresh.test", "fresh-admin")).await;
+
+    let page = visitor.get("/settings/api-tokens").await;
+
+    assert!(page.texts("tokens-table").is_empty());
+    assert!(page.text("empty-state").contains("No API tokens yet"));
+    assert!(page.text("empty-state").contains("Create a token"));
+}
+
+#[tokio::test]
+async fn unknown_filter_values_fall_back_to_the_default_list() {
+    let app = spawn_app().await;
+
+    let page = admin_list(&app, "?status=bogus&sort=secret&dir=up&page=-3&unused=12").await;
+
+    assert_eq!(page.text("token-count"), "Showing 1–25 of 27 tokens");
+}

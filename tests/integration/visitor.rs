@@ -1,0 +1,189 @@
+//! A person with a browser, minus the JavaScript: keeps cookies, never follows
+//! redirects on its own, and reads pages by their `data-testid` selectors.
+
+use reqwest::header::HeaderMap;
+use reqwest::{Client, StatusCode, redirect};
+use scraper::{Html, Selector};
+
+use crate::common::TestApp;
+
+pub struct Visitor {
+    client: Client,
+    base: String,
+}
+
+pub struct Page {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Visitor {
+    pub fn new(app: &TestApp) -> Self {
+        let client = Client::builder()
+            .redirect(redirect::Policy::none())
+            .cookie_store(true)
+            .build()
+            .expect("building the HTTP client");
+        Self {
+            client,
+            base: app.address.clone(),
+        }
+    }
+
+    /// A visitor already signed in as `who`.
+    pub async fn signed_in(app: &TestApp, who: (&str, &str)) -> Self {
+        let visitor = Self::new(app);
+        let page = visitor.sign_in(who.0, who.1, None).await;
+        assert_eq!(
+            page.status,
+            StatusCode::SEE_OTHER,
+            "signing in as {}: {}",
+            who.0,
+            page.body
+        );
+        visitor
+    }
+
+    pub async fn get(&self, path: &str) -> Page {
+        self.send(self.client.get(self.url(path))).await
+    }
+
+    /// A GET as htmx sends it.
+    pub async fn get_htmx(&self, path: &str) -> Page {
+        self.send(self.client.get(self.url(path)).header("HX-Request", "true"))
+            .await
+    }
+
+    /// A GET as htmx sends it when restoring a page from history.
+    pub async fn get_htmx_history_restore(&self, path: &str) -> Page {
+        let request = self
+            .client
+            .get(self.url(path))
+            .header("HX-Request", "true")
+            .header("HX-History-Restore-Request", "true");
+        self.send(request).await
+    }
+
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> Page {
+        self.send(self.client.post(self.url(path)).form(form)).await
+    }
+
+    /// Opens the sign-in page and submits it, as a person would.
+    pub async fn sign_in(&self, email: &str, password: &str, next: Option<&str>) -> Page {
+        let login = self
+            .get(&match next {
+                Some(next) => format!("/login?next={}", urlencode(next)),
+                None => "/login".into(),
+            })
+            .await;
+        let csrf = login.csrf_token();
+        let next_field = login.input_value("next").unwrap_or_default();
+        self.post_form(
+            "/login",
+            &[
+                ("email", email),
+                ("password", password),
+                ("csrf_token", &csrf),
+                ("next", &next_field),
+            ],
+        )
+        .await
+    }
+
+    /// The CSRF token the current session's pages carry.
+    pub async fn csrf_token(&self) -> String {
+        self.get("/settings/api-tokens").await.csrf_token()
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder) -> Page {
+        let response = request.send().await.expect("sending the request");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.text().await.expect("reading the body");
+        Page {
+            status,
+            headers,
+            body,
+        }
+    }
+}
+
+pub fn urlencode(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
+impl Page {
+    pub fn html(&self) -> Html {
+        Html::parse_document(&self.body)
+    }
+
+    pub fn location(&self) -> Option<&str> {
+        self.headers.get("location").and_then(|v| v.to_str().ok())
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The trimmed text of every element with this `data-testid`.
+    pub fn texts(&self, test_id: &str) -> Vec<String> {
+        self.select(&format!("[data-testid=\"{test_id}\"]"))
+    }
+
+    /// The trimmed, whitespace-folded text of every element matching `css`.
+    pub fn select(&self, css: &str) -> Vec<String> {
+        let selector = Selector::parse(css).expect("a valid selector");
+        self.html()
+            .select(&selector)
+            .map(|e| {
+                e.text()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect()
+    }
+
+    /// An attribute of every element matching `css`.
+    pub fn attrs(&self, css: &str, attribute: &str) -> Vec<String> {
+        let selector = Selector::parse(css).expect("a valid selector");
+        self.html()
+            .select(&selector)
+            .filter_map(|e| e.value().attr(attribute).map(str::to_owned))
+            .collect()
+    }
+
+    pub fn text(&self, test_id: &str) -> String {
+        let found = self.texts(test_id);
+        assert_eq!(
+            found.len(),
+            1,
+            "expected one {test_id}, found {found:?} in:\n{}",
+            self.body
+        );
+        found.into_iter().next().unwrap_or_default()
+    }
+
+    /// The ids of the listed tokens, in order.
+    pub fn token_ids(&self) -> Vec<String> {
+        self.attrs("[data-testid=token-row]", "data-token-id")
+    }
+
+    pub fn csrf_token(&self) -> String {
+        self.input_value("csrf_token")
+            .expect("the page carries a CSRF token")
+    }
+
+    pub fn input_value(&self, name: &str) -> Option<String> {
+        self.attrs(&format!("input[name=\"{name}\"]"), "value")
+            .into_iter()
+            .next()
+    }
+}
