@@ -352,6 +352,13 @@ async fn an_htmx_request_gets_only_the_results_and_caches_keep_the_two_apart() {
     assert_eq!(full.token_ids(), fragment.token_ids());
     assert_eq!(fragment.header("vary"), Some("HX-Request"));
     assert_eq!(full.header("vary"), Some("HX-Request"));
+    let form_request = visitor
+        .get_htmx("/settings/api-tokens?q=billing&status=&module=&unused=")
+        .await;
+    assert_eq!(
+        form_request.header("hx-push-url"),
+        Some("/settings/api-tokens?q=billing")
+    );
     let restore = visitor
         .get_htmx_history_restore("/settings/api-tokens")
         .await;

@@ -136,7 +136,11 @@ pub async fn page(
         next_href: (query.page < pages).then(|| href(&query.with_page(query.page + 1))),
     };
     if htmx::wants_fragment(&req) {
-        Ok(render::page(&view.as_results()))
+        // The form sends every field, empty ones too; the address bar gets the
+        // canonical URL, so shared links stay short and stable.
+        let mut response = render::page(&view.as_results());
+        htmx::push_url(&mut response, &href(&query));
+        Ok(response)
     } else {
         Ok(render::page(&view))
     }

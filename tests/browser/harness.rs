@@ -1,0 +1,176 @@
+//! Starting chromedriver and Chromium for one test, and waiting on page conditions.
+
+use std::process::Stdio;
+
+use thirtyfour::prelude::*;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+use crate::common::TestApp;
+
+pub struct Browser {
+    pub driver: WebDriver,
+    base: String,
+    profile: std::path::PathBuf,
+    _chromedriver: Child,
+}
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+fn chromedriver_path() -> String {
+    std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into())
+}
+
+impl Browser {
+    /// A fresh Chromium with its own profile, pointed at `app`.
+    pub async fn open(app: &TestApp) -> Self {
+        let driver_path = chromedriver_path();
+        assert!(
+            std::path::Path::new(&driver_path).exists() && std::path::Path::new(CHROMIUM).exists(),
+            "browser tests need {CHROMIUM} and {driver_path}: apt-get install chromium chromium-driver \
+             (.ci/run installs them)"
+        );
+        let mut chromedriver = Command::new(&driver_path)
+            .arg("--port=0")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("starting chromedriver");
+        let port = read_port(&mut chromedriver).await;
+
+        let profile =
+            std::env::temp_dir().join(format!("tokendesk-chromium-{}-{port}", std::process::id()));
+        let mut caps = DesiredCapabilities::chrome();
+        caps.set_binary(CHROMIUM).expect("binary");
+        for arg in [
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-quic",
+            "--no-first-run",
+            "--window-size=1280,900",
+            &format!("--user-data-dir={}", profile.display()),
+        ] {
+            caps.add_arg(arg).expect("a Chromium argument");
+        }
+        let driver = WebDriver::new(format!("http://127.0.0.1:{port}"), caps)
+            .await
+            .expect("starting Chromium through chromedriver");
+        Self {
+            driver,
+            base: app.address.clone(),
+            profile,
+            _chromedriver: chromedriver,
+        }
+    }
+
+    pub async fn goto(&self, path: &str) {
+        self.driver
+            .goto(format!("{}{path}", self.base))
+            .await
+            .expect("navigating");
+    }
+
+    /// The first element with this `data-testid`, waiting for it to appear.
+    pub async fn find(&self, test_id: &str) -> WebElement {
+        self.driver
+            .query(By::Css(format!("[data-testid=\"{test_id}\"]")))
+            .first()
+            .await
+            .unwrap_or_else(|e| panic!("no {test_id} on the page: {e}"))
+    }
+
+    /// Waits until `condition` (a JavaScript expression) holds in the page, checking it
+    /// in the page on a short timer; fails after the WebDriver script timeout.
+    pub async fn wait_until(&self, condition: &str) {
+        let script = format!(
+            "const done = arguments[arguments.length - 1];
+             const check = () => {{
+               try {{ if ({condition}) {{ done(true); return; }} }} catch (e) {{}}
+               setTimeout(check, 20);
+             }};
+             check();"
+        );
+        self.driver
+            .execute_async(script, Vec::new())
+            .await
+            .unwrap_or_else(|e| panic!("waiting for `{condition}`: {e}"));
+    }
+
+    /// The value of a JavaScript expression in the page.
+    pub async fn eval(&self, expression: &str) -> serde_json::Value {
+        self.driver
+            .execute(format!("return {expression};"), Vec::new())
+            .await
+            .expect("running a script")
+            .json()
+            .clone()
+    }
+
+    pub async fn path_and_query(&self) -> String {
+        let url = self.driver.current_url().await.expect("the current URL");
+        match url.query() {
+            Some(query) => format!("{}?{query}", url.path()),
+            None => url.path().to_owned(),
+        }
+    }
+
+    /// Signs in through the form on the current (sign-in) page.
+    pub async fn fill_sign_in(&self, who: (&str, &str)) {
+        for (field, value) in [("login-email", who.0), ("login-password", who.1)] {
+            let input = self.find(field).await;
+            input.clear().await.expect("clearing a field");
+            input.send_keys(value).await.expect("typing");
+        }
+        self.find("login-submit")
+            .await
+            .click()
+            .await
+            .expect("submitting");
+    }
+
+    /// Opens the sign-in page and signs in.
+    pub async fn sign_in(&self, who: (&str, &str)) {
+        self.goto("/login").await;
+        self.fill_sign_in(who).await;
+        self.find("tokens-table").await;
+    }
+
+    /// Marks the current document, to tell an in-place htmx update from a page load.
+    pub async fn mark_document(&self) {
+        self.eval("(window.__tokendeskMarker = 'same document')")
+            .await;
+    }
+
+    pub async fn same_document(&self) -> bool {
+        self.eval("window.__tokendeskMarker === 'same document'")
+            .await
+            == serde_json::json!(true)
+    }
+
+    pub async fn close(self) {
+        self.driver.quit().await.expect("closing Chromium");
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+/// chromedriver prints the port it chose on its own start-up line.
+async fn read_port(chromedriver: &mut Child) -> u16 {
+    let stdout = chromedriver.stdout.take().expect("chromedriver's stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    while let Some(line) = lines
+        .next_line()
+        .await
+        .expect("reading chromedriver's output")
+    {
+        if let Some(rest) = line.split("started successfully on port ").nth(1) {
+            return rest.trim_end_matches('.').parse().expect("a port number");
+        }
+    }
+    panic!("chromedriver exited without starting");
+}

@@ -1,0 +1,11 @@
+//! Browser tests: the portal in headless Chromium through chromedriver, driven by the
+//! `data-testid` selectors customers' suites use. They wait on conditions in the page,
+//! never on the clock. A missing chromedriver fails them, with how to install it.
+
+#[path = "../common/mod.rs"]
+mod common;
+mod harness;
+
+mod sign_in;
+mod token_details;
+mod token_list;

@@ -1,0 +1,113 @@
+//! Opening a token and switching its tabs in the browser.
+
+use crate::common::{DEMO_ADMIN, spawn_app};
+use crate::harness::Browser;
+
+const PANEL: &str = "document.querySelector('[data-testid=tab-panel]')";
+
+#[tokio::test]
+async fn opening_a_token_and_switching_tabs_changes_the_panel_and_the_url() {
+    let app = spawn_app().await;
+    let browser = Browser::open(&app).await;
+    browser.sign_in(DEMO_ADMIN).await;
+
+    browser
+        .driver
+        .find(thirtyfour::By::Css(
+            "[data-token-id=TK-1000-0000-0001] [data-testid=token-name]",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(
+        browser
+            .find("token-detail-name")
+            .await
+            .text()
+            .await
+            .unwrap(),
+        "CI deploy pipeline"
+    );
+    assert_eq!(
+        browser
+            .find("tab-panel")
+            .await
+            .attr("data-tab")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("general")
+    );
+    browser.mark_document().await;
+
+    browser.find("tab-modules").await.click().await.unwrap();
+    browser
+        .wait_until(&format!(
+            "location.search === '?tab=modules' && {PANEL}.dataset.tab === 'modules'"
+        ))
+        .await;
+    let modules = browser.eval("[...document.querySelectorAll('[data-testid=token-module] strong')].map(e => e.textContent)").await;
+    assert_eq!(modules, serde_json::json!(["Catalog", "Reports"]));
+
+    browser.find("tab-details").await.click().await.unwrap();
+    browser
+        .wait_until(&format!(
+            "location.search === '?tab=details' && {PANEL}.dataset.tab === 'details'"
+        ))
+        .await;
+    assert_eq!(
+        browser.find("detail-last-ip").await.text().await.unwrap(),
+        "203.0.113.10"
+    );
+    assert!(browser.same_document().await, "tabs swap in place");
+    assert_eq!(
+        browser
+            .eval(
+                "document.querySelector('[data-testid=tab-details]').getAttribute('aria-current')"
+            )
+            .await,
+        "page"
+    );
+
+    browser.driver.back().await.unwrap();
+    browser
+        .wait_until(&format!(
+            "location.search === '?tab=modules' && {PANEL}.dataset.tab === 'modules'"
+        ))
+        .await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_tab_link_opened_directly_shows_that_tab() {
+    let app = spawn_app().await;
+    let browser = Browser::open(&app).await;
+    browser.sign_in(DEMO_ADMIN).await;
+
+    browser
+        .goto("/settings/api-tokens/TK-1000-0000-0011?tab=details")
+        .await;
+
+    assert_eq!(
+        browser
+            .find("tab-panel")
+            .await
+            .attr("data-tab")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("details")
+    );
+    assert_eq!(
+        browser
+            .find("token-detail-status")
+            .await
+            .text()
+            .await
+            .unwrap(),
+        "Disabled"
+    );
+    browser.close().await;
+}
