@@ -7,7 +7,7 @@ use actix_session::SessionMiddleware;
 use actix_session::config::{CookieContentSecurity, PersistentSession};
 use actix_session::storage::CookieSessionStore;
 use actix_web::cookie::{Key, SameSite};
-use actix_web::dev::Server;
+use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::DefaultHeaders;
 use actix_web::{App, HttpServer};
 use anyhow::Context;
@@ -83,6 +83,11 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// Lets another thread stop the server.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
     }
 
     /// Serves until SIGINT or SIGTERM, then finishes the requests in flight.

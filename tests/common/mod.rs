@@ -8,6 +8,7 @@
 
 use std::sync::OnceLock;
 
+use actix_web::dev::ServerHandle;
 use diesel::prelude::*;
 use diesel::{PgConnection, sql_query};
 use sha2::{Digest, Sha256};
@@ -154,11 +155,15 @@ fn random_suffix() -> String {
 }
 
 /// The app, serving on a free port against its own database seeded with the demo data.
+/// It runs on a thread of its own and is stopped, and that thread joined, when the
+/// test ends, so no server outlives its test.
 pub struct TestApp {
     pub address: String,
-    pub db: TestDb,
     pub pool: DbPool,
     pub cipher: SecretCipher,
+    server: Option<(ServerHandle, std::thread::JoinHandle<std::io::Result<()>>)>,
+    // Last: dropped after the pool has let go of its connections.
+    pub db: TestDb,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -176,14 +181,35 @@ pub async fn spawn_app() -> TestApp {
     })
     .await
     .expect("setting up the test database");
-    let app = Application::build(pool.clone(), &key, "127.0.0.1:0").expect("building the app");
-    let address = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run_until_stopped());
+    let (started, ready) = std::sync::mpsc::channel();
+    let server_pool = pool.clone();
+    let thread = std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let app =
+                Application::build(server_pool, &key, "127.0.0.1:0").expect("building the app");
+            started
+                .send((app.port(), app.handle()))
+                .expect("reporting the port");
+            app.run_until_stopped().await
+        })
+    });
+    let (port, handle) = ready.recv().expect("the app started");
     TestApp {
-        address,
-        db,
+        address: format!("http://127.0.0.1:{port}"),
         pool,
         cipher,
+        server: Some((handle, thread)),
+        db,
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some((handle, thread)) = self.server.take() {
+            // The stop command is sent at once; the returned future only awaits it.
+            drop(handle.stop(false));
+            let _ = thread.join();
+        }
     }
 }
 

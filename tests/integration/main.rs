@@ -7,6 +7,7 @@ mod visitor;
 
 mod auth;
 mod cli;
+mod demo;
 mod migrations;
 mod platform;
 mod token_details;

@@ -2,9 +2,9 @@
 
 use diesel::prelude::*;
 
-use super::super::modules::{ModuleRow, into_module, module_columns};
-use super::super::schema::{api_tokens, modules, token_modules};
-use super::{SUMMARY_COLUMNS, SummaryRow, TokenDetail, into_summary, visible};
+use super::super::schema::api_tokens;
+use super::list::modules_of;
+use super::{SummaryRow, TokenDetail, into_summary, visible};
 use crate::domain::{TokenId, Visibility};
 
 type DetailRow = (
@@ -29,7 +29,7 @@ pub fn find(
     let Some((summary, rest)) = visible(visibility)
         .filter(api_tokens::id.eq(id.as_str().to_owned()))
         .select((
-            SUMMARY_COLUMNS,
+            SummaryRow::as_select(),
             (
                 api_tokens::description,
                 api_tokens::updated_at,
@@ -44,15 +44,9 @@ pub fn find(
     else {
         return Ok(None);
     };
-    let granted = token_modules::table
-        .inner_join(modules::table)
-        .filter(token_modules::token_id.eq(id.as_str()))
-        .order(modules::position)
-        .select(module_columns())
-        .load::<ModuleRow>(conn)?
-        .into_iter()
-        .map(into_module)
-        .collect::<QueryResult<Vec<_>>>()?;
+    let granted = modules_of(conn, &[id.as_str()])?
+        .remove(id.as_str())
+        .unwrap_or_default();
     let (description, updated_at, disabled_at, deleted_at, last_access_ip, last_access_user_agent) =
         rest;
     Ok(Some(TokenDetail {

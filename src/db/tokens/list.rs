@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use super::super::modules::{Module, ModuleRow, into_module, module_columns};
 use super::super::schema::{api_tokens, modules, token_modules};
-use super::{BoxedTokens, SUMMARY_COLUMNS, SummaryRow, TokenSummary, into_summary, visible};
+use super::{BoxedTokens, SummaryRow, TokenSummary, into_summary, visible};
 use crate::domain::Visibility;
 use crate::domain::token_list_query::{
     PAGE_SIZE, SortDirection, SortKey, StatusFilter, TokenListQuery, UnusedFilter,
@@ -33,16 +33,16 @@ pub fn list(
 ) -> QueryResult<TokenPage> {
     let total = filtered(visibility, query, now).count().get_result(conn)?;
     let rows: Vec<SummaryRow> = sorted(filtered(visibility, query, now), query)
-        .select(SUMMARY_COLUMNS)
+        .select(SummaryRow::as_select())
         .limit(PAGE_SIZE)
         .offset(query.offset())
         .load(conn)?;
-    let ids: Vec<&str> = rows.iter().map(|row| row.0.as_str()).collect();
+    let ids: Vec<&str> = rows.iter().map(|row| row.id.as_str()).collect();
     let mut modules = modules_of(conn, &ids)?;
     let tokens = rows
         .into_iter()
         .map(|row| {
-            let granted = modules.remove(&row.0).unwrap_or_default();
+            let granted = modules.remove(&row.id).unwrap_or_default();
             into_summary(row, granted)
         })
         .collect::<QueryResult<_>>()?;

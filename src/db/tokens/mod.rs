@@ -47,50 +47,25 @@ pub struct TokenDetail {
     pub last_access_user_agent: Option<String>,
 }
 
-type SummaryRow = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    DateTime<Utc>,
-    Option<DateTime<Utc>>,
-    Option<DateTime<Utc>>,
-);
-
-type SummaryColumns = (
-    api_tokens::id,
-    api_tokens::account_id,
-    accounts::name,
-    api_tokens::name,
-    api_tokens::secret_prefix,
-    api_tokens::scope,
-    api_tokens::status,
-    api_tokens::created_by,
-    users::name,
-    api_tokens::created_at,
-    api_tokens::expires_at,
-    api_tokens::last_access_at,
-);
-
-const SUMMARY_COLUMNS: SummaryColumns = (
-    api_tokens::id,
-    api_tokens::account_id,
-    accounts::name,
-    api_tokens::name,
-    api_tokens::secret_prefix,
-    api_tokens::scope,
-    api_tokens::status,
-    api_tokens::created_by,
-    users::name,
-    api_tokens::created_at,
-    api_tokens::expires_at,
-    api_tokens::last_access_at,
-);
+/// The columns the list and the details page share.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = api_tokens, check_for_backend(diesel::pg::Pg))]
+pub(super) struct SummaryRow {
+    id: String,
+    account_id: String,
+    #[diesel(select_expression = accounts::name)]
+    account_name: String,
+    name: String,
+    secret_prefix: String,
+    scope: String,
+    status: String,
+    created_by: String,
+    #[diesel(select_expression = users::name)]
+    created_by_name: String,
+    created_at: DateTime<Utc>,
+    expires_at: Option<DateTime<Utc>>,
+    last_access_at: Option<DateTime<Utc>>,
+}
 
 /// Tokens joined with their creator and account: the source every read starts from.
 type TokenSource = diesel::dsl::InnerJoin<
@@ -114,33 +89,19 @@ fn visible(visibility: &Visibility) -> BoxedTokens<'static> {
 }
 
 fn into_summary(row: SummaryRow, modules: Vec<Module>) -> QueryResult<TokenSummary> {
-    let (
-        id,
-        account_id,
-        account_name,
-        name,
-        secret_prefix,
-        scope,
-        status,
-        created_by_id,
-        created_by_name,
-        created_at,
-        expires_at,
-        last_access_at,
-    ) = row;
     Ok(TokenSummary {
-        id: stored(TokenId::parse(&id))?,
-        account_id: stored(AccountId::parse(&account_id))?,
-        account_name,
-        name,
-        secret_prefix,
-        scope: stored(Scope::parse(&scope))?,
-        status: stored(TokenStatus::parse(&status))?,
-        created_by_id: stored(UserId::parse(&created_by_id))?,
-        created_by_name,
-        created_at,
-        expires_at,
-        last_access_at,
+        id: stored(TokenId::parse(&row.id))?,
+        account_id: stored(AccountId::parse(&row.account_id))?,
+        account_name: row.account_name,
+        name: row.name,
+        secret_prefix: row.secret_prefix,
+        scope: stored(Scope::parse(&row.scope))?,
+        status: stored(TokenStatus::parse(&row.status))?,
+        created_by_id: stored(UserId::parse(&row.created_by))?,
+        created_by_name: row.created_by_name,
+        created_at: row.created_at,
+        expires_at: row.expires_at,
+        last_access_at: row.last_access_at,
         modules,
     })
 }
