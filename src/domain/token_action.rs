@@ -1,0 +1,176 @@
+//! What can be done to a token in each state, and the state changes with the message
+//! each refusal gives.
+
+use super::TokenStatus;
+
+/// An item of a token's actions menu.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenAction {
+    Edit,
+    Copy,
+    Enable,
+    Disable,
+    Delete,
+}
+
+impl TokenAction {
+    /// The actions an account admin may take on a token in `status`, in menu order.
+    pub fn allowed(status: TokenStatus) -> &'static [TokenAction] {
+        match status {
+            TokenStatus::Active => &[Self::Edit, Self::Copy, Self::Disable, Self::Delete],
+            TokenStatus::Disabled => &[Self::Enable, Self::Copy, Self::Delete],
+            TokenStatus::Deleted => &[],
+        }
+    }
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            Self::Edit => "edit",
+            Self::Copy => "copy",
+            Self::Enable => "enable",
+            Self::Disable => "disable",
+            Self::Delete => "delete",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Edit => "Edit",
+            Self::Copy => "Copy",
+            Self::Enable => "Enable",
+            Self::Disable => "Disable",
+            Self::Delete => "Delete",
+        }
+    }
+}
+
+/// A change of a token's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transition {
+    Enable,
+    Disable,
+    Delete,
+}
+
+impl Transition {
+    pub fn parse(slug: &str) -> Option<Self> {
+        match slug {
+            "enable" => Some(Self::Enable),
+            "disable" => Some(Self::Disable),
+            "delete" => Some(Self::Delete),
+            _ => None,
+        }
+    }
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            Self::Enable => "enable",
+            Self::Disable => "disable",
+            Self::Delete => "delete",
+        }
+    }
+
+    /// The statuses the change starts from.
+    pub fn from(self) -> &'static [TokenStatus] {
+        match self {
+            Self::Enable => &[TokenStatus::Disabled],
+            Self::Disable => &[TokenStatus::Active],
+            Self::Delete => &[TokenStatus::Active, TokenStatus::Disabled],
+        }
+    }
+
+    pub fn to(self) -> TokenStatus {
+        match self {
+            Self::Enable => TokenStatus::Active,
+            Self::Disable => TokenStatus::Disabled,
+            Self::Delete => TokenStatus::Deleted,
+        }
+    }
+
+    /// Whether the change may start from `current`.
+    pub fn check(self, current: TokenStatus) -> Result<(), Refusal> {
+        if self.from().contains(&current) {
+            return Ok(());
+        }
+        Err(match (self, current) {
+            (_, TokenStatus::Deleted) => Refusal::Deleted,
+            (Self::Enable, _) => Refusal::AlreadyActive,
+            _ => Refusal::AlreadyDisabled,
+        })
+    }
+
+    /// What the flash message says once it is done.
+    pub fn done_message(self, name: &str) -> String {
+        match self {
+            Self::Enable => format!("“{name}” is enabled. Requests with it succeed again."),
+            Self::Disable => format!("“{name}” is disabled. Requests with it now fail."),
+            Self::Delete => format!("“{name}” has been deleted successfully."),
+        }
+    }
+}
+
+/// Why a change was refused; the text is what the person is told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("This token is already active.")]
+    AlreadyActive,
+    #[error("This token was already disabled.")]
+    AlreadyDisabled,
+    #[error("This token has been deleted and can't be changed.")]
+    Deleted,
+    #[error("Enable the token before editing it.")]
+    EditWhileDisabled,
+}
+
+/// Whether the token's details may be edited in `current`.
+pub fn check_edit(current: TokenStatus) -> Result<(), Refusal> {
+    match current {
+        TokenStatus::Active => Ok(()),
+        TokenStatus::Disabled => Err(Refusal::EditWhileDisabled),
+        TokenStatus::Deleted => Err(Refusal::Deleted),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use TokenStatus::{Active, Deleted, Disabled};
+
+    #[test]
+    fn menus_offer_only_what_the_state_allows() {
+        use TokenAction::*;
+        assert_eq!(TokenAction::allowed(Active), [Edit, Copy, Disable, Delete]);
+        assert_eq!(TokenAction::allowed(Disabled), [Enable, Copy, Delete]);
+        assert!(TokenAction::allowed(Deleted).is_empty());
+    }
+
+    #[test]
+    fn transitions_follow_the_state_machine() {
+        assert_eq!(Transition::Disable.check(Active), Ok(()));
+        assert_eq!(Transition::Enable.check(Disabled), Ok(()));
+        assert_eq!(Transition::Delete.check(Active), Ok(()));
+        assert_eq!(Transition::Delete.check(Disabled), Ok(()));
+        assert_eq!(
+            Transition::Disable.check(Disabled),
+            Err(Refusal::AlreadyDisabled)
+        );
+        assert_eq!(
+            Transition::Enable.check(Active),
+            Err(Refusal::AlreadyActive)
+        );
+        for transition in [Transition::Enable, Transition::Disable, Transition::Delete] {
+            assert_eq!(transition.check(Deleted), Err(Refusal::Deleted));
+            assert!(transition.check(transition.to()).is_err() || transition == Transition::Delete);
+        }
+    }
+
+    #[test]
+    fn editing_needs_an_active_token() {
+        assert_eq!(check_edit(Active), Ok(()));
+        assert_eq!(
+            check_edit(Disabled).unwrap_err().to_string(),
+            "Enable the token before editing it."
+        );
+        assert_eq!(check_edit(Deleted), Err(Refusal::Deleted));
+    }
+}
