@@ -1,6 +1,8 @@
 //! Integration tests: the portal over HTTP against a real PostgreSQL, one database per
 //! test.
 
+#![allow(clippy::unwrap_used, reason = "a test helper that unwraps is a failing assertion")]
+
 #[path = "../common/mod.rs"]
 mod common;
 mod visitor;
