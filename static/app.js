@@ -1,16 +1,198 @@
-// tokendesk: small enhancements on top of htmx. Every page works without this file.
+// tokendesk: small enhancements on top of htmx. Every page works without this file:
+// menus, dialogs and forms are plain links and forms underneath.
 (function () {
   "use strict";
 
-  // After htmx swaps the token tabs, move focus to the new panel so keyboard and
-  // screen-reader users land on what changed.
+  var modal = function () { return document.getElementById("modal"); };
+  var csrfToken = function () {
+    var meta = document.querySelector("meta[name=csrf-token]");
+    return meta ? meta.getAttribute("content") : "";
+  };
+  var opener = null;
+
+  // ---- Dialogs -------------------------------------------------------------
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var target = event.detail.target;
+    if (target && target.id === "modal" && !modal().open) {
+      opener = document.activeElement;
+    }
+  });
+
   document.addEventListener("htmx:afterSwap", function (event) {
-    if (event.detail.target && event.detail.target.id === "token-tabs") {
-      var panel = event.detail.target.querySelector("[data-testid=tab-panel]");
-      if (panel) {
-        panel.setAttribute("tabindex", "-1");
-        panel.focus({ preventScroll: true });
+    var target = event.detail.target;
+    if (target && target.id === "modal") {
+      closeMenus(false);
+      if (!target.open) { target.showModal(); }
+      var first = target.querySelector("input:not([type=hidden]), select, textarea, [data-testid=confirm-submit], [data-testid=confirm-cancel]");
+      if (first) { first.focus(); }
+    }
+    if (target && target.id === "token-tabs") {
+      var panel = target.querySelector("[data-testid=tab-panel]");
+      if (panel) { panel.setAttribute("tabindex", "-1"); panel.focus({ preventScroll: true }); }
+    }
+    if (target && target.classList.contains("menu-slot")) { openMenu(target); }
+  });
+
+  document.addEventListener("tokendesk:close-modal", function () {
+    var dialog = modal();
+    if (dialog && dialog.open) { dialog.close(); }
+  });
+
+  document.addEventListener("close", function (event) {
+    if (event.target.id !== "modal") { return; }
+    event.target.innerHTML = "";
+    if (opener && document.body.contains(opener)) { opener.focus(); }
+    opener = null;
+  }, true);
+
+  document.addEventListener("click", function (event) {
+    var closer = event.target.closest("[data-close-modal]");
+    if (closer && closer.closest("#modal")) {
+      event.preventDefault();
+      modal().close();
+    }
+  });
+
+  // ---- Actions menus ---------------------------------------------------------
+  function menuItems(menu) { return Array.prototype.slice.call(menu.querySelectorAll("[role=menuitem]")); }
+
+  function openMenu(slot) {
+    closeMenus(false, slot);
+    var trigger = slot.previousElementSibling;
+    if (trigger) { trigger.setAttribute("aria-expanded", "true"); }
+    var items = slot.querySelector("[role=menu]") ? menuItems(slot) : [];
+    if (items.length) { items[0].focus(); }
+  }
+
+  function closeMenus(returnFocus, except) {
+    document.querySelectorAll(".menu-slot").forEach(function (slot) {
+      if (slot === except || !slot.firstElementChild) { return; }
+      slot.innerHTML = "";
+      var trigger = slot.previousElementSibling;
+      if (trigger) {
+        trigger.setAttribute("aria-expanded", "false");
+        if (returnFocus) { trigger.focus(); }
       }
+    });
+  }
+
+  // A second press on an open menu's button closes it instead of fetching it again.
+  document.addEventListener("htmx:confirm", function (event) {
+    var trigger = event.detail.elt;
+    if (trigger.getAttribute && trigger.getAttribute("aria-haspopup") === "menu" &&
+        trigger.getAttribute("aria-expanded") === "true") {
+      event.preventDefault();
+      closeMenus(true);
+    }
+  });
+
+  document.addEventListener("keydown", function (event) {
+    var menu = event.target.closest && event.target.closest("[role=menu]");
+    if (event.key === "Escape" && menu) {
+      event.preventDefault();
+      closeMenus(true);
+      return;
+    }
+    if (!menu || (event.key !== "ArrowDown" && event.key !== "ArrowUp" && event.key !== "Home" && event.key !== "End")) { return; }
+    event.preventDefault();
+    var items = menuItems(menu);
+    var index = items.indexOf(event.target);
+    var next = { ArrowDown: index + 1, ArrowUp: index - 1, Home: 0, End: items.length - 1 }[event.key];
+    items[(next + items.length) % items.length].focus();
+  });
+
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest(".menu-wrap")) { closeMenus(false); }
+  });
+
+  // ---- Secrets: copy, show, hide -------------------------------------------
+  function fetchSecret(url) {
+    return fetch(url, {
+      method: "POST",
+      headers: { "X-CSRF-Token": csrfToken(), "Accept": "text/plain" },
+      credentials: "same-origin"
+    }).then(function (response) {
+      return response.text().then(function (text) {
+        if (!response.ok) { throw new Error(text || "The token could not be read."); }
+        return text;
+      });
+    });
+  }
+
+  function announceCopied(near) {
+    var scope = near.closest(".secret-row") || document;
+    var badge = scope.querySelector("[data-testid=copied]");
+    if (!badge) {
+      badge = document.createElement("div");
+      badge.className = "toast";
+      badge.setAttribute("role", "status");
+      badge.setAttribute("data-testid", "copied");
+      document.body.appendChild(badge);
+    }
+    badge.textContent = "Copied";
+    badge.hidden = false;
+  }
+
+  function showError(message) {
+    var region = document.getElementById("flash");
+    if (!region) { return; }
+    region.innerHTML = "";
+    var p = document.createElement("p");
+    p.className = "flash flash-error";
+    p.setAttribute("role", "alert");
+    p.setAttribute("data-testid", "flash-message");
+    p.textContent = message;
+    region.appendChild(p);
+  }
+
+  document.addEventListener("click", function (event) {
+    var copy = event.target.closest("[data-copy-url], [data-copy-target]");
+    if (copy) {
+      event.preventDefault();
+      var source = copy.getAttribute("data-copy-target");
+      var value = source
+        ? Promise.resolve(document.querySelector(source).textContent.trim())
+        : fetchSecret(copy.getAttribute("data-copy-url"));
+      value
+        .then(function (text) { return navigator.clipboard.writeText(text); })
+        .then(function () { announceCopied(copy); closeMenus(false); })
+        .catch(function (error) { showError(error.message); });
+      return;
+    }
+    var hide = event.target.closest("[data-testid=secret-hide]");
+    if (hide) {
+      event.preventDefault();
+      var row = hide.closest(".secret-row");
+      var code = row.querySelector("[data-testid=token-secret]");
+      code.textContent = code.getAttribute("data-masked");
+      hide.hidden = true;
+      row.querySelector("[data-testid=secret-show]").hidden = false;
+    }
+  });
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target.closest("[data-reveal-form]");
+    if (!form) { return; }
+    event.preventDefault();
+    var row = form.closest(".secret-row");
+    fetchSecret(form.getAttribute("action")).then(function (text) {
+      row.querySelector("[data-testid=token-secret]").textContent = text;
+      row.querySelector("[data-testid=secret-show]").hidden = true;
+      row.querySelector("[data-testid=secret-hide]").hidden = false;
+    }).catch(function (error) { showError(error.message); });
+  });
+
+  // ---- "All modules" ---------------------------------------------------------
+  document.addEventListener("change", function (event) {
+    var all = event.target.closest("[data-all-modules]");
+    var fieldset = event.target.closest(".modules-field");
+    if (!fieldset) { return; }
+    var boxes = fieldset.querySelectorAll("[data-module]");
+    if (all) {
+      boxes.forEach(function (box) { box.checked = all.checked; });
+    } else if (event.target.matches("[data-module]")) {
+      fieldset.querySelector("[data-all-modules]").checked =
+        Array.prototype.every.call(boxes, function (box) { return box.checked; });
     }
   });
 })();

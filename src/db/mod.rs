@@ -6,6 +6,7 @@
 //! database without its password.
 
 pub mod accounts;
+pub mod audit;
 pub mod modules;
 pub mod schema;
 pub mod setup;

@@ -1,5 +1,6 @@
 //! Pure rules and types of tokendesk: no actix, no diesel, no I/O beyond randomness.
 
+pub mod audit;
 pub mod ids;
 pub mod module_id;
 pub mod password;
@@ -15,6 +16,7 @@ pub mod token_name;
 pub mod token_status;
 pub mod visibility;
 
+pub use audit::{Actor, AuditAction};
 pub use ids::{AccountId, TokenId, UserId};
 pub use module_id::ModuleId;
 pub use role::Role;

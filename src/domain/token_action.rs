@@ -120,6 +120,8 @@ pub enum Refusal {
     Deleted,
     #[error("Enable the token before editing it.")]
     EditWhileDisabled,
+    #[error("This token changed while you were looking at it. Reload the page and try again.")]
+    Changed,
 }
 
 /// Whether the token's details may be edited in `current`.

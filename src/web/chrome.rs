@@ -10,16 +10,19 @@ pub struct Chrome {
     pub role: &'static str,
     pub account_name: Option<String>,
     pub csrf_token: String,
+    /// A message left by the previous request (shown once).
+    pub flash: Option<String>,
 }
 
 impl Chrome {
-    pub fn new(user: &User, csrf_token: String) -> Self {
+    pub fn new(user: &User, csrf_token: String, flash: Option<String>) -> Self {
         Self {
             user_name: user.name.clone(),
             user_id: user.id.to_string(),
             role: user.role.as_str(),
             account_name: user.account_name.clone(),
             csrf_token,
+            flash,
         }
     }
 }

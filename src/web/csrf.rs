@@ -1,12 +1,21 @@
 //! CSRF protection: every POST carries the session's token, in a hidden form field
-//! (`csrf_token`) or, from htmx, in the `X-CSRF-Token` header.
+//! (`csrf_token`) or, from htmx and fetch, in the `X-CSRF-Token` header. `CsrfForm`
+//! parses a form body and refuses it unless the token matches, so a handler that takes
+//! one can't forget the check.
 
-use actix_web::HttpRequest;
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, web};
+use serde::de::DeserializeOwned;
 
 use super::errors::WebError;
 use super::session::TypedSession;
 
 pub const HEADER: &str = "X-CSRF-Token";
+const FIELD: &str = "csrf_token";
+const MAX_FORM_BYTES: usize = 64 * 1024;
 
 /// Accepts the request if the header or `submitted` form field matches the session's
 /// token.
@@ -22,6 +31,41 @@ pub fn verify(
         Ok(())
     } else {
         Err(WebError::Csrf)
+    }
+}
+
+/// A form with nothing but its CSRF token.
+#[derive(serde::Deserialize)]
+pub struct NoFields {}
+
+/// A form body (repeated fields allowed) whose CSRF token checked out.
+pub struct CsrfForm<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
+    type Error = WebError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, WebError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let body = web::Bytes::from_request(&req, payload);
+        Box::pin(async move {
+            let body = body
+                .await
+                .map_err(|_| WebError::BadForm("The form could not be read.".into()))?;
+            if body.len() > MAX_FORM_BYTES {
+                return Err(WebError::BadForm("The form is too large.".into()));
+            }
+            let submitted = serde_html_form::from_bytes::<Vec<(String, String)>>(&body)
+                .ok()
+                .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == FIELD).map(|(_, v)| v));
+            let session = TypedSession::from_request(&req, &mut Payload::None)
+                .await
+                .map_err(|e| anyhow::anyhow!("reading the session: {e}"))?;
+            verify(&req, &session, submitted.as_deref())?;
+            let form = serde_html_form::from_bytes::<T>(&body)
+                .map_err(|e| WebError::BadForm(format!("The form is not valid: {e}")))?;
+            Ok(CsrfForm(form))
+        })
     }
 }
 

@@ -14,7 +14,7 @@ use super::htmx;
 use super::session::TypedSession;
 use crate::app::AppState;
 use crate::db::users::{self, User};
-use crate::domain::Visibility;
+use crate::domain::{AccountId, Role, Visibility};
 
 pub struct SignedIn {
     pub user: User,
@@ -55,7 +55,13 @@ impl FromRequest for SignedIn {
                 return Err(login_required());
             };
             let csrf_token = session.csrf_token()?;
-            let chrome = Chrome::new(&user, csrf_token);
+            // A fragment has nowhere to show a flash: leave it for the next full page.
+            let flash = if htmx::wants_fragment(&req) {
+                None
+            } else {
+                session.take_flash()
+            };
+            let chrome = Chrome::new(&user, csrf_token, flash);
             Ok(SignedIn { user, chrome })
         })
     }
@@ -76,6 +82,36 @@ impl FromRequest for ApiAccess {
                     visibility,
                 }),
                 None => Err(WebError::NoApiAccess(Box::new(signed_in.chrome))),
+            }
+        })
+    }
+}
+
+/// An account admin: may change their own account's tokens. Support staff are refused
+/// (read-only), members lack the privilege.
+pub struct AccountAdmin {
+    pub signed_in: SignedIn,
+    pub account: AccountId,
+}
+
+impl AccountAdmin {
+    pub fn chrome(&self) -> Box<Chrome> {
+        Box::new(self.signed_in.chrome.clone())
+    }
+}
+
+impl FromRequest for AccountAdmin {
+    type Error = WebError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, WebError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let signed_in = SignedIn::from_request(req, payload);
+        Box::pin(async move {
+            let signed_in = signed_in.await?;
+            match (signed_in.user.role, signed_in.user.account_id.clone()) {
+                (Role::Admin, Some(account)) => Ok(AccountAdmin { signed_in, account }),
+                (Role::Support, _) => Err(WebError::ReadOnly(Box::new(signed_in.chrome))),
+                _ => Err(WebError::NoApiAccess(Box::new(signed_in.chrome))),
             }
         })
     }

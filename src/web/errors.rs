@@ -22,6 +22,15 @@ pub enum WebError {
     NotFound(Option<Box<Chrome>>),
     #[error("the form's CSRF token is missing or wrong")]
     Csrf,
+    /// Support staff tried to change something.
+    #[error("support staff have read-only access")]
+    ReadOnly(Box<Chrome>),
+    #[error("bad form: {0}")]
+    BadForm(String),
+    /// A stored secret can't be decrypted: the server's key is not the one it was
+    /// stored with.
+    #[error("a token secret could not be decrypted: {0}")]
+    SecretUnavailable(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -46,7 +55,9 @@ impl ResponseError for WebError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::LoginRequired { .. } => StatusCode::SEE_OTHER,
-            Self::NoApiAccess(_) | Self::Csrf => StatusCode::FORBIDDEN,
+            Self::NoApiAccess(_) | Self::Csrf | Self::ReadOnly(_) => StatusCode::FORBIDDEN,
+            Self::BadForm(_) => StatusCode::BAD_REQUEST,
+            Self::SecretUnavailable(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -86,6 +97,23 @@ impl ResponseError for WebError {
                 "The page you sent the form from is out of date or was not opened from tokendesk. Go back, reload the page and try again.",
                 "csrf-error",
             ),
+            Self::ReadOnly(chrome) => page(
+                Some(chrome),
+                "Support staff have read-only access",
+                "You can review every account's tokens, but only the account's own admins can create, change or reveal them.",
+                "read-only",
+            ),
+            Self::BadForm(message) => page(None, "The form could not be used", message, "bad-form"),
+            Self::SecretUnavailable(reason) => {
+                tracing::error!(%reason, "revealing a token secret failed");
+                page(
+                    None,
+                    "The token's value can't be shown",
+                    "The stored value could not be decrypted: the server's TOKENDESK_SECRET_KEY is not the key it was stored with. \
+                     Ask your administrator to restore the original key.",
+                    "secret-unavailable",
+                )
+            }
             Self::Internal(error) => {
                 tracing::error!(error = format!("{error:#}"), "request failed");
                 page(

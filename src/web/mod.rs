@@ -2,6 +2,7 @@
 //! stay thin: extract, check, call `db` on the blocking pool, render a view model.
 
 mod assets;
+mod audit;
 mod chrome;
 mod csrf;
 mod current_user;
@@ -13,6 +14,7 @@ mod render;
 mod session;
 mod time_view;
 mod tokens;
+mod view;
 
 use actix_web::web::{self, FormConfig};
 
@@ -27,10 +29,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/login", web::post().to(login::submit))
         .route("/logout", web::post().to(login::logout))
         .route("/static/{path:.*}", web::get().to(assets::serve))
+        .route("/settings/audit", web::get().to(audit::page))
         .service(
+            // Fixed paths before `{id}` and `{action}`: actix matches in this order.
             web::scope("/settings/api-tokens")
                 .route("", web::get().to(tokens::list::page))
-                .route("/{id}", web::get().to(tokens::detail::page)),
+                .route("", web::post().to(tokens::create::submit))
+                .route("/new", web::get().to(tokens::create::form))
+                .route("/{id}", web::get().to(tokens::detail::page))
+                .route("/{id}/menu", web::get().to(tokens::menu::menu))
+                .route("/{id}/edit", web::get().to(tokens::edit::form))
+                .route("/{id}/edit", web::post().to(tokens::edit::submit))
+                .route("/{id}/secret", web::post().to(tokens::secret::reveal))
+                .route("/{id}/{action}", web::get().to(tokens::transition::confirm))
+                .route("/{id}/{action}", web::post().to(tokens::transition::apply)),
         )
         .default_service(web::to(errors::not_found));
 }

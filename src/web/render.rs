@@ -1,8 +1,8 @@
 //! Turning askama templates into responses.
 
-use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, CacheControl, CacheDirective};
+use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
 /// A full page or fragment with this status. A render failure is logged and becomes a
@@ -26,4 +26,18 @@ pub fn page_with_status(status: StatusCode, template: &impl Template) -> HttpRes
 
 pub fn page(template: &impl Template) -> HttpResponse {
     page_with_status(StatusCode::OK, template)
+}
+
+/// The fragment for htmx, the full page otherwise (both from one template).
+pub fn full_or_fragment(
+    req: &HttpRequest,
+    status: StatusCode,
+    full: &impl Template,
+    fragment: &impl Template,
+) -> HttpResponse {
+    if super::htmx::wants_fragment(req) {
+        page_with_status(status, fragment)
+    } else {
+        page_with_status(status, full)
+    }
 }

@@ -16,6 +16,7 @@ use crate::domain::UserId;
 const USER_ID: &str = "user_id";
 const SIGNED_IN_AT: &str = "signed_in_at";
 const CSRF_TOKEN: &str = "csrf";
+const FLASH: &str = "flash";
 pub const MAX_SESSION_AGE: Duration = Duration::hours(12);
 
 pub struct TypedSession(Session);
@@ -56,9 +57,26 @@ impl TypedSession {
         Ok(token)
     }
 
+    /// A message for the next page shown (after a redirect).
+    pub fn set_flash(&self, message: &str) -> anyhow::Result<()> {
+        Ok(self.0.insert(FLASH, message)?)
+    }
+
+    /// The pending message, removed so it shows once.
+    pub fn take_flash(&self) -> Option<String> {
+        self.0.remove_as::<String>(FLASH).and_then(Result::ok)
+    }
+
     /// The CSRF token if the session has one already (checking never creates one).
     pub fn existing_csrf_token(&self) -> Option<String> {
         self.0.get::<String>(CSRF_TOKEN).ok().flatten()
+    }
+}
+
+impl TypedSession {
+    /// The session of a request already in hand.
+    pub fn from_request_sync(req: &HttpRequest) -> Self {
+        Self(req.get_session())
     }
 }
 

@@ -2,7 +2,10 @@
 //! `data-testid` selectors customers' suites use. They wait on conditions in the page,
 //! never on the clock. A missing chromedriver fails them, with how to install it.
 
-#![allow(clippy::unwrap_used, reason = "a test helper that unwraps is a failing assertion")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test helper that unwraps is a failing assertion"
+)]
 
 #[path = "../common/mod.rs"]
 mod common;

@@ -1,7 +1,10 @@
 //! Integration tests: the portal over HTTP against a real PostgreSQL, one database per
 //! test.
 
-#![allow(clippy::unwrap_used, reason = "a test helper that unwraps is a failing assertion")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test helper that unwraps is a failing assertion"
+)]
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -10,6 +13,7 @@ mod visitor;
 mod auth;
 mod cli;
 mod demo;
+mod lifecycle;
 mod migrations;
 mod platform;
 mod token_details;

@@ -7,6 +7,7 @@ use scraper::{Html, Selector};
 
 use crate::common::TestApp;
 
+#[derive(Clone)]
 pub struct Visitor {
     client: Client,
     base: String,
@@ -69,6 +70,17 @@ impl Visitor {
         self.send(self.client.post(self.url(path)).form(form)).await
     }
 
+    /// A form POST as htmx sends it: CSRF token in the header, `HX-Request` set.
+    pub async fn post_htmx(&self, path: &str, csrf: &str) -> Page {
+        let request = self
+            .client
+            .post(self.url(path))
+            .header("HX-Request", "true")
+            .header("X-CSRF-Token", csrf)
+            .form(&[("", "")]);
+        self.send(request).await
+    }
+
     /// Opens the sign-in page and submits it, as a person would.
     pub async fn sign_in(&self, email: &str, password: &str, next: Option<&str>) -> Page {
         let login = self
@@ -93,7 +105,11 @@ impl Visitor {
 
     /// The CSRF token the current session's pages carry.
     pub async fn csrf_token(&self) -> String {
-        self.get("/settings/api-tokens").await.csrf_token()
+        let page = self.get("/settings/api-tokens").await;
+        page.attrs("meta[name=csrf-token]", "content")
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| page.csrf_token())
     }
 
     fn url(&self, path: &str) -> String {

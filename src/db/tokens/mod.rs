@@ -1,6 +1,8 @@
 //! API tokens: the list with its filters, one token's details, and inserts. Every read
 //! takes a `Visibility`, so no query can reach another account's tokens by accident.
 
+mod change;
+mod create;
 mod find;
 mod insert;
 mod list;
@@ -13,6 +15,8 @@ use super::schema::{accounts, api_tokens, users};
 use super::stored;
 use crate::domain::{AccountId, Scope, TokenId, TokenStatus, UserId, Visibility};
 
+pub use change::{ChangeContext, Outcome, edit, reveal, transition};
+pub use create::create;
 pub use find::find;
 pub use insert::{NewToken, insert};
 pub use list::{TokenPage, list};

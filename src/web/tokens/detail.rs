@@ -1,6 +1,7 @@
 //! `GET /settings/api-tokens/{id}?tab=general|modules|details`: a token's details in
 //! three tabs; with htmx only the tabs are re-rendered.
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::Utc;
@@ -9,16 +10,17 @@ use serde::Deserialize;
 use super::row::TokenRow;
 use crate::app::AppState;
 use crate::db::modules::Module;
-use crate::db::tokens;
-use crate::domain::TokenId;
+use crate::db::{audit, tokens};
+use crate::domain::{TokenId, Visibility};
+use crate::web::audit::EntryView;
 use crate::web::chrome::Chrome;
 use crate::web::current_user::ApiAccess;
 use crate::web::errors::WebError;
+use crate::web::render;
 use crate::web::time_view::TimeView;
-use crate::web::{htmx, render};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Tab {
+pub enum Tab {
     General,
     Modules,
     Details,
@@ -27,7 +29,7 @@ enum Tab {
 impl Tab {
     const ALL: [Tab; 3] = [Tab::General, Tab::Modules, Tab::Details];
 
-    fn parse(raw: Option<&str>) -> Self {
+    pub fn parse(raw: Option<&str>) -> Self {
         Self::ALL
             .into_iter()
             .find(|tab| Some(tab.slug()) == raw)
@@ -61,6 +63,12 @@ pub struct TabQuery {
 struct DetailPage {
     chrome: Option<Chrome>,
     spans_accounts: bool,
+    can_manage: bool,
+    csrf_token: String,
+    /// The full secret, after a reveal without JavaScript.
+    revealed: Option<String>,
+    /// The token's own history, newest first.
+    entries: Vec<EntryView>,
     tab: Tab,
     token: TokenRow,
     description: String,
@@ -89,20 +97,60 @@ pub async fn page(
     id: web::Path<String>,
     query: web::Query<TabQuery>,
 ) -> Result<HttpResponse, WebError> {
-    let not_found = || WebError::NotFound(Some(Box::new(access.signed_in.chrome.clone())));
-    let id = TokenId::parse(&id).map_err(|_| not_found())?;
-    let visibility = access.visibility.clone();
-    let Some(detail) = state
-        .db(move |conn| tokens::find(conn, &visibility, &id))
-        .await?
-    else {
+    let can_manage = !access.visibility.spans_accounts();
+    let tab = Tab::parse(query.tab.as_deref());
+    show(
+        &req,
+        &state,
+        access.signed_in.chrome,
+        access.visibility,
+        can_manage,
+        &id,
+        tab,
+        None,
+    )
+    .await
+}
+
+/// Renders the details page (or its tabs, for htmx) of token `raw_id`.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "who is looking, at which token, how"
+)]
+pub async fn show(
+    req: &HttpRequest,
+    state: &AppState,
+    chrome: Chrome,
+    visibility: Visibility,
+    can_manage: bool,
+    raw_id: &str,
+    tab: Tab,
+    revealed: Option<String>,
+) -> Result<HttpResponse, WebError> {
+    let not_found = || WebError::NotFound(Some(Box::new(chrome.clone())));
+    let id = TokenId::parse(raw_id).map_err(|_| not_found())?;
+    let lookup = visibility.clone();
+    let found = state
+        .db(move |conn| {
+            let Some(detail) = tokens::find(conn, &lookup, &id)? else {
+                return Ok(None);
+            };
+            let (history, _) = audit::list(conn, &lookup, Some(&id), 1)?;
+            Ok(Some((detail, history)))
+        })
+        .await?;
+    let Some((detail, history)) = found else {
         return Err(not_found());
     };
     let now = Utc::now();
     let view = DetailPage {
-        chrome: Some(access.signed_in.chrome.clone()),
-        spans_accounts: access.visibility.spans_accounts(),
-        tab: Tab::parse(query.tab.as_deref()),
+        csrf_token: chrome.csrf_token.clone(),
+        chrome: Some(chrome),
+        spans_accounts: visibility.spans_accounts(),
+        can_manage,
+        revealed,
+        entries: history.iter().map(|e| EntryView::new(e, now)).collect(),
+        tab,
         token: TokenRow::new(&detail.summary, now),
         description: detail.description,
         modules: detail.summary.modules,
@@ -112,9 +160,10 @@ pub async fn page(
         last_access_ip: detail.last_access_ip,
         last_access_user_agent: detail.last_access_user_agent,
     };
-    if htmx::wants_fragment(&req) {
-        Ok(render::page(&view.as_tabs()))
-    } else {
-        Ok(render::page(&view))
-    }
+    Ok(render::full_or_fragment(
+        req,
+        StatusCode::OK,
+        &view,
+        &view.as_tabs(),
+    ))
 }

@@ -17,6 +17,7 @@ use crate::domain::token_list_query::{
 use crate::web::chrome::Chrome;
 use crate::web::current_user::ApiAccess;
 use crate::web::errors::WebError;
+use crate::web::view::Choice;
 use crate::web::{htmx, render};
 
 #[derive(Template)]
@@ -26,6 +27,8 @@ struct ListPage {
     /// The sort to keep when the filters change (hidden inputs tied to the form).
     current_sort: Option<(&'static str, &'static str)>,
     spans_accounts: bool,
+    /// Account admins may create and change tokens; support staff only look.
+    can_manage: bool,
     rows: Vec<TokenRow>,
     total: i64,
     first_shown: i64,
@@ -43,13 +46,6 @@ struct ListPage {
     first_page_href: String,
     previous_href: Option<String>,
     next_href: Option<String>,
-}
-
-/// One `<option>` of a filter.
-struct Choice {
-    value: String,
-    label: String,
-    selected: bool,
 }
 
 /// A sortable column header.
@@ -99,6 +95,7 @@ pub async fn page(
             )
         }),
         spans_accounts: access.visibility.spans_accounts(),
+        can_manage: !access.visibility.spans_accounts(),
         rows: found.tokens.iter().map(|t| TokenRow::new(t, now)).collect(),
         total: found.total,
         first_shown,
@@ -143,16 +140,6 @@ pub async fn page(
         Ok(response)
     } else {
         Ok(render::page(&view))
-    }
-}
-
-impl Choice {
-    fn new(value: &str, label: &str, selected: bool) -> Self {
-        Self {
-            value: value.to_owned(),
-            label: label.to_owned(),
-            selected,
-        }
     }
 }
 

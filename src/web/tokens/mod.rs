@@ -1,8 +1,18 @@
 //! The API tokens pages: the list and a token's details.
 
+mod changed;
+pub mod create;
 pub mod detail;
+pub mod edit;
+mod form_page;
+mod form_view;
 pub mod list;
+mod load;
+pub mod menu;
+mod origin;
 mod row;
+pub mod secret;
+pub mod transition;
 
 /// Where the list lives.
 pub const LIST_PATH: &str = "/settings/api-tokens";

@@ -53,6 +53,11 @@ impl TokenRow {
         }
     }
 
+    /// Whether anything can still be done to the token (deleted is final).
+    pub fn is_manageable(&self) -> bool {
+        self.status != DisplayStatus::Deleted
+    }
+
     pub fn href(&self) -> String {
         format!("{LIST_PATH}/{}", self.id)
     }

@@ -1,0 +1,94 @@
+//! `GET /settings/audit`: the account's audit log, newest first, filterable by token
+//! (support staff see every account's).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use super::chrome::Chrome;
+use super::current_user::ApiAccess;
+use super::errors::WebError;
+use super::render;
+use super::time_view::TimeView;
+use crate::app::AppState;
+use crate::db::audit::{self, AuditEntry, PAGE_SIZE};
+use crate::domain::TokenId;
+
+/// An event as the log's rows show it.
+pub struct EntryView {
+    pub at: TimeView,
+    pub action: &'static str,
+    pub label: &'static str,
+    pub actor_name: String,
+    pub actor_id: String,
+    pub token_id: Option<String>,
+    pub token_name: String,
+    pub details: String,
+    pub ip: Option<String>,
+}
+
+impl EntryView {
+    pub fn new(entry: &AuditEntry, now: DateTime<Utc>) -> Self {
+        Self {
+            at: TimeView::new(entry.occurred_at, now),
+            action: entry.action.as_str(),
+            label: entry.action.label(),
+            actor_name: entry.actor_name.clone(),
+            actor_id: entry.actor_id.clone(),
+            token_id: entry.token_id.clone(),
+            token_name: entry.token_name.clone().unwrap_or_default(),
+            details: entry.details.clone(),
+            ip: entry.ip.clone(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AuditQuery {
+    token: Option<String>,
+    page: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    chrome: Option<Chrome>,
+    entries: Vec<EntryView>,
+    total: i64,
+    token_filter: String,
+    next_href: Option<String>,
+}
+
+pub async fn page(
+    access: ApiAccess,
+    state: web::Data<AppState>,
+    query: web::Query<AuditQuery>,
+) -> Result<HttpResponse, WebError> {
+    let token_filter = query.token.as_deref().unwrap_or_default().trim().to_owned();
+    let token = TokenId::parse(&token_filter).ok();
+    let page = query.page.unwrap_or(1).max(1);
+    let visibility = access.visibility.clone();
+    let filter = token.clone();
+    let (entries, total) = if token_filter.is_empty() || token.is_some() {
+        state
+            .db(move |conn| audit::list(conn, &visibility, filter.as_ref(), page))
+            .await?
+    } else {
+        (Vec::new(), 0)
+    };
+    let now = Utc::now();
+    let next_href = (page * PAGE_SIZE < total).then(|| {
+        let token = token.map(|t| format!("token={t}&")).unwrap_or_default();
+        format!("/settings/audit?{token}page={}", page + 1)
+    });
+    let view = AuditPage {
+        chrome: Some(access.signed_in.chrome),
+        entries: entries.iter().map(|e| EntryView::new(e, now)).collect(),
+        total,
+        token_filter,
+        next_href,
+    };
+    Ok(render::page_with_status(StatusCode::OK, &view))
+}

@@ -1,0 +1,92 @@
+//! The answer to a successful change. With htmx from the list: the row re-rendered (or
+//! removed) and a flash message, swapped in out of band, and the modal closed. With
+//! htmx from a details page: a reload (or, after delete, the list) showing the flash.
+//! Without JavaScript: a redirect to that page, with the flash in the session.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse};
+use askama::Template;
+use chrono::Utc;
+
+use super::LIST_PATH;
+use super::origin::Origin;
+use super::row::TokenRow;
+use crate::app::AppState;
+use crate::db::tokens;
+use crate::domain::{TokenId, Visibility};
+use crate::web::current_user::AccountAdmin;
+use crate::web::errors::WebError;
+use crate::web::session::TypedSession;
+use crate::web::{htmx, render};
+
+#[derive(Template)]
+#[template(path = "tokens/changed.html")]
+struct Changed<'a> {
+    token_id: &'a str,
+    deleted: bool,
+    row: Option<TokenRow>,
+    message: &'a str,
+    spans_accounts: bool,
+    can_manage: bool,
+}
+
+pub async fn respond(
+    req: &HttpRequest,
+    state: &AppState,
+    admin: &AccountAdmin,
+    id: &TokenId,
+    origin: Origin,
+    message: &str,
+) -> Result<HttpResponse, WebError> {
+    let visibility = Visibility::Account(admin.account.clone());
+    let lookup = id.clone();
+    let current = state
+        .db(move |conn| tokens::find(conn, &visibility, &lookup))
+        .await?;
+    let deleted = current
+        .as_ref()
+        .is_none_or(|t| t.summary.status == crate::domain::TokenStatus::Deleted);
+    let token_href = format!("{LIST_PATH}/{id}");
+
+    if htmx::wants_fragment(req) && origin == Origin::List {
+        let fragment = Changed {
+            token_id: id.as_str(),
+            deleted,
+            row: current.map(|t| TokenRow::new(&t.summary, Utc::now())),
+            message,
+            spans_accounts: false,
+            can_manage: true,
+        };
+        let mut response = render::page(&fragment);
+        response.headers_mut().insert(
+            header::HeaderName::from_static("hx-reswap"),
+            header::HeaderValue::from_static("none"),
+        );
+        response.headers_mut().insert(
+            header::HeaderName::from_static("hx-trigger"),
+            header::HeaderValue::from_static("tokendesk:close-modal"),
+        );
+        return Ok(response);
+    }
+
+    let session = TypedSession::from_request_sync(req);
+    session
+        .set_flash(message)
+        .map_err(WebError::internal("keeping the flash message"))?;
+    let target = if deleted {
+        LIST_PATH.to_owned()
+    } else {
+        origin.page(&token_href)
+    };
+    if htmx::wants_fragment(req) {
+        let (name, value) = if deleted {
+            ("hx-redirect", target)
+        } else {
+            ("hx-refresh", "true".to_owned())
+        };
+        return Ok(HttpResponse::Ok().insert_header((name, value)).finish());
+    }
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, target))
+        .finish())
+}

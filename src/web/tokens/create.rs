@@ -1,0 +1,103 @@
+//! `GET /settings/api-tokens/new` and `POST /settings/api-tokens`: the create dialog, and
+//! the new token shown once in full with a copy button.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::Utc;
+
+use super::LIST_PATH;
+use super::edit::module_ids;
+use super::form_page::FormPage;
+use super::form_view::FormView;
+use super::load::client_ip;
+use crate::app::AppState;
+use crate::db::modules;
+use crate::db::tokens;
+use crate::domain::{TokenDraft, TokenForm};
+use crate::web::chrome::Chrome;
+use crate::web::csrf::CsrfForm;
+use crate::web::current_user::AccountAdmin;
+use crate::web::errors::WebError;
+use crate::web::render;
+
+#[derive(Template)]
+#[template(path = "tokens/created.html", blocks = ["dialog"])]
+struct CreatedPage {
+    chrome: Option<Chrome>,
+    name: String,
+    token_id: String,
+    secret: String,
+}
+
+pub async fn form(
+    req: HttpRequest,
+    admin: AccountAdmin,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, WebError> {
+    let catalog = state.db(modules::all).await?;
+    Ok(page(&admin, FormView::for_create(&catalog)).respond(&req, StatusCode::OK))
+}
+
+pub async fn submit(
+    req: HttpRequest,
+    admin: AccountAdmin,
+    state: web::Data<AppState>,
+    submitted: CsrfForm<TokenForm>,
+) -> Result<HttpResponse, WebError> {
+    let submitted = submitted.0;
+    let catalog = state.db(modules::all).await?;
+    let draft = match TokenDraft::parse(&submitted, &module_ids(&catalog), None, Utc::now()) {
+        Ok(draft) => draft,
+        Err(errors) => {
+            let view = FormView::resubmitted("create", &submitted, &catalog, errors);
+            return Ok(page(&admin, view).respond(&req, StatusCode::UNPROCESSABLE_ENTITY));
+        }
+    };
+    let (account, creator, ip) = (
+        admin.account.clone(),
+        admin.signed_in.user.id.clone(),
+        client_ip(&req),
+    );
+    let cipher = state.cipher.clone();
+    let saved = draft.clone();
+    let (id, secret) = state
+        .db(move |conn| {
+            tokens::create(
+                conn,
+                &account,
+                &creator,
+                &saved,
+                &cipher,
+                ip.as_deref(),
+                Utc::now(),
+            )
+        })
+        .await?;
+    tracing::info!(token_id = %id, "token created");
+    let created = CreatedPage {
+        chrome: Some(admin.signed_in.chrome),
+        name: draft.name.to_string(),
+        token_id: id.to_string(),
+        secret: secret.expose().to_owned(),
+    };
+    Ok(render::full_or_fragment(
+        &req,
+        StatusCode::CREATED,
+        &created,
+        &created.as_dialog(),
+    ))
+}
+
+fn page(admin: &AccountAdmin, form: FormView) -> FormPage {
+    FormPage {
+        chrome: Some(admin.signed_in.chrome.clone()),
+        title: "Create API token",
+        action_url: LIST_PATH.to_owned(),
+        cancel_url: LIST_PATH.to_owned(),
+        csrf_token: admin.signed_in.chrome.csrf_token.clone(),
+        submit_label: "Create token",
+        form,
+        refusal: None,
+    }
+}

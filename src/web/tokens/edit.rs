@@ -1,0 +1,141 @@
+//! `GET|POST /settings/api-tokens/{id}/edit`: the "Edit Access Token" dialog, pre-filled;
+//! each invalid field is shown beside it and nothing is saved. Disabled tokens can't
+//! be edited (409).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::Utc;
+
+use super::changed;
+use super::form_page::FormPage;
+use super::form_view::FormView;
+use super::load::{admins_token, client_ip};
+use super::origin::{FromQuery, Origin};
+use crate::app::AppState;
+use crate::db::modules::{self, Module};
+use crate::db::tokens::{self, ChangeContext, Outcome, TokenDetail};
+use crate::domain::token_action::check_edit;
+use crate::domain::{Actor, TokenDraft, TokenForm};
+use crate::web::csrf::CsrfForm;
+use crate::web::current_user::AccountAdmin;
+use crate::web::errors::WebError;
+
+pub async fn form(
+    req: HttpRequest,
+    admin: AccountAdmin,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    query: web::Query<FromQuery>,
+) -> Result<HttpResponse, WebError> {
+    let (_, detail) = admins_token(&state, &admin, &id).await?;
+    let catalog = state.db(modules::all).await?;
+    let origin = Origin::from(&*query);
+    let refusal = check_edit(detail.summary.status)
+        .err()
+        .map(|r| r.to_string());
+    let status = if refusal.is_some() {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::OK
+    };
+    let view = FormView::for_edit(&detail, &catalog);
+    Ok(page(&admin, &detail, origin, view, refusal).respond(&req, status))
+}
+
+pub async fn submit(
+    req: HttpRequest,
+    admin: AccountAdmin,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    query: web::Query<FromQuery>,
+    submitted: CsrfForm<TokenForm>,
+) -> Result<HttpResponse, WebError> {
+    let submitted = submitted.0;
+    let (id, detail) = admins_token(&state, &admin, &id).await?;
+    let catalog = state.db(modules::all).await?;
+    let origin = Origin::from(&*query);
+    let resubmitted = |errors| FormView::resubmitted("edit", &submitted, &catalog, errors);
+    if let Err(refusal) = check_edit(detail.summary.status) {
+        let view = resubmitted(Default::default());
+        return Ok(
+            page(&admin, &detail, origin, view, Some(refusal.to_string()))
+                .respond(&req, StatusCode::CONFLICT),
+        );
+    }
+    let draft = match TokenDraft::parse(
+        &submitted,
+        &module_ids(&catalog),
+        detail.summary.expires_at,
+        Utc::now(),
+    ) {
+        Ok(draft) => draft,
+        Err(errors) => {
+            let view = resubmitted(errors);
+            return Ok(page(&admin, &detail, origin, view, None)
+                .respond(&req, StatusCode::UNPROCESSABLE_ENTITY));
+        }
+    };
+    let (account, token, actor, ip) = (
+        admin.account.clone(),
+        id.clone(),
+        Actor::User(admin.signed_in.user.id.clone()),
+        client_ip(&req),
+    );
+    let saved = draft.clone();
+    let outcome = state
+        .db(move |conn| {
+            let ctx = ChangeContext {
+                account: &account,
+                token: &token,
+                actor: &actor,
+                ip: ip.as_deref(),
+                now: Utc::now(),
+            };
+            tokens::edit(conn, &ctx, &saved)
+        })
+        .await?;
+    match outcome {
+        Outcome::Done(changed_fields) => {
+            let message = if changed_fields.is_empty() {
+                format!("Nothing changed in “{}”.", draft.name)
+            } else {
+                tracing::info!(token_id = %id, fields = ?changed_fields, "token edited");
+                format!("“{}” is updated.", draft.name)
+            };
+            changed::respond(&req, &state, &admin, &id, origin, &message).await
+        }
+        Outcome::Refused(refusal) => {
+            let view = resubmitted(Default::default());
+            Ok(
+                page(&admin, &detail, origin, view, Some(refusal.to_string()))
+                    .respond(&req, StatusCode::CONFLICT),
+            )
+        }
+        Outcome::NotFound => Err(WebError::NotFound(Some(admin.chrome()))),
+    }
+}
+
+fn page(
+    admin: &AccountAdmin,
+    detail: &TokenDetail,
+    origin: Origin,
+    form: FormView,
+    refusal: Option<String>,
+) -> FormPage {
+    let href = format!("{}/{}", super::LIST_PATH, detail.summary.id);
+    FormPage {
+        chrome: Some(admin.signed_in.chrome.clone()),
+        title: "Edit Access Token",
+        action_url: format!("{href}/edit{}", origin.query()),
+        cancel_url: origin.page(&href),
+        csrf_token: admin.signed_in.chrome.csrf_token.clone(),
+        submit_label: "Update Access Token",
+        form,
+        refusal,
+    }
+}
+
+/// The catalog's module ids, for validating a draft.
+pub fn module_ids(catalog: &[Module]) -> Vec<crate::domain::ModuleId> {
+    catalog.iter().map(|m| m.id.clone()).collect()
+}

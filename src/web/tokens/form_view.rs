@@ -1,0 +1,142 @@
+//! The create and edit forms' fields, filled from defaults, a token, or what was
+//! submitted (with its errors).
+
+use crate::db::modules::Module;
+use crate::db::tokens::TokenDetail;
+use crate::domain::token_draft::{ALL_MODULES, EXPIRY_PRESETS};
+use crate::domain::{FieldErrors, Scope, TokenForm};
+use crate::web::view::Choice;
+
+pub struct ModuleChoice {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub checked: bool,
+}
+
+pub struct FormView {
+    /// `create` or `edit`: the prefix of the fields' ids and test ids.
+    pub prefix: &'static str,
+    pub name: String,
+    pub description: String,
+    pub scopes: Vec<Choice>,
+    pub modules: Vec<ModuleChoice>,
+    pub all_modules: bool,
+    pub expiry_choices: Vec<Choice>,
+    pub expires_on: String,
+    pub errors: FieldErrors,
+}
+
+const DEFAULT_EXPIRY: &str = "90";
+
+impl FormView {
+    pub fn for_create(catalog: &[Module]) -> Self {
+        Self::build(
+            "create",
+            "",
+            "",
+            Scope::Read.as_str(),
+            &[],
+            Some(DEFAULT_EXPIRY),
+            "",
+            catalog,
+            FieldErrors::default(),
+        )
+    }
+
+    pub fn for_edit(token: &TokenDetail, catalog: &[Module]) -> Self {
+        let granted: Vec<String> = token
+            .summary
+            .modules
+            .iter()
+            .map(|m| m.id.to_string())
+            .collect();
+        let expires_on = token
+            .summary
+            .expires_at
+            .map(|at| at.format("%Y-%m-%d").to_string())
+            .unwrap_or_default();
+        Self::build(
+            "edit",
+            &token.summary.name,
+            &token.description,
+            token.summary.scope.as_str(),
+            &granted,
+            None,
+            &expires_on,
+            catalog,
+            FieldErrors::default(),
+        )
+    }
+
+    /// The form as submitted, to show again beside its errors.
+    pub fn resubmitted(
+        prefix: &'static str,
+        form: &TokenForm,
+        catalog: &[Module],
+        errors: FieldErrors,
+    ) -> Self {
+        Self::build(
+            prefix,
+            &form.name,
+            &form.description,
+            &form.scope,
+            &form.modules,
+            form.expires_in.as_deref(),
+            &form.expires_on,
+            catalog,
+            errors,
+        )
+    }
+
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "every field of the form, in order"
+    )]
+    fn build(
+        prefix: &'static str,
+        name: &str,
+        description: &str,
+        scope: &str,
+        modules: &[String],
+        expires_in: Option<&str>,
+        expires_on: &str,
+        catalog: &[Module],
+        errors: FieldErrors,
+    ) -> Self {
+        let all_modules = modules.iter().any(|m| m == ALL_MODULES);
+        let mut expiry_choices = vec![Choice::new("none", "Never", expires_in == Some("none"))];
+        for days in EXPIRY_PRESETS {
+            let value = days.to_string();
+            let selected = expires_in == Some(value.as_str());
+            expiry_choices.push(Choice::new(&value, &format!("In {days} days"), selected));
+        }
+        expiry_choices.push(Choice::new(
+            "custom",
+            "On a date…",
+            expires_in == Some("custom"),
+        ));
+        Self {
+            prefix,
+            name: name.to_owned(),
+            description: description.to_owned(),
+            scopes: Scope::ALL
+                .iter()
+                .map(|s| Choice::new(s.as_str(), s.label(), s.as_str() == scope))
+                .collect(),
+            modules: catalog
+                .iter()
+                .map(|m| ModuleChoice {
+                    id: m.id.to_string(),
+                    name: m.name.clone(),
+                    description: m.description.clone(),
+                    checked: all_modules || modules.iter().any(|chosen| chosen == m.id.as_str()),
+                })
+                .collect(),
+            all_modules,
+            expiry_choices,
+            expires_on: expires_on.to_owned(),
+            errors,
+        }
+    }
+}
