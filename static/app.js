@@ -20,7 +20,10 @@
 
   document.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail.target;
-    if (target && target.id === "modal") {
+    // A change answered with out-of-band updates leaves the dialog as it is; the
+    // after-swap trigger then closes it.
+    var reswap = event.detail.xhr && event.detail.xhr.getResponseHeader("HX-Reswap");
+    if (target && target.id === "modal" && reswap !== "none") {
       closeMenus(false);
       if (!target.open) { target.showModal(); }
       var first = target.querySelector("input:not([type=hidden]), select, textarea, [data-testid=confirm-submit], [data-testid=confirm-cancel]");

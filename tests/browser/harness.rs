@@ -153,6 +153,65 @@ impl Browser {
             == serde_json::json!(true)
     }
 
+    /// Lets the page read and write the clipboard, as a person's browser would after
+    /// they allowed it.
+    pub async fn allow_clipboard(&self) {
+        self.driver
+            .cdp()
+            .send_raw(
+                "Browser.grantPermissions",
+                serde_json::json!({
+                    "origin": self.base,
+                    "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"],
+                }),
+            )
+            .await
+            .expect("granting clipboard access");
+    }
+
+    /// What the clipboard holds.
+    pub async fn clipboard(&self) -> String {
+        let value = self
+            .driver
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 navigator.clipboard.readText().then(done, (e) => done('error: ' + e));",
+                Vec::new(),
+            )
+            .await
+            .expect("reading the clipboard");
+        value.json().as_str().unwrap_or_default().to_owned()
+    }
+
+    /// The element matching `css`, waiting for it to appear.
+    pub async fn css(&self, css: &str) -> WebElement {
+        self.driver
+            .query(By::Css(css))
+            .first()
+            .await
+            .unwrap_or_else(|e| panic!("nothing matches {css}: {e}"))
+    }
+
+    /// Opens the actions menu of a listed token and picks `action`.
+    pub async fn row_action(&self, token_id: &str, action: &str) {
+        self.css(&format!(
+            "[data-token-id=\"{token_id}\"] [data-testid=token-actions]"
+        ))
+        .await
+        .click()
+        .await
+        .expect("opening the menu");
+        self.find(&format!("action-{action}"))
+            .await
+            .click()
+            .await
+            .expect("choosing the action");
+    }
+
+    pub async fn text_of(&self, css: &str) -> String {
+        self.css(css).await.text().await.expect("reading text")
+    }
+
     pub async fn close(self) {
         self.driver.quit().await.expect("closing Chromium");
         let _ = std::fs::remove_dir_all(&self.profile);

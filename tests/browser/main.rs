@@ -11,6 +11,7 @@
 mod common;
 mod harness;
 
+mod lifecycle;
 mod sign_in;
 mod token_details;
 mod token_list;

@@ -167,6 +167,12 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app() -> TestApp {
+    if std::env::var_os("TEST_LOG").is_some() {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("info")
+            .with_test_writer()
+            .try_init();
+    }
     let db = TestDb::migrated();
     let key = MasterKey::generate();
     let cipher = SecretCipher::from_master_key(key.as_bytes());

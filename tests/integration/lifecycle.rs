@@ -255,7 +255,10 @@ async fn an_htmx_change_from_the_list_updates_the_row_and_flash_in_place_and_clo
     };
     let (disabled_rows, deleted_rows) = (as_table(&disabled), as_table(&deleted));
     assert_eq!(disabled.status, StatusCode::OK);
-    assert_eq!(disabled.header("hx-trigger"), Some("tokendesk:close-modal"));
+    assert_eq!(
+        disabled.header("hx-trigger-after-swap"),
+        Some("tokendesk:close-modal")
+    );
     assert_eq!(disabled.header("hx-reswap"), Some("none"));
     assert_eq!(
         disabled_rows.attrs("tr[hx-swap-oob=true]", "data-token-id"),

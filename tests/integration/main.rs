@@ -16,5 +16,7 @@ mod demo;
 mod lifecycle;
 mod migrations;
 mod platform;
+mod secrets_and_audit;
 mod token_details;
+mod token_forms;
 mod token_list;

@@ -63,7 +63,7 @@ pub async fn respond(
             header::HeaderValue::from_static("none"),
         );
         response.headers_mut().insert(
-            header::HeaderName::from_static("hx-trigger"),
+            header::HeaderName::from_static("hx-trigger-after-swap"),
             header::HeaderValue::from_static("tokendesk:close-modal"),
         );
         return Ok(response);

@@ -1,0 +1,354 @@
+//! The seeds' workflows in the browser: create and copy, disable and enable from the
+//! row menu, edit with a validation error, delete from the details page, show and
+//! hide, and the menu from the keyboard.
+
+use thirtyfour::components::SelectElement;
+use thirtyfour::prelude::*;
+
+use crate::common::{DEMO_ADMIN, spawn_app};
+use crate::harness::Browser;
+
+const MODAL_OPEN: &str = "document.getElementById('modal').open";
+const MODAL_CLOSED: &str = "!document.getElementById('modal').open";
+
+fn row_status(id: &str) -> String {
+    format!("document.querySelector('[data-token-id=\"{id}\"] [data-testid=token-status]')")
+}
+
+#[tokio::test]
+async fn creating_a_token_shows_it_and_copy_puts_it_on_the_clipboard() {
+    let app = spawn_app().await;
+    let browser = Browser::open(&app).await;
+    browser.sign_in(DEMO_ADMIN).await;
+    browser.allow_clipboard().await;
+
+    browser.find("create-token").await.click().await.unwrap();
+    browser.wait_until(MODAL_OPEN).await;
+    browser
+        .find("create-name")
+        .await
+        .send_keys("Browser-made token")
+        .await
+        .unwrap();
+    SelectElement::new(&browser.find("create-scope").await)
+        .await
+        .unwrap()
+        .select_by_value("write")
+        .await
+        .unwrap();
+    browser
+        .css("[data-testid=create-modules] input[value=billing]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    SelectElement::new(&browser.find("create-expires").await)
+        .await
+        .unwrap()
+        .select_by_value("30")
+        .await
+        .unwrap();
+    browser.find("create-submit").await.click().await.unwrap();
+
+    let secret = browser.find("new-token-secret").await.text().await.unwrap();
+    assert!(secret.starts_with("tdk_") && secret.len() == 40, "{secret}");
+    browser.find("secret-copy").await.click().await.unwrap();
+    browser
+        .wait_until("!document.querySelector('[data-testid=copied]').hidden")
+        .await;
+    assert_eq!(browser.clipboard().await, secret);
+    browser.find("created-done").await.click().await.unwrap();
+    browser.wait_until("document.querySelector('[data-testid=token-name]').textContent === 'Browser-made token'").await;
+    assert_eq!(
+        browser
+            .text_of("[data-testid=token-row] [data-testid=token-modules]")
+            .await,
+        "Billing"
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn disabling_from_the_row_menu_dims_the_row_and_enabling_restores_it() {
+    let app = spawn_app().await;
+    let browser = Browser::open(&app).await;
+    browser.sign_in(DEMO_ADMIN).await;
+    browser.mark_document().await;
+    let id = "TK-1000-0000-0020";
+
+    browser.row_action(id, "disable").await;
+    browser.wait_until(MODAL_OPEN).await;
+    let warnings = browser.text_of("#modal .warnings").await;
+    assert!(warnings.contains("immediately lose access"), "{warnings}");
+    assert_eq!(
+        browser.find("confirm-submit").await.text().await.unwrap(),
+        "Disable Token"
+    );
+    browser.find("confirm-submit").await.click().await.unwrap();
+    browser
+        .wait_until(&format!(
+            "{MODAL_CLOSED} && {}.textContent === 'Disabled'",
+            row_status(id)
+        ))
+        .await;
+
+    // At rest: keyboard focus inside a disabled row brightens it on purpose.
+    browser
+        .eval("document.activeElement && document.activeElement.blur()")
+        .await;
+    let opacity = browser
+        .eval(&format!(
+            "getComputedStyle(document.querySelector('[data-token-id=\"{id}\"]')).opacity"
+        ))
+        .await;
+    assert_eq!(opacity, "0.55");
+    assert_eq!(
+        browser.find("flash-message").await.text().await.unwrap(),
+        "“Test harness” is disabled. Requests with it now fail."
+    );
+    assert!(browser.same_document().await, "the row changed in place");
+
+    browser
+        .css(&format!(
+            "[data-token-id=\"{id}\"] [data-testid=token-actions]"
+        ))
+        .await
+        .click()
+        .await
+        .unwrap();
+    browser.find("action-enable").await;
+    assert_eq!(
+        browser
+            .eval("document.querySelectorAll('[data-testid=action-edit]').length")
+            .await,
+        0
+    );
+    browser.find("action-enable").await.click().await.unwrap();
+    browser.wait_until(MODAL_OPEN).await;
+    assert_eq!(
+        browser.find("confirm-submit").await.text().await.unwrap(),
+        "Enable Token"
+    );
+    browser.find("confirm-submit").await.click().await.unwrap();
+    browser
+        .wait_until(&format!(
+            "{MODAL_CLOSED} && {}.textContent === 'Active'",
+            row_status(id)
+        ))
+        .await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn cancel_and_escape_close_the_dialog_and_change_nothing() {
+    let app = spawn_app().await;
+    let browser = Browser::open(&app).await;
+    browser.sign_in(DEMO_ADMIN).await;
+    let id = "TK-1000-0000-0020";
+
+    browser.row_action(id, "delete").await;
+    browser.wait_until(MODAL_OPEN).await;
+    browser.find("confirm-cancel").await.click().await.unwrap();
+    browser.wait_until(MODAL_CLOSED).await;
+    browser.row_action(id, "disable").await;
+    browser.wait_until(MODAL_OPEN).await;
+    browser
+        .driver
+        .action_chain()
+        .send_keys(Key::Escape)
+        .perform()
+        .await
+        .unwrap();
+    browser.wait_until(MODAL_CLOSED).await;
+
+    browser.driver.refresh().await.unwrap();
+    browser.find("tokens-table").await;
+    assert_eq!(
+        browser
+            .eval(&format!("{}.textContent", row_status(id)))
+            .await,
+        "Active"
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn editing_shows_the_current_values_and_a_validation_error_then_saves() {
+    let app = spawn_app().await;
+    let browser = Browser::open(&app).await;
+    browser.sign_in(DEMO_ADMIN).await;
+    let id = "TK-1000-0000-0014";
+
+    browser.row_action(id, "edit").await;
+    browser.wait_until(MODAL_OPEN).await;
+    let name = browser.find("edit-name").await;
+    assert_eq!(
+        name.value().await.unwrap().as_deref(),
+        Some("Partner onboarding")
+    );
+    assert_eq!(
+        browser
+            .find("edit-scope")
+            .await
+            .value()
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("write")
+    );
+    assert!(
+        browser
+            .find("edit-expires")
+            .await
+            .value()
+            .await
+            .unwrap()
+            .is_some_and(|v| !v.is_empty())
+    );
+    name.clear().await.unwrap();
+    browser.find("edit-submit").await.click().await.unwrap();
+    browser
+        .wait_until("document.querySelector('#modal [data-testid=field-error]') !== null")
+        .await;
+    assert_eq!(
+        browser.text_of("#modal [data-testid=field-error]").await,
+        "Enter a name for the token."
+    );
+    assert!(
+        browser.eval(MODAL_OPEN).await.as_bool().unwrap(),
+        "the dialog stays open"
+    );
+
+    browser
+        .find("edit-name")
+        .await
+        .send_keys("Partner onboarding EU")
+        .await
+        .unwrap();
+    browser.find("edit-submit").await.click().await.unwrap();
+    browser
+        .wait_until(&format!(
+            "{MODAL_CLOSED} && document.querySelector('[data-token-id=\"{id}\"] [data-testid=token-name]').textContent === 'Partner onboarding EU'"
+        ))
+        .await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn deleting_from_the_details_page_removes_the_token_from_the_list() {
+    let app = spawn_app().await;
+    let browser = Browser::open(&app).await;
+    browser.sign_in(DEMO_ADMIN).await;
+
+    browser.goto("/settings/api-tokens/TK-1000-0000-0021").await;
+    browser.find("detail-actions").await.click().await.unwrap();
+    browser.find("action-delete").await.click().await.unwrap();
+    browser.wait_until(MODAL_OPEN).await;
+    assert_eq!(
+        browser.find("confirm-submit").await.text().await.unwrap(),
+        "Delete Token"
+    );
+    browser.find("confirm-submit").await.click().await.unwrap();
+
+    // A new page: wait for its table, not for a script in the page that is leaving.
+    browser.find("tokens-table").await;
+    assert_eq!(browser.path_and_query().await, "/settings/api-tokens");
+    let flash = browser.find("flash-message").await.text().await.unwrap();
+    assert_eq!(flash, "“Slack notifier” has been deleted successfully.");
+    assert_eq!(
+        browser
+            .eval("document.querySelectorAll('[data-token-id=\"TK-1000-0000-0021\"]').length")
+            .await,
+        0
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn show_hide_and_copy_on_the_general_tab() {
+    let app = spawn_app().await;
+    let browser = Browser::open(&app).await;
+    browser.sign_in(DEMO_ADMIN).await;
+    browser.allow_clipboard().await;
+    browser.goto("/settings/api-tokens/TK-1000-0000-0001").await;
+    let masked = browser.find("token-secret").await.text().await.unwrap();
+
+    browser.find("secret-show").await.click().await.unwrap();
+    browser
+        .wait_until(
+            "document.querySelector('[data-testid=token-secret]').textContent.length === 40",
+        )
+        .await;
+    let value = browser.find("token-secret").await.text().await.unwrap();
+    assert!(
+        value.starts_with(masked.trim_end_matches('…')),
+        "{value} begins like {masked}"
+    );
+    browser.find("secret-hide").await.click().await.unwrap();
+    browser
+        .wait_until(&format!(
+            "document.querySelector('[data-testid=token-secret]').textContent === '{masked}'"
+        ))
+        .await;
+    browser.find("secret-copy").await.click().await.unwrap();
+    browser
+        .wait_until("!document.querySelector('[data-testid=copied]').hidden")
+        .await;
+    assert_eq!(browser.clipboard().await, value);
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_actions_menu_works_from_the_keyboard() {
+    let app = spawn_app().await;
+    let browser = Browser::open(&app).await;
+    browser.sign_in(DEMO_ADMIN).await;
+    let trigger = browser
+        .css("[data-token-id=\"TK-1000-0000-0001\"] [data-testid=token-actions]")
+        .await;
+    let focused = "document.activeElement.getAttribute('data-testid')";
+
+    trigger.send_keys(Key::Enter).await.unwrap();
+    browser
+        .wait_until(&format!("{focused} === 'action-edit'"))
+        .await;
+    browser
+        .driver
+        .action_chain()
+        .send_keys(Key::Down)
+        .perform()
+        .await
+        .unwrap();
+    browser
+        .wait_until(&format!("{focused} === 'action-copy'"))
+        .await;
+    browser
+        .driver
+        .action_chain()
+        .send_keys(Key::Up)
+        .send_keys(Key::Up)
+        .perform()
+        .await
+        .unwrap();
+    browser
+        .wait_until(&format!("{focused} === 'action-delete'"))
+        .await;
+    browser
+        .driver
+        .action_chain()
+        .send_keys(Key::Escape)
+        .perform()
+        .await
+        .unwrap();
+
+    browser
+        .wait_until(&format!(
+            "{focused} === 'token-actions' && document.querySelectorAll('[data-testid=actions-menu]').length === 0"
+        ))
+        .await;
+    assert_eq!(
+        trigger.attr("aria-expanded").await.unwrap().as_deref(),
+        Some("false")
+    );
+    browser.close().await;
+}

@@ -1,0 +1,183 @@
+//! Revealing a token's value (admins only, audited) and the audit log.
+
+use diesel::prelude::*;
+use reqwest::StatusCode;
+use tokendesk::db::schema::{api_tokens, audit_events};
+use tokendesk::domain::{SecretCipher, TokenId, TokenSecret};
+
+use crate::common::{DEMO_ADMIN, OTHER_ADMIN, SUPPORT, TestApp, spawn_app};
+use crate::visitor::{Page, Visitor};
+
+const CI_DEPLOY: &str = "/settings/api-tokens/TK-1000-0000-0001";
+
+async fn admin(app: &TestApp) -> (Visitor, String) {
+    let visitor = Visitor::signed_in(app, DEMO_ADMIN).await;
+    let csrf = visitor.csrf_token().await;
+    (visitor, csrf)
+}
+
+fn stored_digest(app: &TestApp, id: &str) -> Vec<u8> {
+    api_tokens::table
+        .find(id)
+        .select(api_tokens::secret_digest)
+        .first::<Option<Vec<u8>>>(&mut app.db.connection())
+        .unwrap()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn revealing_returns_the_value_to_scripts_and_records_who_and_from_where() {
+    let app = spawn_app().await;
+    let (visitor, csrf) = admin(&app).await;
+
+    let revealed = visitor
+        .post_reveal(&format!("{CI_DEPLOY}/secret"), &csrf)
+        .await;
+
+    assert_eq!(revealed.status, StatusCode::OK);
+    assert_eq!(revealed.header("cache-control"), Some("no-store"));
+    let secret = TokenSecret::parse(&revealed.body).expect("the full tdk_ value");
+    assert_eq!(
+        secret.digest().as_bytes(),
+        stored_digest(&app, "TK-1000-0000-0001")
+    );
+    let (action, actor, ip): (String, Option<String>, Option<String>) = audit_events::table
+        .filter(audit_events::token_id.eq("TK-1000-0000-0001"))
+        .select((
+            audit_events::action,
+            audit_events::actor_user_id,
+            audit_events::ip,
+        ))
+        .first(&mut app.db.connection())
+        .unwrap();
+    assert_eq!(action, "token.reveal");
+    assert_eq!(actor.as_deref(), Some("UR-1000-0000-0001"));
+    assert_eq!(ip.as_deref(), Some("127.0.0.1"));
+}
+
+#[tokio::test]
+async fn without_javascript_show_renders_the_general_tab_with_the_value() {
+    let app = spawn_app().await;
+    let (visitor, csrf) = admin(&app).await;
+
+    let page = visitor
+        .post_form(&format!("{CI_DEPLOY}/secret"), &[("csrf_token", &csrf)])
+        .await;
+
+    assert_eq!(page.status, StatusCode::OK);
+    let shown = page.text("token-secret");
+    assert!(TokenSecret::parse(&shown).is_ok(), "{shown}");
+    assert_eq!(page.attrs("[data-testid=secret-show]", "hidden"), [""]);
+    assert!(
+        page.attrs("[data-testid=secret-hide]", "hidden").is_empty(),
+        "Hide is offered"
+    );
+    assert!(
+        !visitor.get(CI_DEPLOY).await.body.contains(&shown),
+        "the value shows only after a reveal"
+    );
+}
+
+#[tokio::test]
+async fn deleted_tokens_have_no_value_and_other_roles_cannot_reveal() {
+    let app = spawn_app().await;
+    let (visitor, csrf) = admin(&app).await;
+    let support = Visitor::signed_in(&app, SUPPORT).await;
+    let support_csrf = support.csrf_token().await;
+
+    let deleted = visitor
+        .post_reveal("/settings/api-tokens/TK-1000-0000-0012/secret", &csrf)
+        .await;
+    let by_support = support
+        .post_reveal(&format!("{CI_DEPLOY}/secret"), &support_csrf)
+        .await;
+
+    assert_eq!(deleted.status, StatusCode::CONFLICT);
+    assert_eq!(
+        deleted.body,
+        "This token has been deleted and can't be changed."
+    );
+    assert_eq!(by_support.status, StatusCode::FORBIDDEN);
+    assert!(!by_support.body.contains("tdk_"));
+    let reveals: i64 = audit_events::table
+        .filter(audit_events::action.eq("token.reveal"))
+        .count()
+        .get_result(&mut app.db.connection())
+        .unwrap();
+    assert_eq!(reveals, 0);
+}
+
+#[tokio::test]
+async fn a_value_stored_under_another_key_is_a_clear_error_not_a_crash() {
+    let app = spawn_app().await;
+    let (visitor, csrf) = admin(&app).await;
+    let foreign = SecretCipher::from_master_key(&[9u8; 32]);
+    let id = TokenId::parse("TK-1000-0000-0001").unwrap();
+    diesel::update(api_tokens::table.find(id.as_str()))
+        .set(api_tokens::secret_ciphertext.eq(foreign.encrypt(&id, &TokenSecret::generate())))
+        .execute(&mut app.db.connection())
+        .unwrap();
+
+    let page = visitor
+        .post_form(&format!("{CI_DEPLOY}/secret"), &[("csrf_token", &csrf)])
+        .await;
+
+    assert_eq!(page.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(
+        page.text("secret-unavailable")
+            .contains("TOKENDESK_SECRET_KEY")
+    );
+    assert_eq!(
+        visitor.get("/healthz").await.status,
+        StatusCode::OK,
+        "the server is still up"
+    );
+}
+
+#[tokio::test]
+async fn the_audit_log_lists_the_accounts_events_newest_first_and_filters_by_token() {
+    let app = spawn_app().await;
+    let (visitor, csrf) = admin(&app).await;
+    for action in ["disable", "enable"] {
+        visitor
+            .post_form(&format!("{CI_DEPLOY}/{action}"), &[("csrf_token", &csrf)])
+            .await;
+    }
+    visitor
+        .post_form(
+            "/settings/api-tokens/TK-1000-0000-0002/disable",
+            &[("csrf_token", &csrf)],
+        )
+        .await;
+
+    let log = visitor.get("/settings/audit").await;
+    let filtered = visitor.get("/settings/audit?token=TK-1000-0000-0001").await;
+    let other = Visitor::signed_in(&app, OTHER_ADMIN)
+        .await
+        .get("/settings/audit")
+        .await;
+    let support = Visitor::signed_in(&app, SUPPORT)
+        .await
+        .get("/settings/audit")
+        .await;
+    let details = visitor.get(&format!("{CI_DEPLOY}?tab=details")).await;
+
+    let actions = |page: &Page| page.attrs("[data-testid=audit-row]", "data-action");
+    assert_eq!(
+        actions(&log),
+        ["token.disable", "token.enable", "token.disable"]
+    );
+    assert_eq!(log.texts("audit-actor")[0], "Avery Admin UR-1000-0000-0001");
+    assert_eq!(log.text("audit-count"), "3 events");
+    assert_eq!(actions(&filtered), ["token.enable", "token.disable"]);
+    assert!(
+        actions(&other).is_empty(),
+        "another account sees none of it"
+    );
+    assert_eq!(actions(&support).len(), 3, "support reviews every account");
+    assert_eq!(
+        actions(&details),
+        ["token.enable", "token.disable"],
+        "the details page shows the token's history"
+    );
+}
