@@ -24,20 +24,22 @@ fn chromedriver_path() -> String {
 impl Browser {
     /// A fresh Chromium with its own profile, pointed at `app`.
     pub async fn open(app: &TestApp) -> Self {
+        Self::launch(app, true).await
+    }
+
+    /// The same, with JavaScript switched off: plain links and forms only.
+    pub async fn open_without_javascript(app: &TestApp) -> Self {
+        Self::launch(app, false).await
+    }
+
+    async fn launch(app: &TestApp, javascript: bool) -> Self {
         let driver_path = chromedriver_path();
         assert!(
             std::path::Path::new(&driver_path).exists() && std::path::Path::new(CHROMIUM).exists(),
             "browser tests need {CHROMIUM} and {driver_path}: apt-get install chromium chromium-driver \
              (.ci/run installs them)"
         );
-        let mut chromedriver = Command::new(&driver_path)
-            .arg("--port=0")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("starting chromedriver");
-        let port = read_port(&mut chromedriver).await;
+        let (chromedriver, port) = start_chromedriver(&driver_path).await;
 
         let profile =
             std::env::temp_dir().join(format!("tokendesk-chromium-{}-{port}", std::process::id()));
@@ -57,6 +59,13 @@ impl Browser {
             &format!("--user-data-dir={}", profile.display()),
         ] {
             caps.add_arg(arg).expect("a Chromium argument");
+        }
+        if !javascript {
+            caps.add_experimental_option(
+                "prefs",
+                serde_json::json!({ "profile.managed_default_content_settings.javascript": 2 }),
+            )
+            .expect("a Chromium preference");
         }
         let driver = WebDriver::new(format!("http://127.0.0.1:{port}"), caps)
             .await
@@ -218,18 +227,39 @@ impl Browser {
     }
 }
 
-/// chromedriver prints the port it chose on its own start-up line.
-async fn read_port(chromedriver: &mut Child) -> u16 {
-    let stdout = chromedriver.stdout.take().expect("chromedriver's stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    while let Some(line) = lines
-        .next_line()
-        .await
-        .expect("reading chromedriver's output")
-    {
-        if let Some(rest) = line.split("started successfully on port ").nth(1) {
-            return rest.trim_end_matches('.').parse().expect("a port number");
+/// Starts chromedriver on a port of its choosing, trying again (three times at most)
+/// if it exits before saying it started.
+async fn start_chromedriver(path: &str) -> (Child, u16) {
+    let mut failures = Vec::new();
+    for _ in 0..3 {
+        let mut chromedriver = Command::new(path)
+            .arg("--port=0")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("starting chromedriver");
+        match read_port(&mut chromedriver).await {
+            Ok(port) => return (chromedriver, port),
+            Err(said) => failures.push(said),
         }
     }
-    panic!("chromedriver exited without starting");
+    panic!(
+        "chromedriver exited without starting, three times; it said:\n{}",
+        failures.join("\n---\n")
+    );
+}
+
+/// chromedriver prints the port it chose on its own start-up line.
+async fn read_port(chromedriver: &mut Child) -> Result<u16, String> {
+    let stdout = chromedriver.stdout.take().expect("chromedriver's stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let mut said = Vec::new();
+    while let Ok(Some(line)) = lines.next_line().await {
+        if let Some(rest) = line.split("started successfully on port ").nth(1) {
+            return rest.trim_end_matches('.').parse().map_err(|_| line.clone());
+        }
+        said.push(line);
+    }
+    Err(said.join("\n"))
 }

@@ -352,3 +352,71 @@ async fn the_actions_menu_works_from_the_keyboard() {
     );
     browser.close().await;
 }
+
+#[tokio::test]
+async fn copy_in_the_row_menu_puts_the_full_token_on_the_clipboard() {
+    let app = spawn_app().await;
+    let browser = Browser::open(&app).await;
+    browser.sign_in(DEMO_ADMIN).await;
+    browser.allow_clipboard().await;
+
+    browser.row_action("TK-1000-0000-0003", "copy").await;
+    browser
+        .wait_until("document.querySelector('[data-testid=copied]') !== null")
+        .await;
+
+    let copied = browser.clipboard().await;
+    let masked = browser
+        .text_of("[data-token-id=\"TK-1000-0000-0003\"] [data-testid=token-masked]")
+        .await;
+    assert_eq!(copied.len(), 40, "{copied}");
+    assert!(
+        copied.starts_with(masked.trim_end_matches('…')),
+        "{copied} begins like {masked}"
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn with_javascript_off_disabling_works_through_plain_pages() {
+    let app = spawn_app().await;
+    let browser = Browser::open_without_javascript(&app).await;
+    browser.sign_in(DEMO_ADMIN).await;
+    assert_eq!(
+        browser.eval("typeof window.htmx").await,
+        "undefined",
+        "the page's scripts did not run"
+    );
+
+    browser
+        .css("[data-token-id=\"TK-1000-0000-0004\"] [data-testid=token-actions]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    browser.find("actions-menu").await;
+    assert_eq!(
+        browser.path_and_query().await,
+        "/settings/api-tokens/TK-1000-0000-0004/menu"
+    );
+    browser.find("action-disable").await.click().await.unwrap();
+    assert_eq!(
+        browser.find("confirm-submit").await.text().await.unwrap(),
+        "Disable Token"
+    );
+    browser.find("confirm-submit").await.click().await.unwrap();
+
+    browser.find("tokens-table").await;
+    assert_eq!(browser.path_and_query().await, "/settings/api-tokens");
+    assert_eq!(
+        browser.find("flash-message").await.text().await.unwrap(),
+        "“Nightly reports export” is disabled. Requests with it now fail."
+    );
+    assert_eq!(
+        browser
+            .text_of("[data-token-id=\"TK-1000-0000-0004\"] [data-testid=token-status]")
+            .await,
+        "Disabled"
+    );
+    browser.close().await;
+}
