@@ -23,23 +23,23 @@ pub enum Outcome<T> {
 }
 
 /// Who changes which token, from where, when.
-pub struct ChangeContext<'a> {
-    pub account: &'a AccountId,
-    pub token: &'a TokenId,
-    pub actor: &'a Actor,
-    pub ip: Option<&'a str>,
+pub struct ChangeContext {
+    pub account: AccountId,
+    pub token: TokenId,
+    pub actor: Actor,
+    pub ip: Option<String>,
     pub now: DateTime<Utc>,
 }
 
-impl ChangeContext<'_> {
+impl ChangeContext {
     fn event(&self, action: AuditAction, details: String) -> NewEvent<'_> {
         NewEvent {
-            account_id: self.account,
-            token_id: Some(self.token),
-            actor: self.actor,
+            account_id: &self.account,
+            token_id: Some(&self.token),
+            actor: &self.actor,
             action,
             details,
-            ip: self.ip,
+            ip: self.ip.as_deref(),
             at: self.now,
         }
     }
@@ -60,7 +60,7 @@ impl ChangeContext<'_> {
 /// Applies `transition`; returns the token's name when done.
 pub fn transition(
     conn: &mut PgConnection,
-    ctx: &ChangeContext<'_>,
+    ctx: &ChangeContext,
     transition: Transition,
 ) -> QueryResult<Outcome<String>> {
     conn.transaction(|conn| {
@@ -135,7 +135,7 @@ struct Editable {
 /// (empty when nothing did, and then nothing is written).
 pub fn edit(
     conn: &mut PgConnection,
-    ctx: &ChangeContext<'_>,
+    ctx: &ChangeContext,
     draft: &TokenDraft,
 ) -> QueryResult<Outcome<Vec<&'static str>>> {
     conn.transaction(|conn| {
@@ -225,7 +225,7 @@ pub fn edit(
 
 /// The stored ciphertext of a token's secret, recording the reveal. Deleted tokens
 /// have none.
-pub fn reveal(conn: &mut PgConnection, ctx: &ChangeContext<'_>) -> QueryResult<Outcome<Vec<u8>>> {
+pub fn reveal(conn: &mut PgConnection, ctx: &ChangeContext) -> QueryResult<Outcome<Vec<u8>>> {
     conn.transaction(|conn| {
         let found: Option<(String, Option<Vec<u8>>)> = api_tokens::table
             .filter(api_tokens::id.eq(ctx.token.as_str()))

@@ -9,13 +9,13 @@ use chrono::Utc;
 use super::changed;
 use super::form_page::FormPage;
 use super::form_view::FormView;
-use super::load::{admins_token, client_ip};
+use super::load::{admins_token, change_context};
 use super::origin::{FromQuery, Origin};
 use crate::app::AppState;
 use crate::db::modules::{self, Module};
-use crate::db::tokens::{self, ChangeContext, Outcome, TokenDetail};
+use crate::db::tokens::{self, Outcome, TokenDetail};
 use crate::domain::token_action::check_edit;
-use crate::domain::{Actor, TokenDraft, TokenForm};
+use crate::domain::{TokenDraft, TokenForm};
 use crate::web::csrf::CsrfForm;
 use crate::web::current_user::AccountAdmin;
 use crate::web::errors::WebError;
@@ -75,24 +75,10 @@ pub async fn submit(
                 .respond(&req, StatusCode::UNPROCESSABLE_ENTITY));
         }
     };
-    let (account, token, actor, ip) = (
-        admin.account.clone(),
-        id.clone(),
-        Actor::User(admin.signed_in.user.id.clone()),
-        client_ip(&req),
-    );
+    let ctx = change_context(&req, &admin, &id);
     let saved = draft.clone();
     let outcome = state
-        .db(move |conn| {
-            let ctx = ChangeContext {
-                account: &account,
-                token: &token,
-                actor: &actor,
-                ip: ip.as_deref(),
-                now: Utc::now(),
-            };
-            tokens::edit(conn, &ctx, &saved)
-        })
+        .db(move |conn| tokens::edit(conn, &ctx, &saved))
         .await?;
     match outcome {
         Outcome::Done(changed_fields) => {

@@ -3,8 +3,10 @@
 use actix_web::HttpRequest;
 
 use crate::app::AppState;
-use crate::db::tokens::{self, TokenDetail};
-use crate::domain::{TokenId, Visibility};
+use chrono::Utc;
+
+use crate::db::tokens::{self, ChangeContext, TokenDetail};
+use crate::domain::{Actor, TokenId, Visibility};
 use crate::web::current_user::AccountAdmin;
 use crate::web::errors::WebError;
 
@@ -22,6 +24,17 @@ pub async fn admins_token(
         .await?
         .ok_or_else(not_found)?;
     Ok((id, detail))
+}
+
+/// The change `admin` asks for on token `id`, from this request's address, now.
+pub fn change_context(req: &HttpRequest, admin: &AccountAdmin, id: &TokenId) -> ChangeContext {
+    ChangeContext {
+        account: admin.account.clone(),
+        token: id.clone(),
+        actor: Actor::User(admin.signed_in.user.id.clone()),
+        ip: client_ip(req),
+        now: Utc::now(),
+    }
 }
 
 /// The address the request came from, for the audit log.

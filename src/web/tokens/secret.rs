@@ -5,13 +5,12 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, CacheControl, CacheDirective};
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::Utc;
 
 use super::detail::{self, Tab};
-use super::load::{admins_token, client_ip};
+use super::load::{admins_token, change_context};
 use crate::app::AppState;
-use crate::db::tokens::{self, ChangeContext, Outcome};
-use crate::domain::{Actor, Visibility};
+use crate::db::tokens::{self, Outcome};
+use crate::domain::Visibility;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::current_user::AccountAdmin;
 use crate::web::errors::WebError;
@@ -24,24 +23,8 @@ pub async fn reveal(
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, WebError> {
     let (id, _) = admins_token(&state, &admin, &raw_id).await?;
-    let (account, token, actor, ip) = (
-        admin.account.clone(),
-        id.clone(),
-        Actor::User(admin.signed_in.user.id.clone()),
-        client_ip(&req),
-    );
-    let outcome = state
-        .db(move |conn| {
-            let ctx = ChangeContext {
-                account: &account,
-                token: &token,
-                actor: &actor,
-                ip: ip.as_deref(),
-                now: Utc::now(),
-            };
-            tokens::reveal(conn, &ctx)
-        })
-        .await?;
+    let ctx = change_context(&req, &admin, &id);
+    let outcome = state.db(move |conn| tokens::reveal(conn, &ctx)).await?;
     let wants_text = req
         .headers()
         .get(header::ACCEPT)

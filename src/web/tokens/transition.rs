@@ -7,12 +7,12 @@ use askama::Template;
 use chrono::Utc;
 
 use super::changed;
-use super::load::{admins_token, client_ip};
+use super::load::{admins_token, change_context};
 use super::origin::{FromQuery, Origin};
 use super::row::TokenRow;
 use crate::app::AppState;
-use crate::db::tokens::{self, ChangeContext, Outcome};
-use crate::domain::{Actor, Transition};
+use crate::db::tokens::{self, Outcome};
+use crate::domain::Transition;
 use crate::web::chrome::Chrome;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::current_user::AccountAdmin;
@@ -116,23 +116,9 @@ pub async fn apply(
     let transition = transition_of(&admin, &action)?;
     let (id, _) = admins_token(&state, &admin, &raw_id).await?;
     let origin = Origin::from(&*query);
-    let (account, token, actor, ip) = (
-        admin.account.clone(),
-        id.clone(),
-        Actor::User(admin.signed_in.user.id.clone()),
-        client_ip(&req),
-    );
+    let ctx = change_context(&req, &admin, &id);
     let outcome = state
-        .db(move |conn| {
-            let ctx = ChangeContext {
-                account: &account,
-                token: &token,
-                actor: &actor,
-                ip: ip.as_deref(),
-                now: Utc::now(),
-            };
-            tokens::transition(conn, &ctx, transition)
-        })
+        .db(move |conn| tokens::transition(conn, &ctx, transition))
         .await?;
     match outcome {
         Outcome::Done(name) => {
