@@ -132,7 +132,7 @@ async fn disable_enable_and_delete_follow_the_state_machine_with_a_message_for_e
             .token_ids(),
         ["TK-1000-0000-0001", "TK-1000-0000-0012"]
     );
-    for action in ["enable", "disable", "delete"] {
+    for action in ["enable", "disable", "delete", "edit"] {
         let page = post(&visitor, &format!("{CI_DEPLOY}/{action}"), &csrf).await;
         assert_eq!(page.status, StatusCode::CONFLICT, "{action}");
         assert_eq!(
@@ -140,6 +140,12 @@ async fn disable_enable_and_delete_follow_the_state_machine_with_a_message_for_e
             "This token has been deleted and can't be changed."
         );
     }
+    let edit_deleted = visitor.get(&format!("{CI_DEPLOY}/edit")).await;
+    assert_eq!(edit_deleted.status, StatusCode::CONFLICT);
+    assert_eq!(
+        edit_deleted.text("modal-error"),
+        "This token has been deleted and can't be changed."
+    );
     assert_eq!(
         audit_actions(&app, "TK-1000-0000-0001"),
         ["token.disable", "token.enable", "token.delete"],
