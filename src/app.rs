@@ -73,6 +73,7 @@ impl Application {
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())
                 .app_data(web::form_config())
+                .configure(crate::api::routes)
                 .configure(web::routes)
         })
         .listen(listener)

@@ -28,6 +28,7 @@ diesel::table! {
         last_access_at -> Nullable<Timestamptz>,
         last_access_ip -> Nullable<Text>,
         last_access_user_agent -> Nullable<Text>,
+        deleted_digest -> Nullable<Bytea>,
     }
 }
 

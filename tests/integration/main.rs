@@ -10,6 +10,7 @@
 mod common;
 mod visitor;
 
+mod api;
 mod auth;
 mod cli;
 mod demo;

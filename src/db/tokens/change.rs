@@ -96,6 +96,7 @@ pub fn transition(
                     api_tokens::status.eq(TokenStatus::Deleted.as_str()),
                     api_tokens::disabled_at.eq(none),
                     api_tokens::deleted_at.eq(Some(now)),
+                    api_tokens::deleted_digest.eq(api_tokens::secret_digest),
                     api_tokens::secret_digest.eq(None::<Vec<u8>>),
                     api_tokens::secret_ciphertext.eq(None::<Vec<u8>>),
                     api_tokens::updated_at.eq(now),

@@ -35,6 +35,7 @@ pub fn insert(
 ) -> QueryResult<bool> {
     let keeps_secret = token.status != TokenStatus::Deleted;
     let digest = keeps_secret.then(|| token.secret.digest().as_bytes().to_vec());
+    let tombstone = (!keeps_secret).then(|| token.secret.digest().as_bytes().to_vec());
     let ciphertext = keeps_secret.then(|| cipher.encrypt(token.id, token.secret));
     conn.transaction(|conn| {
         let added = diesel::insert_into(api_tokens::table)
@@ -47,6 +48,7 @@ pub fn insert(
                 api_tokens::status.eq(token.status.as_str()),
                 api_tokens::secret_prefix.eq(token.secret.visible_prefix()),
                 api_tokens::secret_digest.eq(digest),
+                api_tokens::deleted_digest.eq(tombstone),
                 api_tokens::secret_ciphertext.eq(ciphertext),
                 api_tokens::created_by.eq(token.created_by.as_str()),
                 api_tokens::created_at.eq(token.created_at),

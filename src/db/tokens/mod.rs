@@ -6,6 +6,7 @@ mod create;
 mod find;
 mod insert;
 mod list;
+mod lookup;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -20,6 +21,7 @@ pub use create::create;
 pub use find::find;
 pub use insert::{NewToken, insert};
 pub use list::{TokenPage, list};
+pub use lookup::{Lookup, by_digest};
 
 /// What the list shows of a token.
 #[derive(Debug, Clone, PartialEq, Eq)]

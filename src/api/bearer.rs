@@ -1,0 +1,62 @@
+//! The bearer-token extractor: a malformed token or one with a bad checksum is refused
+//! without touching the database; then the digest lookup; then status and expiry.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use chrono::Utc;
+
+use super::problem::ApiError;
+use crate::app::AppState;
+use crate::db::tokens::{self, Lookup};
+use crate::domain::TokenSecret;
+use crate::domain::verification::{Grant, Rejection};
+
+/// The token a request authenticated with.
+pub struct Caller {
+    pub grant: Grant,
+}
+
+/// Checks a presented token: its format, then what the database knows of it.
+pub async fn authenticate(state: &AppState, presented: &str) -> Result<Grant, ApiError> {
+    let secret =
+        TokenSecret::parse(presented).map_err(|_| ApiError::Rejected(Rejection::Malformed))?;
+    let digest = secret.digest();
+    let found = state
+        .db(move |conn| tokens::by_digest(conn, &digest))
+        .await?;
+    let grant = match found {
+        Lookup::Found(grant) => grant,
+        Lookup::Deleted => return Err(ApiError::Rejected(Rejection::Deleted)),
+        Lookup::Unknown => return Err(ApiError::Rejected(Rejection::Unknown)),
+    };
+    grant.check_usable(Utc::now()).map_err(ApiError::Rejected)?;
+    Ok(grant)
+}
+
+fn bearer_token(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let token = bearer_token(req);
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        Box::pin(async move {
+            let token = token.ok_or(ApiError::MissingCredentials)?;
+            let state = state.ok_or_else(|| anyhow::anyhow!("AppState is not registered"))?;
+            let grant = authenticate(&state, &token).await?;
+            Ok(Caller { grant })
+        })
+    }
+}

@@ -1,0 +1,89 @@
+//! API errors as RFC 9457 problem details, with RFC 6750 `WWW-Authenticate` headers on
+//! refused bearer tokens.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+use crate::domain::verification::Rejection;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// No `Authorization: Bearer …` header at all.
+    #[error("no bearer token")]
+    MissingCredentials,
+    #[error("token refused: {}", .0.reason())]
+    Rejected(Rejection),
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+#[derive(Serialize)]
+struct Problem<'a> {
+    r#type: &'a str,
+    title: &'a str,
+    status: u16,
+    detail: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::MissingCredentials => StatusCode::UNAUTHORIZED,
+            Self::Rejected(r) if r.is_valid_token_without_permission() => StatusCode::FORBIDDEN,
+            Self::Rejected(_) => StatusCode::UNAUTHORIZED,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        let title = status.canonical_reason().unwrap_or("Error");
+        let (detail, reason, challenge) = match self {
+            Self::MissingCredentials => (
+                "Send the token as `Authorization: Bearer <token>`.",
+                None,
+                Some(r#"Bearer realm="tokendesk""#),
+            ),
+            Self::Rejected(rejection) => {
+                let challenge = if rejection.is_valid_token_without_permission() {
+                    r#"Bearer realm="tokendesk", error="insufficient_scope""#
+                } else {
+                    r#"Bearer realm="tokendesk", error="invalid_token""#
+                };
+                (
+                    rejection.detail(),
+                    Some(rejection.reason()),
+                    Some(challenge),
+                )
+            }
+            Self::BadRequest(message) => (message.as_str(), None, None),
+            Self::Internal(error) => {
+                tracing::error!(error = format!("{error:#}"), "API request failed");
+                ("tokendesk could not complete the request.", None, None)
+            }
+        };
+        let body = Problem {
+            r#type: "about:blank",
+            title,
+            status: status.as_u16(),
+            detail,
+            reason,
+        };
+        let mut response = HttpResponse::build(status);
+        response.content_type("application/problem+json");
+        if let Some(challenge) = challenge {
+            response.insert_header((
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(challenge),
+            ));
+        }
+        response.json(body)
+    }
+}

@@ -1,0 +1,147 @@
+//! Whether a presented token may be used, and why not: the rules the bearer API and
+//! `POST /api/v1/verify` share.
+
+use chrono::{DateTime, Utc};
+
+use super::{AccountId, ModuleId, Scope, TokenId, TokenStatus};
+
+/// Why a token is refused; `reason()` is the API's word for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rejection {
+    Malformed,
+    Unknown,
+    Disabled,
+    Expired,
+    Deleted,
+    ModuleNotGranted,
+    InsufficientScope,
+}
+
+impl Rejection {
+    pub fn reason(self) -> &'static str {
+        match self {
+            Self::Malformed => "malformed",
+            Self::Unknown => "unknown",
+            Self::Disabled => "disabled",
+            Self::Expired => "expired",
+            Self::Deleted => "deleted",
+            Self::ModuleNotGranted => "module_not_granted",
+            Self::InsufficientScope => "insufficient_scope",
+        }
+    }
+
+    /// A sentence for people reading the API's error.
+    pub fn detail(self) -> &'static str {
+        match self {
+            Self::Malformed => "The bearer token is not a well-formed tdk_ token.",
+            Self::Unknown => "The bearer token is not known.",
+            Self::Disabled => "The token is disabled. An account admin can enable it again.",
+            Self::Expired => "The token has expired.",
+            Self::Deleted => "The token was deleted and can never be used again.",
+            Self::ModuleNotGranted => "The token is not granted this module.",
+            Self::InsufficientScope => "The token's scope does not allow this.",
+        }
+    }
+
+    /// A valid token that lacks a grant: 403 rather than 401.
+    pub fn is_valid_token_without_permission(self) -> bool {
+        matches!(self, Self::ModuleNotGranted | Self::InsufficientScope)
+    }
+}
+
+/// What a stored token grants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    pub token_id: TokenId,
+    pub account_id: AccountId,
+    pub name: String,
+    pub scope: Scope,
+    pub modules: Vec<ModuleId>,
+    pub status: TokenStatus,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+impl Grant {
+    /// Whether the token may authenticate at `now`.
+    pub fn check_usable(&self, now: DateTime<Utc>) -> Result<(), Rejection> {
+        match self.status {
+            TokenStatus::Disabled => Err(Rejection::Disabled),
+            TokenStatus::Deleted => Err(Rejection::Deleted),
+            TokenStatus::Active if self.expires_at.is_some_and(|at| at <= now) => {
+                Err(Rejection::Expired)
+            }
+            TokenStatus::Active => Ok(()),
+        }
+    }
+
+    /// Whether it may use `module` (if asked) with `access` (if asked) at `now`.
+    pub fn check(
+        &self,
+        now: DateTime<Utc>,
+        module: Option<&ModuleId>,
+        access: Option<Scope>,
+    ) -> Result<(), Rejection> {
+        self.check_usable(now)?;
+        if module.is_some_and(|m| !self.modules.contains(m)) {
+            return Err(Rejection::ModuleNotGranted);
+        }
+        if access.is_some_and(|needed| !self.scope.allows(needed)) {
+            return Err(Rejection::InsufficientScope);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+
+    fn grant() -> Grant {
+        Grant {
+            token_id: TokenId::parse("TK-1000-0000-0001").unwrap(),
+            account_id: AccountId::parse("PA-1000-0001").unwrap(),
+            name: "CI".into(),
+            scope: Scope::Write,
+            modules: vec![ModuleId::parse("billing").unwrap()],
+            status: TokenStatus::Active,
+            expires_at: None,
+        }
+    }
+
+    #[test]
+    fn each_rule_gives_its_reason() {
+        let now = Utc::now();
+        let billing = ModuleId::parse("billing").unwrap();
+        let usage = ModuleId::parse("usage").unwrap();
+        assert_eq!(
+            grant().check(now, Some(&billing), Some(Scope::Write)),
+            Ok(())
+        );
+        assert_eq!(
+            grant().check(now, Some(&usage), None),
+            Err(Rejection::ModuleNotGranted)
+        );
+        assert_eq!(
+            grant().check(now, None, Some(Scope::Admin)),
+            Err(Rejection::InsufficientScope)
+        );
+        let disabled = Grant {
+            status: TokenStatus::Disabled,
+            ..grant()
+        };
+        assert_eq!(disabled.check(now, None, None), Err(Rejection::Disabled));
+        let expired = Grant {
+            expires_at: Some(now - Duration::seconds(1)),
+            ..grant()
+        };
+        assert_eq!(expired.check(now, None, None), Err(Rejection::Expired));
+        let deleted = Grant {
+            status: TokenStatus::Deleted,
+            ..grant()
+        };
+        assert_eq!(deleted.check(now, None, None), Err(Rejection::Deleted));
+        assert!(Rejection::InsufficientScope.is_valid_token_without_permission());
+        assert!(!Rejection::Disabled.is_valid_token_without_permission());
+    }
+}

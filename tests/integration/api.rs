@@ -1,0 +1,232 @@
+//! The bearer API: whoami and verify, each refusal reason, and portal changes taking
+//! effect on the very next call.
+
+use diesel::prelude::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tokendesk::db::schema::api_tokens;
+use tokendesk::domain::{TokenId, TokenSecret};
+
+use crate::common::{DEMO_ADMIN, TestApp, spawn_app};
+use crate::visitor::Visitor;
+
+/// A demo token's full value, decrypted as the portal's reveal does.
+fn secret_of(app: &TestApp, id: &str) -> String {
+    let ciphertext: Option<Vec<u8>> = api_tokens::table
+        .find(id)
+        .select(api_tokens::secret_ciphertext)
+        .first(&mut app.db.connection())
+        .unwrap();
+    let token = TokenId::parse(id).unwrap();
+    app.cipher
+        .decrypt(&token, &ciphertext.unwrap())
+        .unwrap()
+        .expose()
+        .to_owned()
+}
+
+struct Answer {
+    status: StatusCode,
+    challenge: Option<String>,
+    content_type: String,
+    body: Value,
+}
+
+async fn whoami(app: &TestApp, token: &str) -> Answer {
+    let response = reqwest::Client::new()
+        .get(format!("{}/api/v1/whoami", app.address))
+        .header("Authorization", format!("Bearer {token}"))
+        .send()
+        .await
+        .unwrap();
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+    };
+    let (status, challenge, content_type) = (
+        response.status(),
+        header("www-authenticate"),
+        header("content-type").unwrap_or_default(),
+    );
+    Answer {
+        status,
+        challenge,
+        content_type,
+        body: response.json().await.unwrap(),
+    }
+}
+
+async fn verify(app: &TestApp, request: Value) -> Value {
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/v1/verify", app.address))
+        .json(&request)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+fn mistyped(secret: &str) -> String {
+    let mut chars: Vec<char> = secret.chars().collect();
+    chars[10] = if chars[10] == 'a' { 'b' } else { 'a' };
+    chars.into_iter().collect()
+}
+
+#[tokio::test]
+async fn whoami_describes_the_calling_token() {
+    let app = spawn_app().await;
+    let secret = secret_of(&app, "TK-1000-0000-0001");
+
+    let answer = whoami(&app, &secret).await;
+
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(
+        answer.body,
+        json!({
+            "token_id": "TK-1000-0000-0001",
+            "name": "CI deploy pipeline",
+            "account_id": "PA-1000-0001",
+            "scope": "write",
+            "modules": ["catalog", "reports"],
+            "expires_at": null,
+        })
+    );
+}
+
+#[tokio::test]
+async fn each_refusal_has_its_reason_through_whoami_and_verify() {
+    let app = spawn_app().await;
+    let active = secret_of(&app, "TK-1000-0000-0001");
+    let cases = [
+        ("not-a-token".to_owned(), "malformed"),
+        (mistyped(&active), "malformed"),
+        (TokenSecret::generate().expose().to_owned(), "unknown"),
+        (secret_of(&app, "TK-1000-0000-0011"), "disabled"),
+        (secret_of(&app, "TK-1000-0000-0013"), "expired"),
+    ];
+
+    for (token, reason) in cases {
+        let answer = whoami(&app, &token).await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{reason}");
+        assert_eq!(
+            answer.challenge.as_deref(),
+            Some(r#"Bearer realm="tokendesk", error="invalid_token""#)
+        );
+        assert_eq!(answer.content_type, "application/problem+json");
+        assert_eq!(answer.body["reason"], reason);
+        assert_eq!(answer.body["status"], 401);
+        assert_eq!(
+            verify(&app, json!({ "token": token })).await,
+            json!({ "active": false, "reason": reason })
+        );
+    }
+}
+
+#[tokio::test]
+async fn verify_checks_the_module_and_the_access_asked_for() {
+    let app = spawn_app().await;
+    let billing_write = secret_of(&app, "TK-1000-0000-0002");
+    let reports_read = secret_of(&app, "TK-1000-0000-0004");
+
+    let granted = verify(
+        &app,
+        json!({ "token": billing_write, "module": "billing", "access": "write" }),
+    )
+    .await;
+    let other_module = verify(&app, json!({ "token": billing_write, "module": "usage" })).await;
+    let too_little = verify(
+        &app,
+        json!({ "token": reports_read, "module": "reports", "access": "write" }),
+    )
+    .await;
+
+    assert_eq!(granted["active"], true);
+    assert_eq!(granted["token_id"], "TK-1000-0000-0002");
+    assert_eq!(granted["account_id"], "PA-1000-0001");
+    assert_eq!(granted["scope"], "write");
+    assert_eq!(granted["modules"], json!(["billing"]));
+    assert_eq!(
+        other_module,
+        json!({ "active": false, "reason": "module_not_granted" })
+    );
+    assert_eq!(
+        too_little,
+        json!({ "active": false, "reason": "insufficient_scope" })
+    );
+}
+
+#[tokio::test]
+async fn a_missing_header_or_a_bad_request_body_is_explained() {
+    let app = spawn_app().await;
+    let client = reqwest::Client::new();
+
+    let bare = client
+        .get(format!("{}/api/v1/whoami", app.address))
+        .send()
+        .await
+        .unwrap();
+    let bad_json = client
+        .post(format!("{}/api/v1/verify", app.address))
+        .header("content-type", "application/json")
+        .body("{\"tok")
+        .send()
+        .await
+        .unwrap();
+    let bad_access = client
+        .post(format!("{}/api/v1/verify", app.address))
+        .json(&json!({ "token": "x", "access": "root" }))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(bare.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        bare.headers()["www-authenticate"],
+        r#"Bearer realm="tokendesk""#
+    );
+    assert_eq!(bad_json.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        bad_json.headers()["content-type"],
+        "application/problem+json"
+    );
+    assert_eq!(bad_access.status(), StatusCode::BAD_REQUEST);
+    let body: Value = bad_access.json().await.unwrap();
+    assert!(body["detail"].as_str().unwrap().contains("is not a scope"));
+}
+
+#[tokio::test]
+async fn disabling_in_the_portal_stops_the_next_call_enabling_restores_it_and_delete_is_final() {
+    let app = spawn_app().await;
+    let secret = secret_of(&app, "TK-1000-0000-0003");
+    let admin = Visitor::signed_in(&app, DEMO_ADMIN).await;
+    let csrf = admin.csrf_token().await;
+    let change = |action: &'static str| {
+        let (admin, csrf) = (admin.clone(), csrf.clone());
+        async move {
+            let page = admin
+                .post_form(
+                    &format!("/settings/api-tokens/TK-1000-0000-0003/{action}"),
+                    &[("csrf_token", &csrf)],
+                )
+                .await;
+            assert_eq!(page.status, StatusCode::SEE_OTHER, "{action}");
+        }
+    };
+
+    assert_eq!(whoami(&app, &secret).await.status, StatusCode::OK);
+    change("disable").await;
+    assert_eq!(whoami(&app, &secret).await.body["reason"], "disabled");
+    change("enable").await;
+    assert_eq!(whoami(&app, &secret).await.status, StatusCode::OK);
+    change("delete").await;
+    let after_delete = whoami(&app, &secret).await;
+    assert_eq!(after_delete.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(after_delete.body["reason"], "deleted");
+    assert_eq!(
+        verify(&app, json!({ "token": secret })).await["reason"],
+        "deleted"
+    );
+}
