@@ -107,12 +107,31 @@ fn template() -> &'static str {
             sql_query(format!("ALTER DATABASE {building} RENAME TO {name}"))
                 .execute(&mut admin)
                 .expect("publishing the template");
+            drop_stale_templates(&mut admin, &name);
         }
         sql_query("SELECT pg_advisory_unlock(726354001)")
             .execute(&mut admin)
             .expect("releasing the template lock");
         name
     })
+}
+
+/// Templates of earlier migration sets are of no further use.
+fn drop_stale_templates(admin: &mut PgConnection, current: &str) {
+    #[derive(QueryableByName)]
+    struct Name {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        datname: String,
+    }
+    let stale: Vec<Name> = sql_query(
+        r"SELECT datname FROM pg_database WHERE datname LIKE 'tokendesk\_tpl\_%' AND datname <> $1",
+    )
+    .bind::<diesel::sql_types::Text, _>(current)
+    .load(admin)
+    .expect("listing templates");
+    for Name { datname } in stale {
+        let _ = sql_query(format!("DROP DATABASE IF EXISTS {datname} WITH (FORCE)")).execute(admin);
+    }
 }
 
 /// A short hash of every migration file, so a changed migration gets a new template.
