@@ -2,6 +2,8 @@
 //! and routes. Tests and `serve` start it the same way, through `Application::build`.
 
 use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
 
 use actix_session::SessionMiddleware;
 use actix_session::config::{CookieContentSecurity, PersistentSession};
@@ -14,6 +16,8 @@ use anyhow::Context;
 use diesel::{PgConnection, QueryResult};
 use tracing_actix_web::TracingLogger;
 
+use crate::access::AccessRecorder;
+use crate::access::writer::{self, WriterStats};
 use crate::config::MasterKey;
 use crate::db::DbPool;
 use crate::domain::SecretCipher;
@@ -25,6 +29,8 @@ pub const SESSION_COOKIE: &str = "tokendesk_session";
 pub struct AppState {
     pub pool: DbPool,
     pub cipher: SecretCipher,
+    /// Accepted API calls, waiting for the writer.
+    pub recorder: Arc<AccessRecorder>,
 }
 
 impl AppState {
@@ -49,11 +55,20 @@ impl AppState {
 pub struct Application {
     port: u16,
     server: Server,
+    state: actix_web::web::Data<AppState>,
+    access_stats: Arc<WriterStats>,
+    flush_every: Duration,
 }
 
 impl Application {
-    /// Binds `bind` (port 0 picks a free one) and builds the server.
-    pub fn build(pool: DbPool, key: &MasterKey, bind: &str) -> anyhow::Result<Self> {
+    /// Binds `bind` (port 0 picks a free one) and builds the server; recorded token
+    /// uses are written every `flush_every`.
+    pub fn build(
+        pool: DbPool,
+        key: &MasterKey,
+        bind: &str,
+        flush_every: Duration,
+    ) -> anyhow::Result<Self> {
         let listener =
             TcpListener::bind(bind).with_context(|| format!("cannot listen on {bind}"))?;
         let port = listener
@@ -63,7 +78,9 @@ impl Application {
         let state = actix_web::web::Data::new(AppState {
             pool,
             cipher: SecretCipher::from_master_key(key.as_bytes()),
+            recorder: Arc::new(AccessRecorder::default()),
         });
+        let server_state = state.clone();
         // Derived, so the session key and the token-secret key are never the same bytes.
         let session_key = Key::derive_from(key.as_bytes());
         let server = HttpServer::new(move || {
@@ -71,7 +88,7 @@ impl Application {
                 .wrap(security_headers())
                 .wrap(sessions(session_key.clone()))
                 .wrap(TracingLogger::default())
-                .app_data(state.clone())
+                .app_data(server_state.clone())
                 .app_data(web::form_config())
                 .configure(crate::api::routes)
                 .configure(web::routes)
@@ -79,7 +96,13 @@ impl Application {
         .listen(listener)
         .context("starting the server")?
         .run();
-        Ok(Self { port, server })
+        Ok(Self {
+            port,
+            server,
+            state,
+            access_stats: Arc::new(WriterStats::default()),
+            flush_every,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -91,9 +114,26 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until SIGINT or SIGTERM, then finishes the requests in flight.
+    /// What the last-access writer has done.
+    pub fn access_stats(&self) -> Arc<WriterStats> {
+        self.access_stats.clone()
+    }
+
+    /// Serves until SIGINT or SIGTERM (or a stop through `handle`), finishes the
+    /// requests in flight, then writes the token uses still in memory.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let (pool, recorder) = (self.state.pool.clone(), self.state.recorder.clone());
+        let writer = actix_web::rt::spawn(writer::run(
+            pool.clone(),
+            recorder.clone(),
+            self.access_stats.clone(),
+            self.flush_every,
+        ));
+        let served = self.server.await;
+        writer.abort();
+        writer::flush(&pool, &recorder, &self.access_stats).await;
+        tracing::info!("stopped; last access written");
+        served
     }
 }
 

@@ -102,7 +102,12 @@ fn serve(settings: Settings, bind: Option<String>, with_demo: bool) -> anyhow::R
     }
     let bind = bind.unwrap_or(settings.bind.clone());
     actix_web::rt::System::new().block_on(async move {
-        let app = Application::build(pool, &settings.secret_key, &bind)?;
+        let app = Application::build(
+            pool,
+            &settings.secret_key,
+            &bind,
+            std::time::Duration::from_secs(1),
+        )?;
         tracing::info!(address = %bind, port = app.port(), "tokendesk is serving");
         app.run_until_stopped().await.context("serving")
     })

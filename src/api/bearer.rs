@@ -10,6 +10,7 @@ use actix_web::{FromRequest, HttpRequest, web};
 use chrono::Utc;
 
 use super::problem::ApiError;
+use crate::access::recorder::Use;
 use crate::app::AppState;
 use crate::db::tokens::{self, Lookup};
 use crate::domain::TokenSecret;
@@ -51,11 +52,21 @@ impl FromRequest for Caller {
 
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
         let token = bearer_token(req);
+        let used = Use {
+            at: Utc::now(),
+            ip: req.peer_addr().map(|addr| addr.ip().to_string()),
+            user_agent: req
+                .headers()
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(|agent| agent.chars().take(512).collect()),
+        };
         let state = req.app_data::<web::Data<AppState>>().cloned();
         Box::pin(async move {
             let token = token.ok_or(ApiError::MissingCredentials)?;
             let state = state.ok_or_else(|| anyhow::anyhow!("AppState is not registered"))?;
             let grant = authenticate(&state, &token).await?;
+            state.recorder.record(&grant.token_id, used);
             Ok(Caller { grant })
         })
     }

@@ -5,6 +5,7 @@
 //! (creating it, connecting, migrating) returns `SetupError`, whose messages name the
 //! database without its password.
 
+pub mod access;
 pub mod accounts;
 pub mod audit;
 pub mod modules;

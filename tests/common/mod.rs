@@ -6,12 +6,13 @@
     reason = "each test binary uses a different part of the harness"
 )]
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use actix_web::dev::ServerHandle;
 use diesel::prelude::*;
 use diesel::{PgConnection, sql_query};
 use sha2::{Digest, Sha256};
+use tokendesk::access::writer::WriterStats;
 use tokendesk::app::Application;
 use tokendesk::config::MasterKey;
 use tokendesk::db::{self, DbPool, setup};
@@ -107,31 +108,12 @@ fn template() -> &'static str {
             sql_query(format!("ALTER DATABASE {building} RENAME TO {name}"))
                 .execute(&mut admin)
                 .expect("publishing the template");
-            drop_stale_templates(&mut admin, &name);
         }
         sql_query("SELECT pg_advisory_unlock(726354001)")
             .execute(&mut admin)
             .expect("releasing the template lock");
         name
     })
-}
-
-/// Templates of earlier migration sets are of no further use.
-fn drop_stale_templates(admin: &mut PgConnection, current: &str) {
-    #[derive(QueryableByName)]
-    struct Name {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        datname: String,
-    }
-    let stale: Vec<Name> = sql_query(
-        r"SELECT datname FROM pg_database WHERE datname LIKE 'tokendesk\_tpl\_%' AND datname <> $1",
-    )
-    .bind::<diesel::sql_types::Text, _>(current)
-    .load(admin)
-    .expect("listing templates");
-    for Name { datname } in stale {
-        let _ = sql_query(format!("DROP DATABASE IF EXISTS {datname} WITH (FORCE)")).execute(admin);
-    }
 }
 
 /// A short hash of every migration file, so a changed migration gets a new template.
@@ -141,7 +123,9 @@ fn migrations_fingerprint() -> String {
     files.sort();
     let mut hasher = Sha256::new();
     for file in files {
-        hasher.update(file.to_string_lossy().as_bytes());
+        // Relative paths: every checkout of the same migrations shares one template.
+        let relative = file.strip_prefix(&dir).expect("a file under migrations/");
+        hasher.update(relative.to_string_lossy().as_bytes());
         hasher.update(std::fs::read(&file).expect("reading a migration"));
     }
     hasher
@@ -180,12 +164,19 @@ pub struct TestApp {
     pub address: String,
     pub pool: DbPool,
     pub cipher: SecretCipher,
+    /// What the last-access writer has done.
+    pub access_stats: Arc<WriterStats>,
     server: Option<(ServerHandle, std::thread::JoinHandle<std::io::Result<()>>)>,
     // Last: dropped after the pool has let go of its connections.
     pub db: TestDb,
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_flushing_every(std::time::Duration::from_millis(200)).await
+}
+
+/// The app, writing recorded token uses every `flush_every`.
+pub async fn spawn_app_flushing_every(flush_every: std::time::Duration) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         let _ = tracing_subscriber::fmt()
             .with_env_filter("info")
@@ -210,31 +201,40 @@ pub async fn spawn_app() -> TestApp {
     let server_pool = pool.clone();
     let thread = std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
-            let app =
-                Application::build(server_pool, &key, "127.0.0.1:0").expect("building the app");
+            let app = Application::build(server_pool, &key, "127.0.0.1:0", flush_every)
+                .expect("building the app");
             started
-                .send((app.port(), app.handle()))
+                .send((app.port(), app.handle(), app.access_stats()))
                 .expect("reporting the port");
             app.run_until_stopped().await
         })
     });
-    let (port, handle) = ready.recv().expect("the app started");
+    let (port, handle, access_stats) = ready.recv().expect("the app started");
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         pool,
         cipher,
+        access_stats,
         server: Some((handle, thread)),
         db,
     }
 }
 
-impl Drop for TestApp {
-    fn drop(&mut self) {
+impl TestApp {
+    /// Stops the server as SIGTERM would and waits until it has finished, final
+    /// last-access write included.
+    pub fn stop(&mut self) {
         if let Some((handle, thread)) = self.server.take() {
             // The stop command is sent at once; the returned future only awaits it.
-            drop(handle.stop(false));
+            drop(handle.stop(true));
             let _ = thread.join();
         }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.stop();
     }
 }
 

@@ -1,0 +1,69 @@
+//! The background task that writes recorded uses at most once per interval, and the
+//! final write on shutdown. A failed write keeps its uses for the next one.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use super::AccessRecorder;
+use crate::db::{DbPool, access};
+
+/// Counts what the writer did, and signals each write, for tests and logs.
+#[derive(Default)]
+pub struct WriterStats {
+    pub flushes: AtomicUsize,
+    pub statements: AtomicUsize,
+    /// Notified after each successful write (a permit waits if nobody is listening).
+    pub written: tokio::sync::Notify,
+}
+
+/// Writes everything recorded so far, off the async threads.
+pub async fn flush(pool: &DbPool, recorder: &Arc<AccessRecorder>, stats: &WriterStats) {
+    let batch = recorder.take();
+    if batch.is_empty() {
+        return;
+    }
+    let (pool, keep) = (pool.clone(), recorder.clone());
+    let written = actix_web::web::block(move || {
+        let result = pool
+            .get()
+            .map_err(|e| anyhow::anyhow!("getting a connection: {e}"))
+            .and_then(|mut conn| {
+                access::write_uses(&mut conn, &batch).map_err(anyhow::Error::from)
+            });
+        match result {
+            Ok(statements) => Ok(statements),
+            Err(error) => {
+                keep.restore(batch);
+                Err(error)
+            }
+        }
+    })
+    .await;
+    match written {
+        Ok(Ok(statements)) => {
+            stats.flushes.fetch_add(1, Ordering::Relaxed);
+            stats.statements.fetch_add(statements, Ordering::Relaxed);
+            stats.written.notify_one();
+        }
+        Ok(Err(error)) => tracing::warn!(
+            error = format!("{error:#}"),
+            "writing last access failed; will retry"
+        ),
+        Err(error) => tracing::warn!(%error, "the last-access writer could not run"),
+    }
+}
+
+/// Writes every `interval` until the task is dropped.
+pub async fn run(
+    pool: DbPool,
+    recorder: Arc<AccessRecorder>,
+    stats: Arc<WriterStats>,
+    interval: Duration,
+) {
+    let mut ticks = actix_web::rt::time::interval(interval);
+    loop {
+        ticks.tick().await;
+        flush(&pool, &recorder, &stats).await;
+    }
+}

@@ -1,0 +1,171 @@
+//! Last access: recorded for each accepted call, written in batches (never moving a
+//! time backwards), shown on the pages, and written on shutdown.
+
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use reqwest::StatusCode;
+use tokendesk::access::recorder::{TokenUses, Use};
+use tokendesk::db::access::write_uses;
+use tokendesk::db::schema::{api_tokens, token_access_ips, token_usage_daily};
+use tokendesk::domain::TokenId;
+
+use crate::common::{DEMO_ADMIN, TestApp, spawn_app, spawn_app_flushing_every};
+use crate::visitor::Visitor;
+
+const NEVER_USED: &str = "TK-1000-0000-0019";
+
+fn secret_of(app: &TestApp, id: &str) -> String {
+    let ciphertext: Option<Vec<u8>> = api_tokens::table
+        .find(id)
+        .select(api_tokens::secret_ciphertext)
+        .first(&mut app.db.connection())
+        .unwrap();
+    app.cipher
+        .decrypt(&TokenId::parse(id).unwrap(), &ciphertext.unwrap())
+        .unwrap()
+        .expose()
+        .to_owned()
+}
+
+async fn call(client: &reqwest::Client, app: &TestApp, secret: &str) {
+    let response = client
+        .get(format!("{}/api/v1/whoami", app.address))
+        .header("Authorization", format!("Bearer {secret}"))
+        .header("User-Agent", "deploy-bot/2.1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+type LastAccess = (Option<DateTime<Utc>>, Option<String>, Option<String>);
+
+fn last_access(app: &TestApp, id: &str) -> LastAccess {
+    api_tokens::table
+        .find(id)
+        .select((
+            api_tokens::last_access_at,
+            api_tokens::last_access_ip,
+            api_tokens::last_access_user_agent,
+        ))
+        .first(&mut app.db.connection())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_call_shows_as_last_access_on_the_list_and_details_pages() {
+    let app = spawn_app().await;
+    let before = Utc::now();
+
+    call(&reqwest::Client::new(), &app, &secret_of(&app, NEVER_USED)).await;
+    tokio::time::timeout(Duration::from_secs(5), app.access_stats.written.notified())
+        .await
+        .expect("the writer wrote within its interval");
+
+    let (at, ip, agent) = last_access(&app, NEVER_USED);
+    assert!(at.unwrap() >= before - chrono::Duration::seconds(1));
+    assert_eq!(
+        (ip.as_deref(), agent.as_deref()),
+        (Some("127.0.0.1"), Some("deploy-bot/2.1"))
+    );
+    let admin = Visitor::signed_in(&app, DEMO_ADMIN).await;
+    let list = admin
+        .get(&format!("/settings/api-tokens?q={NEVER_USED}"))
+        .await;
+    assert_eq!(list.text("token-last-access"), "just now");
+    let details = admin
+        .get(&format!("/settings/api-tokens/{NEVER_USED}?tab=details"))
+        .await;
+    assert_eq!(details.text("detail-last-ip"), "127.0.0.1");
+    assert_eq!(details.text("detail-last-user-agent"), "deploy-bot/2.1");
+}
+
+#[tokio::test]
+async fn a_thousand_calls_cost_a_handful_of_writes_and_count_every_request() {
+    let app = spawn_app_flushing_every(Duration::from_secs(1)).await;
+    let secret = secret_of(&app, NEVER_USED);
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+
+    for _ in 0..1000 {
+        call(&client, &app, &secret).await;
+    }
+    let elapsed = started.elapsed();
+    let mut app = app;
+    app.stop();
+
+    let flushes = app.access_stats.flushes.load(Ordering::Relaxed);
+    let statements = app.access_stats.statements.load(Ordering::Relaxed);
+    let most = elapsed.as_secs() as usize + 2;
+    assert!(
+        flushes >= 1 && flushes <= most,
+        "{flushes} writes in {elapsed:?} (at most one a second, and one at shutdown)"
+    );
+    assert_eq!(
+        statements,
+        flushes * 3,
+        "one statement per kind per write, however many calls"
+    );
+    let requests: i64 = token_usage_daily::table
+        .filter(token_usage_daily::token_id.eq(NEVER_USED))
+        .select(token_usage_daily::requests)
+        .load::<i64>(&mut app.db.connection())
+        .unwrap()
+        .iter()
+        .sum();
+    assert_eq!(requests, 1000);
+    let (ip, seen): (String, i64) = token_access_ips::table
+        .filter(token_access_ips::token_id.eq(NEVER_USED))
+        .select((token_access_ips::ip, token_access_ips::requests))
+        .first(&mut app.db.connection())
+        .unwrap();
+    assert_eq!((ip.as_str(), seen), ("127.0.0.1", 1000));
+}
+
+#[tokio::test]
+async fn uses_still_in_memory_are_written_when_the_server_stops() {
+    let mut app = spawn_app_flushing_every(Duration::from_secs(3600)).await;
+
+    call(&reqwest::Client::new(), &app, &secret_of(&app, NEVER_USED)).await;
+    assert_eq!(
+        last_access(&app, NEVER_USED).0,
+        None,
+        "nothing is written before the interval"
+    );
+    app.stop();
+
+    assert!(
+        last_access(&app, NEVER_USED).0.is_some(),
+        "the shutdown wrote it"
+    );
+    assert_eq!(app.access_stats.flushes.load(Ordering::Relaxed), 1);
+}
+
+#[tokio::test]
+async fn a_late_write_never_moves_last_access_backwards() {
+    let app = spawn_app().await;
+    let token = TokenId::parse("TK-1000-0000-0001").unwrap();
+    let (recorded, _, _) = last_access(&app, token.as_str());
+    let older = recorded.unwrap() - chrono::Duration::hours(1);
+    let uses = TokenUses {
+        last: Some(Use {
+            at: older,
+            ip: Some("198.51.100.99".into()),
+            user_agent: None,
+        }),
+        per_day: HashMap::from([(older.date_naive(), 1)]),
+        per_ip: HashMap::new(),
+    };
+
+    write_uses(
+        &mut app.db.connection(),
+        &HashMap::from([(token.clone(), uses)]),
+    )
+    .unwrap();
+
+    assert_eq!(last_access(&app, token.as_str()).0, recorded);
+}
