@@ -16,8 +16,9 @@ use anyhow::Context;
 use diesel::{PgConnection, QueryResult};
 use tracing_actix_web::TracingLogger;
 
-use crate::access::AccessRecorder;
+use crate::access::listener::Listener;
 use crate::access::writer::{self, WriterStats};
+use crate::access::{AccessRecorder, TokenCache};
 use crate::config::MasterKey;
 use crate::db::DbPool;
 use crate::domain::SecretCipher;
@@ -31,6 +32,8 @@ pub struct AppState {
     pub cipher: SecretCipher,
     /// Accepted API calls, waiting for the writer.
     pub recorder: Arc<AccessRecorder>,
+    /// Token lookups, dropped when a token changes here or on another instance.
+    pub cache: Arc<TokenCache>,
 }
 
 impl AppState {
@@ -79,6 +82,7 @@ impl Application {
             pool,
             cipher: SecretCipher::from_master_key(key.as_bytes()),
             recorder: Arc::new(AccessRecorder::default()),
+            cache: Arc::new(TokenCache::default()),
         });
         let server_state = state.clone();
         // Derived, so the session key and the token-secret key are never the same bytes.
@@ -119,10 +123,16 @@ impl Application {
         self.access_stats.clone()
     }
 
+    /// This instance's cache of token lookups.
+    pub fn token_cache(&self) -> Arc<TokenCache> {
+        self.state.cache.clone()
+    }
+
     /// Serves until SIGINT or SIGTERM (or a stop through `handle`), finishes the
     /// requests in flight, then writes the token uses still in memory.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let (pool, recorder) = (self.state.pool.clone(), self.state.recorder.clone());
+        let listener = Listener::start(pool.clone(), self.state.cache.clone());
         let writer = actix_web::rt::spawn(writer::run(
             pool.clone(),
             recorder.clone(),
@@ -130,6 +140,7 @@ impl Application {
             self.flush_every,
         ));
         let served = self.server.await;
+        listener.stop();
         writer.abort();
         writer::flush(&pool, &recorder, &self.access_stats).await;
         tracing::info!("stopped; last access written");

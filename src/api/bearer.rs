@@ -1,5 +1,6 @@
 //! The bearer-token extractor: a malformed token or one with a bad checksum is refused
-//! without touching the database; then the digest lookup; then status and expiry.
+//! without touching the database; then the digest lookup (cached); then status and
+//! expiry, checked on every request, so an expiry passing needs no cache change.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -26,9 +27,16 @@ pub async fn authenticate(state: &AppState, presented: &str) -> Result<Grant, Ap
     let secret =
         TokenSecret::parse(presented).map_err(|_| ApiError::Rejected(Rejection::Malformed))?;
     let digest = secret.digest();
-    let found = state
-        .db(move |conn| tokens::by_digest(conn, &digest))
-        .await?;
+    let found = match state.cache.get(&digest) {
+        Some(cached) => cached,
+        None => {
+            let found = state
+                .db(move |conn| tokens::by_digest(conn, &digest))
+                .await?;
+            state.cache.insert(digest, &found);
+            found
+        }
+    };
     let grant = match found {
         Lookup::Found(grant) => grant,
         Lookup::Deleted => return Err(ApiError::Rejected(Rejection::Deleted)),

@@ -12,6 +12,7 @@ use actix_web::dev::ServerHandle;
 use diesel::prelude::*;
 use diesel::{PgConnection, sql_query};
 use sha2::{Digest, Sha256};
+use tokendesk::access::TokenCache;
 use tokendesk::access::writer::WriterStats;
 use tokendesk::app::Application;
 use tokendesk::config::MasterKey;
@@ -158,17 +159,71 @@ fn random_suffix() -> String {
 }
 
 /// The app, serving on a free port against its own database seeded with the demo data.
-/// It runs on a thread of its own and is stopped, and that thread joined, when the
-/// test ends, so no server outlives its test.
 pub struct TestApp {
     pub address: String,
     pub pool: DbPool,
     pub cipher: SecretCipher,
     /// What the last-access writer has done.
     pub access_stats: Arc<WriterStats>,
-    server: Option<(ServerHandle, std::thread::JoinHandle<std::io::Result<()>>)>,
+    /// The instance's cache of token lookups.
+    pub cache: Arc<TokenCache>,
+    key: MasterKey,
+    server: Instance,
     // Last: dropped after the pool has let go of its connections.
     pub db: TestDb,
+}
+
+/// One running server. It runs on a thread of its own and is stopped, and that thread
+/// joined, when dropped, so no server outlives its test.
+pub struct Instance {
+    pub address: String,
+    pub access_stats: Arc<WriterStats>,
+    pub cache: Arc<TokenCache>,
+    running: Option<(ServerHandle, std::thread::JoinHandle<std::io::Result<()>>)>,
+}
+
+impl Instance {
+    fn start(pool: DbPool, key: MasterKey, flush_every: std::time::Duration) -> Self {
+        let (started, ready) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let app = Application::build(pool, &key, "127.0.0.1:0", flush_every)
+                    .expect("building the app");
+                started
+                    .send((
+                        app.port(),
+                        app.handle(),
+                        app.access_stats(),
+                        app.token_cache(),
+                    ))
+                    .expect("reporting the port");
+                app.run_until_stopped().await
+            })
+        });
+        let (port, handle, access_stats, cache) = ready.recv().expect("the app started");
+        Self {
+            address: format!("http://127.0.0.1:{port}"),
+            access_stats,
+            cache,
+            running: Some((handle, thread)),
+        }
+    }
+
+    /// Stops the server as SIGTERM would and waits until it has finished, final
+    /// last-access write included.
+    pub fn stop(&mut self) {
+        if let Some((handle, thread)) = self.running.take() {
+            // The stop command is sent at once; the returned future only awaits it.
+            drop(handle.stop(true));
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        self.stop();
+    }
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -197,44 +252,34 @@ pub async fn spawn_app_flushing_every(flush_every: std::time::Duration) -> TestA
     })
     .await
     .expect("setting up the test database");
-    let (started, ready) = std::sync::mpsc::channel();
-    let server_pool = pool.clone();
-    let thread = std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            let app = Application::build(server_pool, &key, "127.0.0.1:0", flush_every)
-                .expect("building the app");
-            started
-                .send((app.port(), app.handle(), app.access_stats()))
-                .expect("reporting the port");
-            app.run_until_stopped().await
-        })
-    });
-    let (port, handle, access_stats) = ready.recv().expect("the app started");
+    let server = Instance::start(pool.clone(), key.clone(), flush_every);
     TestApp {
-        address: format!("http://127.0.0.1:{port}"),
+        address: server.address.clone(),
         pool,
         cipher,
-        access_stats,
-        server: Some((handle, thread)),
+        access_stats: server.access_stats.clone(),
+        cache: server.cache.clone(),
+        key,
+        server,
         db,
     }
 }
 
 impl TestApp {
-    /// Stops the server as SIGTERM would and waits until it has finished, final
-    /// last-access write included.
+    /// Stops the server as SIGTERM would and waits for it to finish.
     pub fn stop(&mut self) {
-        if let Some((handle, thread)) = self.server.take() {
-            // The stop command is sent at once; the returned future only awaits it.
-            drop(handle.stop(true));
-            let _ = thread.join();
-        }
+        self.server.stop();
     }
-}
 
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        self.stop();
+    /// Another instance on the same database, with a pool of its own, as a second
+    /// process would be. Drop it before the app.
+    pub fn second_instance(&self) -> Instance {
+        let pool = db::connect(&self.db.url, 4).expect("connecting the second instance");
+        Instance::start(
+            pool,
+            self.key.clone(),
+            std::time::Duration::from_millis(200),
+        )
     }
 }
 

@@ -19,6 +19,7 @@ mod lifecycle;
 mod migrations;
 mod platform;
 mod secrets_and_audit;
+mod token_cache;
 mod token_details;
 mod token_forms;
 mod token_list;

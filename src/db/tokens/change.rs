@@ -14,6 +14,18 @@ use crate::domain::{
     AccountId, Actor, AuditAction, Refusal, TokenDraft, TokenId, TokenStatus, Transition,
 };
 
+/// The channel every instance listens on for changed tokens; the payload is the id.
+pub const CHANGED_CHANNEL: &str = "tokendesk_token_changed";
+
+/// Tells every instance, when this transaction commits, that `token` changed.
+fn notify_changed(conn: &mut PgConnection, token: &TokenId) -> QueryResult<()> {
+    diesel::sql_query("SELECT pg_notify($1, $2)")
+        .bind::<diesel::sql_types::Text, _>(CHANGED_CHANNEL)
+        .bind::<diesel::sql_types::Text, _>(token.as_str())
+        .execute(conn)
+        .map(drop)
+}
+
 /// How a change went.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome<T> {
@@ -119,6 +131,7 @@ pub fn transition(
             Transition::Delete => AuditAction::TokenDelete,
         };
         audit::record(conn, &ctx.event(action, String::new()))?;
+        notify_changed(conn, &ctx.token)?;
         Ok(Outcome::Done(name))
     })
 }
@@ -220,6 +233,7 @@ pub fn edit(
                 format!("Changed {}", changed.join(", ")),
             ),
         )?;
+        notify_changed(conn, &ctx.token)?;
         Ok(Outcome::Done(changed))
     })
 }

@@ -16,7 +16,7 @@ use super::schema::{accounts, api_tokens, users};
 use super::stored;
 use crate::domain::{AccountId, Scope, TokenId, TokenStatus, UserId, Visibility};
 
-pub use change::{ChangeContext, Outcome, edit, reveal, transition};
+pub use change::{CHANGED_CHANNEL, ChangeContext, Outcome, edit, reveal, transition};
 pub use create::create;
 pub use find::find;
 pub use insert::{NewToken, insert};

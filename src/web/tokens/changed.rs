@@ -38,6 +38,9 @@ pub async fn respond(
     origin: Origin,
     message: &str,
 ) -> Result<HttpResponse, WebError> {
+    // This instance forgets the token before answering; the others hear of it through
+    // the NOTIFY the change sent.
+    state.cache.invalidate_token(id);
     let visibility = Visibility::Account(admin.account.clone());
     let lookup = id.clone();
     let current = state

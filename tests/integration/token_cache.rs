@@ -1,0 +1,187 @@
+//! The lookup cache: a hot token costs no database read, every change invalidates it
+//! on this instance before the response and on others through LISTEN/NOTIFY, and expiry
+//! is checked on cached entries too.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use diesel::prelude::*;
+use reqwest::StatusCode;
+use serde_json::Value;
+use tokendesk::db::schema::api_tokens;
+use tokendesk::db::tokens::Lookup;
+use tokendesk::domain::verification::Grant;
+use tokendesk::domain::{AccountId, Scope, TokenId, TokenSecret, TokenStatus};
+
+use crate::common::{DEMO_ADMIN, Instance, TestApp, spawn_app};
+use crate::visitor::Visitor;
+
+fn secret_of(app: &TestApp, id: &str) -> String {
+    let ciphertext: Option<Vec<u8>> = api_tokens::table
+        .find(id)
+        .select(api_tokens::secret_ciphertext)
+        .first(&mut app.db.connection())
+        .unwrap();
+    app.cipher
+        .decrypt(&TokenId::parse(id).unwrap(), &ciphertext.unwrap())
+        .unwrap()
+        .expose()
+        .to_owned()
+}
+
+async fn whoami(address: &str, secret: &str) -> (StatusCode, Value) {
+    let response = reqwest::Client::new()
+        .get(format!("{address}/api/v1/whoami"))
+        .header("Authorization", format!("Bearer {secret}"))
+        .send()
+        .await
+        .unwrap();
+    (response.status(), response.json().await.unwrap())
+}
+
+/// Waits (one second at most) for `instance`'s cache to drop something after `seen`
+/// invalidations.
+async fn invalidated_after(instance: &Instance, seen: u64) {
+    tokio::time::timeout(Duration::from_secs(1), async {
+        loop {
+            let signal = instance.cache.invalidated.notified();
+            if instance.cache.invalidations.load(Ordering::SeqCst) > seen {
+                return;
+            }
+            signal.await;
+        }
+    })
+    .await
+    .expect("the other instance heard of the change within a second");
+}
+
+#[tokio::test]
+async fn a_hot_token_is_served_from_the_cache_without_reading_the_database() {
+    let app = spawn_app().await;
+    let secret = secret_of(&app, "TK-1000-0000-0003");
+    assert_eq!(whoami(&app.address, &secret).await.0, StatusCode::OK);
+
+    // Behind the app's back, with no notification: only a database read would see it.
+    diesel::update(api_tokens::table.find("TK-1000-0000-0003"))
+        .set(api_tokens::name.eq("Renamed behind the cache"))
+        .execute(&mut app.db.connection())
+        .unwrap();
+
+    assert_eq!(
+        whoami(&app.address, &secret).await.1["name"],
+        "Usage reporter",
+        "served from the cache"
+    );
+    app.cache.clear();
+    assert_eq!(
+        whoami(&app.address, &secret).await.1["name"],
+        "Renamed behind the cache"
+    );
+}
+
+#[tokio::test]
+async fn disabling_through_one_instance_is_refused_by_another_within_a_second() {
+    let app = spawn_app().await;
+    let other = app.second_instance();
+    let secret = secret_of(&app, "TK-1000-0000-0003");
+    let admin = Visitor::signed_in(&app, DEMO_ADMIN).await;
+    let csrf = admin.csrf_token().await;
+    assert_eq!(
+        whoami(&other.address, &secret).await.0,
+        StatusCode::OK,
+        "cached on the other instance"
+    );
+    let seen = other.cache.invalidations.load(Ordering::SeqCst);
+
+    let page = admin
+        .post_form(
+            "/settings/api-tokens/TK-1000-0000-0003/disable",
+            &[("csrf_token", &csrf)],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    invalidated_after(&other, seen).await;
+
+    let (status, body) = whoami(&other.address, &secret).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["reason"], "disabled");
+    assert_eq!(
+        whoami(&app.address, &secret).await.1["reason"],
+        "disabled",
+        "and at once on the instance that changed it"
+    );
+}
+
+#[tokio::test]
+async fn editing_a_tokens_scope_takes_effect_on_the_next_request() {
+    let app = spawn_app().await;
+    let secret = secret_of(&app, "TK-1000-0000-0003");
+    let admin = Visitor::signed_in(&app, DEMO_ADMIN).await;
+    let csrf = admin.csrf_token().await;
+    assert_eq!(whoami(&app.address, &secret).await.1["scope"], "write");
+
+    admin
+        .post_form(
+            "/settings/api-tokens/TK-1000-0000-0003/edit",
+            &[
+                ("csrf_token", &csrf),
+                ("name", "Usage reporter"),
+                ("scope", "read"),
+                ("modules", "usage"),
+            ],
+        )
+        .await;
+
+    assert_eq!(whoami(&app.address, &secret).await.1["scope"], "read");
+}
+
+#[tokio::test]
+async fn an_expiry_passing_refuses_a_cached_token_without_any_change_to_its_row() {
+    let app = spawn_app().await;
+    let secret = TokenSecret::parse(&secret_of(&app, "TK-1000-0000-0003")).unwrap();
+    let expired_a_moment_ago = Grant {
+        token_id: TokenId::parse("TK-1000-0000-0003").unwrap(),
+        account_id: AccountId::parse("PA-1000-0001").unwrap(),
+        name: "Usage reporter".into(),
+        scope: Scope::Write,
+        modules: Vec::new(),
+        status: TokenStatus::Active,
+        expires_at: Some(chrono::Utc::now() - chrono::Duration::milliseconds(1)),
+    };
+    // The cache holds the token as it was read while its expiry was still ahead.
+    app.cache
+        .insert(secret.digest(), &Lookup::Found(expired_a_moment_ago));
+
+    let (status, body) = whoami(&app.address, secret.expose()).await;
+
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["reason"], "expired");
+}
+
+#[tokio::test]
+async fn a_token_created_a_moment_ago_works_on_its_first_request() {
+    let app = spawn_app().await;
+    let admin = Visitor::signed_in(&app, DEMO_ADMIN).await;
+    let csrf = admin.csrf_token().await;
+    let unknown_then = TokenSecret::generate();
+    assert_eq!(
+        whoami(&app.address, unknown_then.expose()).await.1["reason"],
+        "unknown"
+    );
+
+    let created = admin
+        .post_form(
+            "/settings/api-tokens",
+            &[
+                ("csrf_token", &csrf),
+                ("name", "Fresh"),
+                ("scope", "read"),
+                ("modules", "usage"),
+                ("expires_in", "none"),
+            ],
+        )
+        .await;
+    let secret = created.text("new-token-secret");
+
+    assert_eq!(whoami(&app.address, &secret).await.0, StatusCode::OK);
+}
