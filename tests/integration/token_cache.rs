@@ -8,12 +8,13 @@ use std::time::Duration;
 use diesel::prelude::*;
 use reqwest::StatusCode;
 use serde_json::Value;
+use tokendesk::access::TokenCache;
 use tokendesk::db::schema::api_tokens;
 use tokendesk::db::tokens::Lookup;
 use tokendesk::domain::verification::Grant;
 use tokendesk::domain::{AccountId, Scope, TokenId, TokenSecret, TokenStatus};
 
-use crate::common::{DEMO_ADMIN, Instance, TestApp, spawn_app};
+use crate::common::{DEMO_ADMIN, TestApp, spawn_app};
 use crate::visitor::Visitor;
 
 fn secret_of(app: &TestApp, id: &str) -> String {
@@ -39,26 +40,27 @@ async fn whoami(address: &str, secret: &str) -> (StatusCode, Value) {
     (response.status(), response.json().await.unwrap())
 }
 
-/// Waits (one second at most) for `instance`'s cache to drop something after `seen`
+/// Waits (one second at most) for `cache` to drop something after `seen`
 /// invalidations.
-async fn invalidated_after(instance: &Instance, seen: u64) {
+async fn invalidated_after(cache: &TokenCache, seen: u64) {
     tokio::time::timeout(Duration::from_secs(1), async {
         loop {
-            let signal = instance.cache.invalidated.notified();
-            if instance.cache.invalidations.load(Ordering::SeqCst) > seen {
+            let signal = cache.invalidated.notified();
+            if cache.invalidations.load(Ordering::SeqCst) > seen {
                 return;
             }
             signal.await;
         }
     })
     .await
-    .expect("the other instance heard of the change within a second");
+    .expect("the cache was invalidated within a second");
 }
 
 #[tokio::test]
 async fn a_hot_token_is_served_from_the_cache_without_reading_the_database() {
     let app = spawn_app().await;
     let secret = secret_of(&app, "TK-1000-0000-0003");
+    invalidated_after(&app.cache, 0).await; // the listener's start-up clear is behind us
     assert_eq!(whoami(&app.address, &secret).await.0, StatusCode::OK);
 
     // Behind the app's back, with no notification: only a database read would see it.
@@ -86,6 +88,7 @@ async fn disabling_through_one_instance_is_refused_by_another_within_a_second() 
     let secret = secret_of(&app, "TK-1000-0000-0003");
     let admin = Visitor::signed_in(&app, DEMO_ADMIN).await;
     let csrf = admin.csrf_token().await;
+    invalidated_after(&other.cache, 0).await; // the other instance is listening
     assert_eq!(
         whoami(&other.address, &secret).await.0,
         StatusCode::OK,
@@ -100,7 +103,7 @@ async fn disabling_through_one_instance_is_refused_by_another_within_a_second() 
         )
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
-    invalidated_after(&other, seen).await;
+    invalidated_after(&other.cache, seen).await;
 
     let (status, body) = whoami(&other.address, &secret).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
@@ -184,4 +187,36 @@ async fn a_token_created_a_moment_ago_works_on_its_first_request() {
     let secret = created.text("new-token-secret");
 
     assert_eq!(whoami(&app.address, &secret).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_listener_that_loses_its_connection_reconnects_and_clears_the_cache() {
+    let app = spawn_app().await;
+    let secret = secret_of(&app, "TK-1000-0000-0003");
+    // The listener clears the cache once it listens: wait for that before caching.
+    invalidated_after(&app.cache, 0).await;
+    assert_eq!(whoami(&app.address, &secret).await.0, StatusCode::OK);
+    diesel::update(api_tokens::table.find("TK-1000-0000-0003"))
+        .set(api_tokens::name.eq("Changed while nobody listened"))
+        .execute(&mut app.db.connection())
+        .unwrap();
+    assert_eq!(
+        whoami(&app.address, &secret).await.1["name"],
+        "Usage reporter"
+    );
+    let seen = app.cache.invalidations.load(Ordering::SeqCst);
+
+    let terminated: Vec<bool> = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(
+        "pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND query LIKE 'LISTEN tokendesk_token_changed%'",
+    ))
+    .load(&mut app.db.connection())
+    .unwrap();
+    assert_eq!(terminated, [true], "the listener's connection was cut");
+    invalidated_after(&app.cache, seen).await;
+
+    assert_eq!(
+        whoami(&app.address, &secret).await.1["name"],
+        "Changed while nobody listened"
+    );
 }
