@@ -266,6 +266,22 @@ pub async fn spawn_app_flushing_every(flush_every: std::time::Duration) -> TestA
 }
 
 impl TestApp {
+    /// A demo token's full value, decrypted as the portal's reveal does.
+    pub fn secret_of(&self, id: &str) -> String {
+        use tokendesk::db::schema::api_tokens;
+        let ciphertext: Option<Vec<u8>> = api_tokens::table
+            .find(id)
+            .select(api_tokens::secret_ciphertext)
+            .first(&mut self.db.connection())
+            .expect("reading the token's ciphertext");
+        let token = tokendesk::domain::TokenId::parse(id).expect("a token id");
+        self.cipher
+            .decrypt(&token, &ciphertext.expect("a token that is not deleted"))
+            .expect("decrypting with the app's key")
+            .expose()
+            .to_owned()
+    }
+
     /// Stops the server as SIGTERM would and waits for it to finish.
     pub fn stop(&mut self) {
         self.server.stop();

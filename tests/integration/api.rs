@@ -1,29 +1,12 @@
 //! The bearer API: whoami and verify, each refusal reason, and portal changes taking
 //! effect on the very next call.
 
-use diesel::prelude::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use tokendesk::db::schema::api_tokens;
-use tokendesk::domain::{TokenId, TokenSecret};
+use tokendesk::domain::TokenSecret;
 
 use crate::common::{DEMO_ADMIN, TestApp, spawn_app};
 use crate::visitor::Visitor;
-
-/// A demo token's full value, decrypted as the portal's reveal does.
-fn secret_of(app: &TestApp, id: &str) -> String {
-    let ciphertext: Option<Vec<u8>> = api_tokens::table
-        .find(id)
-        .select(api_tokens::secret_ciphertext)
-        .first(&mut app.db.connection())
-        .unwrap();
-    let token = TokenId::parse(id).unwrap();
-    app.cipher
-        .decrypt(&token, &ciphertext.unwrap())
-        .unwrap()
-        .expose()
-        .to_owned()
-}
 
 struct Answer {
     status: StatusCode,
@@ -78,7 +61,7 @@ fn mistyped(secret: &str) -> String {
 #[tokio::test]
 async fn whoami_describes_the_calling_token() {
     let app = spawn_app().await;
-    let secret = secret_of(&app, "TK-1000-0000-0001");
+    let secret = app.secret_of("TK-1000-0000-0001");
 
     let answer = whoami(&app, &secret).await;
 
@@ -99,13 +82,13 @@ async fn whoami_describes_the_calling_token() {
 #[tokio::test]
 async fn each_refusal_has_its_reason_through_whoami_and_verify() {
     let app = spawn_app().await;
-    let active = secret_of(&app, "TK-1000-0000-0001");
+    let active = app.secret_of("TK-1000-0000-0001");
     let cases = [
         ("not-a-token".to_owned(), "malformed"),
         (mistyped(&active), "malformed"),
         (TokenSecret::generate().expose().to_owned(), "unknown"),
-        (secret_of(&app, "TK-1000-0000-0011"), "disabled"),
-        (secret_of(&app, "TK-1000-0000-0013"), "expired"),
+        (app.secret_of("TK-1000-0000-0011"), "disabled"),
+        (app.secret_of("TK-1000-0000-0013"), "expired"),
     ];
 
     for (token, reason) in cases {
@@ -128,8 +111,8 @@ async fn each_refusal_has_its_reason_through_whoami_and_verify() {
 #[tokio::test]
 async fn verify_checks_the_module_and_the_access_asked_for() {
     let app = spawn_app().await;
-    let billing_write = secret_of(&app, "TK-1000-0000-0002");
-    let reports_read = secret_of(&app, "TK-1000-0000-0004");
+    let billing_write = app.secret_of("TK-1000-0000-0002");
+    let reports_read = app.secret_of("TK-1000-0000-0004");
 
     let granted = verify(
         &app,
@@ -200,7 +183,7 @@ async fn a_missing_header_or_a_bad_request_body_is_explained() {
 #[tokio::test]
 async fn disabling_in_the_portal_stops_the_next_call_enabling_restores_it_and_delete_is_final() {
     let app = spawn_app().await;
-    let secret = secret_of(&app, "TK-1000-0000-0003");
+    let secret = app.secret_of("TK-1000-0000-0003");
     let admin = Visitor::signed_in(&app, DEMO_ADMIN).await;
     let csrf = admin.csrf_token().await;
     let change = |action: &'static str| {

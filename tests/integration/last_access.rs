@@ -18,19 +18,6 @@ use crate::visitor::Visitor;
 
 const NEVER_USED: &str = "TK-1000-0000-0019";
 
-fn secret_of(app: &TestApp, id: &str) -> String {
-    let ciphertext: Option<Vec<u8>> = api_tokens::table
-        .find(id)
-        .select(api_tokens::secret_ciphertext)
-        .first(&mut app.db.connection())
-        .unwrap();
-    app.cipher
-        .decrypt(&TokenId::parse(id).unwrap(), &ciphertext.unwrap())
-        .unwrap()
-        .expose()
-        .to_owned()
-}
-
 async fn call(client: &reqwest::Client, app: &TestApp, secret: &str) {
     let response = client
         .get(format!("{}/api/v1/whoami", app.address))
@@ -61,7 +48,7 @@ async fn a_call_shows_as_last_access_on_the_list_and_details_pages() {
     let app = spawn_app().await;
     let before = Utc::now();
 
-    call(&reqwest::Client::new(), &app, &secret_of(&app, NEVER_USED)).await;
+    call(&reqwest::Client::new(), &app, &app.secret_of(NEVER_USED)).await;
     tokio::time::timeout(Duration::from_secs(5), app.access_stats.written.notified())
         .await
         .expect("the writer wrote within its interval");
@@ -87,7 +74,7 @@ async fn a_call_shows_as_last_access_on_the_list_and_details_pages() {
 #[tokio::test]
 async fn a_thousand_calls_cost_a_handful_of_writes_and_count_every_request() {
     let app = spawn_app_flushing_every(Duration::from_secs(1)).await;
-    let secret = secret_of(&app, NEVER_USED);
+    let secret = app.secret_of(NEVER_USED);
     let client = reqwest::Client::new();
     let started = Instant::now();
 
@@ -130,7 +117,7 @@ async fn a_thousand_calls_cost_a_handful_of_writes_and_count_every_request() {
 async fn uses_still_in_memory_are_written_when_the_server_stops() {
     let mut app = spawn_app_flushing_every(Duration::from_secs(3600)).await;
 
-    call(&reqwest::Client::new(), &app, &secret_of(&app, NEVER_USED)).await;
+    call(&reqwest::Client::new(), &app, &app.secret_of(NEVER_USED)).await;
     assert_eq!(
         last_access(&app, NEVER_USED).0,
         None,

@@ -13,12 +13,6 @@ const LEGACY_CRM: &str = "/settings/api-tokens/TK-1000-0000-0011"; // disabled
 const OLD_STAGING: &str = "/settings/api-tokens/TK-1000-0000-0012"; // deleted
 const OTHER_INC: &str = "/settings/api-tokens/TK-2000-0000-0001";
 
-async fn admin(app: &TestApp) -> (Visitor, String) {
-    let visitor = Visitor::signed_in(app, DEMO_ADMIN).await;
-    let csrf = visitor.csrf_token().await;
-    (visitor, csrf)
-}
-
 fn status_of(app: &TestApp, id: &str) -> String {
     api_tokens::table
         .find(id)
@@ -43,7 +37,7 @@ async fn post(visitor: &Visitor, path: &str, csrf: &str) -> Page {
 #[tokio::test]
 async fn disable_enable_and_delete_follow_the_state_machine_with_a_message_for_each_refusal() {
     let app = spawn_app().await;
-    let (visitor, csrf) = admin(&app).await;
+    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN).await;
 
     let disabled = post(&visitor, &format!("{CI_DEPLOY}/disable"), &csrf).await;
     assert_eq!(disabled.status, StatusCode::SEE_OTHER);
@@ -156,7 +150,7 @@ async fn disable_enable_and_delete_follow_the_state_machine_with_a_message_for_e
 #[tokio::test]
 async fn a_disabled_token_can_be_deleted_directly() {
     let app = spawn_app().await;
-    let (visitor, csrf) = admin(&app).await;
+    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN).await;
 
     let page = post(&visitor, &format!("{LEGACY_CRM}/delete"), &csrf).await;
 
@@ -167,7 +161,7 @@ async fn a_disabled_token_can_be_deleted_directly() {
 #[tokio::test]
 async fn the_menu_offers_only_what_the_tokens_state_allows() {
     let app = spawn_app().await;
-    let (visitor, _) = admin(&app).await;
+    let (visitor, _) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN).await;
 
     let active = visitor.get_htmx(&format!("{CI_DEPLOY}/menu")).await;
     let disabled = visitor.get_htmx(&format!("{LEGACY_CRM}/menu")).await;
@@ -200,7 +194,7 @@ async fn the_menu_offers_only_what_the_tokens_state_allows() {
 #[tokio::test]
 async fn confirmations_carry_the_seeds_warnings_and_buttons() {
     let app = spawn_app().await;
-    let (visitor, _) = admin(&app).await;
+    let (visitor, _) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN).await;
 
     let disable = visitor.get_htmx(&format!("{CI_DEPLOY}/disable")).await;
     let enable = visitor.get_htmx(&format!("{LEGACY_CRM}/enable")).await;
@@ -238,7 +232,7 @@ async fn confirmations_carry_the_seeds_warnings_and_buttons() {
 #[tokio::test]
 async fn an_htmx_change_from_the_list_updates_the_row_and_flash_in_place_and_closes_the_modal() {
     let app = spawn_app().await;
-    let (visitor, csrf) = admin(&app).await;
+    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN).await;
 
     let disabled = visitor
         .post_htmx(&format!("{CI_DEPLOY}/disable"), &csrf)
@@ -293,7 +287,7 @@ async fn two_admins_disabling_at_once_produce_one_disable_and_one_clear_refusal(
     let app = spawn_app().await;
     let mut sessions = Vec::new();
     for _ in 0..6 {
-        sessions.push(admin(&app).await);
+        sessions.push(Visitor::signed_in_with_csrf(&app, DEMO_ADMIN).await);
     }
 
     let mut attempts = tokio::task::JoinSet::new();
@@ -330,7 +324,7 @@ async fn two_admins_disabling_at_once_produce_one_disable_and_one_clear_refusal(
 #[tokio::test]
 async fn another_accounts_token_is_404_for_every_action_and_stays_unchanged() {
     let app = spawn_app().await;
-    let (visitor, csrf) = admin(&app).await;
+    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN).await;
 
     for path in ["menu", "edit", "disable", "delete"] {
         assert_eq!(
@@ -401,7 +395,7 @@ async fn support_staff_and_members_can_change_nothing() {
 #[tokio::test]
 async fn every_post_without_the_sessions_csrf_token_is_refused() {
     let app = spawn_app().await;
-    let (visitor, _) = admin(&app).await;
+    let (visitor, _) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN).await;
 
     for path in [
         "/settings/api-tokens".to_owned(),
@@ -426,7 +420,7 @@ async fn every_post_without_the_sessions_csrf_token_is_refused() {
 #[tokio::test]
 async fn another_admins_form_token_does_not_work_in_this_session() {
     let app = spawn_app().await;
-    let (visitor, _) = admin(&app).await;
+    let (visitor, _) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN).await;
     let other = Visitor::signed_in(&app, OTHER_ADMIN).await;
     let others_csrf = other.csrf_token().await;
 

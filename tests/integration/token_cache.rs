@@ -14,21 +14,8 @@ use tokendesk::db::tokens::Lookup;
 use tokendesk::domain::verification::Grant;
 use tokendesk::domain::{AccountId, Scope, TokenId, TokenSecret, TokenStatus};
 
-use crate::common::{DEMO_ADMIN, TestApp, spawn_app};
+use crate::common::{DEMO_ADMIN, spawn_app};
 use crate::visitor::Visitor;
-
-fn secret_of(app: &TestApp, id: &str) -> String {
-    let ciphertext: Option<Vec<u8>> = api_tokens::table
-        .find(id)
-        .select(api_tokens::secret_ciphertext)
-        .first(&mut app.db.connection())
-        .unwrap();
-    app.cipher
-        .decrypt(&TokenId::parse(id).unwrap(), &ciphertext.unwrap())
-        .unwrap()
-        .expose()
-        .to_owned()
-}
 
 async fn whoami(address: &str, secret: &str) -> (StatusCode, Value) {
     let response = reqwest::Client::new()
@@ -59,7 +46,7 @@ async fn invalidated_after(cache: &TokenCache, seen: u64) {
 #[tokio::test]
 async fn a_hot_token_is_served_from_the_cache_without_reading_the_database() {
     let app = spawn_app().await;
-    let secret = secret_of(&app, "TK-1000-0000-0003");
+    let secret = app.secret_of("TK-1000-0000-0003");
     invalidated_after(&app.cache, 0).await; // the listener's start-up clear is behind us
     assert_eq!(whoami(&app.address, &secret).await.0, StatusCode::OK);
 
@@ -85,7 +72,7 @@ async fn a_hot_token_is_served_from_the_cache_without_reading_the_database() {
 async fn disabling_through_one_instance_is_refused_by_another_within_a_second() {
     let app = spawn_app().await;
     let other = app.second_instance();
-    let secret = secret_of(&app, "TK-1000-0000-0003");
+    let secret = app.secret_of("TK-1000-0000-0003");
     let admin = Visitor::signed_in(&app, DEMO_ADMIN).await;
     let csrf = admin.csrf_token().await;
     invalidated_after(&other.cache, 0).await; // the other instance is listening
@@ -118,7 +105,7 @@ async fn disabling_through_one_instance_is_refused_by_another_within_a_second() 
 #[tokio::test]
 async fn editing_a_tokens_scope_takes_effect_on_the_next_request() {
     let app = spawn_app().await;
-    let secret = secret_of(&app, "TK-1000-0000-0003");
+    let secret = app.secret_of("TK-1000-0000-0003");
     let admin = Visitor::signed_in(&app, DEMO_ADMIN).await;
     let csrf = admin.csrf_token().await;
     assert_eq!(whoami(&app.address, &secret).await.1["scope"], "write");
@@ -141,7 +128,7 @@ async fn editing_a_tokens_scope_takes_effect_on_the_next_request() {
 #[tokio::test]
 async fn an_expiry_passing_refuses_a_cached_token_without_any_change_to_its_row() {
     let app = spawn_app().await;
-    let secret = TokenSecret::parse(&secret_of(&app, "TK-1000-0000-0003")).unwrap();
+    let secret = TokenSecret::parse(&app.secret_of("TK-1000-0000-0003")).unwrap();
     let expired_a_moment_ago = Grant {
         token_id: TokenId::parse("TK-1000-0000-0003").unwrap(),
         account_id: AccountId::parse("PA-1000-0001").unwrap(),
@@ -192,7 +179,7 @@ async fn a_token_created_a_moment_ago_works_on_its_first_request() {
 #[tokio::test]
 async fn a_listener_that_loses_its_connection_reconnects_and_clears_the_cache() {
     let app = spawn_app().await;
-    let secret = secret_of(&app, "TK-1000-0000-0003");
+    let secret = app.secret_of("TK-1000-0000-0003");
     // The listener clears the cache once it listens: wait for that before caching.
     invalidated_after(&app.cache, 0).await;
     assert_eq!(whoami(&app.address, &secret).await.0, StatusCode::OK);

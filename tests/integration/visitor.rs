@@ -46,6 +46,13 @@ impl Visitor {
         visitor
     }
 
+    /// A visitor signed in as `who`, with the session's CSRF token for its forms.
+    pub async fn signed_in_with_csrf(app: &TestApp, who: (&str, &str)) -> (Self, String) {
+        let visitor = Self::signed_in(app, who).await;
+        let csrf = visitor.csrf_token().await;
+        (visitor, csrf)
+    }
+
     pub async fn get(&self, path: &str) -> Page {
         self.send(self.client.get(self.url(path))).await
     }
