@@ -150,6 +150,16 @@ impl Browser {
         self.find("tokens-table").await;
     }
 
+    /// Presses a key wherever the focus is.
+    pub async fn press(&self, key: Key) {
+        self.driver
+            .action_chain()
+            .send_keys(key)
+            .perform()
+            .await
+            .expect("pressing a key");
+    }
+
     /// Marks the current document, to tell an in-place htmx update from a page load.
     pub async fn mark_document(&self) {
         self.eval("(window.__tokendeskMarker = 'same document')")

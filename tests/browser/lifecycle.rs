@@ -152,13 +152,7 @@ async fn cancel_and_escape_close_the_dialog_and_change_nothing() {
     browser.wait_until(MODAL_CLOSED).await;
     browser.row_action(id, "disable").await;
     browser.wait_until(MODAL_OPEN).await;
-    browser
-        .driver
-        .action_chain()
-        .send_keys(Key::Escape)
-        .perform()
-        .await
-        .unwrap();
+    browser.press(Key::Escape).await;
     browser.wait_until(MODAL_CLOSED).await;
 
     browser.driver.refresh().await.unwrap();
@@ -312,34 +306,16 @@ async fn the_actions_menu_works_from_the_keyboard() {
     browser
         .wait_until(&format!("{focused} === 'action-edit'"))
         .await;
-    browser
-        .driver
-        .action_chain()
-        .send_keys(Key::Down)
-        .perform()
-        .await
-        .unwrap();
+    browser.press(Key::Down).await;
     browser
         .wait_until(&format!("{focused} === 'action-copy'"))
         .await;
-    browser
-        .driver
-        .action_chain()
-        .send_keys(Key::Up)
-        .send_keys(Key::Up)
-        .perform()
-        .await
-        .unwrap();
+    browser.press(Key::Up).await;
+    browser.press(Key::Up).await;
     browser
         .wait_until(&format!("{focused} === 'action-delete'"))
         .await;
-    browser
-        .driver
-        .action_chain()
-        .send_keys(Key::Escape)
-        .perform()
-        .await
-        .unwrap();
+    browser.press(Key::Escape).await;
 
     browser
         .wait_until(&format!(
