@@ -3,6 +3,7 @@
 
 mod bearer;
 mod problem;
+mod tokens;
 mod verify;
 mod whoami;
 
@@ -25,6 +26,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     }),
             )
             .route("/whoami", web::get().to(whoami::whoami))
-            .route("/verify", web::post().to(verify::verify)),
+            .route("/verify", web::post().to(verify::verify))
+            .configure(tokens::routes),
     );
 }

@@ -17,6 +17,14 @@ pub enum ApiError {
     Rejected(Rejection),
     #[error("bad request: {0}")]
     BadRequest(String),
+    #[error("not found")]
+    NotFound,
+    /// The token's state does not allow the change.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// Fields that fail validation, each with its message.
+    #[error("invalid fields")]
+    Invalid(Vec<(&'static str, String)>),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -29,6 +37,8 @@ struct Problem<'a> {
     detail: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    errors: Option<std::collections::BTreeMap<&'a str, &'a str>>,
 }
 
 impl ResponseError for ApiError {
@@ -38,6 +48,9 @@ impl ResponseError for ApiError {
             Self::Rejected(r) if r.is_valid_token_without_permission() => StatusCode::FORBIDDEN,
             Self::Rejected(_) => StatusCode::UNAUTHORIZED,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -63,7 +76,9 @@ impl ResponseError for ApiError {
                     Some(challenge),
                 )
             }
-            Self::BadRequest(message) => (message.as_str(), None, None),
+            Self::BadRequest(message) | Self::Conflict(message) => (message.as_str(), None, None),
+            Self::NotFound => ("There is no such token in this account.", None, None),
+            Self::Invalid(_) => ("Some fields are not valid; see errors.", None, None),
             Self::Internal(error) => {
                 tracing::error!(error = format!("{error:#}"), "API request failed");
                 ("tokendesk could not complete the request.", None, None)
@@ -75,6 +90,12 @@ impl ResponseError for ApiError {
             status: status.as_u16(),
             detail,
             reason,
+            errors: match self {
+                Self::Invalid(fields) => {
+                    Some(fields.iter().map(|(k, v)| (*k, v.as_str())).collect())
+                }
+                _ => None,
+            },
         };
         let mut response = HttpResponse::build(status);
         response.content_type("application/problem+json");

@@ -105,6 +105,38 @@ impl TokenDraft {
     }
 }
 
+impl TokenDraft {
+    /// The API's form: an exact expiry time instead of the forms' choices and dates.
+    pub fn parse_with_exact_expiry(
+        form: &TokenForm,
+        expires_at: Option<DateTime<Utc>>,
+        catalog: &[ModuleId],
+        now: DateTime<Utc>,
+    ) -> Result<Self, FieldErrors> {
+        let without_expiry = TokenForm {
+            expires_in: Some("none".into()),
+            ..form.clone()
+        };
+        let future = expires_at.is_none_or(|at| at > now);
+        match Self::parse(&without_expiry, catalog, None, now) {
+            Ok(draft) if future => Ok(Self {
+                expires_at,
+                ..draft
+            }),
+            Ok(_) => Err(FieldErrors {
+                expires: Some("The expiry must be in the future.".into()),
+                ..FieldErrors::default()
+            }),
+            Err(mut errors) => {
+                if !future {
+                    errors.expires = Some("The expiry must be in the future.".into());
+                }
+                Err(errors)
+            }
+        }
+    }
+}
+
 fn parse_modules(raw: &[String], catalog: &[ModuleId]) -> Result<Vec<ModuleId>, String> {
     if raw.iter().any(|m| m == ALL_MODULES) {
         return Ok(catalog.to_vec());

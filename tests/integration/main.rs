@@ -23,3 +23,4 @@ mod token_cache;
 mod token_details;
 mod token_forms;
 mod token_list;
+mod tokens_api;

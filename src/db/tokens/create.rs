@@ -11,10 +11,17 @@ use crate::domain::{
 };
 
 /// Adds an active token for `draft` and returns its id and secret (shown once).
+/// `creator` is the person it is created by (for a token acting through the API, the
+/// person who created that token); `actor` is who the audit log names.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "who, for whom, what, and how it is kept"
+)]
 pub fn create(
     conn: &mut PgConnection,
     account: &AccountId,
     creator: &UserId,
+    actor: &Actor,
     draft: &TokenDraft,
     cipher: &SecretCipher,
     ip: Option<&str>,
@@ -54,7 +61,7 @@ pub fn create(
             &NewEvent {
                 account_id: account,
                 token_id: Some(&id),
-                actor: &Actor::User(creator.clone()),
+                actor,
                 action: AuditAction::TokenCreate,
                 details: format!(
                     "Scope {}, modules {}",

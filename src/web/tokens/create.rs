@@ -14,7 +14,7 @@ use super::load::client_ip;
 use crate::app::AppState;
 use crate::db::modules;
 use crate::db::tokens;
-use crate::domain::{TokenDraft, TokenForm};
+use crate::domain::{Actor, TokenDraft, TokenForm};
 use crate::web::chrome::Chrome;
 use crate::web::csrf::CsrfForm;
 use crate::web::current_user::AccountAdmin;
@@ -67,6 +67,7 @@ pub async fn submit(
                 conn,
                 &account,
                 &creator,
+                &Actor::User(creator.clone()),
                 &saved,
                 &cipher,
                 ip.as_deref(),

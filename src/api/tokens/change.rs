@@ -1,0 +1,178 @@
+//! Creating, updating, enabling, disabling and deleting tokens through the API.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::view::TokenJson;
+use super::{invalid, require};
+use crate::api::{ApiError, Caller};
+use crate::app::AppState;
+use crate::db::tokens::{ChangeContext, Outcome};
+use crate::db::{modules, tokens};
+use crate::domain::{Actor, Scope, TokenDraft, TokenForm, TokenId, Transition, Visibility};
+
+/// A token's details as JSON.
+#[derive(Deserialize)]
+pub struct TokenBody {
+    name: String,
+    #[serde(default)]
+    description: String,
+    scope: String,
+    modules: Vec<String>,
+    expires_at: Option<DateTime<Utc>>,
+}
+
+impl TokenBody {
+    async fn draft(&self, state: &AppState) -> Result<TokenDraft, ApiError> {
+        let catalog = state.db(modules::all).await?;
+        let ids: Vec<_> = catalog.iter().map(|m| m.id.clone()).collect();
+        let form = TokenForm {
+            name: self.name.clone(),
+            description: self.description.clone(),
+            scope: self.scope.clone(),
+            modules: self.modules.clone(),
+            ..TokenForm::default()
+        };
+        TokenDraft::parse_with_exact_expiry(&form, self.expires_at, &ids, Utc::now())
+            .map_err(invalid)
+    }
+}
+
+fn context(req: &HttpRequest, caller: &Caller, token: TokenId) -> ChangeContext {
+    ChangeContext {
+        account: caller.grant.account_id.clone(),
+        token,
+        actor: Actor::Token(caller.grant.token_id.clone()),
+        ip: req.peer_addr().map(|addr| addr.ip().to_string()),
+        now: Utc::now(),
+    }
+}
+
+async fn current(
+    state: &AppState,
+    visibility: Visibility,
+    id: TokenId,
+) -> Result<TokenJson, ApiError> {
+    let found = state
+        .db(move |conn| tokens::find(conn, &visibility, &id))
+        .await?;
+    found
+        .map(|t| TokenJson::detail(&t))
+        .ok_or(ApiError::NotFound)
+}
+
+fn parse_id(raw: &str) -> Result<TokenId, ApiError> {
+    TokenId::parse(raw).map_err(|_| ApiError::NotFound)
+}
+
+pub async fn create(
+    req: HttpRequest,
+    caller: Caller,
+    state: web::Data<AppState>,
+    body: web::Json<TokenBody>,
+) -> Result<HttpResponse, ApiError> {
+    let visibility = require(&caller, Scope::Write)?;
+    let draft = body.draft(&state).await?;
+    // A token acting for its account creates tokens in the name of its own creator.
+    let own = current(&state, visibility.clone(), caller.grant.token_id.clone()).await?;
+    let creator = crate::domain::UserId::parse(&own.created_by).map_err(|e| anyhow::anyhow!(e))?;
+    let (account, actor, cipher) = (
+        caller.grant.account_id.clone(),
+        Actor::Token(caller.grant.token_id.clone()),
+        state.cipher.clone(),
+    );
+    let ip = req.peer_addr().map(|addr| addr.ip().to_string());
+    let (id, secret) = state
+        .db(move |conn| {
+            tokens::create(
+                conn,
+                &account,
+                &creator,
+                &actor,
+                &draft,
+                &cipher,
+                ip.as_deref(),
+                Utc::now(),
+            )
+        })
+        .await?;
+    tracing::info!(token_id = %id, by = %caller.grant.token_id, "token created through the API");
+    let token = current(&state, visibility, id).await?;
+    Ok(HttpResponse::Created().json(json!({ "token": token, "secret": secret.expose() })))
+}
+
+pub async fn update(
+    req: HttpRequest,
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: web::Json<TokenBody>,
+) -> Result<HttpResponse, ApiError> {
+    let visibility = require(&caller, Scope::Write)?;
+    let id = parse_id(&id)?;
+    let draft = body.draft(&state).await?;
+    let ctx = context(&req, &caller, id.clone());
+    match state
+        .db(move |conn| tokens::edit(conn, &ctx, &draft))
+        .await?
+    {
+        Outcome::Done(_) => {
+            state.cache.invalidate_token(&id);
+            Ok(HttpResponse::Ok().json(current(&state, visibility, id).await?))
+        }
+        Outcome::Refused(refusal) => Err(ApiError::Conflict(refusal.to_string())),
+        Outcome::NotFound => Err(ApiError::NotFound),
+    }
+}
+
+async fn apply(
+    req: &HttpRequest,
+    caller: &Caller,
+    state: &AppState,
+    id: TokenId,
+    transition: Transition,
+) -> Result<(), ApiError> {
+    let ctx = context(req, caller, id.clone());
+    match state
+        .db(move |conn| tokens::transition(conn, &ctx, transition))
+        .await?
+    {
+        Outcome::Done(_) => {
+            state.cache.invalidate_token(&id);
+            Ok(())
+        }
+        Outcome::Refused(refusal) => Err(ApiError::Conflict(refusal.to_string())),
+        Outcome::NotFound => Err(ApiError::NotFound),
+    }
+}
+
+/// `POST /api/v1/tokens/{id}/enable` and `/disable`.
+pub async fn transition(
+    req: HttpRequest,
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let visibility = require(&caller, Scope::Write)?;
+    let (raw_id, action) = path.into_inner();
+    let transition = match Transition::parse(&action) {
+        Some(t @ (Transition::Enable | Transition::Disable)) => t,
+        _ => return Err(ApiError::NotFound),
+    };
+    let id = parse_id(&raw_id)?;
+    apply(&req, &caller, &state, id.clone(), transition).await?;
+    Ok(HttpResponse::Ok().json(current(&state, visibility, id).await?))
+}
+
+pub async fn delete(
+    req: HttpRequest,
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    require(&caller, Scope::Write)?;
+    apply(&req, &caller, &state, parse_id(&id)?, Transition::Delete).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,55 @@
+//! `GET /api/v1/tokens` (the list, with the portal's filters) and
+//! `GET /api/v1/tokens/{id}`.
+
+use actix_web::{HttpResponse, web};
+use chrono::Utc;
+use serde::Serialize;
+
+use super::require;
+use super::view::TokenJson;
+use crate::api::{ApiError, Caller};
+use crate::app::AppState;
+use crate::db::tokens;
+use crate::domain::token_list_query::{PAGE_SIZE, RawTokenListQuery, TokenListQuery};
+use crate::domain::{Scope, TokenId};
+
+#[derive(Serialize)]
+struct Page {
+    tokens: Vec<TokenJson>,
+    total: i64,
+    page: i64,
+    page_size: i64,
+}
+
+pub async fn list(
+    caller: Caller,
+    state: web::Data<AppState>,
+    raw: web::Query<RawTokenListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let visibility = require(&caller, Scope::Read)?;
+    let query = TokenListQuery::from(raw.into_inner());
+    let page = query.page;
+    let found = state
+        .db(move |conn| tokens::list(conn, &visibility, &query, Utc::now()))
+        .await?;
+    Ok(HttpResponse::Ok().json(Page {
+        tokens: found.tokens.iter().map(TokenJson::summary).collect(),
+        total: found.total,
+        page,
+        page_size: PAGE_SIZE,
+    }))
+}
+
+pub async fn get(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let visibility = require(&caller, Scope::Read)?;
+    let id = TokenId::parse(&id).map_err(|_| ApiError::NotFound)?;
+    let found = state
+        .db(move |conn| tokens::find(conn, &visibility, &id))
+        .await?;
+    let token = found.ok_or(ApiError::NotFound)?;
+    Ok(HttpResponse::Ok().json(TokenJson::detail(&token)))
+}
