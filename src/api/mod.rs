@@ -2,6 +2,7 @@
 //! for the platform's other services. Errors are `application/problem+json`.
 
 mod bearer;
+mod openapi;
 mod problem;
 mod tokens;
 mod verify;
@@ -25,6 +26,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .into()
                     }),
             )
+            .route("/openapi.json", web::get().to(openapi::document))
             .route("/whoami", web::get().to(whoami::whoami))
             .route("/verify", web::post().to(verify::verify))
             .configure(tokens::routes),

@@ -17,6 +17,7 @@ mod demo;
 mod last_access;
 mod lifecycle;
 mod migrations;
+mod openapi;
 mod platform;
 mod secrets_and_audit;
 mod token_cache;
