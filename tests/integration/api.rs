@@ -1,6 +1,7 @@
 //! The bearer API: whoami and verify, each refusal reason, and portal changes taking
 //! effect on the very next call.
 
+use diesel::Connection;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokendesk::domain::TokenSecret;
@@ -211,5 +212,57 @@ async fn disabling_in_the_portal_stops_the_next_call_enabling_restores_it_and_de
     assert_eq!(
         verify(&app, json!({ "token": secret })).await["reason"],
         "deleted"
+    );
+}
+
+#[tokio::test]
+async fn malformed_tokens_are_refused_without_touching_the_database() {
+    let app = spawn_app().await;
+    let valid = app.secret_of("TK-1000-0000-0001");
+    // Take the database away from the app: its connections cut, then renamed.
+    let mut admin =
+        diesel::PgConnection::establish(&format!("{}/postgres", crate::common::server_url()))
+            .unwrap();
+    let hidden = format!("{}_hidden", app.db.name);
+    let run = |admin: &mut diesel::PgConnection, sql: String| {
+        diesel::RunQueryDsl::execute(diesel::sql_query(sql), admin).unwrap();
+    };
+    run(
+        &mut admin,
+        format!("ALTER DATABASE {} ALLOW_CONNECTIONS false", app.db.name),
+    );
+    run(
+        &mut admin,
+        format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{}'",
+            app.db.name
+        ),
+    );
+    run(
+        &mut admin,
+        format!("ALTER DATABASE {} RENAME TO {hidden}", app.db.name),
+    );
+
+    let malformed = whoami(&app, "tdk_not-even-close").await;
+    let mistyped_answer = whoami(&app, &mistyped(&valid)).await;
+    let needs_the_database = whoami(&app, TokenSecret::generate().expose()).await;
+
+    run(
+        &mut admin,
+        format!("ALTER DATABASE {hidden} RENAME TO {}", app.db.name),
+    );
+    run(
+        &mut admin,
+        format!("ALTER DATABASE {} ALLOW_CONNECTIONS true", app.db.name),
+    );
+    assert_eq!(
+        (malformed.status, malformed.body["reason"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("malformed"))
+    );
+    assert_eq!(mistyped_answer.body["reason"], "malformed");
+    assert_eq!(
+        needs_the_database.status,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "a well-formed token does need it"
     );
 }

@@ -135,3 +135,84 @@ fn user_add_refuses_a_support_user_with_an_account() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("support staff take neither"));
 }
+
+/// Reads the server's log until it says which port it bound.
+fn bound_port(stderr: std::process::ChildStderr) -> (u16, std::thread::JoinHandle<String>) {
+    use std::io::BufRead;
+    let (port_tx, port_rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut log = String::new();
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if let Some(rest) = line.split(" port=").nth(1) {
+                let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                let _ = port_tx.send(digits.parse::<u16>().unwrap_or_default());
+            }
+            log.push_str(&line);
+            log.push('\n');
+        }
+        log
+    });
+    let port = port_rx.recv().expect("the server logged its port");
+    (port, reader)
+}
+
+#[tokio::test]
+async fn sigterm_writes_the_recorded_last_access_before_exiting() {
+    use tokendesk::domain::{SecretCipher, TokenId};
+    let db = TestDb::migrated();
+    let key = "dGVzdC1rZXktdGhhdC1pcy1hdC1sZWFzdC0zMi1ieXRlcy1sb25n";
+    let mut server = tokendesk(&db.url)
+        .args(["serve", "--demo", "--bind", "127.0.0.1:0"])
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (port, log) = bound_port(server.stderr.take().unwrap());
+    let id = TokenId::parse("TK-1000-0000-0019").unwrap();
+    let ciphertext: Option<Vec<u8>> = tokendesk::db::schema::api_tokens::table
+        .find(id.as_str())
+        .select(tokendesk::db::schema::api_tokens::secret_ciphertext)
+        .first(&mut db.connection())
+        .unwrap();
+    let cipher = SecretCipher::from_master_key(&base64_decode(key));
+    let secret = cipher.decrypt(&id, &ciphertext.unwrap()).unwrap();
+
+    let answer = reqwest::Client::new()
+        .get(format!("http://127.0.0.1:{port}/api/v1/whoami"))
+        .header("Authorization", format!("Bearer {}", secret.expose()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), reqwest::StatusCode::OK);
+    let killed = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = server.wait().unwrap();
+    let log = log.join().unwrap();
+
+    assert!(status.success(), "a clean exit on SIGTERM:\n{log}");
+    assert!(log.contains("stopped; last access written"), "{log}");
+    let written: Option<chrono::DateTime<chrono::Utc>> = tokendesk::db::schema::api_tokens::table
+        .find(id.as_str())
+        .select(tokendesk::db::schema::api_tokens::last_access_at)
+        .first(&mut db.connection())
+        .unwrap();
+    assert!(
+        written.is_some(),
+        "the call's last access survived the shutdown"
+    );
+}
+
+fn base64_decode(encoded: &str) -> Vec<u8> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .unwrap()
+}
