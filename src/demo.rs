@@ -7,7 +7,10 @@ use anyhow::Context;
 use chrono::{DateTime, Duration, Utc};
 use diesel::PgConnection;
 
-use crate::db::{accounts, tokens, users};
+use std::collections::HashMap;
+
+use crate::access::recorder::{IpUses, TokenUses};
+use crate::db::{access, accounts, tokens, users};
 use crate::domain::{
     AccountId, ModuleId, Role, Scope, SecretCipher, TokenId, TokenName, TokenSecret, TokenStatus,
     UserId, password,
@@ -87,6 +90,44 @@ struct DemoToken {
 }
 
 const USER_AGENT: &str = "tokendesk-demo-client/1.0";
+
+/// Deterministic daily requests from `first_day` to the day of `last_used`, all from the
+/// token's address (used since `created_at`), so the demo's charts and address lists
+/// agree with its last access.
+fn demo_uses(
+    token: &DemoToken,
+    created_at: DateTime<Utc>,
+    first_day: DateTime<Utc>,
+    last_used: DateTime<Utc>,
+) -> TokenUses {
+    let seed = token.id.bytes().fold(0u32, |acc, b| {
+        acc.wrapping_mul(31).wrapping_add(u32::from(b))
+    });
+    let per_day: HashMap<_, _> = first_day
+        .date_naive()
+        .iter_days()
+        .take_while(|day| *day <= last_used.date_naive())
+        .zip(0u32..)
+        .map(|(day, index)| {
+            let requests = (seed.wrapping_add(index.wrapping_mul(2_654_435_761)) >> 7) % 180 + 3;
+            (day, i64::from(requests))
+        })
+        .collect();
+    let per_ip = HashMap::from([(
+        token.ip.to_owned(),
+        IpUses {
+            first_at: created_at,
+            last_at: last_used,
+            user_agent: USER_AGENT.to_owned(),
+            requests: per_day.values().sum::<i64>().max(1),
+        },
+    )]);
+    TokenUses {
+        last: None,
+        per_day,
+        per_ip,
+    }
+}
 
 #[rustfmt::skip]
 const TOKENS: &[DemoToken] = &[
@@ -263,5 +304,16 @@ fn seed_token(
         },
         cipher,
     )?;
+    if added && let Some(minutes) = token.last_used_minutes_ago {
+        let last_used = now - Duration::minutes(minutes);
+        let created_at = now - days(token.created_days_ago);
+        let uses = demo_uses(
+            token,
+            created_at,
+            (now - days(29)).max(created_at),
+            last_used,
+        );
+        access::write_uses(conn, &HashMap::from([(id, uses)]))?;
+    }
     Ok(added)
 }

@@ -12,6 +12,7 @@ pub mod modules;
 pub mod schema;
 pub mod setup;
 pub mod tokens;
+pub mod usage;
 pub mod users;
 
 use diesel::PgConnection;

@@ -14,6 +14,7 @@ pub mod token_draft;
 pub mod token_list_query;
 pub mod token_name;
 pub mod token_status;
+pub mod usage_chart;
 pub mod verification;
 pub mod visibility;
 

@@ -25,3 +25,4 @@ mod token_details;
 mod token_forms;
 mod token_list;
 mod tokens_api;
+mod usage;

@@ -10,7 +10,8 @@ use serde::Deserialize;
 use super::row::TokenRow;
 use crate::app::AppState;
 use crate::db::modules::Module;
-use crate::db::{audit, tokens};
+use crate::db::{audit, tokens, usage};
+use crate::domain::usage_chart::{self, UsageChart};
 use crate::domain::{TokenId, Visibility};
 use crate::web::audit::EntryView;
 use crate::web::chrome::Chrome;
@@ -53,6 +54,15 @@ impl Tab {
     }
 }
 
+/// An address the token was used from, as the Details tab shows it.
+struct RecentIpView {
+    ip: String,
+    first: TimeView,
+    last: TimeView,
+    user_agent: String,
+    requests: i64,
+}
+
 #[derive(Deserialize)]
 pub struct TabQuery {
     tab: Option<String>,
@@ -69,6 +79,10 @@ struct DetailPage {
     revealed: Option<String>,
     /// The token's own history, newest first.
     entries: Vec<EntryView>,
+    /// The five addresses used most recently.
+    recent_ips: Vec<RecentIpView>,
+    chart: UsageChart,
+    chart_summary: String,
     tab: Tab,
     token: TokenRow,
     description: String,
@@ -136,13 +150,17 @@ pub async fn show(
                 return Ok(None);
             };
             let (history, _) = audit::list(conn, &lookup, Some(&id), 1)?;
-            Ok(Some((detail, history)))
+            let ips = usage::recent_ips(conn, &id, 5)?;
+            let first_day = Utc::now().date_naive() - chrono::Duration::days(usage_chart::DAYS - 1);
+            let per_day = usage::requests_per_day(conn, &id, first_day)?;
+            Ok(Some((detail, history, ips, per_day)))
         })
         .await?;
-    let Some((detail, history)) = found else {
+    let Some((detail, history, ips, per_day)) = found else {
         return Err(not_found());
     };
     let now = Utc::now();
+    let chart = UsageChart::new(now.date_naive(), &per_day);
     let view = DetailPage {
         csrf_token: chrome.csrf_token.clone(),
         chrome: Some(chrome),
@@ -150,6 +168,18 @@ pub async fn show(
         can_manage,
         revealed,
         entries: history.iter().map(|e| EntryView::new(e, now)).collect(),
+        recent_ips: ips
+            .into_iter()
+            .map(|seen| RecentIpView {
+                first: TimeView::new(seen.first_seen_at, now),
+                last: TimeView::new(seen.last_seen_at, now),
+                ip: seen.ip,
+                user_agent: seen.user_agent,
+                requests: seen.requests,
+            })
+            .collect(),
+        chart_summary: chart.summary(),
+        chart,
         tab,
         token: TokenRow::new(&detail.summary, now),
         description: detail.description,

@@ -1,0 +1,162 @@
+//! The Details tab's usage: the five most recent addresses and the 30-day chart.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use diesel::prelude::*;
+use reqwest::StatusCode;
+use tokendesk::db::schema::{token_access_ips, token_usage_daily};
+
+use crate::common::{DEMO_ADMIN, SUPPORT, spawn_app};
+use crate::visitor::Visitor;
+
+/// A demo token never used, so the demo seeds no usage for it.
+const NEVER_USED: &str = "TK-1000-0000-0019";
+const DETAILS: &str = "/settings/api-tokens/TK-1000-0000-0019?tab=details";
+
+#[tokio::test]
+async fn the_chart_shows_known_counts_and_summarises_them() {
+    let app = spawn_app().await;
+    let today = Utc::now().date_naive();
+    let day = |back: i64| today - chrono::Duration::days(back);
+    diesel::insert_into(token_usage_daily::table)
+        .values(
+            [(0, 5), (3, 12), (40, 99)]
+                .map(|(back, requests)| {
+                    (
+                        token_usage_daily::token_id.eq(NEVER_USED),
+                        token_usage_daily::day.eq(day(back)),
+                        token_usage_daily::requests.eq(requests),
+                    )
+                })
+                .to_vec(),
+        )
+        .execute(&mut app.db.connection())
+        .unwrap();
+    let admin = Visitor::signed_in(&app, DEMO_ADMIN).await;
+
+    let page = admin.get(DETAILS).await;
+
+    assert_eq!(
+        page.attrs("[data-testid=usage-chart] rect", "data-day")
+            .len(),
+        30
+    );
+    let requests_on = |back: i64| {
+        page.attrs(
+            &format!("rect[data-day=\"{}\"]", day(back)),
+            "data-requests",
+        )
+    };
+    assert_eq!(requests_on(3), ["12"]);
+    assert_eq!(requests_on(0), ["5"]);
+    assert_eq!(requests_on(1), ["0"]);
+    assert!(
+        page.attrs(&format!("rect[data-day=\"{}\"]", day(40)), "data-requests")
+            .is_empty()
+    );
+    assert_eq!(
+        page.attrs(&format!("rect[data-day=\"{}\"]", day(3)), "height"),
+        ["120"],
+        "the busiest day is full height"
+    );
+    assert_eq!(
+        page.text("usage-summary"),
+        format!(
+            "17 requests in the last 30 days; busiest day {} (12); last used {today}.",
+            day(3)
+        )
+    );
+}
+
+#[tokio::test]
+async fn the_five_most_recent_addresses_are_listed_newest_first() {
+    let app = spawn_app().await;
+    let now = Utc::now();
+    let rows: Vec<_> = (1..=6)
+        .map(|n| {
+            (
+                token_access_ips::token_id.eq(NEVER_USED),
+                token_access_ips::ip.eq(format!("192.0.2.{n}")),
+                token_access_ips::first_seen_at.eq(now - chrono::Duration::days(10)),
+                token_access_ips::last_seen_at.eq(now - chrono::Duration::hours(7 - n)),
+                token_access_ips::user_agent.eq(format!("agent-{n}")),
+                token_access_ips::requests.eq(n),
+            )
+        })
+        .collect();
+    diesel::insert_into(token_access_ips::table)
+        .values(rows)
+        .execute(&mut app.db.connection())
+        .unwrap();
+    let support = Visitor::signed_in(&app, SUPPORT).await;
+
+    let page = support.get(DETAILS).await;
+
+    assert_eq!(
+        page.attrs("[data-testid=recent-ip]", "data-ip"),
+        [
+            "192.0.2.6",
+            "192.0.2.5",
+            "192.0.2.4",
+            "192.0.2.3",
+            "192.0.2.2"
+        ]
+    );
+    assert_eq!(
+        page.select("[data-testid=recent-ip] td")[3..5],
+        ["6".to_owned(), "agent-6".to_owned()]
+    );
+}
+
+#[tokio::test]
+async fn calls_show_up_in_the_chart_and_the_addresses() {
+    let app = spawn_app().await;
+    let secret = app.secret_of("TK-1000-0000-0019");
+    let client = reqwest::Client::new();
+    for _ in 0..3 {
+        let response = client
+            .get(format!("{}/api/v1/whoami", app.address))
+            .header("Authorization", format!("Bearer {secret}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    // The three calls may straddle two writes: wait until all three are stored.
+    let stored = || -> i64 {
+        token_usage_daily::table
+            .filter(token_usage_daily::token_id.eq("TK-1000-0000-0019"))
+            .select(token_usage_daily::requests)
+            .load::<i64>(&mut app.db.connection())
+            .unwrap()
+            .iter()
+            .sum()
+    };
+    tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            let next_write = app.access_stats.written.notified();
+            if stored() == 3 {
+                return;
+            }
+            next_write.await;
+        }
+    })
+    .await
+    .expect("all three calls written");
+    let admin = Visitor::signed_in(&app, DEMO_ADMIN).await;
+
+    let page = admin
+        .get("/settings/api-tokens/TK-1000-0000-0019?tab=details")
+        .await;
+
+    let today = Utc::now().date_naive();
+    assert_eq!(
+        page.attrs(&format!("rect[data-day=\"{today}\"]"), "data-requests"),
+        ["3"]
+    );
+    assert_eq!(
+        page.attrs("[data-testid=recent-ip]", "data-ip"),
+        ["127.0.0.1"]
+    );
+}
