@@ -36,6 +36,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("", web::get().to(tokens::list::page))
                 .route("", web::post().to(tokens::create::submit))
                 .route("/new", web::get().to(tokens::create::form))
+                .route("/export.csv", web::get().to(tokens::export::csv))
                 .route("/{id}", web::get().to(tokens::detail::page))
                 .route("/{id}/menu", web::get().to(tokens::menu::menu))
                 .route("/{id}/edit", web::get().to(tokens::edit::form))

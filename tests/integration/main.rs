@@ -14,6 +14,7 @@ mod api;
 mod auth;
 mod cli;
 mod demo;
+mod export;
 mod last_access;
 mod lifecycle;
 mod migrations;

@@ -25,6 +25,31 @@ pub struct TokenPage {
     pub total: i64,
 }
 
+/// `limit` tokens of the filtered, sorted list from `offset` on, with their modules:
+/// the export reads the whole list this way, a chunk at a time.
+pub fn chunk(
+    conn: &mut PgConnection,
+    visibility: &Visibility,
+    query: &TokenListQuery,
+    now: DateTime<Utc>,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<TokenSummary>> {
+    let rows: Vec<SummaryRow> = sorted(filtered(visibility, query, now), query)
+        .select(SummaryRow::as_select())
+        .limit(limit)
+        .offset(offset)
+        .load(conn)?;
+    let ids: Vec<&str> = rows.iter().map(|row| row.id.as_str()).collect();
+    let mut modules = modules_of(conn, &ids)?;
+    rows.into_iter()
+        .map(|row| {
+            let granted = modules.remove(&row.id).unwrap_or_default();
+            into_summary(row, granted)
+        })
+        .collect()
+}
+
 pub fn list(
     conn: &mut PgConnection,
     visibility: &Visibility,
@@ -32,20 +57,7 @@ pub fn list(
     now: DateTime<Utc>,
 ) -> QueryResult<TokenPage> {
     let total = filtered(visibility, query, now).count().get_result(conn)?;
-    let rows: Vec<SummaryRow> = sorted(filtered(visibility, query, now), query)
-        .select(SummaryRow::as_select())
-        .limit(PAGE_SIZE)
-        .offset(query.offset())
-        .load(conn)?;
-    let ids: Vec<&str> = rows.iter().map(|row| row.id.as_str()).collect();
-    let mut modules = modules_of(conn, &ids)?;
-    let tokens = rows
-        .into_iter()
-        .map(|row| {
-            let granted = modules.remove(&row.id).unwrap_or_default();
-            into_summary(row, granted)
-        })
-        .collect::<QueryResult<_>>()?;
+    let tokens = chunk(conn, visibility, query, now, query.offset(), PAGE_SIZE)?;
     Ok(TokenPage { tokens, total })
 }
 

@@ -20,7 +20,7 @@ pub use change::{CHANGED_CHANNEL, ChangeContext, Outcome, edit, reveal, transiti
 pub use create::create;
 pub use find::find;
 pub use insert::{NewToken, insert};
-pub use list::{TokenPage, list};
+pub use list::{TokenPage, chunk, list};
 pub use lookup::{Lookup, by_digest};
 
 /// What the list shows of a token.

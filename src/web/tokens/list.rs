@@ -44,6 +44,8 @@ struct ListPage {
     expiring_soon: bool,
     sort: SortLinks,
     first_page_href: String,
+    /// The same view as CSV, every page.
+    export_href: String,
     previous_href: Option<String>,
     next_href: Option<String>,
 }
@@ -129,6 +131,11 @@ pub async fn page(
             last_access: SortLink::new(&query, SortKey::LastAccess),
         },
         first_page_href: href(&query.with_page(1)),
+        export_href: href(&query.with_page(1)).replacen(
+            LIST_PATH,
+            &format!("{LIST_PATH}/export.csv"),
+            1,
+        ),
         previous_href: (query.page > 1).then(|| href(&query.with_page(query.page - 1))),
         next_href: (query.page < pages).then(|| href(&query.with_page(query.page + 1))),
     };

@@ -4,6 +4,7 @@ mod changed;
 pub mod create;
 pub mod detail;
 pub mod edit;
+pub mod export;
 mod form_page;
 mod form_view;
 pub mod list;

@@ -1,0 +1,190 @@
+//! The CSV export: the current filter's every page, the page's columns, UTC times,
+//! formula escaping, chunk boundaries, and who may export.
+
+use std::collections::HashSet;
+
+use diesel::prelude::*;
+use reqwest::StatusCode;
+
+use crate::common::{DEMO_ADMIN, DEMO_MEMBER, SUPPORT, spawn_app};
+use crate::visitor::Visitor;
+
+fn rows(csv: &str) -> Vec<Vec<String>> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(csv.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_export_carries_the_filtered_list_with_the_pages_columns() {
+    let app = spawn_app().await;
+    let admin = Visitor::signed_in(&app, DEMO_ADMIN).await;
+    let list = admin
+        .get("/settings/api-tokens?status=disabled&sort=name&page=1")
+        .await;
+    let link = list.attrs("[data-testid=export-csv]", "href");
+    assert_eq!(
+        link,
+        ["/settings/api-tokens/export.csv?status=disabled&sort=name"]
+    );
+
+    let export = admin.get(&link[0]).await;
+
+    assert_eq!(export.status, StatusCode::OK);
+    assert_eq!(
+        export.header("content-type"),
+        Some("text/csv; charset=utf-8")
+    );
+    assert_eq!(
+        export.header("content-disposition"),
+        Some("attachment; filename=\"api-tokens.csv\"")
+    );
+    let rows = rows(&export.body);
+    assert_eq!(
+        rows[0],
+        [
+            "API token",
+            "ID",
+            "Token",
+            "Modules",
+            "Scope",
+            "Created by",
+            "Created by ID",
+            "Date created",
+            "Expires",
+            "Last access",
+            "Status"
+        ]
+    );
+    let names: Vec<&str> = rows[1..].iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(
+        names,
+        ["Backup checker", "Legacy CRM bridge", "Subscription sync"]
+    );
+    let legacy = &rows[2];
+    assert_eq!(legacy[1], "TK-1000-0000-0011");
+    assert!(legacy[2].starts_with("tdk_") && legacy[2].ends_with('…'));
+    assert_eq!(
+        (legacy[3].as_str(), legacy[4].as_str()),
+        ("Customers", "Read & write")
+    );
+    assert_eq!(
+        (legacy[5].as_str(), legacy[6].as_str()),
+        ("Avery Admin", "UR-1000-0000-0001")
+    );
+    for time in [&legacy[7], &legacy[9]] {
+        assert!(
+            chrono::DateTime::parse_from_rfc3339(time).is_ok() && time.ends_with('Z'),
+            "{time}"
+        );
+    }
+    assert_eq!((legacy[8].as_str(), legacy[10].as_str()), ("", "Disabled"));
+}
+
+#[tokio::test]
+async fn fields_a_spreadsheet_would_run_are_escaped() {
+    let app = spawn_app().await;
+    let (admin, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN).await;
+    for name in [
+        "=HYPERLINK(\"http://evil.example\")",
+        "+1+2",
+        "-3",
+        "@SUM(A1)",
+    ] {
+        let page = admin
+            .post_form(
+                "/settings/api-tokens",
+                &[
+                    ("csrf_token", &csrf),
+                    ("name", name),
+                    ("scope", "read"),
+                    ("modules", "usage"),
+                    ("expires_in", "none"),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::CREATED);
+    }
+
+    let export = admin
+        .get("/settings/api-tokens/export.csv?unused=never&sort=name")
+        .await;
+
+    let names: HashSet<String> = rows(&export.body)
+        .into_iter()
+        .skip(1)
+        .map(|r| r[0].clone())
+        .collect();
+    for escaped in [
+        "'=HYPERLINK(\"http://evil.example\")",
+        "'+1+2",
+        "'-3",
+        "'@SUM(A1)",
+    ] {
+        assert!(names.contains(escaped), "{escaped} in {names:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_long_list_is_exported_whole_across_chunks() {
+    let app = spawn_app().await;
+    diesel::sql_query(
+        "INSERT INTO api_tokens (id, account_id, name, scope, status, secret_prefix, secret_digest,
+                                 secret_ciphertext, created_by, created_at, updated_at)
+         SELECT 'TK-9' || lpad(i::text, 3, '0') || '-0000-0000', 'PA-1000-0001', 'Bulk ' || i, 'read',
+                'active', 'tdk_bulk00', sha256(convert_to(i::text, 'UTF8')), '\\x00'::bytea,
+                'UR-1000-0000-0001', now() - i * interval '1 minute', now()
+           FROM generate_series(1, 999) AS i
+         UNION ALL
+         SELECT 'TK-8' || lpad(i::text, 3, '0') || '-0000-0000', 'PA-1000-0001', 'Bulk b' || i, 'read',
+                'active', 'tdk_bulk00', sha256(convert_to(('b' || i)::text, 'UTF8')), '\\x00'::bytea,
+                'UR-1000-0000-0001', now() - interval '1 day' - i * interval '1 minute', now()
+           FROM generate_series(1, 201) AS i",
+    )
+    .execute(&mut app.db.connection())
+    .unwrap();
+    let admin = Visitor::signed_in(&app, DEMO_ADMIN).await;
+
+    let export = admin.get("/settings/api-tokens/export.csv").await;
+
+    let ids: Vec<String> = rows(&export.body)
+        .into_iter()
+        .skip(1)
+        .map(|r| r[1].clone())
+        .collect();
+    let unique: HashSet<&String> = ids.iter().collect();
+    assert_eq!(ids.len(), 27 + 1200, "every listed token, once");
+    assert_eq!(
+        unique.len(),
+        ids.len(),
+        "no token twice across chunk boundaries"
+    );
+}
+
+#[tokio::test]
+async fn support_exports_every_account_with_its_column_and_members_cannot_export() {
+    let app = spawn_app().await;
+    let support = Visitor::signed_in(&app, SUPPORT).await;
+    let member = Visitor::signed_in(&app, DEMO_MEMBER).await;
+
+    let export = support
+        .get("/settings/api-tokens/export.csv?account=PA-2000-0002&status=all")
+        .await;
+    let refused = member.get("/settings/api-tokens/export.csv").await;
+
+    let rows = rows(&export.body);
+    assert_eq!(
+        rows[0][2..4],
+        ["Account".to_owned(), "Account ID".to_owned()]
+    );
+    assert_eq!(rows.len(), 1 + 3);
+    assert!(
+        rows[1..]
+            .iter()
+            .all(|r| r[2] == "Other Inc" && r[3] == "PA-2000-0002")
+    );
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}
