@@ -40,6 +40,30 @@ pub enum UnusedFilter {
     Never,
 }
 
+/// Support staff's account filter: a marketplace id, or part of a name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountFilter {
+    Id(AccountId),
+    NameContains(String),
+}
+
+impl AccountFilter {
+    fn parse(raw: &str) -> Self {
+        let raw = raw.trim();
+        match AccountId::parse(raw) {
+            Ok(id) => Self::Id(id),
+            Err(_) => Self::NameContains(raw.chars().take(MAX_SEARCH_CHARS).collect()),
+        }
+    }
+
+    pub fn as_param(&self) -> String {
+        match self {
+            Self::Id(id) => id.to_string(),
+            Self::NameContains(name) => name.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SortKey {
     #[default]
@@ -63,7 +87,7 @@ pub struct TokenListQuery {
     pub module: Option<ModuleId>,
     pub unused: Option<UnusedFilter>,
     pub expiring_within_days: Option<u32>,
-    pub account: Option<AccountId>,
+    pub account: Option<AccountFilter>,
     pub sort: SortKey,
     /// `None` means the sort key's natural direction.
     pub direction: Option<SortDirection>,
@@ -190,7 +214,7 @@ impl From<RawTokenListQuery> for TokenListQuery {
             module: present(raw.module).and_then(|m| ModuleId::parse(&m).ok()),
             unused: present(raw.unused).and_then(|u| UnusedFilter::parse(&u)),
             expiring_within_days: present(raw.expiring).and_then(|e| (e == "7").then_some(7)),
-            account: present(raw.account).and_then(|a| AccountId::parse(a.trim()).ok()),
+            account: present(raw.account).map(|a| AccountFilter::parse(&a)),
             sort: present(raw.sort)
                 .and_then(|s| SortKey::parse(&s))
                 .unwrap_or_default(),
@@ -232,7 +256,7 @@ impl TokenListQuery {
             params.push(("expiring", days.to_string()));
         }
         if let Some(account) = &self.account {
-            params.push(("account", account.to_string()));
+            params.push(("account", account.as_param()));
         }
         if self.sort != SortKey::default() {
             params.push(("sort", self.sort.as_param().to_owned()));
@@ -348,7 +372,7 @@ mod tests {
             ("dir", "sideways"),
             ("page", "-4"),
             ("unused", "12"),
-            ("account", "nope"),
+            ("account", "   "),
             ("q", "   "),
         ]);
         assert_eq!(
@@ -368,6 +392,21 @@ mod tests {
         assert_eq!(toggled.page, 1);
         let other = query.sorted_by(SortKey::LastAccess);
         assert_eq!(other.effective_direction(), SortDirection::Desc);
+    }
+
+    #[test]
+    fn the_account_filter_takes_an_id_or_part_of_a_name() {
+        let by_id = parse(&[("account", " PA-2000-0002 ")]);
+        let by_name = parse(&[("account", "Other")]);
+        assert_eq!(
+            by_id.account,
+            Some(AccountFilter::Id(AccountId::parse("PA-2000-0002").unwrap()))
+        );
+        assert_eq!(
+            by_name.account,
+            Some(AccountFilter::NameContains("Other".into()))
+        );
+        assert_eq!(by_name.to_params(), [("account", "Other".to_owned())]);
     }
 
     #[test]

@@ -193,6 +193,21 @@ async fn support_staff_see_every_accounts_tokens_with_the_account_column() {
 }
 
 #[tokio::test]
+async fn support_staff_filter_by_account_name_or_id() {
+    let app = spawn_app().await;
+    let visitor = Visitor::signed_in(&app, SUPPORT).await;
+
+    let by_name = visitor.get("/settings/api-tokens?account=other&status=all").await;
+    let by_id = visitor.get("/settings/api-tokens?account=PA-2000-0002&status=all").await;
+    let nobody = visitor.get("/settings/api-tokens?account=Nobody+Ltd").await;
+
+    assert_eq!(by_name.token_ids(), by_id.token_ids());
+    assert_eq!(by_name.token_ids().len(), 3);
+    assert_eq!(by_name.input_value("account").as_deref(), Some("other"));
+    assert!(nobody.token_ids().is_empty());
+}
+
+#[tokio::test]
 async fn an_htmx_request_without_a_session_is_told_to_navigate_to_sign_in() {
     let app = spawn_app().await;
     let visitor = Visitor::new(&app);

@@ -6,11 +6,11 @@ use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 
 use super::super::modules::{Module, ModuleRow, into_module, module_columns};
-use super::super::schema::{api_tokens, modules, token_modules};
+use super::super::schema::{accounts, api_tokens, modules, token_modules};
 use super::{BoxedTokens, SummaryRow, TokenSummary, into_summary, visible};
 use crate::domain::Visibility;
 use crate::domain::token_list_query::{
-    PAGE_SIZE, SortDirection, SortKey, StatusFilter, TokenListQuery, UnusedFilter,
+    AccountFilter, PAGE_SIZE, SortDirection, SortKey, StatusFilter, TokenListQuery, UnusedFilter,
 };
 
 #[declare_sql_function]
@@ -143,9 +143,15 @@ fn filtered(
                 .and(api_tokens::expires_at.le(until)),
         );
     }
-    if let Some(account) = &query.account {
-        tokens = tokens.filter(api_tokens::account_id.eq(account.as_str().to_owned()));
-    }
+    tokens = match &query.account {
+        Some(AccountFilter::Id(account)) => {
+            tokens.filter(api_tokens::account_id.eq(account.as_str().to_owned()))
+        }
+        Some(AccountFilter::NameContains(name)) => {
+            tokens.filter(accounts::name.ilike(format!("%{}%", escape_like(name))))
+        }
+        None => tokens,
+    };
     tokens
 }
 

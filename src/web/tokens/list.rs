@@ -109,7 +109,7 @@ pub async fn page(
         account: query
             .account
             .as_ref()
-            .map(ToString::to_string)
+            .map(|a| a.as_param())
             .unwrap_or_default(),
         status_options: StatusFilter::CHOICES
             .iter()
