@@ -1,7 +1,7 @@
 //! The actix application: shared state, sessions, security headers, request logging
 //! and routes. Tests and `serve` start it the same way, through `Application::build`.
 
-use std::net::TcpListener;
+use std::net::{IpAddr, TcpListener};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,6 +22,7 @@ use crate::access::{AccessRecorder, TokenCache};
 use crate::config::MasterKey;
 use crate::db::DbPool;
 use crate::domain::SecretCipher;
+use crate::domain::client_ip::client_ip;
 use crate::web;
 
 pub const SESSION_COOKIE: &str = "tokendesk_session";
@@ -34,6 +35,39 @@ pub struct AppState {
     pub recorder: Arc<AccessRecorder>,
     /// Token lookups, dropped when a token changes here or on another instance.
     pub cache: Arc<TokenCache>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpAddr>,
+}
+
+/// How the server runs, beyond where it listens.
+#[derive(Debug, Clone)]
+pub struct AppOptions {
+    /// How often recorded token uses are written.
+    pub flush_every: Duration,
+    pub trusted_proxies: Vec<IpAddr>,
+}
+
+impl Default for AppOptions {
+    fn default() -> Self {
+        Self {
+            flush_every: Duration::from_secs(1),
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
+/// The address a request comes from (see `domain::client_ip`), for audit events and
+/// last access.
+pub fn request_ip(req: &actix_web::HttpRequest) -> Option<String> {
+    let trusted = req
+        .app_data::<actix_web::web::Data<AppState>>()
+        .map(|state| state.trusted_proxies.as_slice())
+        .unwrap_or_default();
+    let forwarded = req
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok());
+    client_ip(req.peer_addr().map(|addr| addr.ip()), forwarded, trusted).map(|ip| ip.to_string())
 }
 
 impl AppState {
@@ -70,7 +104,7 @@ impl Application {
         pool: DbPool,
         key: &MasterKey,
         bind: &str,
-        flush_every: Duration,
+        options: AppOptions,
     ) -> anyhow::Result<Self> {
         let listener =
             TcpListener::bind(bind).with_context(|| format!("cannot listen on {bind}"))?;
@@ -83,6 +117,7 @@ impl Application {
             cipher: SecretCipher::from_master_key(key.as_bytes()),
             recorder: Arc::new(AccessRecorder::default()),
             cache: Arc::new(TokenCache::default()),
+            trusted_proxies: options.trusted_proxies.clone(),
         });
         let server_state = state.clone();
         // Derived, so the session key and the token-secret key are never the same bytes.
@@ -105,7 +140,7 @@ impl Application {
             server,
             state,
             access_stats: Arc::new(WriterStats::default()),
-            flush_every,
+            flush_every: options.flush_every,
         })
     }
 

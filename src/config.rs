@@ -6,6 +6,7 @@
 //! | `TOKENDESK_BIND` | `127.0.0.1:8080` | the address the server listens on |
 //! | `TOKENDESK_DATA_DIR` | `./data` | where a generated secret key is kept |
 //! | `TOKENDESK_SECRET_KEY` | generated into the data folder | base64 of at least 32 random bytes; signs and encrypts sessions and token secrets |
+//! | `TOKENDESK_TRUSTED_PROXIES` | none | comma-separated addresses of reverse proxies whose `X-Forwarded-For` is believed |
 //! | `RUST_LOG` | `info` | log filter, in tracing's `EnvFilter` syntax |
 
 use std::fmt;
@@ -70,6 +71,7 @@ pub struct Settings {
     pub bind: String,
     pub data_dir: PathBuf,
     pub secret_key: MasterKey,
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Settings {
@@ -87,13 +89,30 @@ impl Settings {
             Some(encoded) => MasterKey::from_base64(&encoded)?,
             None => load_or_generate_key(&data_dir)?,
         };
+        let trusted_proxies = var("TOKENDESK_TRUSTED_PROXIES")
+            .map(|list| parse_addresses(&list))
+            .transpose()?
+            .unwrap_or_default();
         Ok(Self {
+            trusted_proxies,
             database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
             bind: var("TOKENDESK_BIND").unwrap_or_else(|| DEFAULT_BIND.into()),
             data_dir,
             secret_key,
         })
     }
+}
+
+fn parse_addresses(list: &str) -> anyhow::Result<Vec<std::net::IpAddr>> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| {
+            entry.parse().with_context(|| {
+                format!("TOKENDESK_TRUSTED_PROXIES: {entry:?} is not an IP address")
+            })
+        })
+        .collect()
 }
 
 /// The key kept in `data_dir`, made on first use, with a warning that it should be
@@ -156,6 +175,16 @@ mod tests {
         );
         assert_eq!(mode & 0o777, 0o600);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn trusted_proxies_are_ip_addresses() {
+        assert_eq!(parse_addresses(" 10.0.0.1, ::1 ,").unwrap().len(), 2);
+        let error = parse_addresses("10.0.0.0/8").unwrap_err();
+        assert!(
+            error.to_string().contains("is not an IP address"),
+            "{error}"
+        );
     }
 
     #[test]

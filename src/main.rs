@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
-use tokendesk::app::Application;
+use tokendesk::app::{AppOptions, Application};
 use tokendesk::config::Settings;
 use tokendesk::db::{self, accounts, users};
 use tokendesk::domain::{AccountId, Role, SecretCipher, UserId, password};
@@ -106,7 +106,10 @@ fn serve(settings: Settings, bind: Option<String>, with_demo: bool) -> anyhow::R
             pool,
             &settings.secret_key,
             &bind,
-            std::time::Duration::from_secs(1),
+            AppOptions {
+                trusted_proxies: settings.trusted_proxies.clone(),
+                ..AppOptions::default()
+            },
         )?;
         tracing::info!(address = %bind, port = app.port(), "tokendesk is serving");
         app.run_until_stopped().await.context("serving")

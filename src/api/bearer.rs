@@ -62,7 +62,7 @@ impl FromRequest for Caller {
         let token = bearer_token(req);
         let used = Use {
             at: Utc::now(),
-            ip: req.peer_addr().map(|addr| addr.ip().to_string()),
+            ip: crate::app::request_ip(req),
             user_agent: req
                 .headers()
                 .get(header::USER_AGENT)

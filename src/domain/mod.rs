@@ -1,6 +1,7 @@
 //! Pure rules and types of tokendesk: no actix, no diesel, no I/O beyond randomness.
 
 pub mod audit;
+pub mod client_ip;
 pub mod ids;
 pub mod module_id;
 pub mod password;

@@ -14,7 +14,7 @@ use diesel::{PgConnection, sql_query};
 use sha2::{Digest, Sha256};
 use tokendesk::access::TokenCache;
 use tokendesk::access::writer::WriterStats;
-use tokendesk::app::Application;
+use tokendesk::app::{AppOptions, Application};
 use tokendesk::config::MasterKey;
 use tokendesk::db::{self, DbPool, setup};
 use tokendesk::domain::SecretCipher;
@@ -183,11 +183,11 @@ pub struct Instance {
 }
 
 impl Instance {
-    fn start(pool: DbPool, key: MasterKey, flush_every: std::time::Duration) -> Self {
+    fn start(pool: DbPool, key: MasterKey, options: AppOptions) -> Self {
         let (started, ready) = std::sync::mpsc::channel();
         let thread = std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
-                let app = Application::build(pool, &key, "127.0.0.1:0", flush_every)
+                let app = Application::build(pool, &key, "127.0.0.1:0", options)
                     .expect("building the app");
                 started
                     .send((
@@ -232,6 +232,15 @@ pub async fn spawn_app() -> TestApp {
 
 /// The app, writing recorded token uses every `flush_every`.
 pub async fn spawn_app_flushing_every(flush_every: std::time::Duration) -> TestApp {
+    spawn_app_with(AppOptions {
+        flush_every,
+        ..AppOptions::default()
+    })
+    .await
+}
+
+/// The app, run with `options`.
+pub async fn spawn_app_with(options: AppOptions) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         let _ = tracing_subscriber::fmt()
             .with_env_filter("info")
@@ -252,7 +261,7 @@ pub async fn spawn_app_flushing_every(flush_every: std::time::Duration) -> TestA
     })
     .await
     .expect("setting up the test database");
-    let server = Instance::start(pool.clone(), key.clone(), flush_every);
+    let server = Instance::start(pool.clone(), key.clone(), options);
     TestApp {
         address: server.address.clone(),
         pool,
@@ -291,11 +300,11 @@ impl TestApp {
     /// process would be. Drop it before the app.
     pub fn second_instance(&self) -> Instance {
         let pool = db::connect(&self.db.url, 4).expect("connecting the second instance");
-        Instance::start(
-            pool,
-            self.key.clone(),
-            std::time::Duration::from_millis(200),
-        )
+        let options = AppOptions {
+            flush_every: std::time::Duration::from_millis(200),
+            ..AppOptions::default()
+        };
+        Instance::start(pool, self.key.clone(), options)
     }
 }
 

@@ -197,8 +197,12 @@ async fn support_staff_filter_by_account_name_or_id() {
     let app = spawn_app().await;
     let visitor = Visitor::signed_in(&app, SUPPORT).await;
 
-    let by_name = visitor.get("/settings/api-tokens?account=other&status=all").await;
-    let by_id = visitor.get("/settings/api-tokens?account=PA-2000-0002&status=all").await;
+    let by_name = visitor
+        .get("/settings/api-tokens?account=other&status=all")
+        .await;
+    let by_id = visitor
+        .get("/settings/api-tokens?account=PA-2000-0002&status=all")
+        .await;
     let nobody = visitor.get("/settings/api-tokens?account=Nobody+Ltd").await;
 
     assert_eq!(by_name.token_ids(), by_id.token_ids());

@@ -160,3 +160,48 @@ async fn calls_show_up_in_the_chart_and_the_addresses() {
         ["127.0.0.1"]
     );
 }
+
+#[tokio::test]
+async fn forwarded_addresses_count_only_from_a_trusted_proxy() {
+    let trusting = crate::common::spawn_app_with(tokendesk::app::AppOptions {
+        flush_every: Duration::from_millis(200),
+        trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+    })
+    .await;
+    let untrusting = spawn_app().await;
+
+    for app in [&trusting, &untrusting] {
+        let response = reqwest::Client::new()
+            .get(format!("{}/api/v1/whoami", app.address))
+            .header(
+                "Authorization",
+                format!("Bearer {}", app.secret_of(NEVER_USED)),
+            )
+            .header("X-Forwarded-For", "192.0.2.250, 198.51.100.23")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        tokio::time::timeout(Duration::from_secs(5), app.access_stats.written.notified())
+            .await
+            .expect("written");
+    }
+
+    let recorded = |app: &crate::common::TestApp| -> Vec<String> {
+        token_access_ips::table
+            .filter(token_access_ips::token_id.eq(NEVER_USED))
+            .select(token_access_ips::ip)
+            .load(&mut app.db.connection())
+            .unwrap()
+    };
+    assert_eq!(
+        recorded(&trusting),
+        ["198.51.100.23"],
+        "the proxy's client, not a spoofed left entry"
+    );
+    assert_eq!(
+        recorded(&untrusting),
+        ["127.0.0.1"],
+        "an untrusted peer can't choose its address"
+    );
+}

@@ -45,7 +45,7 @@ fn context(req: &HttpRequest, caller: &Caller, token: TokenId) -> ChangeContext 
         account: caller.grant.account_id.clone(),
         token,
         actor: Actor::Token(caller.grant.token_id.clone()),
-        ip: req.peer_addr().map(|addr| addr.ip().to_string()),
+        ip: crate::app::request_ip(req),
         now: Utc::now(),
     }
 }
@@ -83,7 +83,7 @@ pub async fn create(
         Actor::Token(caller.grant.token_id.clone()),
         state.cipher.clone(),
     );
-    let ip = req.peer_addr().map(|addr| addr.ip().to_string());
+    let ip = crate::app::request_ip(&req);
     let (id, secret) = state
         .db(move |conn| {
             tokens::create(

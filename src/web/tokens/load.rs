@@ -39,5 +39,5 @@ pub fn change_context(req: &HttpRequest, admin: &AccountAdmin, id: &TokenId) -> 
 
 /// The address the request came from, for the audit log.
 pub fn client_ip(req: &HttpRequest) -> Option<String> {
-    req.peer_addr().map(|addr| addr.ip().to_string())
+    crate::app::request_ip(req)
 }
