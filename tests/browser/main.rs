@@ -13,5 +13,6 @@ mod harness;
 
 mod lifecycle;
 mod sign_in;
+mod support;
 mod token_details;
 mod token_list;
