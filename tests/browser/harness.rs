@@ -211,6 +211,31 @@ impl Browser {
             .unwrap_or_else(|e| panic!("nothing matches {css}: {e}"))
     }
 
+    /// Opens a listed token's details page by clicking its name.
+    pub async fn open_listed(&self, token_id: &str) {
+        self.css(&format!(
+            "[data-token-id=\"{token_id}\"] [data-testid=token-name]"
+        ))
+        .await
+        .click()
+        .await
+        .expect("opening the token");
+    }
+
+    /// The text of the first element with this `data-testid`, once it appears.
+    pub async fn text(&self, test_id: &str) -> String {
+        self.find(test_id).await.text().await.expect("reading text")
+    }
+
+    /// The tab the details page shows.
+    pub async fn current_tab(&self) -> Option<String> {
+        self.find("tab-panel")
+            .await
+            .attr("data-tab")
+            .await
+            .expect("reading the tab")
+    }
+
     /// Opens the actions menu of a listed token and picks `action`.
     pub async fn row_action(&self, token_id: &str, action: &str) {
         self.css(&format!(

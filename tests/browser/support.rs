@@ -57,19 +57,9 @@ async fn support_finds_tokens_unused_for_90_days_in_any_account_and_opens_one() 
         Some("/settings/api-tokens/export.csv?unused=90")
     );
 
-    browser
-        .css("[data-token-id=\"TK-2000-0000-0002\"] [data-testid=token-name]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    browser.open_listed("TK-2000-0000-0002").await;
     assert_eq!(
-        browser
-            .find("token-detail-name")
-            .await
-            .text()
-            .await
-            .unwrap(),
+        browser.text("token-detail-name").await,
         "Other Inc catalog sync"
     );
     browser.find("tab-details").await.click().await.unwrap();
@@ -86,7 +76,7 @@ async fn support_finds_tokens_unused_for_90_days_in_any_account_and_opens_one() 
         Some("198.51.100.201")
     );
     assert_eq!(
-        browser.find("usage-summary").await.text().await.unwrap(),
+        browser.text("usage-summary").await,
         "No requests in the last 30 days."
     );
     assert_eq!(

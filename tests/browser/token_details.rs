@@ -11,35 +11,12 @@ async fn opening_a_token_and_switching_tabs_changes_the_panel_and_the_url() {
     let browser = Browser::open(&app).await;
     browser.sign_in(DEMO_ADMIN).await;
 
-    browser
-        .driver
-        .find(thirtyfour::By::Css(
-            "[data-token-id=TK-1000-0000-0001] [data-testid=token-name]",
-        ))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.open_listed("TK-1000-0000-0001").await;
     assert_eq!(
-        browser
-            .find("token-detail-name")
-            .await
-            .text()
-            .await
-            .unwrap(),
+        browser.text("token-detail-name").await,
         "CI deploy pipeline"
     );
-    assert_eq!(
-        browser
-            .find("tab-panel")
-            .await
-            .attr("data-tab")
-            .await
-            .unwrap()
-            .as_deref(),
-        Some("general")
-    );
+    assert_eq!(browser.current_tab().await.as_deref(), Some("general"));
     browser.mark_document().await;
 
     browser.find("tab-modules").await.click().await.unwrap();
@@ -57,10 +34,7 @@ async fn opening_a_token_and_switching_tabs_changes_the_panel_and_the_url() {
             "location.search === '?tab=details' && {PANEL}.dataset.tab === 'details'"
         ))
         .await;
-    assert_eq!(
-        browser.find("detail-last-ip").await.text().await.unwrap(),
-        "203.0.113.10"
-    );
+    assert_eq!(browser.text("detail-last-ip").await, "203.0.113.10");
     assert!(browser.same_document().await, "tabs swap in place");
     assert_eq!(
         browser
@@ -90,24 +64,7 @@ async fn a_tab_link_opened_directly_shows_that_tab() {
         .goto("/settings/api-tokens/TK-1000-0000-0011?tab=details")
         .await;
 
-    assert_eq!(
-        browser
-            .find("tab-panel")
-            .await
-            .attr("data-tab")
-            .await
-            .unwrap()
-            .as_deref(),
-        Some("details")
-    );
-    assert_eq!(
-        browser
-            .find("token-detail-status")
-            .await
-            .text()
-            .await
-            .unwrap(),
-        "Disabled"
-    );
+    assert_eq!(browser.current_tab().await.as_deref(), Some("details"));
+    assert_eq!(browser.text("token-detail-status").await, "Disabled");
     browser.close().await;
 }
