@@ -12,7 +12,23 @@ pub struct Browser {
     pub driver: WebDriver,
     base: String,
     profile: std::path::PathBuf,
-    _chromedriver: Child,
+    chromedriver: Child,
+}
+
+impl Drop for Browser {
+    /// A test that fails before `close` would leave Chromium running: chromedriver runs
+    /// in a process group of its own, and the whole group goes with the test.
+    fn drop(&mut self) {
+        if let Some(pid) = self.chromedriver.id() {
+            // `--` matters: without it `-PID` can be read as an option, and a bare
+            // `kill -KILL -1` signals every process there is.
+            let _ = std::process::Command::new("kill")
+                .args(["-s", "KILL", "--", &format!("-{pid}")])
+                .stderr(Stdio::null())
+                .status();
+        }
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
 }
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -74,7 +90,7 @@ impl Browser {
             driver,
             base: app.address.clone(),
             profile,
-            _chromedriver: chromedriver,
+            chromedriver,
         }
     }
 
@@ -256,9 +272,9 @@ impl Browser {
         self.css(css).await.text().await.expect("reading text")
     }
 
+    /// Ends the WebDriver session; dropping then stops chromedriver.
     pub async fn close(self) {
-        self.driver.quit().await.expect("closing Chromium");
-        let _ = std::fs::remove_dir_all(&self.profile);
+        self.driver.clone().quit().await.expect("closing Chromium");
     }
 }
 
@@ -272,6 +288,7 @@ async fn start_chromedriver(path: &str) -> (Child, u16) {
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .kill_on_drop(true)
+            .process_group(0)
             .spawn()
             .expect("starting chromedriver");
         match read_port(&mut chromedriver).await {

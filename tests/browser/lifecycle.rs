@@ -15,7 +15,7 @@ fn row_status(id: &str) -> String {
     format!("document.querySelector('[data-token-id=\"{id}\"] [data-testid=token-status]')")
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn creating_a_token_shows_it_and_copy_puts_it_on_the_clipboard() {
     let app = spawn_app().await;
     let browser = Browser::open(&app).await;
@@ -68,7 +68,7 @@ async fn creating_a_token_shows_it_and_copy_puts_it_on_the_clipboard() {
     browser.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn disabling_from_the_row_menu_dims_the_row_and_enabling_restores_it() {
     let app = spawn_app().await;
     let browser = Browser::open(&app).await;
@@ -137,7 +137,7 @@ async fn disabling_from_the_row_menu_dims_the_row_and_enabling_restores_it() {
     browser.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancel_and_escape_close_the_dialog_and_change_nothing() {
     let app = spawn_app().await;
     let browser = Browser::open(&app).await;
@@ -164,7 +164,7 @@ async fn cancel_and_escape_close_the_dialog_and_change_nothing() {
     browser.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn editing_shows_the_current_values_and_a_validation_error_then_saves() {
     let app = spawn_app().await;
     let browser = Browser::open(&app).await;
@@ -226,7 +226,7 @@ async fn editing_shows_the_current_values_and_a_validation_error_then_saves() {
     browser.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deleting_from_the_details_page_removes_the_token_from_the_list() {
     let app = spawn_app().await;
     let browser = Browser::open(&app).await;
@@ -256,7 +256,7 @@ async fn deleting_from_the_details_page_removes_the_token_from_the_list() {
     browser.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn show_hide_and_copy_on_the_general_tab() {
     let app = spawn_app().await;
     let browser = Browser::open(&app).await;
@@ -290,7 +290,7 @@ async fn show_hide_and_copy_on_the_general_tab() {
     browser.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_actions_menu_works_from_the_keyboard() {
     let app = spawn_app().await;
     let browser = Browser::open(&app).await;
@@ -327,7 +327,7 @@ async fn the_actions_menu_works_from_the_keyboard() {
     browser.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn copy_in_the_row_menu_puts_the_full_token_on_the_clipboard() {
     let app = spawn_app().await;
     let browser = Browser::open(&app).await;
@@ -351,7 +351,7 @@ async fn copy_in_the_row_menu_puts_the_full_token_on_the_clipboard() {
     browser.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_javascript_off_disabling_works_through_plain_pages() {
     let app = spawn_app().await;
     let browser = Browser::open_without_javascript(&app).await;

@@ -3,7 +3,7 @@
 use crate::common::{DEMO_ADMIN, DEMO_MEMBER, spawn_app};
 use crate::harness::Browser;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_admin_signs_in_and_lands_on_the_page_they_asked_for() {
     let app = spawn_app().await;
     let browser = Browser::open(&app).await;
@@ -35,7 +35,7 @@ async fn the_demo_admin_signs_in_and_lands_on_the_page_they_asked_for() {
     browser.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_password_shows_the_error_and_signing_out_returns_to_sign_in() {
     let app = spawn_app().await;
     let browser = Browser::open(&app).await;
@@ -53,7 +53,7 @@ async fn a_wrong_password_shows_the_error_and_signing_out_returns_to_sign_in() {
     browser.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_member_sees_the_api_access_page() {
     let app = spawn_app().await;
     let browser = Browser::open(&app).await;

@@ -7,7 +7,7 @@ use crate::harness::Browser;
 
 const ROWS: &str = "document.querySelectorAll('[data-testid=token-row]')";
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn support_finds_tokens_unused_for_90_days_in_any_account_and_opens_one() {
     let app = spawn_app().await;
     let browser = Browser::open(&app).await;

@@ -5,7 +5,7 @@ use crate::harness::Browser;
 
 const PANEL: &str = "document.querySelector('[data-testid=tab-panel]')";
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn opening_a_token_and_switching_tabs_changes_the_panel_and_the_url() {
     let app = spawn_app().await;
     let browser = Browser::open(&app).await;
@@ -54,7 +54,7 @@ async fn opening_a_token_and_switching_tabs_changes_the_panel_and_the_url() {
     browser.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tab_link_opened_directly_shows_that_tab() {
     let app = spawn_app().await;
     let browser = Browser::open(&app).await;

@@ -6,7 +6,7 @@ use crate::harness::Browser;
 
 const ROWS: &str = "document.querySelectorAll('[data-testid=token-row]')";
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn searching_updates_the_table_in_place_and_a_reload_shows_the_same_view() {
     let app = spawn_app().await;
     let browser = Browser::open(&app).await;
@@ -50,7 +50,7 @@ async fn searching_updates_the_table_in_place_and_a_reload_shows_the_same_view()
     browser.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_status_filter_sorting_and_paging_work_in_place() {
     let app = spawn_app().await;
     let browser = Browser::open(&app).await;
@@ -100,7 +100,7 @@ async fn the_status_filter_sorting_and_paging_work_in_place() {
     browser.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_list_and_details_fit_a_desktop_and_a_phone() {
     let app = spawn_app().await;
     let browser = Browser::open(&app).await;
