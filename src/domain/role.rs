@@ -32,11 +32,6 @@ impl Role {
         }
     }
 
-    /// Whether the role carries the API Access privilege (may see the tokens pages).
-    pub fn has_api_access(self) -> bool {
-        matches!(self, Self::Admin | Self::Support)
-    }
-
     /// Whether the role belongs to one account (support staff belong to none).
     pub fn belongs_to_account(self) -> bool {
         !matches!(self, Self::Support)
@@ -54,13 +49,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn round_trips_and_grants_api_access_to_admins_and_support_only() {
+    fn round_trips_and_only_support_staff_stand_outside_accounts() {
         for role in [Role::Admin, Role::Member, Role::Support] {
             assert_eq!(Role::parse(role.as_str()), Ok(role));
         }
-        assert!(Role::Admin.has_api_access());
-        assert!(Role::Support.has_api_access());
-        assert!(!Role::Member.has_api_access());
+        assert!(Role::Admin.belongs_to_account());
+        assert!(!Role::Support.belongs_to_account());
         assert!(Role::parse("root").is_err());
     }
 }
