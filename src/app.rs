@@ -1,5 +1,5 @@
-//! The actix application: shared state, sessions, security headers, request logging
-//! and routes. Tests and `serve` start it the same way, through `Application::build`.
+//! The actix application: sessions, security headers, request logging and routes,
+//! wired around the shared state. Tests and `serve` start it the same way, through `Application::build`.
 
 use std::net::{IpAddr, TcpListener};
 use std::sync::Arc;
@@ -13,31 +13,18 @@ use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::DefaultHeaders;
 use actix_web::{App, HttpServer};
 use anyhow::Context;
-use diesel::{PgConnection, QueryResult};
 use tracing_actix_web::TracingLogger;
 
+use crate::access::TokenCache;
 use crate::access::listener::Listener;
 use crate::access::writer::{self, WriterStats};
-use crate::access::{AccessRecorder, TokenCache};
 use crate::config::MasterKey;
 use crate::db::DbPool;
 use crate::domain::SecretCipher;
-use crate::domain::client_ip::client_ip;
+use crate::state::AppState;
 use crate::web;
 
 pub const SESSION_COOKIE: &str = "tokendesk_session";
-
-/// What every request can reach.
-pub struct AppState {
-    pub pool: DbPool,
-    pub cipher: SecretCipher,
-    /// Accepted API calls, waiting for the writer.
-    pub recorder: Arc<AccessRecorder>,
-    /// Token lookups, dropped when a token changes here or on another instance.
-    pub cache: Arc<TokenCache>,
-    /// Reverse proxies whose `X-Forwarded-For` is believed.
-    pub trusted_proxies: Vec<IpAddr>,
-}
 
 /// How the server runs, beyond where it listens.
 #[derive(Debug, Clone)]
@@ -53,38 +40,6 @@ impl Default for AppOptions {
             flush_every: Duration::from_secs(1),
             trusted_proxies: Vec::new(),
         }
-    }
-}
-
-/// The address a request comes from (see `domain::client_ip`), for audit events and
-/// last access.
-pub fn request_ip(req: &actix_web::HttpRequest) -> Option<String> {
-    let trusted = req
-        .app_data::<actix_web::web::Data<AppState>>()
-        .map(|state| state.trusted_proxies.as_slice())
-        .unwrap_or_default();
-    let forwarded = req
-        .headers()
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok());
-    client_ip(req.peer_addr().map(|addr| addr.ip()), forwarded, trusted).map(|ip| ip.to_string())
-}
-
-impl AppState {
-    /// Runs `work` with a pooled connection on the blocking thread pool, so diesel
-    /// never blocks the async workers.
-    pub async fn db<T, F>(&self, work: F) -> anyhow::Result<T>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut PgConnection) -> QueryResult<T> + Send + 'static,
-    {
-        let pool = self.pool.clone();
-        actix_web::web::block(move || -> anyhow::Result<T> {
-            let mut conn = pool.get().context("getting a database connection")?;
-            work(&mut conn).context("querying the database")
-        })
-        .await
-        .context("the blocking pool is shut down")?
     }
 }
 
@@ -112,13 +67,11 @@ impl Application {
             .local_addr()
             .context("reading the bound address")?
             .port();
-        let state = actix_web::web::Data::new(AppState {
+        let state = actix_web::web::Data::new(AppState::new(
             pool,
-            cipher: SecretCipher::from_master_key(key.as_bytes()),
-            recorder: Arc::new(AccessRecorder::default()),
-            cache: Arc::new(TokenCache::default()),
-            trusted_proxies: options.trusted_proxies.clone(),
-        });
+            SecretCipher::from_master_key(key.as_bytes()),
+            options.trusted_proxies.clone(),
+        ));
         let server_state = state.clone();
         // Derived, so the session key and the token-secret key are never the same bytes.
         let session_key = Key::derive_from(key.as_bytes());

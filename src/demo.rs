@@ -9,11 +9,11 @@ use diesel::PgConnection;
 
 use std::collections::HashMap;
 
-use crate::access::recorder::{IpUses, TokenUses};
 use crate::db::{access, accounts, tokens, users};
+use crate::domain::token_use::{IpUses, TokenUses};
 use crate::domain::{
-    AccountId, ModuleId, Role, Scope, SecretCipher, TokenId, TokenName, TokenSecret, TokenStatus,
-    UserId, password,
+    AccountId, ClientIp, ModuleId, Role, Scope, SecretCipher, TokenId, TokenName, TokenSecret,
+    TokenStatus, UserId, password,
 };
 
 pub const DEMO_CORP: &str = "PA-1000-0001";
@@ -113,8 +113,9 @@ fn demo_uses(
             (day, i64::from(requests))
         })
         .collect();
+    let address: std::net::IpAddr = token.ip.parse().expect("demo addresses are valid");
     let per_ip = HashMap::from([(
-        token.ip.to_owned(),
+        ClientIp::from(address),
         IpUses {
             first_at: created_at,
             last_at: last_used,

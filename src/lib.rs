@@ -1,7 +1,8 @@
 //! tokendesk: an API token portal and token service.
 //!
-//! `domain` holds the pure rules, `db` is the only place that speaks SQL, `web` renders
-//! the portal, and `app` wires them into an actix server.
+//! Imports point one way: `domain` (pure rules) ← `db` (the only place that speaks
+//! SQL) ← `access` (cache, change path, last access) ← `state` (what handlers receive)
+//! ← `web` (the portal) and `api` (the JSON API); `app` wires them into an actix server.
 
 pub mod access;
 pub mod api;
@@ -10,5 +11,6 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod domain;
+pub mod state;
 pub mod telemetry;
 pub mod web;

@@ -1,11 +1,14 @@
-//! What happens around each API call: the cache of token lookups and its invalidation
-//! across instances, and recording each use (time, address, user agent, daily count)
+//! What happens around each API call and each change of a token: the cache of token
+//! lookups, the one path a change takes to invalidate it, its invalidation across
+//! instances, and recording each use (time, address, user agent, daily count)
 //! in memory to write it in batches.
 
 pub mod cache;
+pub mod changes;
 pub mod listener;
 pub mod recorder;
 pub mod writer;
 
 pub use cache::TokenCache;
+pub use changes::TokenChanges;
 pub use recorder::AccessRecorder;

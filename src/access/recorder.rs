@@ -4,32 +4,8 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use chrono::{DateTime, NaiveDate, Utc};
-
 use crate::domain::TokenId;
-
-/// The uses of one token since the last write.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TokenUses {
-    pub last: Option<Use>,
-    pub per_day: HashMap<NaiveDate, i64>,
-    pub per_ip: HashMap<String, IpUses>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Use {
-    pub at: DateTime<Utc>,
-    pub ip: Option<String>,
-    pub user_agent: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IpUses {
-    pub first_at: DateTime<Utc>,
-    pub last_at: DateTime<Utc>,
-    pub user_agent: String,
-    pub requests: i64,
-}
+use crate::domain::token_use::{TokenUses, Use};
 
 #[derive(Default)]
 pub struct AccessRecorder {
@@ -38,99 +14,46 @@ pub struct AccessRecorder {
 
 impl AccessRecorder {
     pub fn record(&self, token: &TokenId, used: Use) {
-        let mut pending = self
-            .pending
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let uses = pending.entry(token.clone()).or_default();
-        *uses.per_day.entry(used.at.date_naive()).or_default() += 1;
-        if let Some(ip) = &used.ip {
-            let agent = used.user_agent.clone().unwrap_or_default();
-            uses.per_ip
-                .entry(ip.clone())
-                .and_modify(|seen| {
-                    seen.first_at = seen.first_at.min(used.at);
-                    if used.at >= seen.last_at {
-                        seen.last_at = used.at;
-                        seen.user_agent = agent.clone();
-                    }
-                    seen.requests += 1;
-                })
-                .or_insert(IpUses {
-                    first_at: used.at,
-                    last_at: used.at,
-                    user_agent: agent,
-                    requests: 1,
-                });
-        }
-        if uses.last.as_ref().is_none_or(|last| used.at >= last.at) {
-            uses.last = Some(used);
-        }
+        self.pending().entry(token.clone()).or_default().add(used);
     }
 
     /// Everything recorded since the last call, leaving nothing behind.
     pub fn take(&self) -> HashMap<TokenId, TokenUses> {
-        let mut pending = self
-            .pending
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        std::mem::take(&mut *pending)
+        std::mem::take(&mut *self.pending())
     }
 
     /// Puts back uses whose write failed, so the next write carries them.
     pub fn restore(&self, failed: HashMap<TokenId, TokenUses>) {
-        let mut pending = self
-            .pending
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut pending = self.pending();
         for (token, uses) in failed {
-            merge(pending.entry(token).or_default(), uses);
+            pending.entry(token).or_default().merge(uses);
         }
     }
-}
 
-fn merge(into: &mut TokenUses, from: TokenUses) {
-    for (day, count) in from.per_day {
-        *into.per_day.entry(day).or_default() += count;
-    }
-    for (ip, seen) in from.per_ip {
-        into.per_ip
-            .entry(ip)
-            .and_modify(|current| {
-                current.first_at = current.first_at.min(seen.first_at);
-                if seen.last_at > current.last_at {
-                    current.last_at = seen.last_at;
-                    current.user_agent = seen.user_agent.clone();
-                }
-                current.requests += seen.requests;
-            })
-            .or_insert(seen);
-    }
-    if let Some(last) = from.last
-        && into
-            .last
-            .as_ref()
-            .is_none_or(|current| last.at > current.at)
-    {
-        into.last = Some(last);
+    fn pending(&self) -> std::sync::MutexGuard<'_, HashMap<TokenId, TokenUses>> {
+        // A panic while holding the lock leaves whole entries behind: keep using them.
+        self.pending
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::Duration;
+    use crate::domain::ClientIp;
+    use chrono::{DateTime, Duration, Utc};
 
     fn token() -> TokenId {
         TokenId::parse("TK-1000-0000-0001").unwrap()
     }
 
-    fn used(at: DateTime<Utc>, ip: &str) -> Use {
-        Use {
-            at,
-            ip: Some(ip.into()),
-            user_agent: Some(format!("agent at {ip}")),
-        }
+    fn ip(raw: &str) -> ClientIp {
+        ClientIp::from(raw.parse::<std::net::IpAddr>().unwrap())
+    }
+
+    fn used(at: DateTime<Utc>, from: &str) -> Use {
+        Use::new(at, Some(ip(from)), Some("agent"))
     }
 
     #[test]
@@ -145,9 +68,9 @@ mod tests {
         let uses = &taken[&token()];
         assert_eq!(uses.last.as_ref().unwrap().at, now + Duration::seconds(1));
         assert_eq!(uses.per_day.values().sum::<i64>(), 3);
-        assert_eq!(uses.per_ip["192.0.2.1"].requests, 2);
+        assert_eq!(uses.per_ip[&ip("192.0.2.1")].requests, 2);
         assert_eq!(
-            uses.per_ip["192.0.2.2"].first_at,
+            uses.per_ip[&ip("192.0.2.2")].first_at,
             now - Duration::seconds(5)
         );
         assert!(recorder.take().is_empty(), "taking leaves nothing behind");
@@ -163,8 +86,8 @@ mod tests {
         recorder.restore(failed);
 
         let uses = &recorder.take()[&token()];
-        assert_eq!(uses.per_ip["192.0.2.1"].requests, 2);
-        assert_eq!(uses.per_ip["192.0.2.1"].first_at, now);
+        assert_eq!(uses.per_ip[&ip("192.0.2.1")].requests, 2);
+        assert_eq!(uses.per_ip[&ip("192.0.2.1")].first_at, now);
         assert_eq!(uses.last.as_ref().unwrap().at, now + Duration::seconds(2));
     }
 }

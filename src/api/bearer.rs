@@ -11,15 +11,23 @@ use actix_web::{FromRequest, HttpRequest, web};
 use chrono::Utc;
 
 use super::problem::ApiError;
-use crate::access::recorder::Use;
-use crate::app::AppState;
 use crate::db::tokens::{self, Lookup};
-use crate::domain::TokenSecret;
+use crate::domain::token_use::Use;
 use crate::domain::verification::{Grant, Rejection};
+use crate::domain::{Acting, Actor, TokenSecret};
+use crate::state::{self, AppState};
 
 /// The token a request authenticated with.
 pub struct Caller {
     pub grant: Grant,
+}
+
+impl Caller {
+    /// This token acting for its account, from `req`'s address, now.
+    pub fn acting(&self, req: &HttpRequest) -> Acting {
+        let actor = Actor::Token(self.grant.token_id.clone());
+        Acting::now(self.grant.account_id.clone(), actor, state::client_ip(req))
+    }
 }
 
 /// Checks a presented token: its format, then what the database knows of it.
@@ -31,7 +39,9 @@ pub async fn authenticate(state: &AppState, presented: &str) -> Result<Grant, Ap
         Some(cached) => cached,
         None => {
             let found = state
-                .db(move |conn| tokens::by_digest(conn, &digest))
+                .db("looking up a bearer token", move |conn| {
+                    tokens::by_digest(conn, &digest)
+                })
                 .await?;
             state.cache.insert(digest, &found);
             found
@@ -60,15 +70,11 @@ impl FromRequest for Caller {
 
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
         let token = bearer_token(req);
-        let used = Use {
-            at: Utc::now(),
-            ip: crate::app::request_ip(req),
-            user_agent: req
-                .headers()
-                .get(header::USER_AGENT)
-                .and_then(|v| v.to_str().ok())
-                .map(|agent| agent.chars().take(512).collect()),
-        };
+        let user_agent = req
+            .headers()
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok());
+        let used = Use::new(Utc::now(), state::client_ip(req), user_agent);
         let state = req.app_data::<web::Data<AppState>>().cloned();
         Box::pin(async move {
             let token = token.ok_or(ApiError::MissingCredentials)?;

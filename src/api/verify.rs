@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::bearer::authenticate;
 use super::problem::ApiError;
-use crate::app::AppState;
 use crate::domain::{ModuleId, Scope};
+use crate::state::AppState;
 
 #[derive(Deserialize)]
 pub struct VerifyRequest {

@@ -8,8 +8,36 @@ use diesel::prelude::*;
 use diesel::sql_query;
 use diesel::sql_types::{Array, BigInt, Date, Nullable, Text, Timestamptz};
 
-use crate::access::recorder::TokenUses;
 use crate::domain::TokenId;
+use crate::domain::token_use::TokenUses;
+
+/// The latest use of each token, one array per column for `unnest`.
+#[derive(Default)]
+struct LastAccessColumns {
+    token_ids: Vec<String>,
+    at: Vec<DateTime<Utc>>,
+    ips: Vec<Option<String>>,
+    user_agents: Vec<Option<String>>,
+}
+
+/// Requests per token and day.
+#[derive(Default)]
+struct DailyColumns {
+    token_ids: Vec<String>,
+    days: Vec<NaiveDate>,
+    requests: Vec<i64>,
+}
+
+/// Uses per token and address.
+#[derive(Default)]
+struct AddressColumns {
+    token_ids: Vec<String>,
+    ips: Vec<String>,
+    first_seen: Vec<DateTime<Utc>>,
+    last_seen: Vec<DateTime<Utc>>,
+    user_agents: Vec<String>,
+    requests: Vec<i64>,
+}
 
 /// Writes `batch` in one transaction; returns how many statements ran.
 pub fn write_uses(
@@ -19,40 +47,28 @@ pub fn write_uses(
     if batch.is_empty() {
         return Ok(0);
     }
-    let mut last = (
-        Vec::new(),
-        Vec::<DateTime<Utc>>::new(),
-        Vec::<Option<String>>::new(),
-        Vec::<Option<String>>::new(),
-    );
-    let mut days = (Vec::new(), Vec::<NaiveDate>::new(), Vec::<i64>::new());
-    let mut ips = (
-        Vec::new(),
-        Vec::<String>::new(),
-        Vec::<DateTime<Utc>>::new(),
-        Vec::<DateTime<Utc>>::new(),
-        Vec::<String>::new(),
-        Vec::<i64>::new(),
-    );
+    let mut last = LastAccessColumns::default();
+    let mut daily = DailyColumns::default();
+    let mut addresses = AddressColumns::default();
     for (token, uses) in batch {
         if let Some(used) = &uses.last {
-            last.0.push(token.to_string());
-            last.1.push(used.at);
-            last.2.push(used.ip.clone());
-            last.3.push(used.user_agent.clone());
+            last.token_ids.push(token.to_string());
+            last.at.push(used.at);
+            last.ips.push(used.ip.map(|ip| ip.to_string()));
+            last.user_agents.push(used.user_agent.clone());
         }
         for (day, count) in &uses.per_day {
-            days.0.push(token.to_string());
-            days.1.push(*day);
-            days.2.push(*count);
+            daily.token_ids.push(token.to_string());
+            daily.days.push(*day);
+            daily.requests.push(*count);
         }
         for (ip, seen) in &uses.per_ip {
-            ips.0.push(token.to_string());
-            ips.1.push(ip.clone());
-            ips.2.push(seen.first_at);
-            ips.3.push(seen.last_at);
-            ips.4.push(seen.user_agent.clone());
-            ips.5.push(seen.requests);
+            addresses.token_ids.push(token.to_string());
+            addresses.ips.push(ip.to_string());
+            addresses.first_seen.push(seen.first_at);
+            addresses.last_seen.push(seen.last_at);
+            addresses.user_agents.push(seen.user_agent.clone());
+            addresses.requests.push(seen.requests);
         }
     }
     conn.transaction(|conn| {
@@ -62,19 +78,19 @@ pub fn write_uses(
                FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[]) AS v(id, at, ip, agent)
               WHERE t.id = v.id AND (t.last_access_at IS NULL OR t.last_access_at < v.at)",
         )
-        .bind::<Array<Text>, _>(&last.0)
-        .bind::<Array<Timestamptz>, _>(&last.1)
-        .bind::<Array<Nullable<Text>>, _>(&last.2)
-        .bind::<Array<Nullable<Text>>, _>(&last.3)
+        .bind::<Array<Text>, _>(&last.token_ids)
+        .bind::<Array<Timestamptz>, _>(&last.at)
+        .bind::<Array<Nullable<Text>>, _>(&last.ips)
+        .bind::<Array<Nullable<Text>>, _>(&last.user_agents)
         .execute(conn)?;
         sql_query(
             "INSERT INTO token_usage_daily (token_id, day, requests)
              SELECT * FROM unnest($1::text[], $2::date[], $3::bigint[])
              ON CONFLICT (token_id, day) DO UPDATE SET requests = token_usage_daily.requests + excluded.requests",
         )
-        .bind::<Array<Text>, _>(&days.0)
-        .bind::<Array<Date>, _>(&days.1)
-        .bind::<Array<BigInt>, _>(&days.2)
+        .bind::<Array<Text>, _>(&daily.token_ids)
+        .bind::<Array<Date>, _>(&daily.days)
+        .bind::<Array<BigInt>, _>(&daily.requests)
         .execute(conn)?;
         sql_query(
             "INSERT INTO token_access_ips (token_id, ip, first_seen_at, last_seen_at, user_agent, requests)
@@ -86,12 +102,12 @@ pub fn write_uses(
                                    THEN excluded.user_agent ELSE token_access_ips.user_agent END,
                  requests = token_access_ips.requests + excluded.requests",
         )
-        .bind::<Array<Text>, _>(&ips.0)
-        .bind::<Array<Text>, _>(&ips.1)
-        .bind::<Array<Timestamptz>, _>(&ips.2)
-        .bind::<Array<Timestamptz>, _>(&ips.3)
-        .bind::<Array<Text>, _>(&ips.4)
-        .bind::<Array<BigInt>, _>(&ips.5)
+        .bind::<Array<Text>, _>(&addresses.token_ids)
+        .bind::<Array<Text>, _>(&addresses.ips)
+        .bind::<Array<Timestamptz>, _>(&addresses.first_seen)
+        .bind::<Array<Timestamptz>, _>(&addresses.last_seen)
+        .bind::<Array<Text>, _>(&addresses.user_agents)
+        .bind::<Array<BigInt>, _>(&addresses.requests)
         .execute(conn)?;
         Ok(3)
     })

@@ -6,13 +6,13 @@ use super::schema::accounts;
 use crate::domain::AccountId;
 
 pub fn exists(conn: &mut PgConnection, id: &AccountId) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(accounts::table.find(id.as_str()))).get_result(conn)
+    diesel::select(diesel::dsl::exists(accounts::table.find(id))).get_result(conn)
 }
 
 /// Adds the account unless one with this id exists already.
 pub fn insert_if_missing(conn: &mut PgConnection, id: &AccountId, name: &str) -> QueryResult<()> {
     diesel::insert_into(accounts::table)
-        .values((accounts::id.eq(id.as_str()), accounts::name.eq(name)))
+        .values((accounts::id.eq(id), accounts::name.eq(name)))
         .on_conflict_do_nothing()
         .execute(conn)
         .map(drop)

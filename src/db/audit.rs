@@ -5,37 +5,45 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use super::schema::{api_tokens, audit_events, users};
-use super::stored;
-use crate::domain::{AccountId, Actor, AuditAction, TokenId, Visibility};
+use crate::domain::{Acting, Actor, AuditAction, ChangeContext, TokenId, Visibility};
 
 pub const PAGE_SIZE: i64 = 50;
 
 /// One event to record.
 pub struct NewEvent<'a> {
-    pub account_id: &'a AccountId,
+    pub by: &'a Acting,
     pub token_id: Option<&'a TokenId>,
-    pub actor: &'a Actor,
     pub action: AuditAction,
     pub details: String,
-    pub ip: Option<&'a str>,
-    pub at: DateTime<Utc>,
+}
+
+impl<'a> NewEvent<'a> {
+    /// `action` on the token `ctx` names, by whom `ctx` names.
+    pub fn on_token(ctx: &'a ChangeContext, action: AuditAction, details: String) -> Self {
+        Self {
+            by: &ctx.by,
+            token_id: Some(&ctx.token),
+            action,
+            details,
+        }
+    }
 }
 
 pub fn record(conn: &mut PgConnection, event: &NewEvent<'_>) -> QueryResult<()> {
-    let (actor_user, actor_token) = match event.actor {
-        Actor::User(id) => (Some(id.as_str()), None),
-        Actor::Token(id) => (None, Some(id.as_str())),
+    let (actor_user, actor_token) = match &event.by.actor {
+        Actor::User(id) => (Some(id), None),
+        Actor::Token(id) => (None, Some(id)),
     };
     diesel::insert_into(audit_events::table)
         .values((
-            audit_events::account_id.eq(event.account_id.as_str()),
-            audit_events::token_id.eq(event.token_id.map(TokenId::as_str)),
+            audit_events::account_id.eq(&event.by.account),
+            audit_events::token_id.eq(event.token_id),
             audit_events::actor_user_id.eq(actor_user),
             audit_events::actor_token_id.eq(actor_token),
-            audit_events::action.eq(event.action.as_str()),
+            audit_events::action.eq(event.action),
             audit_events::details.eq(&event.details),
-            audit_events::ip.eq(event.ip),
-            audit_events::occurred_at.eq(event.at),
+            audit_events::ip.eq(event.by.ip.map(|ip| ip.to_string())),
+            audit_events::occurred_at.eq(event.by.at),
         ))
         .execute(conn)
         .map(drop)
@@ -55,17 +63,44 @@ pub struct AuditEntry {
     pub ip: Option<String>,
 }
 
-type EntryRow = (
-    DateTime<Utc>,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    String,
-    Option<String>,
-);
+/// An event joined with the acting person's and the token's names.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = audit_events, check_for_backend(diesel::pg::Pg))]
+struct EntryRow {
+    occurred_at: DateTime<Utc>,
+    action: AuditAction,
+    #[diesel(select_expression = users::name.nullable())]
+    user_name: Option<String>,
+    #[diesel(column_name = actor_user_id)]
+    user_id: Option<String>,
+    #[diesel(column_name = actor_token_id)]
+    actor_token: Option<String>,
+    token_id: Option<String>,
+    #[diesel(select_expression = api_tokens::name.nullable())]
+    token_name: Option<String>,
+    details: String,
+    ip: Option<String>,
+}
+
+impl From<EntryRow> for AuditEntry {
+    fn from(row: EntryRow) -> Self {
+        let (actor_name, actor_id) = match (row.user_id, row.actor_token) {
+            (Some(id), _) => (row.user_name.unwrap_or_default(), id),
+            (None, Some(token)) => ("API token".to_owned(), token),
+            (None, None) => (String::new(), String::new()),
+        };
+        Self {
+            occurred_at: row.occurred_at,
+            action: row.action,
+            actor_name,
+            actor_id,
+            token_id: row.token_id,
+            token_name: row.token_name,
+            details: row.details,
+            ip: row.ip,
+        }
+    }
+}
 
 /// A page of the events `visibility` allows, newest first, optionally for one token;
 /// with the total count.
@@ -78,10 +113,10 @@ pub fn list(
     let filtered = || {
         let mut query = audit_events::table.into_boxed();
         if let Visibility::Account(account) = visibility {
-            query = query.filter(audit_events::account_id.eq(account.as_str().to_owned()));
+            query = query.filter(audit_events::account_id.eq(account.clone()));
         }
         if let Some(token) = token {
-            query = query.filter(audit_events::token_id.eq(token.as_str().to_owned()));
+            query = query.filter(audit_events::token_id.eq(token.clone()));
         }
         query
     };
@@ -97,52 +132,7 @@ pub fn list(
         .left_join(api_tokens::table.on(api_tokens::id.nullable().eq(audit_events::token_id)))
         .filter(audit_events::id.eq_any(&ids))
         .order((audit_events::occurred_at.desc(), audit_events::id.desc()))
-        .select((
-            audit_events::occurred_at,
-            audit_events::action,
-            users::name.nullable(),
-            audit_events::actor_user_id,
-            audit_events::actor_token_id,
-            audit_events::token_id,
-            api_tokens::name.nullable(),
-            audit_events::details,
-            audit_events::ip,
-        ))
+        .select(EntryRow::as_select())
         .load(conn)?;
-    let entries = rows
-        .into_iter()
-        .map(
-            |(
-                occurred_at,
-                action,
-                user_name,
-                user_id,
-                actor_token,
-                token_id,
-                token_name,
-                details,
-                ip,
-            )| {
-                let action = stored(AuditAction::parse(&action).ok_or_else(|| {
-                    crate::domain::ParseError(format!("unknown audit action {action}"))
-                }))?;
-                let (actor_name, actor_id) = match (user_id, actor_token) {
-                    (Some(id), _) => (user_name.unwrap_or_default(), id),
-                    (None, Some(token)) => ("API token".to_owned(), token),
-                    (None, None) => (String::new(), String::new()),
-                };
-                Ok(AuditEntry {
-                    occurred_at,
-                    action,
-                    actor_name,
-                    actor_id,
-                    token_id,
-                    token_name,
-                    details,
-                    ip,
-                })
-            },
-        )
-        .collect::<QueryResult<_>>()?;
-    Ok((entries, total))
+    Ok((rows.into_iter().map(AuditEntry::from).collect(), total))
 }

@@ -8,6 +8,7 @@
 pub mod access;
 pub mod accounts;
 pub mod audit;
+mod columns;
 pub mod modules;
 pub mod schema;
 pub mod setup;
@@ -22,12 +23,3 @@ pub use setup::{SetupError, connect, redacted};
 
 pub type DbPool = Pool<ConnectionManager<PgConnection>>;
 pub type DbConn = PooledConnection<ConnectionManager<PgConnection>>;
-
-/// Turns a value the database stored into a domain type, reporting a stored value
-/// that breaks the domain's rules as a deserialization error rather than a panic.
-pub(crate) fn stored<T, E>(parsed: Result<T, E>) -> diesel::QueryResult<T>
-where
-    E: std::error::Error + Send + Sync + 'static,
-{
-    parsed.map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))
-}

@@ -3,38 +3,21 @@
 use diesel::prelude::*;
 
 use super::schema::modules;
-use super::stored;
 use crate::domain::ModuleId;
 
 /// A module as lists and details show it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = modules, check_for_backend(diesel::pg::Pg))]
 pub struct Module {
     pub id: ModuleId,
     pub name: String,
     pub description: String,
 }
 
-pub(crate) type ModuleRow = (String, String, String);
-
-pub(crate) fn module_columns() -> (modules::id, modules::name, modules::description) {
-    (modules::id, modules::name, modules::description)
-}
-
-pub(crate) fn into_module((id, name, description): ModuleRow) -> QueryResult<Module> {
-    Ok(Module {
-        id: stored(ModuleId::parse(&id))?,
-        name,
-        description,
-    })
-}
-
 /// Every module, in catalog order.
 pub fn all(conn: &mut PgConnection) -> QueryResult<Vec<Module>> {
     modules::table
         .order(modules::position)
-        .select(module_columns())
-        .load::<ModuleRow>(conn)?
-        .into_iter()
-        .map(into_module)
-        .collect()
+        .select(Module::as_select())
+        .load(conn)
 }

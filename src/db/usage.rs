@@ -9,7 +9,8 @@ use super::schema::{token_access_ips, token_usage_daily};
 use crate::domain::TokenId;
 
 /// An address a token was used from.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = token_access_ips, check_for_backend(diesel::pg::Pg))]
 pub struct RecentIp {
     pub ip: String,
     pub first_seen_at: DateTime<Utc>,
@@ -25,16 +26,10 @@ pub fn recent_ips(
     limit: i64,
 ) -> QueryResult<Vec<RecentIp>> {
     token_access_ips::table
-        .filter(token_access_ips::token_id.eq(token.as_str()))
+        .filter(token_access_ips::token_id.eq(token))
         .order((token_access_ips::last_seen_at.desc(), token_access_ips::ip))
         .limit(limit)
-        .select((
-            token_access_ips::ip,
-            token_access_ips::first_seen_at,
-            token_access_ips::last_seen_at,
-            token_access_ips::user_agent,
-            token_access_ips::requests,
-        ))
+        .select(RecentIp::as_select())
         .load(conn)
 }
 
@@ -45,7 +40,7 @@ pub fn requests_per_day(
     first_day: NaiveDate,
 ) -> QueryResult<HashMap<NaiveDate, i64>> {
     let rows: Vec<(NaiveDate, i64)> = token_usage_daily::table
-        .filter(token_usage_daily::token_id.eq(token.as_str()))
+        .filter(token_usage_daily::token_id.eq(token))
         .filter(token_usage_daily::day.ge(first_day))
         .select((token_usage_daily::day, token_usage_daily::requests))
         .load(conn)?;

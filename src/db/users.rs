@@ -3,14 +3,15 @@
 use diesel::prelude::*;
 
 use super::schema::{accounts, users};
-use super::stored;
 use crate::domain::{AccountId, Role, UserId};
 
 /// A signed-in person as the rest of the app sees them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
 pub struct User {
     pub id: UserId,
     pub account_id: Option<AccountId>,
+    #[diesel(select_expression = accounts::name.nullable())]
     pub account_name: Option<String>,
     pub email: String,
     pub name: String,
@@ -18,7 +19,10 @@ pub struct User {
 }
 
 /// What sign-in needs: the user and their password hash.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
 pub struct Credentials {
+    #[diesel(embed)]
     pub user: User,
     pub password_hash: String,
 }
@@ -33,53 +37,6 @@ pub struct NewUser<'a> {
     pub password_hash: &'a str,
 }
 
-type UserColumns = (
-    users::id,
-    users::account_id,
-    diesel::dsl::Nullable<accounts::name>,
-    users::email,
-    users::name,
-    users::role,
-    users::password_hash,
-);
-
-type UserRow = (
-    String,
-    Option<String>,
-    Option<String>,
-    String,
-    String,
-    String,
-    String,
-);
-
-fn columns() -> UserColumns {
-    (
-        users::id,
-        users::account_id,
-        accounts::name.nullable(),
-        users::email,
-        users::name,
-        users::role,
-        users::password_hash,
-    )
-}
-
-fn into_credentials(row: UserRow) -> QueryResult<Credentials> {
-    let (id, account_id, account_name, email, name, role, password_hash) = row;
-    Ok(Credentials {
-        user: User {
-            id: stored(UserId::parse(&id))?,
-            account_id: stored(account_id.as_deref().map(AccountId::parse).transpose())?,
-            account_name,
-            email,
-            name,
-            role: stored(Role::parse(&role))?,
-        },
-        password_hash,
-    })
-}
-
 /// The user with this email (compared in lower case), with their password hash.
 pub fn credentials_by_email(
     conn: &mut PgConnection,
@@ -88,22 +45,18 @@ pub fn credentials_by_email(
     users::table
         .left_join(accounts::table)
         .filter(users::email.eq(email.trim().to_lowercase()))
-        .select(columns())
-        .first::<UserRow>(conn)
-        .optional()?
-        .map(into_credentials)
-        .transpose()
+        .select(Credentials::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub fn find(conn: &mut PgConnection, id: &UserId) -> QueryResult<Option<User>> {
     users::table
         .left_join(accounts::table)
-        .filter(users::id.eq(id.as_str()))
-        .select(columns())
-        .first::<UserRow>(conn)
-        .optional()?
-        .map(|row| into_credentials(row).map(|c| c.user))
-        .transpose()
+        .filter(users::id.eq(id))
+        .select(User::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub fn exists_with_email(conn: &mut PgConnection, email: &str) -> QueryResult<bool> {
@@ -116,11 +69,11 @@ pub fn exists_with_email(conn: &mut PgConnection, email: &str) -> QueryResult<bo
 pub fn insert(conn: &mut PgConnection, user: &NewUser<'_>) -> QueryResult<()> {
     diesel::insert_into(users::table)
         .values((
-            users::id.eq(user.id.as_str()),
-            users::account_id.eq(user.account_id.map(AccountId::as_str)),
+            users::id.eq(user.id),
+            users::account_id.eq(user.account_id),
             users::email.eq(user.email.trim().to_lowercase()),
             users::name.eq(user.name.trim()),
-            users::role.eq(user.role.as_str()),
+            users::role.eq(user.role),
             users::password_hash.eq(user.password_hash),
         ))
         .execute(conn)

@@ -1,6 +1,8 @@
 //! What the audit log records: who did what to which token.
 
-use super::{TokenId, UserId};
+use chrono::{DateTime, Utc};
+
+use super::{AccountId, ClientIp, TokenId, UserId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuditAction {
@@ -55,6 +57,39 @@ impl AuditAction {
 pub enum Actor {
     User(UserId),
     Token(TokenId),
+}
+
+/// Who acts for which account, from where, and when: what every audit event records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Acting {
+    pub account: AccountId,
+    pub actor: Actor,
+    pub ip: Option<ClientIp>,
+    pub at: DateTime<Utc>,
+}
+
+impl Acting {
+    /// `actor` acting for `account` from `ip`, now.
+    pub fn now(account: AccountId, actor: Actor, ip: Option<ClientIp>) -> Self {
+        Self {
+            account,
+            actor,
+            ip,
+            at: Utc::now(),
+        }
+    }
+
+    /// The same, acting on `token`.
+    pub fn on(self, token: TokenId) -> ChangeContext {
+        ChangeContext { by: self, token }
+    }
+}
+
+/// Who changes which token, from where, when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeContext {
+    pub by: Acting,
+    pub token: TokenId,
 }
 
 #[cfg(test)]

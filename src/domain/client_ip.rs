@@ -3,26 +3,53 @@
 //! trust, and then only its right-most entry that is not itself a trusted proxy (the
 //! entries to its left are whatever the client chose to send).
 
+use std::fmt;
 use std::net::IpAddr;
 
-pub fn client_ip(
-    peer: Option<IpAddr>,
-    forwarded_for: Option<&str>,
-    trusted: &[IpAddr],
-) -> Option<IpAddr> {
-    let peer = peer?;
-    if !trusted.contains(&peer) {
-        return Some(peer);
+/// The address a request comes from, as far as it can be believed: what the audit log,
+/// last access and the recent-addresses list record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ClientIp(IpAddr);
+
+impl ClientIp {
+    /// The client behind `peer`: the peer itself, unless it is a `trusted` proxy, in
+    /// which case the right-most `X-Forwarded-For` entry that is not a trusted proxy.
+    pub fn resolve(
+        peer: Option<IpAddr>,
+        forwarded_for: Option<&str>,
+        trusted: &[IpAddr],
+    ) -> Option<Self> {
+        let peer = peer?;
+        if !trusted.contains(&peer) {
+            return Some(Self(peer));
+        }
+        let forwarded = forwarded_for.unwrap_or_default();
+        let client = forwarded
+            .rsplit(',')
+            .map(str::trim)
+            .map(|entry| entry.parse::<IpAddr>())
+            .take_while(Result::is_ok)
+            .filter_map(Result::ok)
+            .find(|ip| !trusted.contains(ip))
+            .unwrap_or(peer);
+        Some(Self(client))
     }
-    let forwarded = forwarded_for.unwrap_or_default();
-    forwarded
-        .rsplit(',')
-        .map(str::trim)
-        .map(|entry| entry.parse::<IpAddr>())
-        .take_while(Result::is_ok)
-        .filter_map(Result::ok)
-        .find(|ip| !trusted.contains(ip))
-        .or(Some(peer))
+
+    pub fn addr(self) -> IpAddr {
+        self.0
+    }
+}
+
+impl From<IpAddr> for ClientIp {
+    fn from(ip: IpAddr) -> Self {
+        Self(ip)
+    }
+}
+
+impl fmt::Display for ClientIp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
 }
 
 #[cfg(test)]
@@ -31,6 +58,14 @@ mod tests {
 
     fn ip(raw: &str) -> IpAddr {
         raw.parse().unwrap()
+    }
+
+    fn client_ip(
+        peer: Option<IpAddr>,
+        forwarded_for: Option<&str>,
+        trusted: &[IpAddr],
+    ) -> Option<IpAddr> {
+        ClientIp::resolve(peer, forwarded_for, trusted).map(ClientIp::addr)
     }
 
     #[test]

@@ -15,11 +15,13 @@ pub mod token_draft;
 pub mod token_list_query;
 pub mod token_name;
 pub mod token_status;
+pub mod token_use;
 pub mod usage_chart;
 pub mod verification;
 pub mod visibility;
 
-pub use audit::{Actor, AuditAction};
+pub use audit::{Acting, Actor, AuditAction, ChangeContext};
+pub use client_ip::ClientIp;
 pub use ids::{AccountId, TokenId, UserId};
 pub use module_id::ModuleId;
 pub use role::Role;

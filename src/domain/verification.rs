@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{AccountId, ModuleId, Scope, TokenId, TokenStatus};
+use super::{AccountId, ModuleId, Scope, TokenId, TokenStatus, UserId};
 
 /// Why a token is refused; `reason()` is the API's word for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +58,8 @@ pub struct Grant {
     pub scope: Scope,
     pub modules: Vec<ModuleId>,
     pub status: TokenStatus,
+    /// The person who created the token: who a token it creates is created by.
+    pub created_by: UserId,
     pub expires_at: Option<DateTime<Utc>>,
 }
 
@@ -105,6 +107,7 @@ mod tests {
             scope: Scope::Write,
             modules: vec![ModuleId::parse("billing").unwrap()],
             status: TokenStatus::Active,
+            created_by: UserId::parse("UR-1000-0000-0001").unwrap(),
             expires_at: None,
         }
     }

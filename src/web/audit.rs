@@ -12,9 +12,9 @@ use super::current_user::ApiAccess;
 use super::errors::WebError;
 use super::render;
 use super::time_view::TimeView;
-use crate::app::AppState;
 use crate::db::audit::{self, AuditEntry, PAGE_SIZE};
 use crate::domain::TokenId;
+use crate::state::AppState;
 
 /// An event as the log's rows show it.
 pub struct EntryView {
@@ -73,7 +73,9 @@ pub async fn page(
     let filter = token.clone();
     let (entries, total) = if token_filter.is_empty() || token.is_some() {
         state
-            .db(move |conn| audit::list(conn, &visibility, filter.as_ref(), page))
+            .db("reading the audit log", move |conn| {
+                audit::list(conn, &visibility, filter.as_ref(), page)
+            })
             .await?
     } else {
         (Vec::new(), 0)

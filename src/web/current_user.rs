@@ -12,9 +12,9 @@ use super::chrome::Chrome;
 use super::errors::WebError;
 use super::htmx;
 use super::session::TypedSession;
-use crate::app::AppState;
 use crate::db::users::{self, User};
-use crate::domain::{AccountId, Role, Visibility};
+use crate::domain::{AccountId, Acting, Actor, Role, Visibility};
+use crate::state::AppState;
 
 pub struct SignedIn {
     pub user: User,
@@ -49,7 +49,12 @@ impl FromRequest for SignedIn {
             let state = req
                 .app_data::<web::Data<AppState>>()
                 .ok_or_else(|| anyhow::anyhow!("AppState is not registered"))?;
-            let Some(user) = state.db(move |conn| users::find(conn, &user_id)).await? else {
+            let Some(user) = state
+                .db("loading the signed-in person", move |conn| {
+                    users::find(conn, &user_id)
+                })
+                .await?
+            else {
                 // The account was removed since sign-in.
                 session.sign_out();
                 return Err(login_required());
@@ -97,6 +102,12 @@ pub struct AccountAdmin {
 impl AccountAdmin {
     pub fn chrome(&self) -> Box<Chrome> {
         Box::new(self.signed_in.chrome.clone())
+    }
+
+    /// This admin acting for their account, from `req`'s address, now.
+    pub fn acting(&self, req: &HttpRequest) -> Acting {
+        let actor = Actor::User(self.signed_in.user.id.clone());
+        Acting::now(self.account.clone(), actor, crate::state::client_ip(req))
     }
 }
 

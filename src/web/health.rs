@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, web};
 use diesel::RunQueryDsl;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// The process is up.
 pub async fn live() -> HttpResponse {
@@ -13,7 +13,9 @@ pub async fn live() -> HttpResponse {
 /// The process can reach its database.
 pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
     let probe = state
-        .db(|conn| diesel::sql_query("SELECT 1").execute(conn))
+        .db("checking the database", |conn| {
+            diesel::sql_query("SELECT 1").execute(conn)
+        })
         .await;
     match probe {
         Ok(_) => HttpResponse::Ok().content_type("text/plain").body("ready"),

@@ -13,9 +13,9 @@ use super::csrf;
 use super::errors::WebError;
 use super::render;
 use super::session::TypedSession;
-use crate::app::AppState;
 use crate::db::users::{self, User};
 use crate::domain::password;
+use crate::state::AppState;
 
 const HOME: &str = "/settings/api-tokens";
 
@@ -83,7 +83,9 @@ pub async fn submit(
     }
     let email = form.email.clone();
     let user = state
-        .db(move |conn| check_credentials(conn, &email, &form.password))
+        .db("checking a sign-in", move |conn| {
+            check_credentials(conn, &email, &form.password)
+        })
         .await?;
     let Some(user) = user else {
         tracing::info!("sign-in refused: wrong email or password");

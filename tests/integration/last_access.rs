@@ -8,10 +8,10 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use reqwest::StatusCode;
-use tokendesk::access::recorder::{TokenUses, Use};
 use tokendesk::db::access::write_uses;
 use tokendesk::db::schema::{api_tokens, token_access_ips, token_usage_daily};
 use tokendesk::domain::TokenId;
+use tokendesk::domain::token_use::{TokenUses, Use};
 
 use crate::common::{DEMO_ADMIN, TestApp, spawn_app, spawn_app_flushing_every};
 use crate::visitor::Visitor;
@@ -139,11 +139,11 @@ async fn a_late_write_never_moves_last_access_backwards() {
     let (recorded, _, _) = last_access(&app, token.as_str());
     let older = recorded.unwrap() - chrono::Duration::hours(1);
     let uses = TokenUses {
-        last: Some(Use {
-            at: older,
-            ip: Some("198.51.100.99".into()),
-            user_agent: None,
-        }),
+        last: Some(Use::new(
+            older,
+            Some("198.51.100.99".parse::<std::net::IpAddr>().unwrap().into()),
+            None,
+        )),
         per_day: HashMap::from([(older.date_naive(), 1)]),
         per_ip: HashMap::new(),
     };

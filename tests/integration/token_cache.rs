@@ -12,7 +12,7 @@ use tokendesk::access::TokenCache;
 use tokendesk::db::schema::api_tokens;
 use tokendesk::db::tokens::Lookup;
 use tokendesk::domain::verification::Grant;
-use tokendesk::domain::{AccountId, Scope, TokenId, TokenSecret, TokenStatus};
+use tokendesk::domain::{AccountId, Scope, TokenId, TokenSecret, TokenStatus, UserId};
 
 use crate::common::{DEMO_ADMIN, spawn_app};
 use crate::visitor::Visitor;
@@ -136,6 +136,7 @@ async fn an_expiry_passing_refuses_a_cached_token_without_any_change_to_its_row(
         scope: Scope::Write,
         modules: Vec::new(),
         status: TokenStatus::Active,
+        created_by: UserId::parse(tokendesk::demo::DEMO_ADMIN).unwrap(),
         expires_at: Some(chrono::Utc::now() - chrono::Duration::milliseconds(1)),
     };
     // The cache holds the token as it was read while its expiry was still ahead.

@@ -8,10 +8,10 @@ use serde_json::json;
 use super::view::TokenJson;
 use super::{invalid, require};
 use crate::api::{ApiError, Caller};
-use crate::app::AppState;
-use crate::db::tokens::{ChangeContext, Outcome};
+use crate::db::tokens::Outcome;
 use crate::db::{modules, tokens};
-use crate::domain::{Actor, Scope, TokenDraft, TokenForm, TokenId, Transition, Visibility};
+use crate::domain::{Scope, TokenDraft, TokenForm, TokenId, Transition, Visibility};
+use crate::state::AppState;
 
 /// A token's details as JSON.
 #[derive(Deserialize)]
@@ -26,7 +26,7 @@ pub struct TokenBody {
 
 impl TokenBody {
     async fn draft(&self, state: &AppState) -> Result<TokenDraft, ApiError> {
-        let catalog = state.db(modules::all).await?;
+        let catalog = state.db("loading the modules", modules::all).await?;
         let ids: Vec<_> = catalog.iter().map(|m| m.id.clone()).collect();
         let form = TokenForm {
             name: self.name.clone(),
@@ -40,23 +40,16 @@ impl TokenBody {
     }
 }
 
-fn context(req: &HttpRequest, caller: &Caller, token: TokenId) -> ChangeContext {
-    ChangeContext {
-        account: caller.grant.account_id.clone(),
-        token,
-        actor: Actor::Token(caller.grant.token_id.clone()),
-        ip: crate::app::request_ip(req),
-        now: Utc::now(),
-    }
-}
-
+/// The token as JSON, as `visibility` sees it after a change.
 async fn current(
     state: &AppState,
     visibility: Visibility,
     id: TokenId,
 ) -> Result<TokenJson, ApiError> {
     let found = state
-        .db(move |conn| tokens::find(conn, &visibility, &id))
+        .db("loading the changed token", move |conn| {
+            tokens::find(conn, &visibility, &id)
+        })
         .await?;
     found
         .map(|t| TokenJson::detail(&t))
@@ -65,6 +58,15 @@ async fn current(
 
 fn parse_id(raw: &str) -> Result<TokenId, ApiError> {
     TokenId::parse(raw).map_err(|_| ApiError::NotFound)
+}
+
+/// What a change's outcome means for the API: done, or the error to answer with.
+fn settled<T>(outcome: Outcome<T>) -> Result<T, ApiError> {
+    match outcome {
+        Outcome::Done(done) => Ok(done),
+        Outcome::Refused(refusal) => Err(ApiError::Conflict(refusal.to_string())),
+        Outcome::NotFound => Err(ApiError::NotFound),
+    }
 }
 
 pub async fn create(
@@ -76,26 +78,11 @@ pub async fn create(
     let visibility = require(&caller, Scope::Write)?;
     let draft = body.draft(&state).await?;
     // A token acting for its account creates tokens in the name of its own creator.
-    let own = current(&state, visibility.clone(), caller.grant.token_id.clone()).await?;
-    let creator = crate::domain::UserId::parse(&own.created_by).map_err(|e| anyhow::anyhow!(e))?;
-    let (account, actor, cipher) = (
-        caller.grant.account_id.clone(),
-        Actor::Token(caller.grant.token_id.clone()),
-        state.cipher.clone(),
-    );
-    let ip = crate::app::request_ip(&req);
+    let (by, creator) = (caller.acting(&req), caller.grant.created_by.clone());
+    let changes = state.changes.clone();
     let (id, secret) = state
-        .db(move |conn| {
-            tokens::create(
-                conn,
-                &account,
-                &creator,
-                &actor,
-                &draft,
-                &cipher,
-                ip.as_deref(),
-                Utc::now(),
-            )
+        .db("creating a token", move |conn| {
+            changes.create(conn, &by, &creator, &draft)
         })
         .await?;
     tracing::info!(token_id = %id, by = %caller.grant.token_id, "token created through the API");
@@ -113,18 +100,15 @@ pub async fn update(
     let visibility = require(&caller, Scope::Write)?;
     let id = parse_id(&id)?;
     let draft = body.draft(&state).await?;
-    let ctx = context(&req, &caller, id.clone());
-    match state
-        .db(move |conn| tokens::edit(conn, &ctx, &draft))
-        .await?
-    {
-        Outcome::Done(_) => {
-            state.cache.invalidate_token(&id);
-            Ok(HttpResponse::Ok().json(current(&state, visibility, id).await?))
-        }
-        Outcome::Refused(refusal) => Err(ApiError::Conflict(refusal.to_string())),
-        Outcome::NotFound => Err(ApiError::NotFound),
-    }
+    let ctx = caller.acting(&req).on(id.clone());
+    let changes = state.changes.clone();
+    let outcome = state
+        .db("editing a token", move |conn| {
+            changes.edit(conn, &ctx, &draft)
+        })
+        .await?;
+    settled(outcome)?;
+    Ok(HttpResponse::Ok().json(current(&state, visibility, id).await?))
 }
 
 async fn apply(
@@ -134,18 +118,14 @@ async fn apply(
     id: TokenId,
     transition: Transition,
 ) -> Result<(), ApiError> {
-    let ctx = context(req, caller, id.clone());
-    match state
-        .db(move |conn| tokens::transition(conn, &ctx, transition))
-        .await?
-    {
-        Outcome::Done(_) => {
-            state.cache.invalidate_token(&id);
-            Ok(())
-        }
-        Outcome::Refused(refusal) => Err(ApiError::Conflict(refusal.to_string())),
-        Outcome::NotFound => Err(ApiError::NotFound),
-    }
+    let ctx = caller.acting(req).on(id);
+    let changes = state.changes.clone();
+    let outcome = state
+        .db("changing a token's status", move |conn| {
+            changes.transition(conn, &ctx, transition)
+        })
+        .await?;
+    settled(outcome).map(drop)
 }
 
 /// `POST /api/v1/tokens/{id}/enable` and `/disable`.

@@ -8,10 +8,10 @@ use serde::Serialize;
 use super::require;
 use super::view::TokenJson;
 use crate::api::{ApiError, Caller};
-use crate::app::AppState;
 use crate::db::tokens;
 use crate::domain::token_list_query::{PAGE_SIZE, RawTokenListQuery, TokenListQuery};
 use crate::domain::{Scope, TokenId};
+use crate::state::AppState;
 
 #[derive(Serialize)]
 struct Page {
@@ -30,7 +30,9 @@ pub async fn list(
     let query = TokenListQuery::from(raw.into_inner());
     let page = query.page;
     let found = state
-        .db(move |conn| tokens::list(conn, &visibility, &query, Utc::now()))
+        .db("listing tokens", move |conn| {
+            tokens::list(conn, &visibility, &query, Utc::now())
+        })
         .await?;
     Ok(HttpResponse::Ok().json(Page {
         tokens: found.tokens.iter().map(TokenJson::summary).collect(),
@@ -48,7 +50,9 @@ pub async fn get(
     let visibility = require(&caller, Scope::Read)?;
     let id = TokenId::parse(&id).map_err(|_| ApiError::NotFound)?;
     let found = state
-        .db(move |conn| tokens::find(conn, &visibility, &id))
+        .db("loading a token", move |conn| {
+            tokens::find(conn, &visibility, &id)
+        })
         .await?;
     let token = found.ok_or(ApiError::NotFound)?;
     Ok(HttpResponse::Ok().json(TokenJson::detail(&token)))

@@ -8,10 +8,10 @@ use diesel::prelude::*;
 
 use super::super::audit::{self, NewEvent};
 use super::super::schema::{api_tokens, token_modules};
-use super::super::stored;
 use crate::domain::token_action::check_edit;
 use crate::domain::{
-    AccountId, Actor, AuditAction, Refusal, TokenDraft, TokenId, TokenStatus, Transition,
+    AuditAction, ChangeContext, ModuleId, Refusal, Scope, TokenDraft, TokenId, TokenStatus,
+    Transition,
 };
 
 /// The channel every instance listens on for changed tokens; the payload is the id.
@@ -21,7 +21,7 @@ pub const CHANGED_CHANNEL: &str = "tokendesk_token_changed";
 fn notify_changed(conn: &mut PgConnection, token: &TokenId) -> QueryResult<()> {
     diesel::sql_query("SELECT pg_notify($1, $2)")
         .bind::<diesel::sql_types::Text, _>(CHANGED_CHANNEL)
-        .bind::<diesel::sql_types::Text, _>(token.as_str())
+        .bind::<diesel::sql_types::Text, _>(token)
         .execute(conn)
         .map(drop)
 }
@@ -34,39 +34,27 @@ pub enum Outcome<T> {
     NotFound,
 }
 
-/// Who changes which token, from where, when.
-pub struct ChangeContext {
-    pub account: AccountId,
-    pub token: TokenId,
-    pub actor: Actor,
-    pub ip: Option<String>,
-    pub now: DateTime<Utc>,
+/// The token `ctx` names, in `ctx`'s account.
+fn target(
+    ctx: &ChangeContext,
+) -> diesel::dsl::Filter<
+    diesel::dsl::Filter<api_tokens::table, diesel::dsl::Eq<api_tokens::id, &TokenId>>,
+    diesel::dsl::Eq<api_tokens::account_id, &crate::domain::AccountId>,
+> {
+    api_tokens::table
+        .filter(api_tokens::id.eq(&ctx.token))
+        .filter(api_tokens::account_id.eq(&ctx.by.account))
 }
 
-impl ChangeContext {
-    fn event(&self, action: AuditAction, details: String) -> NewEvent<'_> {
-        NewEvent {
-            account_id: &self.account,
-            token_id: Some(&self.token),
-            actor: &self.actor,
-            action,
-            details,
-            ip: self.ip.as_deref(),
-            at: self.now,
-        }
-    }
-
-    /// The token's current status, for explaining a refusal.
-    fn current_status(&self, conn: &mut PgConnection) -> QueryResult<Option<TokenStatus>> {
-        api_tokens::table
-            .filter(api_tokens::id.eq(self.token.as_str()))
-            .filter(api_tokens::account_id.eq(self.account.as_str()))
-            .select(api_tokens::status)
-            .first::<String>(conn)
-            .optional()?
-            .map(|s| stored(TokenStatus::parse(&s)))
-            .transpose()
-    }
+/// The token's current status, for explaining a refusal.
+fn current_status(
+    conn: &mut PgConnection,
+    ctx: &ChangeContext,
+) -> QueryResult<Option<TokenStatus>> {
+    target(ctx)
+        .select(api_tokens::status)
+        .first(conn)
+        .optional()
 }
 
 /// Applies `transition`; returns the token's name when done.
@@ -76,17 +64,13 @@ pub fn transition(
     transition: Transition,
 ) -> QueryResult<Outcome<String>> {
     conn.transaction(|conn| {
-        let from: Vec<&str> = transition.from().iter().map(|s| s.as_str()).collect();
-        let target = api_tokens::table
-            .filter(api_tokens::id.eq(ctx.token.as_str()))
-            .filter(api_tokens::account_id.eq(ctx.account.as_str()))
-            .filter(api_tokens::status.eq_any(from));
-        let now = ctx.now;
+        let target = target(ctx).filter(api_tokens::status.eq_any(transition.from()));
+        let now = ctx.by.at;
         let none: Option<DateTime<Utc>> = None;
         let changed: Option<String> = match transition {
             Transition::Enable => diesel::update(target)
                 .set((
-                    api_tokens::status.eq(TokenStatus::Active.as_str()),
+                    api_tokens::status.eq(TokenStatus::Active),
                     api_tokens::disabled_at.eq(none),
                     api_tokens::updated_at.eq(now),
                 ))
@@ -95,7 +79,7 @@ pub fn transition(
                 .optional()?,
             Transition::Disable => diesel::update(target)
                 .set((
-                    api_tokens::status.eq(TokenStatus::Disabled.as_str()),
+                    api_tokens::status.eq(TokenStatus::Disabled),
                     api_tokens::disabled_at.eq(Some(now)),
                     api_tokens::updated_at.eq(now),
                 ))
@@ -105,7 +89,7 @@ pub fn transition(
             // Deleted is final: the secret material goes, the row stays as a tombstone.
             Transition::Delete => diesel::update(target)
                 .set((
-                    api_tokens::status.eq(TokenStatus::Deleted.as_str()),
+                    api_tokens::status.eq(TokenStatus::Deleted),
                     api_tokens::disabled_at.eq(none),
                     api_tokens::deleted_at.eq(Some(now)),
                     api_tokens::deleted_digest.eq(api_tokens::secret_digest),
@@ -118,7 +102,7 @@ pub fn transition(
                 .optional()?,
         };
         let Some(name) = changed else {
-            return Ok(match ctx.current_status(conn)? {
+            return Ok(match current_status(conn, ctx)? {
                 None => Outcome::NotFound,
                 Some(current) => {
                     Outcome::Refused(transition.check(current).err().unwrap_or(Refusal::Changed))
@@ -130,18 +114,20 @@ pub fn transition(
             Transition::Disable => AuditAction::TokenDisable,
             Transition::Delete => AuditAction::TokenDelete,
         };
-        audit::record(conn, &ctx.event(action, String::new()))?;
+        audit::record(conn, &NewEvent::on_token(ctx, action, String::new()))?;
         notify_changed(conn, &ctx.token)?;
         Ok(Outcome::Done(name))
     })
 }
 
-#[derive(Queryable)]
+/// What an edit may change, and the status that decides whether it may.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = api_tokens, check_for_backend(diesel::pg::Pg))]
 struct Editable {
     name: String,
     description: String,
-    scope: String,
-    status: String,
+    scope: Scope,
+    status: TokenStatus,
     expires_at: Option<DateTime<Utc>>,
 }
 
@@ -153,31 +139,23 @@ pub fn edit(
     draft: &TokenDraft,
 ) -> QueryResult<Outcome<Vec<&'static str>>> {
     conn.transaction(|conn| {
-        let Some(current) = api_tokens::table
-            .filter(api_tokens::id.eq(ctx.token.as_str()))
-            .filter(api_tokens::account_id.eq(ctx.account.as_str()))
-            .select((
-                api_tokens::name,
-                api_tokens::description,
-                api_tokens::scope,
-                api_tokens::status,
-                api_tokens::expires_at,
-            ))
+        let Some(current) = target(ctx)
+            .select(Editable::as_select())
             .for_update()
-            .first::<Editable>(conn)
+            .first(conn)
             .optional()?
         else {
             return Ok(Outcome::NotFound);
         };
-        if let Err(refusal) = check_edit(stored(TokenStatus::parse(&current.status))?) {
+        if let Err(refusal) = check_edit(current.status) {
             return Ok(Outcome::Refused(refusal));
         }
-        let mut modules: Vec<String> = token_modules::table
-            .filter(token_modules::token_id.eq(ctx.token.as_str()))
+        let mut modules: Vec<ModuleId> = token_modules::table
+            .filter(token_modules::token_id.eq(&ctx.token))
             .select(token_modules::module_id)
             .load(conn)?;
         modules.sort();
-        let mut wanted: Vec<String> = draft.modules.iter().map(ToString::to_string).collect();
+        let mut wanted: Vec<ModuleId> = draft.modules.clone();
         wanted.sort();
 
         let mut changed = Vec::new();
@@ -187,7 +165,7 @@ pub fn edit(
         if current.description != draft.description {
             changed.push("description");
         }
-        if current.scope != draft.scope.as_str() {
+        if current.scope != draft.scope {
             changed.push("scope");
         }
         if current.expires_at != draft.expires_at {
@@ -199,39 +177,24 @@ pub fn edit(
         if changed.is_empty() {
             return Ok(Outcome::Done(changed));
         }
-        diesel::update(api_tokens::table.find(ctx.token.as_str()))
+        diesel::update(api_tokens::table.find(&ctx.token))
             .set((
                 api_tokens::name.eq(draft.name.as_str()),
                 api_tokens::description.eq(&draft.description),
-                api_tokens::scope.eq(draft.scope.as_str()),
+                api_tokens::scope.eq(draft.scope),
                 api_tokens::expires_at.eq(draft.expires_at),
-                api_tokens::updated_at.eq(ctx.now),
+                api_tokens::updated_at.eq(ctx.by.at),
             ))
             .execute(conn)?;
         if modules != wanted {
-            diesel::delete(
-                token_modules::table.filter(token_modules::token_id.eq(ctx.token.as_str())),
-            )
-            .execute(conn)?;
-            let grants: Vec<_> = wanted
-                .iter()
-                .map(|m| {
-                    (
-                        token_modules::token_id.eq(ctx.token.as_str()),
-                        token_modules::module_id.eq(m),
-                    )
-                })
-                .collect();
-            diesel::insert_into(token_modules::table)
-                .values(grants)
+            diesel::delete(token_modules::table.filter(token_modules::token_id.eq(&ctx.token)))
                 .execute(conn)?;
+            super::insert::grant_modules(conn, &ctx.token, &wanted)?;
         }
+        let details = format!("Changed {}", changed.join(", "));
         audit::record(
             conn,
-            &ctx.event(
-                AuditAction::TokenEdit,
-                format!("Changed {}", changed.join(", ")),
-            ),
+            &NewEvent::on_token(ctx, AuditAction::TokenEdit, details),
         )?;
         notify_changed(conn, &ctx.token)?;
         Ok(Outcome::Done(changed))
@@ -242,17 +205,16 @@ pub fn edit(
 /// have none.
 pub fn reveal(conn: &mut PgConnection, ctx: &ChangeContext) -> QueryResult<Outcome<Vec<u8>>> {
     conn.transaction(|conn| {
-        let found: Option<(String, Option<Vec<u8>>)> = api_tokens::table
-            .filter(api_tokens::id.eq(ctx.token.as_str()))
-            .filter(api_tokens::account_id.eq(ctx.account.as_str()))
-            .select((api_tokens::status, api_tokens::secret_ciphertext))
+        let found: Option<Option<Vec<u8>>> = target(ctx)
+            .select(api_tokens::secret_ciphertext)
             .first(conn)
             .optional()?;
         match found {
             None => Ok(Outcome::NotFound),
-            Some((_, None)) => Ok(Outcome::Refused(Refusal::Deleted)),
-            Some((_, Some(ciphertext))) => {
-                audit::record(conn, &ctx.event(AuditAction::TokenReveal, String::new()))?;
+            Some(None) => Ok(Outcome::Refused(Refusal::Deleted)),
+            Some(Some(ciphertext)) => {
+                let event = NewEvent::on_token(ctx, AuditAction::TokenReveal, String::new());
+                audit::record(conn, &event)?;
                 Ok(Outcome::Done(ciphertext))
             }
         }

@@ -1,31 +1,22 @@
 //! Creating a token from a validated draft, audited in the same transaction.
 
-use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use super::super::audit::{self, NewEvent};
 use super::insert::{NewToken, insert};
 use crate::domain::{
-    AccountId, Actor, AuditAction, SecretCipher, TokenDraft, TokenId, TokenSecret, TokenStatus,
-    UserId,
+    Acting, AuditAction, SecretCipher, TokenDraft, TokenId, TokenSecret, TokenStatus, UserId,
 };
 
-/// Adds an active token for `draft` and returns its id and secret (shown once).
-/// `creator` is the person it is created by (for a token acting through the API, the
-/// person who created that token); `actor` is who the audit log names.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "who, for whom, what, and how it is kept"
-)]
+/// Adds an active token for `draft` in `by`'s account and returns its id and secret
+/// (shown once). `creator` is the person it is created by (for a token acting through
+/// the API, the person who created that token); `by` is who the audit log names.
 pub fn create(
     conn: &mut PgConnection,
-    account: &AccountId,
+    by: &Acting,
     creator: &UserId,
-    actor: &Actor,
     draft: &TokenDraft,
     cipher: &SecretCipher,
-    ip: Option<&str>,
-    now: DateTime<Utc>,
 ) -> QueryResult<(TokenId, TokenSecret)> {
     conn.transaction(|conn| {
         let secret = TokenSecret::generate();
@@ -36,7 +27,7 @@ pub fn create(
                 conn,
                 &NewToken {
                     id: &id,
-                    account_id: account,
+                    account_id: &by.account,
                     name: &draft.name,
                     description: &draft.description,
                     scope: draft.scope,
@@ -44,7 +35,7 @@ pub fn create(
                     secret: &secret,
                     modules: &draft.modules,
                     created_by: creator,
-                    created_at: now,
+                    created_at: by.at,
                     expires_at: draft.expires_at,
                     disabled_at: None,
                     deleted_at: None,
@@ -56,20 +47,18 @@ pub fn create(
                 break id;
             }
         };
+        let details = format!(
+            "Scope {}, modules {}",
+            draft.scope.label(),
+            draft.modules.len()
+        );
         audit::record(
             conn,
             &NewEvent {
-                account_id: account,
+                by,
                 token_id: Some(&id),
-                actor,
                 action: AuditAction::TokenCreate,
-                details: format!(
-                    "Scope {}, modules {}",
-                    draft.scope.label(),
-                    draft.modules.len()
-                ),
-                ip,
-                at: now,
+                details,
             },
         )?;
         Ok((id, secret))

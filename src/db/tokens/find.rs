@@ -1,5 +1,6 @@
 //! One token with everything the details page shows.
 
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use super::super::schema::api_tokens;
@@ -7,17 +8,19 @@ use super::list::modules_of;
 use super::{SummaryRow, TokenDetail, into_summary, visible};
 use crate::domain::{TokenId, Visibility};
 
-type DetailRow = (
-    SummaryRow,
-    (
-        String,
-        chrono::DateTime<chrono::Utc>,
-        Option<chrono::DateTime<chrono::Utc>>,
-        Option<chrono::DateTime<chrono::Utc>>,
-        Option<String>,
-        Option<String>,
-    ),
-);
+/// The summary's columns and the ones only the details page shows.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = api_tokens, check_for_backend(diesel::pg::Pg))]
+struct DetailRow {
+    #[diesel(embed)]
+    summary: SummaryRow,
+    description: String,
+    updated_at: DateTime<Utc>,
+    disabled_at: Option<DateTime<Utc>>,
+    deleted_at: Option<DateTime<Utc>>,
+    last_access_ip: Option<String>,
+    last_access_user_agent: Option<String>,
+}
 
 /// The token, if it exists and `visibility` allows it; `None` for both "no such token"
 /// and "another account's token", so callers can't tell them apart.
@@ -26,36 +29,24 @@ pub fn find(
     visibility: &Visibility,
     id: &TokenId,
 ) -> QueryResult<Option<TokenDetail>> {
-    let Some((summary, rest)) = visible(visibility)
-        .filter(api_tokens::id.eq(id.as_str().to_owned()))
-        .select((
-            SummaryRow::as_select(),
-            (
-                api_tokens::description,
-                api_tokens::updated_at,
-                api_tokens::disabled_at,
-                api_tokens::deleted_at,
-                api_tokens::last_access_ip,
-                api_tokens::last_access_user_agent,
-            ),
-        ))
-        .first::<DetailRow>(conn)
+    let Some(row) = visible(visibility)
+        .filter(api_tokens::id.eq(id.clone()))
+        .select(DetailRow::as_select())
+        .first(conn)
         .optional()?
     else {
         return Ok(None);
     };
-    let granted = modules_of(conn, &[id.as_str()])?
-        .remove(id.as_str())
+    let granted = modules_of(conn, std::slice::from_ref(id))?
+        .remove(id)
         .unwrap_or_default();
-    let (description, updated_at, disabled_at, deleted_at, last_access_ip, last_access_user_agent) =
-        rest;
     Ok(Some(TokenDetail {
-        summary: into_summary(summary, granted)?,
-        description,
-        updated_at,
-        disabled_at,
-        deleted_at,
-        last_access_ip,
-        last_access_user_agent,
+        summary: into_summary(row.summary, granted),
+        description: row.description,
+        updated_at: row.updated_at,
+        disabled_at: row.disabled_at,
+        deleted_at: row.deleted_at,
+        last_access_ip: row.last_access_ip,
+        last_access_user_agent: row.last_access_user_agent,
     }))
 }

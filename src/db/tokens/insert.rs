@@ -40,17 +40,17 @@ pub fn insert(
     conn.transaction(|conn| {
         let added = diesel::insert_into(api_tokens::table)
             .values((
-                api_tokens::id.eq(token.id.as_str()),
-                api_tokens::account_id.eq(token.account_id.as_str()),
+                api_tokens::id.eq(token.id),
+                api_tokens::account_id.eq(token.account_id),
                 api_tokens::name.eq(token.name.as_str()),
                 api_tokens::description.eq(token.description),
-                api_tokens::scope.eq(token.scope.as_str()),
-                api_tokens::status.eq(token.status.as_str()),
+                api_tokens::scope.eq(token.scope),
+                api_tokens::status.eq(token.status),
                 api_tokens::secret_prefix.eq(token.secret.visible_prefix()),
                 api_tokens::secret_digest.eq(digest),
                 api_tokens::deleted_digest.eq(tombstone),
                 api_tokens::secret_ciphertext.eq(ciphertext),
-                api_tokens::created_by.eq(token.created_by.as_str()),
+                api_tokens::created_by.eq(token.created_by),
                 api_tokens::created_at.eq(token.created_at),
                 api_tokens::updated_at.eq(token.created_at),
                 api_tokens::expires_at.eq(token.expires_at),
@@ -65,19 +65,28 @@ pub fn insert(
         if added == 0 {
             return Ok(false);
         }
-        let grants: Vec<_> = token
-            .modules
-            .iter()
-            .map(|module| {
-                (
-                    token_modules::token_id.eq(token.id.as_str()),
-                    token_modules::module_id.eq(module.as_str()),
-                )
-            })
-            .collect();
-        diesel::insert_into(token_modules::table)
-            .values(grants)
-            .execute(conn)?;
+        grant_modules(conn, token.id, token.modules)?;
         Ok(true)
     })
+}
+
+/// Grants `modules` to `token` (which has none of them yet).
+pub(super) fn grant_modules(
+    conn: &mut PgConnection,
+    token: &TokenId,
+    modules: &[ModuleId],
+) -> QueryResult<()> {
+    let grants: Vec<_> = modules
+        .iter()
+        .map(|module| {
+            (
+                token_modules::token_id.eq(token),
+                token_modules::module_id.eq(module),
+            )
+        })
+        .collect();
+    diesel::insert_into(token_modules::table)
+        .values(grants)
+        .execute(conn)
+        .map(drop)
 }

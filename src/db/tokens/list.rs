@@ -5,13 +5,13 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 
-use super::super::modules::{Module, ModuleRow, into_module, module_columns};
+use super::super::modules::Module;
 use super::super::schema::{accounts, api_tokens, modules, token_modules};
 use super::{BoxedTokens, SummaryRow, TokenSummary, into_summary, visible};
-use crate::domain::Visibility;
 use crate::domain::token_list_query::{
     AccountFilter, PAGE_SIZE, SortDirection, SortKey, StatusFilter, TokenListQuery, UnusedFilter,
 };
+use crate::domain::{TokenId, TokenStatus, Visibility};
 
 #[declare_sql_function]
 extern "SQL" {
@@ -40,14 +40,15 @@ pub fn chunk(
         .limit(limit)
         .offset(offset)
         .load(conn)?;
-    let ids: Vec<&str> = rows.iter().map(|row| row.id.as_str()).collect();
+    let ids: Vec<TokenId> = rows.iter().map(|row| row.id.clone()).collect();
     let mut modules = modules_of(conn, &ids)?;
-    rows.into_iter()
+    Ok(rows
+        .into_iter()
         .map(|row| {
             let granted = modules.remove(&row.id).unwrap_or_default();
             into_summary(row, granted)
         })
-        .collect()
+        .collect())
 }
 
 pub fn list(
@@ -64,20 +65,17 @@ pub fn list(
 /// The modules granted to each of `ids`, in catalog order, in one query.
 pub(super) fn modules_of(
     conn: &mut PgConnection,
-    ids: &[&str],
-) -> QueryResult<HashMap<String, Vec<Module>>> {
-    let rows: Vec<(String, ModuleRow)> = token_modules::table
+    ids: &[TokenId],
+) -> QueryResult<HashMap<TokenId, Vec<Module>>> {
+    let rows: Vec<(TokenId, Module)> = token_modules::table
         .inner_join(modules::table)
         .filter(token_modules::token_id.eq_any(ids))
         .order((token_modules::token_id, modules::position))
-        .select((token_modules::token_id, module_columns()))
+        .select((token_modules::token_id, Module::as_select()))
         .load(conn)?;
-    let mut by_token: HashMap<String, Vec<Module>> = HashMap::new();
+    let mut by_token: HashMap<TokenId, Vec<Module>> = HashMap::new();
     for (token_id, module) in rows {
-        by_token
-            .entry(token_id)
-            .or_default()
-            .push(into_module(module)?);
+        by_token.entry(token_id).or_default().push(module);
     }
     Ok(by_token)
 }
@@ -97,9 +95,11 @@ fn filtered(
         );
     }
     tokens = match query.status {
-        StatusFilter::Current => tokens.filter(api_tokens::status.eq_any(["active", "disabled"])),
+        StatusFilter::Current => {
+            tokens.filter(api_tokens::status.eq_any([TokenStatus::Active, TokenStatus::Disabled]))
+        }
         StatusFilter::Active => tokens.filter(
-            api_tokens::status.eq("active").and(
+            api_tokens::status.eq(TokenStatus::Active).and(
                 api_tokens::expires_at
                     .is_null()
                     .or(api_tokens::expires_at.gt(now)),
@@ -107,18 +107,18 @@ fn filtered(
         ),
         StatusFilter::Expired => tokens.filter(
             api_tokens::status
-                .eq("active")
+                .eq(TokenStatus::Active)
                 .and(api_tokens::expires_at.le(now)),
         ),
-        StatusFilter::Disabled => tokens.filter(api_tokens::status.eq("disabled")),
-        StatusFilter::Deleted => tokens.filter(api_tokens::status.eq("deleted")),
+        StatusFilter::Disabled => tokens.filter(api_tokens::status.eq(TokenStatus::Disabled)),
+        StatusFilter::Deleted => tokens.filter(api_tokens::status.eq(TokenStatus::Deleted)),
         StatusFilter::All => tokens,
     };
     if let Some(module) = &query.module {
         tokens = tokens.filter(
             api_tokens::id.eq_any(
                 token_modules::table
-                    .filter(token_modules::module_id.eq(module.as_str().to_owned()))
+                    .filter(token_modules::module_id.eq(module.clone()))
                     .select(token_modules::token_id),
             ),
         );
@@ -145,7 +145,7 @@ fn filtered(
     }
     tokens = match &query.account {
         Some(AccountFilter::Id(account)) => {
-            tokens.filter(api_tokens::account_id.eq(account.as_str().to_owned()))
+            tokens.filter(api_tokens::account_id.eq(account.clone()))
         }
         Some(AccountFilter::NameContains(name)) => {
             tokens.filter(accounts::name.ilike(format!("%{}%", escape_like(name))))

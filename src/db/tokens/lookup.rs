@@ -1,12 +1,12 @@
 //! Finding the token a presented secret belongs to, by its SHA-256 digest: the lookup
 //! on every authenticated API request.
 
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use super::super::schema::{api_tokens, token_modules};
-use super::super::stored;
 use crate::domain::verification::Grant;
-use crate::domain::{AccountId, ModuleId, Scope, SecretDigest, TokenId, TokenStatus};
+use crate::domain::{AccountId, ModuleId, Scope, SecretDigest, TokenId, TokenStatus, UserId};
 
 /// What a digest belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,29 +17,26 @@ pub enum Lookup {
     Unknown,
 }
 
-type GrantRow = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<chrono::DateTime<chrono::Utc>>,
-);
+/// The columns a grant is made of, besides its modules.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = api_tokens, check_for_backend(diesel::pg::Pg))]
+struct GrantRow {
+    id: TokenId,
+    account_id: AccountId,
+    name: String,
+    scope: Scope,
+    status: TokenStatus,
+    created_by: UserId,
+    expires_at: Option<DateTime<Utc>>,
+}
 
 pub fn by_digest(conn: &mut PgConnection, digest: &SecretDigest) -> QueryResult<Lookup> {
     let row: Option<GrantRow> = api_tokens::table
         .filter(api_tokens::secret_digest.eq(digest.as_bytes()))
-        .select((
-            api_tokens::id,
-            api_tokens::account_id,
-            api_tokens::name,
-            api_tokens::scope,
-            api_tokens::status,
-            api_tokens::expires_at,
-        ))
+        .select(GrantRow::as_select())
         .first(conn)
         .optional()?;
-    let Some((id, account_id, name, scope, status, expires_at)) = row else {
+    let Some(row) = row else {
         let deleted = diesel::select(diesel::dsl::exists(
             api_tokens::table.filter(api_tokens::deleted_digest.eq(digest.as_bytes())),
         ))
@@ -50,21 +47,19 @@ pub fn by_digest(conn: &mut PgConnection, digest: &SecretDigest) -> QueryResult<
             Lookup::Unknown
         });
     };
-    let modules = token_modules::table
-        .filter(token_modules::token_id.eq(&id))
+    let modules: Vec<ModuleId> = token_modules::table
+        .filter(token_modules::token_id.eq(&row.id))
         .order(token_modules::module_id)
         .select(token_modules::module_id)
-        .load::<String>(conn)?
-        .iter()
-        .map(|m| stored(ModuleId::parse(m)))
-        .collect::<QueryResult<_>>()?;
+        .load(conn)?;
     Ok(Lookup::Found(Grant {
-        token_id: stored(TokenId::parse(&id))?,
-        account_id: stored(AccountId::parse(&account_id))?,
-        name,
-        scope: stored(Scope::parse(&scope))?,
+        token_id: row.id,
+        account_id: row.account_id,
+        name: row.name,
+        scope: row.scope,
         modules,
-        status: stored(TokenStatus::parse(&status))?,
-        expires_at,
+        status: row.status,
+        created_by: row.created_by,
+        expires_at: row.expires_at,
     }))
 }

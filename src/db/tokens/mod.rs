@@ -13,10 +13,9 @@ use diesel::prelude::*;
 
 use super::modules::Module;
 use super::schema::{accounts, api_tokens, users};
-use super::stored;
 use crate::domain::{AccountId, Scope, TokenId, TokenStatus, UserId, Visibility};
 
-pub use change::{CHANGED_CHANNEL, ChangeContext, Outcome, edit, reveal, transition};
+pub use change::{CHANGED_CHANNEL, Outcome, edit, reveal, transition};
 pub use create::create;
 pub use find::find;
 pub use insert::{NewToken, insert};
@@ -57,15 +56,15 @@ pub struct TokenDetail {
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = api_tokens, check_for_backend(diesel::pg::Pg))]
 pub(super) struct SummaryRow {
-    id: String,
-    account_id: String,
+    id: TokenId,
+    account_id: AccountId,
     #[diesel(select_expression = accounts::name)]
     account_name: String,
     name: String,
     secret_prefix: String,
-    scope: String,
-    status: String,
-    created_by: String,
+    scope: Scope,
+    status: TokenStatus,
+    created_by: UserId,
     #[diesel(select_expression = users::name)]
     created_by_name: String,
     created_at: DateTime<Utc>,
@@ -87,27 +86,25 @@ fn visible(visibility: &Visibility) -> BoxedTokens<'static> {
         .inner_join(accounts::table)
         .into_boxed();
     match visibility {
-        Visibility::Account(account) => {
-            source.filter(api_tokens::account_id.eq(account.as_str().to_owned()))
-        }
+        Visibility::Account(account) => source.filter(api_tokens::account_id.eq(account.clone())),
         Visibility::AllAccounts => source,
     }
 }
 
-fn into_summary(row: SummaryRow, modules: Vec<Module>) -> QueryResult<TokenSummary> {
-    Ok(TokenSummary {
-        id: stored(TokenId::parse(&row.id))?,
-        account_id: stored(AccountId::parse(&row.account_id))?,
+fn into_summary(row: SummaryRow, modules: Vec<Module>) -> TokenSummary {
+    TokenSummary {
+        id: row.id,
+        account_id: row.account_id,
         account_name: row.account_name,
         name: row.name,
         secret_prefix: row.secret_prefix,
-        scope: stored(Scope::parse(&row.scope))?,
-        status: stored(TokenStatus::parse(&row.status))?,
-        created_by_id: stored(UserId::parse(&row.created_by))?,
+        scope: row.scope,
+        status: row.status,
+        created_by_id: row.created_by,
         created_by_name: row.created_by_name,
         created_at: row.created_at,
         expires_at: row.expires_at,
         last_access_at: row.last_access_at,
         modules,
-    })
+    }
 }

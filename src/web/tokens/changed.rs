@@ -11,9 +11,9 @@ use chrono::Utc;
 use super::LIST_PATH;
 use super::origin::Origin;
 use super::row::TokenRow;
-use crate::app::AppState;
 use crate::db::tokens;
 use crate::domain::{TokenId, Visibility};
+use crate::state::AppState;
 use crate::web::current_user::AccountAdmin;
 use crate::web::errors::WebError;
 use crate::web::session::TypedSession;
@@ -38,13 +38,12 @@ pub async fn respond(
     origin: Origin,
     message: &str,
 ) -> Result<HttpResponse, WebError> {
-    // This instance forgets the token before answering; the others hear of it through
-    // the NOTIFY the change sent.
-    state.cache.invalidate_token(id);
     let visibility = Visibility::Account(admin.account.clone());
     let lookup = id.clone();
     let current = state
-        .db(move |conn| tokens::find(conn, &visibility, &lookup))
+        .db("loading the changed token", move |conn| {
+            tokens::find(conn, &visibility, &lookup)
+        })
         .await?;
     let deleted = current
         .as_ref()

@@ -10,11 +10,10 @@ use super::LIST_PATH;
 use super::edit::module_ids;
 use super::form_page::FormPage;
 use super::form_view::FormView;
-use super::load::client_ip;
-use crate::app::AppState;
 use crate::db::modules;
-use crate::db::tokens;
-use crate::domain::{Actor, TokenDraft, TokenForm};
+use crate::state::AppState;
+
+use crate::domain::{TokenDraft, TokenForm};
 use crate::web::chrome::Chrome;
 use crate::web::csrf::CsrfForm;
 use crate::web::current_user::AccountAdmin;
@@ -35,7 +34,7 @@ pub async fn form(
     admin: AccountAdmin,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, WebError> {
-    let catalog = state.db(modules::all).await?;
+    let catalog = state.db("loading the modules", modules::all).await?;
     Ok(page(&admin, FormView::for_create(&catalog)).respond(&req, StatusCode::OK))
 }
 
@@ -46,7 +45,7 @@ pub async fn submit(
     submitted: CsrfForm<TokenForm>,
 ) -> Result<HttpResponse, WebError> {
     let submitted = submitted.0;
-    let catalog = state.db(modules::all).await?;
+    let catalog = state.db("loading the modules", modules::all).await?;
     let draft = match TokenDraft::parse(&submitted, &module_ids(&catalog), None, Utc::now()) {
         Ok(draft) => draft,
         Err(errors) => {
@@ -54,25 +53,11 @@ pub async fn submit(
             return Ok(page(&admin, view).respond(&req, StatusCode::UNPROCESSABLE_ENTITY));
         }
     };
-    let (account, creator, ip) = (
-        admin.account.clone(),
-        admin.signed_in.user.id.clone(),
-        client_ip(&req),
-    );
-    let cipher = state.cipher.clone();
-    let saved = draft.clone();
+    let (by, creator) = (admin.acting(&req), admin.signed_in.user.id.clone());
+    let (changes, saved) = (state.changes.clone(), draft.clone());
     let (id, secret) = state
-        .db(move |conn| {
-            tokens::create(
-                conn,
-                &account,
-                &creator,
-                &Actor::User(creator.clone()),
-                &saved,
-                &cipher,
-                ip.as_deref(),
-                Utc::now(),
-            )
+        .db("creating a token", move |conn| {
+            changes.create(conn, &by, &creator, &saved)
         })
         .await?;
     tracing::info!(token_id = %id, "token created");

@@ -8,11 +8,11 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use super::row::TokenRow;
-use crate::app::AppState;
 use crate::db::modules::Module;
 use crate::db::{audit, tokens, usage};
 use crate::domain::usage_chart::{self, UsageChart};
 use crate::domain::{TokenId, Visibility};
+use crate::state::AppState;
 use crate::web::audit::EntryView;
 use crate::web::chrome::Chrome;
 use crate::web::current_user::ApiAccess;
@@ -145,7 +145,7 @@ pub async fn show(
     let id = TokenId::parse(raw_id).map_err(|_| not_found())?;
     let lookup = visibility.clone();
     let found = state
-        .db(move |conn| {
+        .db("loading a token's details", move |conn| {
             let Some(detail) = tokens::find(conn, &lookup, &id)? else {
                 return Ok(None);
             };

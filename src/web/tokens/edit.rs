@@ -9,13 +9,13 @@ use chrono::Utc;
 use super::changed;
 use super::form_page::FormPage;
 use super::form_view::FormView;
-use super::load::{admins_token, change_context};
+use super::load::admins_token;
 use super::origin::{FromQuery, Origin};
-use crate::app::AppState;
 use crate::db::modules::{self, Module};
-use crate::db::tokens::{self, Outcome, TokenDetail};
+use crate::db::tokens::{Outcome, TokenDetail};
 use crate::domain::token_action::check_edit;
 use crate::domain::{TokenDraft, TokenForm};
+use crate::state::AppState;
 use crate::web::csrf::CsrfForm;
 use crate::web::current_user::AccountAdmin;
 use crate::web::errors::WebError;
@@ -28,7 +28,7 @@ pub async fn form(
     query: web::Query<FromQuery>,
 ) -> Result<HttpResponse, WebError> {
     let (_, detail) = admins_token(&state, &admin, &id).await?;
-    let catalog = state.db(modules::all).await?;
+    let catalog = state.db("loading the modules", modules::all).await?;
     let origin = Origin::from(&*query);
     let refusal = check_edit(detail.summary.status)
         .err()
@@ -52,7 +52,7 @@ pub async fn submit(
 ) -> Result<HttpResponse, WebError> {
     let submitted = submitted.0;
     let (id, detail) = admins_token(&state, &admin, &id).await?;
-    let catalog = state.db(modules::all).await?;
+    let catalog = state.db("loading the modules", modules::all).await?;
     let origin = Origin::from(&*query);
     let resubmitted = |errors| FormView::resubmitted("edit", &submitted, &catalog, errors);
     if let Err(refusal) = check_edit(detail.summary.status) {
@@ -75,10 +75,12 @@ pub async fn submit(
                 .respond(&req, StatusCode::UNPROCESSABLE_ENTITY));
         }
     };
-    let ctx = change_context(&req, &admin, &id);
-    let saved = draft.clone();
+    let ctx = admin.acting(&req).on(id.clone());
+    let (changes, saved) = (state.changes.clone(), draft.clone());
     let outcome = state
-        .db(move |conn| tokens::edit(conn, &ctx, &saved))
+        .db("editing a token", move |conn| {
+            changes.edit(conn, &ctx, &saved)
+        })
         .await?;
     match outcome {
         Outcome::Done(changed_fields) => {

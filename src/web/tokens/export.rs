@@ -12,9 +12,9 @@ use actix_web::http::header::{
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, SecondsFormat, Utc};
 
-use crate::app::AppState;
 use crate::db::tokens::{self, TokenSummary};
 use crate::domain::token_list_query::{RawTokenListQuery, TokenListQuery};
+use crate::state::AppState;
 use crate::web::current_user::ApiAccess;
 use crate::web::errors::WebError;
 
@@ -46,7 +46,7 @@ pub async fn csv(
                 Next::Header => Some((Ok(encode(&[header_row(with_account)])), Next::From(0))),
                 Next::From(offset) => {
                     let read = state
-                        .db(move |conn| {
+                        .db("exporting tokens", move |conn| {
                             tokens::chunk(conn, &visibility, &query, now, offset, CHUNK)
                         })
                         .await;

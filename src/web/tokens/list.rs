@@ -7,13 +7,13 @@ use chrono::Utc;
 
 use super::LIST_PATH;
 use super::row::TokenRow;
-use crate::app::AppState;
 use crate::db::modules;
 use crate::db::tokens;
 use crate::domain::token_list_query::{
     PAGE_SIZE, RawTokenListQuery, SortDirection, SortKey, StatusFilter, TokenListQuery,
     UnusedFilter,
 };
+use crate::state::AppState;
 use crate::web::chrome::Chrome;
 use crate::web::current_user::ApiAccess;
 use crate::web::errors::WebError;
@@ -75,7 +75,7 @@ pub async fn page(
     let visibility = access.visibility.clone();
     let db_query = query.clone();
     let (found, catalog) = state
-        .db(move |conn| {
+        .db("listing tokens", move |conn| {
             Ok((
                 tokens::list(conn, &visibility, &db_query, now)?,
                 modules::all(conn)?,

@@ -1,12 +1,8 @@
 //! Loading a token the signed-in admin may change: anything else is the same 404.
 
-use actix_web::HttpRequest;
-
-use crate::app::AppState;
-use chrono::Utc;
-
-use crate::db::tokens::{self, ChangeContext, TokenDetail};
-use crate::domain::{Actor, TokenId, Visibility};
+use crate::db::tokens::{self, TokenDetail};
+use crate::domain::{TokenId, Visibility};
+use crate::state::AppState;
 use crate::web::current_user::AccountAdmin;
 use crate::web::errors::WebError;
 
@@ -20,24 +16,10 @@ pub async fn admins_token(
     let visibility = Visibility::Account(admin.account.clone());
     let lookup = id.clone();
     let detail = state
-        .db(move |conn| tokens::find(conn, &visibility, &lookup))
+        .db("loading the token to change", move |conn| {
+            tokens::find(conn, &visibility, &lookup)
+        })
         .await?
         .ok_or_else(not_found)?;
     Ok((id, detail))
-}
-
-/// The change `admin` asks for on token `id`, from this request's address, now.
-pub fn change_context(req: &HttpRequest, admin: &AccountAdmin, id: &TokenId) -> ChangeContext {
-    ChangeContext {
-        account: admin.account.clone(),
-        token: id.clone(),
-        actor: Actor::User(admin.signed_in.user.id.clone()),
-        ip: client_ip(req),
-        now: Utc::now(),
-    }
-}
-
-/// The address the request came from, for the audit log.
-pub fn client_ip(req: &HttpRequest) -> Option<String> {
-    crate::app::request_ip(req)
 }

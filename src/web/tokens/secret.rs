@@ -7,10 +7,10 @@ use actix_web::http::header::{self, CacheControl, CacheDirective};
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::detail::{self, Tab};
-use super::load::{admins_token, change_context};
-use crate::app::AppState;
+use super::load::admins_token;
 use crate::db::tokens::{self, Outcome};
 use crate::domain::Visibility;
+use crate::state::AppState;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::current_user::AccountAdmin;
 use crate::web::errors::WebError;
@@ -23,8 +23,12 @@ pub async fn reveal(
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, WebError> {
     let (id, _) = admins_token(&state, &admin, &raw_id).await?;
-    let ctx = change_context(&req, &admin, &id);
-    let outcome = state.db(move |conn| tokens::reveal(conn, &ctx)).await?;
+    let ctx = admin.acting(&req).on(id.clone());
+    let outcome = state
+        .db("revealing a token's secret", move |conn| {
+            tokens::reveal(conn, &ctx)
+        })
+        .await?;
     let wants_text = req
         .headers()
         .get(header::ACCEPT)

@@ -7,12 +7,12 @@ use askama::Template;
 use chrono::Utc;
 
 use super::changed;
-use super::load::{admins_token, change_context};
+use super::load::admins_token;
 use super::origin::{FromQuery, Origin};
 use super::row::TokenRow;
-use crate::app::AppState;
-use crate::db::tokens::{self, Outcome};
+use crate::db::tokens::Outcome;
 use crate::domain::Transition;
+use crate::state::AppState;
 use crate::web::chrome::Chrome;
 use crate::web::csrf::{CsrfForm, NoFields};
 use crate::web::current_user::AccountAdmin;
@@ -116,9 +116,12 @@ pub async fn apply(
     let transition = transition_of(&admin, &action)?;
     let (id, _) = admins_token(&state, &admin, &raw_id).await?;
     let origin = Origin::from(&*query);
-    let ctx = change_context(&req, &admin, &id);
+    let ctx = admin.acting(&req).on(id.clone());
+    let changes = state.changes.clone();
     let outcome = state
-        .db(move |conn| tokens::transition(conn, &ctx, transition))
+        .db("changing a token's status", move |conn| {
+            changes.transition(conn, &ctx, transition)
+        })
         .await?;
     match outcome {
         Outcome::Done(name) => {

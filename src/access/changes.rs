@@ -1,0 +1,66 @@
+//! The one path every change of a token takes, from the portal, the API and the command
+//! line alike: apply it and write its audit event in one transaction (which also tells
+//! the other instances through NOTIFY), then drop the token from this instance's cache
+//! before anyone is answered. Call these outside a transaction of your own, so that the
+//! cache is cleared only once the change is committed.
+
+use std::sync::Arc;
+
+use diesel::{PgConnection, QueryResult};
+
+use super::TokenCache;
+use crate::db::tokens::{self, Outcome};
+use crate::domain::{
+    Acting, ChangeContext, SecretCipher, TokenDraft, TokenId, TokenSecret, Transition, UserId,
+};
+
+pub struct TokenChanges {
+    cache: Arc<TokenCache>,
+    cipher: SecretCipher,
+}
+
+impl TokenChanges {
+    pub fn new(cache: Arc<TokenCache>, cipher: SecretCipher) -> Self {
+        Self { cache, cipher }
+    }
+
+    /// Creates an active token from `draft` in `by`'s account, created by `creator`;
+    /// returns its id and its secret, to be shown once.
+    pub fn create(
+        &self,
+        conn: &mut PgConnection,
+        by: &Acting,
+        creator: &UserId,
+        draft: &TokenDraft,
+    ) -> QueryResult<(TokenId, TokenSecret)> {
+        tokens::create(conn, by, creator, draft, &self.cipher)
+    }
+
+    /// Saves `draft` over the token; returns the names of the fields that changed.
+    pub fn edit(
+        &self,
+        conn: &mut PgConnection,
+        ctx: &ChangeContext,
+        draft: &TokenDraft,
+    ) -> QueryResult<Outcome<Vec<&'static str>>> {
+        let outcome = tokens::edit(conn, ctx, draft)?;
+        if matches!(&outcome, Outcome::Done(changed) if !changed.is_empty()) {
+            self.cache.invalidate_token(&ctx.token);
+        }
+        Ok(outcome)
+    }
+
+    /// Enables, disables or deletes the token; returns its name.
+    pub fn transition(
+        &self,
+        conn: &mut PgConnection,
+        ctx: &ChangeContext,
+        transition: Transition,
+    ) -> QueryResult<Outcome<String>> {
+        let outcome = tokens::transition(conn, ctx, transition)?;
+        if matches!(outcome, Outcome::Done(_)) {
+            self.cache.invalidate_token(&ctx.token);
+        }
+        Ok(outcome)
+    }
+}

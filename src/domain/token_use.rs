@@ -1,0 +1,161 @@
+//! Accepted uses of a token, coalesced between writes: the latest use, a request count
+//! per day, and per address its first and last use. Plain data and the rules for
+//! folding uses together; keeping them in memory and writing them is `access`'s job.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::ClientIp;
+
+/// How many characters of a user agent are kept.
+pub const USER_AGENT_MAX_CHARS: usize = 512;
+
+/// One accepted call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Use {
+    pub at: DateTime<Utc>,
+    pub ip: Option<ClientIp>,
+    pub user_agent: Option<String>,
+}
+
+impl Use {
+    /// A call at `at`, keeping at most `USER_AGENT_MAX_CHARS` of the user agent.
+    pub fn new(at: DateTime<Utc>, ip: Option<ClientIp>, user_agent: Option<&str>) -> Self {
+        Self {
+            at,
+            ip,
+            user_agent: user_agent.map(|agent| agent.chars().take(USER_AGENT_MAX_CHARS).collect()),
+        }
+    }
+}
+
+/// The uses of one address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IpUses {
+    pub first_at: DateTime<Utc>,
+    pub last_at: DateTime<Utc>,
+    pub user_agent: String,
+    pub requests: i64,
+}
+
+impl IpUses {
+    fn merge(&mut self, other: IpUses) {
+        self.first_at = self.first_at.min(other.first_at);
+        if other.last_at >= self.last_at {
+            self.last_at = other.last_at;
+            self.user_agent = other.user_agent;
+        }
+        self.requests += other.requests;
+    }
+}
+
+/// The uses of one token since the last write.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TokenUses {
+    pub last: Option<Use>,
+    pub per_day: HashMap<NaiveDate, i64>,
+    pub per_ip: HashMap<ClientIp, IpUses>,
+}
+
+impl TokenUses {
+    /// Counts one more call.
+    pub fn add(&mut self, used: Use) {
+        *self.per_day.entry(used.at.date_naive()).or_default() += 1;
+        if let Some(ip) = used.ip {
+            let seen = IpUses {
+                first_at: used.at,
+                last_at: used.at,
+                user_agent: used.user_agent.clone().unwrap_or_default(),
+                requests: 1,
+            };
+            self.merge_ip(ip, seen);
+        }
+        self.keep_latest(used);
+    }
+
+    /// Folds in uses gathered separately (a failed write put back, say).
+    pub fn merge(&mut self, other: TokenUses) {
+        for (day, count) in other.per_day {
+            *self.per_day.entry(day).or_default() += count;
+        }
+        for (ip, seen) in other.per_ip {
+            self.merge_ip(ip, seen);
+        }
+        if let Some(last) = other.last {
+            self.keep_latest(last);
+        }
+    }
+
+    fn merge_ip(&mut self, ip: ClientIp, seen: IpUses) {
+        match self.per_ip.get_mut(&ip) {
+            Some(current) => current.merge(seen),
+            None => {
+                self.per_ip.insert(ip, seen);
+            }
+        }
+    }
+
+    fn keep_latest(&mut self, used: Use) {
+        if self.last.as_ref().is_none_or(|last| used.at >= last.at) {
+            self.last = Some(used);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+
+    fn ip(raw: &str) -> ClientIp {
+        ClientIp::from(raw.parse::<std::net::IpAddr>().unwrap())
+    }
+
+    fn used(at: DateTime<Utc>, from: &str) -> Use {
+        Use::new(at, Some(ip(from)), Some(&format!("agent at {from}")))
+    }
+
+    #[test]
+    fn adding_keeps_the_latest_use_and_counts_each() {
+        let now = Utc::now();
+        let mut uses = TokenUses::default();
+        uses.add(used(now, "192.0.2.1"));
+        uses.add(used(now - Duration::seconds(5), "192.0.2.2"));
+        uses.add(used(now + Duration::seconds(1), "192.0.2.1"));
+
+        assert_eq!(uses.last.as_ref().unwrap().at, now + Duration::seconds(1));
+        assert_eq!(uses.per_day.values().sum::<i64>(), 3);
+        assert_eq!(uses.per_ip[&ip("192.0.2.1")].requests, 2);
+        assert_eq!(
+            uses.per_ip[&ip("192.0.2.2")].first_at,
+            now - Duration::seconds(5)
+        );
+    }
+
+    #[test]
+    fn merging_keeps_the_earliest_first_use_and_the_latest_agent() {
+        let now = Utc::now();
+        let mut older = TokenUses::default();
+        older.add(used(now, "192.0.2.1"));
+        let mut newer = TokenUses::default();
+        newer.add(Use::new(
+            now + Duration::seconds(2),
+            Some(ip("192.0.2.1")),
+            Some("newer agent"),
+        ));
+        newer.merge(older);
+
+        let seen = &newer.per_ip[&ip("192.0.2.1")];
+        assert_eq!((seen.requests, seen.first_at), (2, now));
+        assert_eq!(seen.user_agent, "newer agent");
+        assert_eq!(newer.last.as_ref().unwrap().at, now + Duration::seconds(2));
+    }
+
+    #[test]
+    fn a_long_user_agent_is_cut() {
+        let long = "x".repeat(USER_AGENT_MAX_CHARS + 10);
+        let kept = Use::new(Utc::now(), None, Some(&long)).user_agent.unwrap();
+        assert_eq!(kept.chars().count(), USER_AGENT_MAX_CHARS);
+    }
+}

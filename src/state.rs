@@ -1,0 +1,74 @@
+//! The shared state every handler receives, the one way handlers reach the database
+//! (on the blocking pool), and the address a request comes from.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use actix_web::HttpRequest;
+use anyhow::Context;
+use diesel::{PgConnection, QueryResult};
+
+use crate::access::{AccessRecorder, TokenCache, TokenChanges};
+use crate::db::DbPool;
+use crate::domain::{ClientIp, SecretCipher};
+
+/// What every request can reach.
+pub struct AppState {
+    pub pool: DbPool,
+    pub cipher: SecretCipher,
+    /// Accepted API calls, waiting for the writer.
+    pub recorder: Arc<AccessRecorder>,
+    /// Token lookups, dropped when a token changes here or on another instance.
+    pub cache: Arc<TokenCache>,
+    /// The one path every change of a token takes.
+    pub changes: Arc<TokenChanges>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpAddr>,
+}
+
+impl AppState {
+    pub fn new(pool: DbPool, cipher: SecretCipher, trusted_proxies: Vec<IpAddr>) -> Self {
+        let cache = Arc::new(TokenCache::default());
+        Self {
+            pool,
+            changes: Arc::new(TokenChanges::new(cache.clone(), cipher.clone())),
+            cipher,
+            recorder: Arc::new(AccessRecorder::default()),
+            cache,
+            trusted_proxies,
+        }
+    }
+
+    /// Runs `work` with a pooled connection on the blocking thread pool, so diesel
+    /// never blocks the async workers. `doing` names the step ("listing tokens") for
+    /// the error's context, so the log says which step failed.
+    pub async fn db<T, F>(&self, doing: &'static str, work: F) -> anyhow::Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut PgConnection) -> QueryResult<T> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || -> anyhow::Result<T> {
+            let mut conn = pool
+                .get()
+                .with_context(|| format!("getting a database connection for {doing}"))?;
+            work(&mut conn).with_context(|| doing.to_owned())
+        })
+        .await
+        .context("the blocking pool is shut down")?
+    }
+}
+
+/// The address `req` comes from (see `ClientIp::resolve`), for audit events and last
+/// access.
+pub fn client_ip(req: &HttpRequest) -> Option<ClientIp> {
+    let trusted = req
+        .app_data::<actix_web::web::Data<AppState>>()
+        .map(|state| state.trusted_proxies.as_slice())
+        .unwrap_or_default();
+    let forwarded = req
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok());
+    ClientIp::resolve(req.peer_addr().map(|addr| addr.ip()), forwarded, trusted)
+}
