@@ -10,8 +10,8 @@ use super::super::audit::{self, NewEvent};
 use super::super::schema::{api_tokens, token_modules};
 use crate::domain::token_action::check_edit;
 use crate::domain::{
-    AuditAction, ChangeContext, ModuleId, Refusal, Scope, TokenDraft, TokenId, TokenStatus,
-    Transition,
+    AccountId, AuditAction, ChangeContext, ModuleId, Refusal, Scope, TokenDraft, TokenId,
+    TokenStatus, Transition,
 };
 
 /// The channel every instance listens on for changed tokens; the payload is the id.
@@ -34,13 +34,13 @@ pub enum Outcome<T> {
     NotFound,
 }
 
+type ById<'a> =
+    diesel::dsl::Filter<api_tokens::table, diesel::dsl::Eq<api_tokens::id, &'a TokenId>>;
+type Target<'a> =
+    diesel::dsl::Filter<ById<'a>, diesel::dsl::Eq<api_tokens::account_id, &'a AccountId>>;
+
 /// The token `ctx` names, in `ctx`'s account.
-fn target(
-    ctx: &ChangeContext,
-) -> diesel::dsl::Filter<
-    diesel::dsl::Filter<api_tokens::table, diesel::dsl::Eq<api_tokens::id, &TokenId>>,
-    diesel::dsl::Eq<api_tokens::account_id, &crate::domain::AccountId>,
-> {
+fn target(ctx: &ChangeContext) -> Target<'_> {
     api_tokens::table
         .filter(api_tokens::id.eq(&ctx.token))
         .filter(api_tokens::account_id.eq(&ctx.by.account))
