@@ -82,6 +82,7 @@ impl Application {
                 .wrap(TracingLogger::default())
                 .app_data(server_state.clone())
                 .app_data(web::form_config())
+                .app_data(web::payload_config())
                 .configure(crate::api::routes)
                 .configure(web::routes)
         })

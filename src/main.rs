@@ -74,7 +74,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { bind, demo } => serve(settings, bind, demo),
         Command::Migrate => {
-            db::connect(&settings.database_url, 1)?;
+            db::connect(&settings.database_url, db::COMMAND_POOL_SIZE)?;
             println!("migrations are up to date");
             Ok(())
         }
@@ -92,7 +92,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn serve(settings: Settings, bind: Option<String>, with_demo: bool) -> anyhow::Result<()> {
-    let pool = db::connect(&settings.database_url, 10)?;
+    let pool = db::connect(&settings.database_url, db::SERVER_POOL_SIZE)?;
     if with_demo {
         let cipher = SecretCipher::from_master_key(settings.secret_key.as_bytes());
         let mut conn = pool
@@ -125,7 +125,7 @@ fn add_user(
     new_account: Option<String>,
 ) -> anyhow::Result<()> {
     let role = Role::parse(role)?;
-    let pool = db::connect(&settings.database_url, 1)?;
+    let pool = db::connect(&settings.database_url, db::COMMAND_POOL_SIZE)?;
     let mut conn = pool.get().context("getting a database connection")?;
     let account = match (account, new_account) {
         (Some(id), None) => {

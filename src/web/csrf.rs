@@ -15,7 +15,6 @@ use super::session::TypedSession;
 
 pub const HEADER: &str = "X-CSRF-Token";
 const FIELD: &str = "csrf_token";
-const MAX_FORM_BYTES: usize = 64 * 1024;
 
 /// Accepts the request if the header or `submitted` form field matches the session's
 /// token.
@@ -49,12 +48,18 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
         let req = req.clone();
         let body = web::Bytes::from_request(&req, payload);
         Box::pin(async move {
-            let body = body
-                .await
-                .map_err(|_| WebError::BadForm("The form could not be read.".into()))?;
-            if body.len() > MAX_FORM_BYTES {
-                return Err(WebError::BadForm("The form is too large.".into()));
-            }
+            // The app's `PayloadConfig` (`super::MAX_FORM_BYTES`) stops a larger body.
+            let body = body.await.map_err(|error| {
+                let too_large = matches!(
+                    error.as_error::<actix_web::error::PayloadError>(),
+                    Some(actix_web::error::PayloadError::Overflow)
+                );
+                WebError::BadForm(if too_large {
+                    "The form is too large.".into()
+                } else {
+                    "The form could not be read.".into()
+                })
+            })?;
             let submitted = serde_html_form::from_bytes::<Vec<(String, String)>>(&body)
                 .ok()
                 .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == FIELD).map(|(_, v)| v));

@@ -16,7 +16,7 @@ mod time_view;
 mod tokens;
 mod view;
 
-use actix_web::web::{self, FormConfig};
+use actix_web::web::{self, FormConfig, PayloadConfig};
 
 pub use errors::WebError;
 
@@ -48,7 +48,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .default_service(web::to(errors::not_found));
 }
 
-/// Forms are small: refuse anything larger than 16 KiB.
+/// The largest form body any form may send: forms are small (a token's description,
+/// at most 1,000 characters, is the largest field).
+pub const MAX_FORM_BYTES: usize = 16 * 1024;
+
+/// `web::Form` bodies obey `MAX_FORM_BYTES`.
 pub fn form_config() -> FormConfig {
-    FormConfig::default().limit(16 * 1024)
+    FormConfig::default().limit(MAX_FORM_BYTES)
+}
+
+/// Raw bodies (what `CsrfForm` reads) obey `MAX_FORM_BYTES` too.
+pub fn payload_config() -> PayloadConfig {
+    PayloadConfig::new(MAX_FORM_BYTES)
 }

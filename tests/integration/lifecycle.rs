@@ -222,6 +222,11 @@ async fn confirmations_carry_the_seeds_warnings_and_buttons() {
         delete.body.contains("<html"),
         "without htmx the dialog is a page"
     );
+    assert!(
+        !disable.body.contains("<html") && disable.text("modal").starts_with("Disable"),
+        "with htmx it is only the dialog, title first: {}",
+        disable.body
+    );
     assert_eq!(
         status_of(&app, "TK-1000-0000-0001"),
         "active",

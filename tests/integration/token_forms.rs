@@ -396,3 +396,31 @@ async fn clearing_the_expiry_removes_it_and_invalid_edits_save_nothing() {
         .unwrap();
     assert_eq!(expires, None);
 }
+
+#[tokio::test]
+async fn a_form_over_the_size_limit_is_refused_as_too_large_and_saves_nothing() {
+    let app = spawn_app().await;
+    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN).await;
+    let before = token_count(&app);
+    let padding = "x".repeat(tokendesk::web::MAX_FORM_BYTES);
+
+    let page = create(
+        &visitor,
+        &csrf,
+        &[
+            ("name", "Too big"),
+            ("scope", "read"),
+            ("modules", "billing"),
+            ("notes", &padding),
+        ],
+    )
+    .await;
+
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.body.contains("The form is too large."),
+        "{}",
+        page.body
+    );
+    assert_eq!(token_count(&app), before);
+}

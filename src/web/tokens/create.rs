@@ -24,6 +24,7 @@ use crate::web::render;
 #[template(path = "tokens/created.html", blocks = ["dialog"])]
 struct CreatedPage {
     chrome: Option<Chrome>,
+    title: &'static str,
     name: String,
     token_id: String,
     secret: String,
@@ -63,6 +64,7 @@ pub async fn submit(
     tracing::info!(token_id = %id, "token created");
     let created = CreatedPage {
         chrome: Some(admin.signed_in.chrome),
+        title: "Token created",
         name: draft.name.to_string(),
         token_id: id.to_string(),
         secret: secret.expose().to_owned(),

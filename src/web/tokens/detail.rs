@@ -20,6 +20,9 @@ use crate::web::errors::WebError;
 use crate::web::render;
 use crate::web::time_view::TimeView;
 
+/// How many of the most recently used addresses the Details tab lists.
+const RECENT_ADDRESSES: i64 = 5;
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
     General,
@@ -150,7 +153,7 @@ pub async fn show(
                 return Ok(None);
             };
             let (history, _) = audit::list(conn, &lookup, Some(&id), 1)?;
-            let ips = usage::recent_ips(conn, &id, 5)?;
+            let ips = usage::recent_ips(conn, &id, RECENT_ADDRESSES)?;
             let first_day = Utc::now().date_naive() - chrono::Duration::days(usage_chart::DAYS - 1);
             let per_day = usage::requests_per_day(conn, &id, first_day)?;
             Ok(Some((detail, history, ips, per_day)))
