@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod client_ip;
 pub mod ids;
+pub mod local_path;
 pub mod module_id;
 pub mod password;
 pub mod relative_time;
@@ -23,6 +24,7 @@ pub mod visibility;
 pub use audit::{Acting, Actor, AuditAction, ChangeContext};
 pub use client_ip::ClientIp;
 pub use ids::{AccountId, TokenId, UserId};
+pub use local_path::LocalPath;
 pub use module_id::ModuleId;
 pub use role::Role;
 pub use scope::Scope;

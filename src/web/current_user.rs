@@ -13,7 +13,7 @@ use super::errors::WebError;
 use super::htmx;
 use super::session::TypedSession;
 use crate::db::users::{self, User};
-use crate::domain::{AccountId, Acting, Actor, Role, Visibility};
+use crate::domain::{AccountId, Acting, Actor, LocalPath, Role, Visibility};
 use crate::state::AppState;
 
 pub struct SignedIn {
@@ -39,8 +39,7 @@ impl FromRequest for SignedIn {
                 next: req
                     .uri()
                     .path_and_query()
-                    .map_or("/", |pq| pq.as_str())
-                    .to_owned(),
+                    .and_then(|pq| LocalPath::parse(pq.as_str())),
                 htmx: htmx::wants_fragment(&req),
             };
             let Some(user_id) = session.user_id(Utc::now()) else {

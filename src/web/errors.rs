@@ -9,12 +9,13 @@ use askama::Template;
 
 use super::chrome::Chrome;
 use super::render;
+use crate::domain::LocalPath;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
     /// Not signed in: go to the sign-in page, then come back to `next`.
     #[error("sign-in required")]
-    LoginRequired { next: String, htmx: bool },
+    LoginRequired { next: Option<LocalPath>, htmx: bool },
     /// Signed in, but without the API Access privilege.
     #[error("the API Access privilege is required")]
     NoApiAccess(Box<Chrome>),
@@ -77,7 +78,7 @@ impl ResponseError for WebError {
             )
         };
         match self {
-            Self::LoginRequired { next, htmx } => login_redirect(next, *htmx),
+            Self::LoginRequired { next, htmx } => login_redirect(next.as_ref(), *htmx),
             Self::NoApiAccess(chrome) => page(
                 Some(chrome),
                 "You need the API Access privilege",
@@ -127,13 +128,17 @@ impl ResponseError for WebError {
     }
 }
 
-fn login_redirect(next: &str, htmx: bool) -> HttpResponse {
-    let target = format!(
-        "/login?{}",
-        url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("next", next)
-            .finish()
-    );
+/// To the sign-in page, and back to `next` (a page on this site) afterwards.
+fn login_redirect(next: Option<&LocalPath>, htmx: bool) -> HttpResponse {
+    let target = match next {
+        Some(next) => format!(
+            "/login?{}",
+            url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("next", next.as_str())
+                .finish()
+        ),
+        None => "/login".to_owned(),
+    };
     let location = HeaderValue::from_str(&target).unwrap_or(HeaderValue::from_static("/login"));
     if htmx {
         // htmx would swap a redirect's body into the page; ask it to navigate instead.

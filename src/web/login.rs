@@ -14,7 +14,7 @@ use super::errors::WebError;
 use super::render;
 use super::session::TypedSession;
 use crate::db::users::{self, User};
-use crate::domain::password;
+use crate::domain::{LocalPath, password};
 use crate::state::AppState;
 
 const HOME: &str = "/settings/api-tokens";
@@ -151,12 +151,10 @@ fn login_page(
     ))
 }
 
-/// Only a path on this site: never another host (`//evil`, `https://…`, `/\evil`).
+/// Where to go after signing in: `next` if it stays on this site, else the tokens list.
 fn safe_next(next: Option<&str>) -> &str {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
-            path
-        }
+        Some(path) if LocalPath::parse(path).is_some() => path,
         _ => HOME,
     }
 }

@@ -45,6 +45,77 @@ async fn a_next_that_leaves_the_site_is_replaced_by_the_tokens_page() {
     assert_eq!(page.location(), Some("/settings/api-tokens"));
 }
 
+/// `next` values, as typed into the address bar, that browsers could follow to another
+/// site: protocol-relative, backslashes, tabs and line breaks, encoded slashes, schemes.
+const HOSTILE_NEXTS: [&str; 10] = [
+    "//evil.example",
+    "/\\evil.example",
+    "/%09/evil.example",
+    "/%5Cevil.example",
+    "%2F%2Fevil.example",
+    "/%2F%2Fevil.example",
+    "https://evil.example",
+    "javascript:alert(1)",
+    "/%0d%0aSet-Cookie:x=1",
+    "%20//evil.example",
+];
+
+#[tokio::test]
+async fn every_redirect_after_sign_in_stays_on_this_site_whatever_next_says() {
+    let app = spawn_app().await;
+    for raw in HOSTILE_NEXTS {
+        let decoded = percent_encoding::percent_decode_str(raw)
+            .decode_utf8_lossy()
+            .into_owned();
+        let visitor = Visitor::new(&app);
+        let login = visitor.get(&format!("/login?next={raw}")).await;
+        assert_eq!(
+            login.input_value("next").as_deref(),
+            Some("/settings/api-tokens"),
+            "the form never carries {raw:?}"
+        );
+        let signed_in = visitor
+            .post_form(
+                "/login",
+                &[
+                    ("email", DEMO_ADMIN.0),
+                    ("password", DEMO_ADMIN.1),
+                    ("csrf_token", &login.csrf_token()),
+                    ("next", &decoded),
+                ],
+            )
+            .await;
+        let again = visitor.get(&format!("/login?next={raw}")).await;
+
+        for page in [&signed_in, &again] {
+            assert_eq!(page.status, StatusCode::SEE_OTHER, "{raw:?}");
+            assert_eq!(page.location(), Some("/settings/api-tokens"), "{raw:?}");
+            assert!(
+                page.headers
+                    .get_all("set-cookie")
+                    .iter()
+                    .all(|cookie| !cookie.as_bytes().starts_with(b"x=")),
+                "{raw:?} set no cookie of its own"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_request_for_a_page_with_a_hostile_path_is_sent_to_sign_in_without_it() {
+    let app = spawn_app().await;
+    let visitor = Visitor::new(&app);
+
+    let hostile = visitor.get("/settings/api-tokens/%5C%5Cevil.example").await;
+    let search = visitor.get("/settings/api-tokens?q=ci%20deploy").await;
+
+    assert_eq!(hostile.location(), Some("/login"));
+    assert_eq!(
+        search.location(),
+        Some("/login?next=%2Fsettings%2Fapi-tokens%3Fq%3Dci%2520deploy")
+    );
+}
+
 #[tokio::test]
 async fn a_wrong_password_and_an_unknown_email_get_the_same_generic_message() {
     let app = spawn_app().await;
