@@ -13,20 +13,20 @@ use tokendesk::db::access::write_uses;
 use tokendesk::db::schema::{api_tokens, token_access_ips, token_usage_daily};
 use tokendesk::domain::TokenId;
 
-use crate::common::{DEMO_ADMIN, TestApp, spawn_app, spawn_app_flushing_every};
+use crate::common::{ApiClient, DEMO_ADMIN, TestApp, spawn_app, spawn_app_flushing_every};
 use crate::visitor::Visitor;
 
 const NEVER_USED: &str = "TK-1000-0000-0019";
 
-async fn call(client: &reqwest::Client, app: &TestApp, secret: &str) {
-    let response = client
-        .get(format!("{}/api/v1/whoami", app.address))
-        .header("Authorization", format!("Bearer {secret}"))
-        .header("User-Agent", "deploy-bot/2.1")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
+/// The never-used token's client, calling as a deploy bot.
+fn deploy_bot(app: &TestApp) -> ApiClient {
+    app.api(&app.secret_of(NEVER_USED))
+        .with_header("User-Agent", "deploy-bot/2.1")
+}
+
+/// One call, which must be accepted.
+async fn call(bot: &ApiClient) {
+    assert_eq!(bot.whoami().await.status, StatusCode::OK);
 }
 
 type LastAccess = (Option<DateTime<Utc>>, Option<String>, Option<String>);
@@ -48,7 +48,7 @@ async fn a_call_shows_as_last_access_on_the_list_and_details_pages() {
     let app = spawn_app().await;
     let before = Utc::now();
 
-    call(&reqwest::Client::new(), &app, &app.secret_of(NEVER_USED)).await;
+    call(&deploy_bot(&app)).await;
     tokio::time::timeout(Duration::from_secs(5), app.access_stats.written.notified())
         .await
         .expect("the writer wrote within its interval");
@@ -74,12 +74,11 @@ async fn a_call_shows_as_last_access_on_the_list_and_details_pages() {
 #[tokio::test]
 async fn a_thousand_calls_cost_a_handful_of_writes_and_count_every_request() {
     let app = spawn_app_flushing_every(Duration::from_secs(1)).await;
-    let secret = app.secret_of(NEVER_USED);
-    let client = reqwest::Client::new();
+    let bot = deploy_bot(&app);
     let started = Instant::now();
 
     for _ in 0..1000 {
-        call(&client, &app, &secret).await;
+        call(&bot).await;
     }
     let elapsed = started.elapsed();
     let mut app = app;
@@ -117,7 +116,7 @@ async fn a_thousand_calls_cost_a_handful_of_writes_and_count_every_request() {
 async fn uses_still_in_memory_are_written_when_the_server_stops() {
     let mut app = spawn_app_flushing_every(Duration::from_secs(3600)).await;
 
-    call(&reqwest::Client::new(), &app, &app.secret_of(NEVER_USED)).await;
+    call(&deploy_bot(&app)).await;
     assert_eq!(
         last_access(&app, NEVER_USED).0,
         None,

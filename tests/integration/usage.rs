@@ -112,16 +112,9 @@ async fn the_five_most_recent_addresses_are_listed_newest_first() {
 #[tokio::test]
 async fn calls_show_up_in_the_chart_and_the_addresses() {
     let app = spawn_app().await;
-    let secret = app.secret_of("TK-1000-0000-0019");
-    let client = reqwest::Client::new();
+    let api = app.api(&app.secret_of("TK-1000-0000-0019"));
     for _ in 0..3 {
-        let response = client
-            .get(format!("{}/api/v1/whoami", app.address))
-            .header("Authorization", format!("Bearer {secret}"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(api.whoami().await.status, StatusCode::OK);
     }
     // The three calls may straddle two writes: wait until all three are stored.
     let stored = || -> i64 {
@@ -176,17 +169,10 @@ async fn forwarded_addresses_count_only_from_a_trusted_proxy() {
         (&untrusting, "192.0.2.250, 198.51.100.23"),
     ];
     for (app, forwarded) in calls {
-        let response = reqwest::Client::new()
-            .get(format!("{}/api/v1/whoami", app.address))
-            .header(
-                "Authorization",
-                format!("Bearer {}", app.secret_of(NEVER_USED)),
-            )
-            .header("X-Forwarded-For", forwarded)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::OK);
+        let api = app
+            .api(&app.secret_of(NEVER_USED))
+            .with_header("X-Forwarded-For", forwarded);
+        assert_eq!(api.whoami().await.status, StatusCode::OK);
     }
     for (app, addresses) in [(&trusting, 2), (&untrusting, 1)] {
         // Wait until every address is written (the calls may straddle two writes).
