@@ -5,7 +5,7 @@
 use thirtyfour::components::SelectElement;
 use thirtyfour::prelude::*;
 
-use crate::common::{DEMO_ADMIN, spawn_app};
+use crate::common::{DEMO_ADMIN_LOGIN, spawn_app};
 use crate::harness::Browser;
 
 const MODAL_OPEN: &str = "document.getElementById('modal').open";
@@ -19,7 +19,7 @@ fn row_status(id: &str) -> String {
 async fn creating_a_token_shows_it_and_copy_puts_it_on_the_clipboard() {
     let app = spawn_app().await;
     let browser = Browser::open(&app).await;
-    browser.sign_in(DEMO_ADMIN).await;
+    browser.sign_in(DEMO_ADMIN_LOGIN).await;
     browser.allow_clipboard().await;
 
     browser.find("create-token").await.click().await.unwrap();
@@ -72,7 +72,7 @@ async fn creating_a_token_shows_it_and_copy_puts_it_on_the_clipboard() {
 async fn disabling_from_the_row_menu_dims_the_row_and_enabling_restores_it() {
     let app = spawn_app().await;
     let browser = Browser::open(&app).await;
-    browser.sign_in(DEMO_ADMIN).await;
+    browser.sign_in(DEMO_ADMIN_LOGIN).await;
     browser.mark_document().await;
     let id = "TK-1000-0000-0020";
 
@@ -141,7 +141,7 @@ async fn disabling_from_the_row_menu_dims_the_row_and_enabling_restores_it() {
 async fn cancel_and_escape_close_the_dialog_and_change_nothing() {
     let app = spawn_app().await;
     let browser = Browser::open(&app).await;
-    browser.sign_in(DEMO_ADMIN).await;
+    browser.sign_in(DEMO_ADMIN_LOGIN).await;
     let id = "TK-1000-0000-0020";
 
     browser.row_action(id, "delete").await;
@@ -168,7 +168,7 @@ async fn cancel_and_escape_close_the_dialog_and_change_nothing() {
 async fn editing_shows_the_current_values_and_a_validation_error_then_saves() {
     let app = spawn_app().await;
     let browser = Browser::open(&app).await;
-    browser.sign_in(DEMO_ADMIN).await;
+    browser.sign_in(DEMO_ADMIN_LOGIN).await;
     let id = "TK-1000-0000-0014";
 
     browser.row_action(id, "edit").await;
@@ -230,7 +230,7 @@ async fn editing_shows_the_current_values_and_a_validation_error_then_saves() {
 async fn deleting_from_the_details_page_removes_the_token_from_the_list() {
     let app = spawn_app().await;
     let browser = Browser::open(&app).await;
-    browser.sign_in(DEMO_ADMIN).await;
+    browser.sign_in(DEMO_ADMIN_LOGIN).await;
 
     browser.goto("/settings/api-tokens/TK-1000-0000-0021").await;
     browser.find("detail-actions").await.click().await.unwrap();
@@ -260,7 +260,7 @@ async fn deleting_from_the_details_page_removes_the_token_from_the_list() {
 async fn show_hide_and_copy_on_the_general_tab() {
     let app = spawn_app().await;
     let browser = Browser::open(&app).await;
-    browser.sign_in(DEMO_ADMIN).await;
+    browser.sign_in(DEMO_ADMIN_LOGIN).await;
     browser.allow_clipboard().await;
     browser.goto("/settings/api-tokens/TK-1000-0000-0001").await;
     let masked = browser.find("token-secret").await.text().await.unwrap();
@@ -294,7 +294,7 @@ async fn show_hide_and_copy_on_the_general_tab() {
 async fn the_actions_menu_works_from_the_keyboard() {
     let app = spawn_app().await;
     let browser = Browser::open(&app).await;
-    browser.sign_in(DEMO_ADMIN).await;
+    browser.sign_in(DEMO_ADMIN_LOGIN).await;
     let trigger = browser
         .css("[data-token-id=\"TK-1000-0000-0001\"] [data-testid=token-actions]")
         .await;
@@ -331,7 +331,7 @@ async fn the_actions_menu_works_from_the_keyboard() {
 async fn copy_in_the_row_menu_puts_the_full_token_on_the_clipboard() {
     let app = spawn_app().await;
     let browser = Browser::open(&app).await;
-    browser.sign_in(DEMO_ADMIN).await;
+    browser.sign_in(DEMO_ADMIN_LOGIN).await;
     browser.allow_clipboard().await;
 
     browser.row_action("TK-1000-0000-0003", "copy").await;
@@ -355,7 +355,7 @@ async fn copy_in_the_row_menu_puts_the_full_token_on_the_clipboard() {
 async fn with_javascript_off_disabling_works_through_plain_pages() {
     let app = spawn_app().await;
     let browser = Browser::open_without_javascript(&app).await;
-    browser.sign_in(DEMO_ADMIN).await;
+    browser.sign_in(DEMO_ADMIN_LOGIN).await;
     assert_eq!(
         browser.eval("typeof window.htmx").await,
         "undefined",

@@ -416,8 +416,9 @@ impl ApiResponse {
     }
 }
 
-/// Demo sign-ins.
-pub const DEMO_ADMIN: (&str, &str) = ("admin@demo.test", "demo-admin");
-pub const DEMO_MEMBER: (&str, &str) = ("member@demo.test", "demo-member");
-pub const OTHER_ADMIN: (&str, &str) = ("admin@other.test", "demo-other");
-pub const SUPPORT: (&str, &str) = ("support@demo.test", "demo-support");
+/// The demo's sign-ins, as (email, password): what a person types on the sign-in page.
+/// (`tokendesk::demo::DEMO_ADMIN` and `OTHER_ADMIN` are those people's user ids.)
+pub const DEMO_ADMIN_LOGIN: (&str, &str) = ("admin@demo.test", "demo-admin");
+pub const DEMO_MEMBER_LOGIN: (&str, &str) = ("member@demo.test", "demo-member");
+pub const OTHER_ADMIN_LOGIN: (&str, &str) = ("admin@other.test", "demo-other");
+pub const SUPPORT_LOGIN: (&str, &str) = ("support@demo.test", "demo-support");

@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokendesk::domain::TokenSecret;
 
-use crate::common::{ApiClient, DEMO_ADMIN, TestApp, spawn_app};
+use crate::common::{ApiClient, DEMO_ADMIN_LOGIN, TestApp, spawn_app};
 use crate::visitor::Visitor;
 
 async fn verify(app: &TestApp, request: Value) -> Value {
@@ -151,7 +151,7 @@ async fn disabling_in_the_portal_stops_the_next_call_enabling_restores_it_and_de
     let app = spawn_app().await;
     let secret = app.secret_of("TK-1000-0000-0003");
     let api = app.api(&secret);
-    let admin = Visitor::signed_in(&app, DEMO_ADMIN).await;
+    let admin = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
     let csrf = admin.csrf_token().await;
     let change = |action: &'static str| {
         let (admin, csrf) = (admin.clone(), csrf.clone());

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use diesel::prelude::*;
 use reqwest::StatusCode;
 
-use crate::common::{DEMO_ADMIN, DEMO_MEMBER, SUPPORT, spawn_app};
+use crate::common::{DEMO_ADMIN_LOGIN, DEMO_MEMBER_LOGIN, SUPPORT_LOGIN, spawn_app};
 use crate::visitor::Visitor;
 
 fn rows(csv: &str) -> Vec<Vec<String>> {
@@ -21,7 +21,7 @@ fn rows(csv: &str) -> Vec<Vec<String>> {
 #[tokio::test]
 async fn the_export_carries_the_filtered_list_with_the_pages_columns() {
     let app = spawn_app().await;
-    let admin = Visitor::signed_in(&app, DEMO_ADMIN).await;
+    let admin = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
     let list = admin
         .get("/settings/api-tokens?status=disabled&sort=name&page=1")
         .await;
@@ -87,7 +87,7 @@ async fn the_export_carries_the_filtered_list_with_the_pages_columns() {
 #[tokio::test]
 async fn fields_a_spreadsheet_would_run_are_escaped() {
     let app = spawn_app().await;
-    let (admin, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN).await;
+    let (admin, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await;
     for name in [
         "=HYPERLINK(\"http://evil.example\")",
         "+1+2",
@@ -146,7 +146,7 @@ async fn a_long_list_is_exported_whole_across_chunks() {
     )
     .execute(&mut app.db.connection())
     .unwrap();
-    let admin = Visitor::signed_in(&app, DEMO_ADMIN).await;
+    let admin = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
 
     let export = admin.get("/settings/api-tokens/export.csv").await;
 
@@ -167,8 +167,8 @@ async fn a_long_list_is_exported_whole_across_chunks() {
 #[tokio::test]
 async fn support_exports_every_account_with_its_column_and_members_cannot_export() {
     let app = spawn_app().await;
-    let support = Visitor::signed_in(&app, SUPPORT).await;
-    let member = Visitor::signed_in(&app, DEMO_MEMBER).await;
+    let support = Visitor::signed_in(&app, SUPPORT_LOGIN).await;
+    let member = Visitor::signed_in(&app, DEMO_MEMBER_LOGIN).await;
 
     let export = support
         .get("/settings/api-tokens/export.csv?account=PA-2000-0002&status=all")

@@ -13,7 +13,7 @@ use tokendesk::db::access::write_uses;
 use tokendesk::db::schema::{api_tokens, token_access_ips, token_usage_daily};
 use tokendesk::domain::TokenId;
 
-use crate::common::{ApiClient, DEMO_ADMIN, TestApp, spawn_app, spawn_app_flushing_every};
+use crate::common::{ApiClient, DEMO_ADMIN_LOGIN, TestApp, spawn_app, spawn_app_flushing_every};
 use crate::visitor::Visitor;
 
 const NEVER_USED: &str = "TK-1000-0000-0019";
@@ -59,7 +59,7 @@ async fn a_call_shows_as_last_access_on_the_list_and_details_pages() {
         (ip.as_deref(), agent.as_deref()),
         (Some("127.0.0.1"), Some("deploy-bot/2.1"))
     );
-    let admin = Visitor::signed_in(&app, DEMO_ADMIN).await;
+    let admin = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
     let list = admin
         .get(&format!("/settings/api-tokens?q={NEVER_USED}"))
         .await;

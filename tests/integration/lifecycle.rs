@@ -5,7 +5,9 @@ use diesel::prelude::*;
 use reqwest::StatusCode;
 use tokendesk::db::schema::{api_tokens, audit_events};
 
-use crate::common::{DEMO_ADMIN, DEMO_MEMBER, OTHER_ADMIN, SUPPORT, TestApp, spawn_app};
+use crate::common::{
+    DEMO_ADMIN_LOGIN, DEMO_MEMBER_LOGIN, OTHER_ADMIN_LOGIN, SUPPORT_LOGIN, TestApp, spawn_app,
+};
 use crate::visitor::{Page, Visitor};
 
 const CI_DEPLOY: &str = "/settings/api-tokens/TK-1000-0000-0001";
@@ -37,7 +39,7 @@ async fn post(visitor: &Visitor, path: &str, csrf: &str) -> Page {
 #[tokio::test]
 async fn disable_enable_and_delete_follow_the_state_machine_with_a_message_for_each_refusal() {
     let app = spawn_app().await;
-    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN).await;
+    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await;
 
     let disabled = post(&visitor, &format!("{CI_DEPLOY}/disable"), &csrf).await;
     assert_eq!(disabled.status, StatusCode::SEE_OTHER);
@@ -150,7 +152,7 @@ async fn disable_enable_and_delete_follow_the_state_machine_with_a_message_for_e
 #[tokio::test]
 async fn a_disabled_token_can_be_deleted_directly() {
     let app = spawn_app().await;
-    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN).await;
+    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await;
 
     let page = post(&visitor, &format!("{LEGACY_CRM}/delete"), &csrf).await;
 
@@ -161,7 +163,7 @@ async fn a_disabled_token_can_be_deleted_directly() {
 #[tokio::test]
 async fn the_menu_offers_only_what_the_tokens_state_allows() {
     let app = spawn_app().await;
-    let (visitor, _) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN).await;
+    let (visitor, _) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await;
 
     let active = visitor.get_htmx(&format!("{CI_DEPLOY}/menu")).await;
     let disabled = visitor.get_htmx(&format!("{LEGACY_CRM}/menu")).await;
@@ -194,7 +196,7 @@ async fn the_menu_offers_only_what_the_tokens_state_allows() {
 #[tokio::test]
 async fn confirmations_carry_the_seeds_warnings_and_buttons() {
     let app = spawn_app().await;
-    let (visitor, _) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN).await;
+    let (visitor, _) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await;
 
     let disable = visitor.get_htmx(&format!("{CI_DEPLOY}/disable")).await;
     let enable = visitor.get_htmx(&format!("{LEGACY_CRM}/enable")).await;
@@ -232,7 +234,7 @@ async fn confirmations_carry_the_seeds_warnings_and_buttons() {
 #[tokio::test]
 async fn an_htmx_change_from_the_list_updates_the_row_and_flash_in_place_and_closes_the_modal() {
     let app = spawn_app().await;
-    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN).await;
+    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await;
 
     let disabled = visitor
         .post_htmx(&format!("{CI_DEPLOY}/disable"), &csrf)
@@ -287,7 +289,7 @@ async fn two_admins_disabling_at_once_produce_one_disable_and_one_clear_refusal(
     let app = spawn_app().await;
     let mut sessions = Vec::new();
     for _ in 0..6 {
-        sessions.push(Visitor::signed_in_with_csrf(&app, DEMO_ADMIN).await);
+        sessions.push(Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await);
     }
 
     let mut attempts = tokio::task::JoinSet::new();
@@ -324,7 +326,7 @@ async fn two_admins_disabling_at_once_produce_one_disable_and_one_clear_refusal(
 #[tokio::test]
 async fn another_accounts_token_is_404_for_every_action_and_stays_unchanged() {
     let app = spawn_app().await;
-    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN).await;
+    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await;
 
     for path in ["menu", "edit", "disable", "delete"] {
         assert_eq!(
@@ -344,9 +346,9 @@ async fn another_accounts_token_is_404_for_every_action_and_stays_unchanged() {
 #[tokio::test]
 async fn support_staff_and_members_can_change_nothing() {
     let app = spawn_app().await;
-    let support = Visitor::signed_in(&app, SUPPORT).await;
+    let support = Visitor::signed_in(&app, SUPPORT_LOGIN).await;
     let support_csrf = support.csrf_token().await;
-    let member = Visitor::signed_in(&app, DEMO_MEMBER).await;
+    let member = Visitor::signed_in(&app, DEMO_MEMBER_LOGIN).await;
     let member_csrf = member.get("/settings/api-tokens").await.csrf_token();
 
     for (who, visitor, csrf, test_id) in [
@@ -395,7 +397,7 @@ async fn support_staff_and_members_can_change_nothing() {
 #[tokio::test]
 async fn every_post_without_the_sessions_csrf_token_is_refused() {
     let app = spawn_app().await;
-    let (visitor, _) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN).await;
+    let (visitor, _) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await;
 
     for path in [
         "/settings/api-tokens".to_owned(),
@@ -420,8 +422,8 @@ async fn every_post_without_the_sessions_csrf_token_is_refused() {
 #[tokio::test]
 async fn another_admins_form_token_does_not_work_in_this_session() {
     let app = spawn_app().await;
-    let (visitor, _) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN).await;
-    let other = Visitor::signed_in(&app, OTHER_ADMIN).await;
+    let (visitor, _) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await;
+    let other = Visitor::signed_in(&app, OTHER_ADMIN_LOGIN).await;
     let others_csrf = other.csrf_token().await;
 
     let page = post(&visitor, &format!("{CI_DEPLOY}/disable"), &others_csrf).await;

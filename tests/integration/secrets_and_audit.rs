@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 use tokendesk::db::schema::{api_tokens, audit_events};
 use tokendesk::domain::{SecretCipher, TokenId, TokenSecret};
 
-use crate::common::{DEMO_ADMIN, OTHER_ADMIN, SUPPORT, TestApp, spawn_app};
+use crate::common::{DEMO_ADMIN_LOGIN, OTHER_ADMIN_LOGIN, SUPPORT_LOGIN, TestApp, spawn_app};
 use crate::visitor::{Page, Visitor};
 
 const CI_DEPLOY: &str = "/settings/api-tokens/TK-1000-0000-0001";
@@ -22,7 +22,7 @@ fn stored_digest(app: &TestApp, id: &str) -> Vec<u8> {
 #[tokio::test]
 async fn revealing_returns_the_value_to_scripts_and_records_who_and_from_where() {
     let app = spawn_app().await;
-    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN).await;
+    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await;
 
     let revealed = visitor
         .post_reveal(&format!("{CI_DEPLOY}/secret"), &csrf)
@@ -52,7 +52,7 @@ async fn revealing_returns_the_value_to_scripts_and_records_who_and_from_where()
 #[tokio::test]
 async fn without_javascript_show_renders_the_general_tab_with_the_value() {
     let app = spawn_app().await;
-    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN).await;
+    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await;
 
     let page = visitor
         .post_form(&format!("{CI_DEPLOY}/secret"), &[("csrf_token", &csrf)])
@@ -75,8 +75,8 @@ async fn without_javascript_show_renders_the_general_tab_with_the_value() {
 #[tokio::test]
 async fn deleted_tokens_have_no_value_and_other_roles_cannot_reveal() {
     let app = spawn_app().await;
-    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN).await;
-    let support = Visitor::signed_in(&app, SUPPORT).await;
+    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await;
+    let support = Visitor::signed_in(&app, SUPPORT_LOGIN).await;
     let support_csrf = support.csrf_token().await;
 
     let deleted = visitor
@@ -104,7 +104,7 @@ async fn deleted_tokens_have_no_value_and_other_roles_cannot_reveal() {
 #[tokio::test]
 async fn a_value_stored_under_another_key_is_a_clear_error_not_a_crash() {
     let app = spawn_app().await;
-    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN).await;
+    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await;
     let foreign = SecretCipher::from_master_key(&[9u8; 32]);
     let id = TokenId::parse("TK-1000-0000-0001").unwrap();
     diesel::update(api_tokens::table.find(id.as_str()))
@@ -131,7 +131,7 @@ async fn a_value_stored_under_another_key_is_a_clear_error_not_a_crash() {
 #[tokio::test]
 async fn the_audit_log_lists_the_accounts_events_newest_first_and_filters_by_token() {
     let app = spawn_app().await;
-    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN).await;
+    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await;
     for action in ["disable", "enable"] {
         visitor
             .post_form(&format!("{CI_DEPLOY}/{action}"), &[("csrf_token", &csrf)])
@@ -146,11 +146,11 @@ async fn the_audit_log_lists_the_accounts_events_newest_first_and_filters_by_tok
 
     let log = visitor.get("/settings/audit").await;
     let filtered = visitor.get("/settings/audit?token=TK-1000-0000-0001").await;
-    let other = Visitor::signed_in(&app, OTHER_ADMIN)
+    let other = Visitor::signed_in(&app, OTHER_ADMIN_LOGIN)
         .await
         .get("/settings/audit")
         .await;
-    let support = Visitor::signed_in(&app, SUPPORT)
+    let support = Visitor::signed_in(&app, SUPPORT_LOGIN)
         .await
         .get("/settings/audit")
         .await;

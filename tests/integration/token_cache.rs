@@ -13,7 +13,7 @@ use tokendesk::db::tokens::Lookup;
 use tokendesk::domain::verification::Grant;
 use tokendesk::domain::{AccountId, Scope, TokenId, TokenSecret, TokenStatus};
 
-use crate::common::{ApiClient, DEMO_ADMIN, spawn_app};
+use crate::common::{ApiClient, DEMO_ADMIN_LOGIN, spawn_app};
 use crate::visitor::Visitor;
 
 /// Waits (one second at most) for `cache` to drop something after `seen`
@@ -60,7 +60,7 @@ async fn disabling_through_one_instance_is_refused_by_another_within_a_second() 
     let other = app.second_instance();
     let secret = app.secret_of("TK-1000-0000-0003");
     let (api, on_other) = (app.api(&secret), ApiClient::new(&other.address, &secret));
-    let admin = Visitor::signed_in(&app, DEMO_ADMIN).await;
+    let admin = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
     let csrf = admin.csrf_token().await;
     invalidated_after(&other.cache, 0).await; // the other instance is listening
     assert_eq!(
@@ -93,7 +93,7 @@ async fn disabling_through_one_instance_is_refused_by_another_within_a_second() 
 async fn editing_a_tokens_scope_takes_effect_on_the_next_request() {
     let app = spawn_app().await;
     let api = app.api(&app.secret_of("TK-1000-0000-0003"));
-    let admin = Visitor::signed_in(&app, DEMO_ADMIN).await;
+    let admin = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
     let csrf = admin.csrf_token().await;
     assert_eq!(api.whoami().await.body["scope"], "write");
 
@@ -138,7 +138,7 @@ async fn an_expiry_passing_refuses_a_cached_token_without_any_change_to_its_row(
 #[tokio::test]
 async fn a_token_created_a_moment_ago_works_on_its_first_request() {
     let app = spawn_app().await;
-    let admin = Visitor::signed_in(&app, DEMO_ADMIN).await;
+    let admin = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
     let csrf = admin.csrf_token().await;
     let unknown_then = TokenSecret::generate();
     assert_eq!(

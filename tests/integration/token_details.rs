@@ -2,7 +2,7 @@
 
 use reqwest::StatusCode;
 
-use crate::common::{DEMO_ADMIN, OTHER_ADMIN, SUPPORT, spawn_app};
+use crate::common::{DEMO_ADMIN_LOGIN, OTHER_ADMIN_LOGIN, SUPPORT_LOGIN, spawn_app};
 use crate::visitor::Visitor;
 
 const CI_DEPLOY: &str = "/settings/api-tokens/TK-1000-0000-0001";
@@ -10,7 +10,7 @@ const CI_DEPLOY: &str = "/settings/api-tokens/TK-1000-0000-0001";
 #[tokio::test]
 async fn the_details_page_shows_name_id_and_status_and_opens_on_the_general_tab() {
     let app = spawn_app().await;
-    let visitor = Visitor::signed_in(&app, DEMO_ADMIN).await;
+    let visitor = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
 
     let page = visitor.get(CI_DEPLOY).await;
 
@@ -46,7 +46,7 @@ async fn the_details_page_shows_name_id_and_status_and_opens_on_the_general_tab(
 #[tokio::test]
 async fn the_modules_tab_lists_each_granted_module_with_its_description() {
     let app = spawn_app().await;
-    let visitor = Visitor::signed_in(&app, DEMO_ADMIN).await;
+    let visitor = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
 
     let page = visitor
         .get("/settings/api-tokens/TK-1000-0000-0009?tab=modules")
@@ -69,7 +69,7 @@ async fn the_modules_tab_lists_each_granted_module_with_its_description() {
 #[tokio::test]
 async fn the_details_tab_shows_times_creator_and_last_access() {
     let app = spawn_app().await;
-    let visitor = Visitor::signed_in(&app, DEMO_ADMIN).await;
+    let visitor = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
 
     let active = visitor.get(&format!("{CI_DEPLOY}?tab=details")).await;
     let disabled = visitor
@@ -100,7 +100,7 @@ async fn the_details_tab_shows_times_creator_and_last_access() {
 #[tokio::test]
 async fn htmx_tab_requests_get_the_tabs_alone() {
     let app = spawn_app().await;
-    let visitor = Visitor::signed_in(&app, DEMO_ADMIN).await;
+    let visitor = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
 
     let fragment = visitor.get_htmx(&format!("{CI_DEPLOY}?tab=details")).await;
 
@@ -121,7 +121,7 @@ async fn htmx_tab_requests_get_the_tabs_alone() {
 #[tokio::test]
 async fn an_unknown_tab_opens_general() {
     let app = spawn_app().await;
-    let visitor = Visitor::signed_in(&app, DEMO_ADMIN).await;
+    let visitor = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
 
     let page = visitor.get(&format!("{CI_DEPLOY}?tab=secrets")).await;
 
@@ -134,7 +134,7 @@ async fn an_unknown_tab_opens_general() {
 #[tokio::test]
 async fn a_deleted_token_shows_no_value() {
     let app = spawn_app().await;
-    let visitor = Visitor::signed_in(&app, DEMO_ADMIN).await;
+    let visitor = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
 
     let page = visitor.get("/settings/api-tokens/TK-1000-0000-0012").await;
 
@@ -145,7 +145,7 @@ async fn a_deleted_token_shows_no_value() {
 #[tokio::test]
 async fn an_unknown_id_and_another_accounts_id_get_the_same_404() {
     let app = spawn_app().await;
-    let visitor = Visitor::signed_in(&app, DEMO_ADMIN).await;
+    let visitor = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
 
     let unknown = visitor.get("/settings/api-tokens/TK-9999-9999-9999").await;
     let others = visitor.get("/settings/api-tokens/TK-2000-0000-0001").await;
@@ -165,8 +165,8 @@ async fn an_unknown_id_and_another_accounts_id_get_the_same_404() {
 #[tokio::test]
 async fn the_other_accounts_admin_opens_their_own_token_and_support_opens_any() {
     let app = spawn_app().await;
-    let other = Visitor::signed_in(&app, OTHER_ADMIN).await;
-    let support = Visitor::signed_in(&app, SUPPORT).await;
+    let other = Visitor::signed_in(&app, OTHER_ADMIN_LOGIN).await;
+    let support = Visitor::signed_in(&app, SUPPORT_LOGIN).await;
 
     let own = other.get("/settings/api-tokens/TK-2000-0000-0001").await;
     let demo_for_other = other.get(CI_DEPLOY).await;

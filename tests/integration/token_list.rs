@@ -5,11 +5,11 @@ use reqwest::StatusCode;
 use tokendesk::db::users;
 use tokendesk::domain::{AccountId, Role, UserId, password};
 
-use crate::common::{DEMO_ADMIN, OTHER_ADMIN, TestApp, spawn_app};
+use crate::common::{DEMO_ADMIN_LOGIN, OTHER_ADMIN_LOGIN, TestApp, spawn_app};
 use crate::visitor::{Page, Visitor};
 
 async fn admin_list(app: &TestApp, query: &str) -> Page {
-    let visitor = Visitor::signed_in(app, DEMO_ADMIN).await;
+    let visitor = Visitor::signed_in(app, DEMO_ADMIN_LOGIN).await;
     let page = visitor.get(&format!("/settings/api-tokens{query}")).await;
     assert_eq!(page.status, StatusCode::OK, "{query}: {}", page.body);
     page
@@ -336,7 +336,7 @@ async fn sort_links_keep_the_filters_and_return_to_the_first_page() {
 #[tokio::test]
 async fn an_htmx_request_gets_only_the_results_and_caches_keep_the_two_apart() {
     let app = spawn_app().await;
-    let visitor = Visitor::signed_in(&app, DEMO_ADMIN).await;
+    let visitor = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
 
     let fragment = visitor.get_htmx("/settings/api-tokens?q=billing").await;
     let full = visitor.get("/settings/api-tokens?q=billing").await;
@@ -371,8 +371,8 @@ async fn an_htmx_request_gets_only_the_results_and_caches_keep_the_two_apart() {
 #[tokio::test]
 async fn an_admin_sees_only_their_own_accounts_tokens() {
     let app = spawn_app().await;
-    let demo = Visitor::signed_in(&app, DEMO_ADMIN).await;
-    let other = Visitor::signed_in(&app, OTHER_ADMIN).await;
+    let demo = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
+    let other = Visitor::signed_in(&app, OTHER_ADMIN_LOGIN).await;
 
     let demo_search = demo
         .get("/settings/api-tokens?q=Other+Inc&status=all")

@@ -7,12 +7,12 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tokendesk::db::schema::audit_events;
 
-use crate::common::{ApiClient, DEMO_ADMIN, TestApp, spawn_app};
+use crate::common::{ApiClient, DEMO_ADMIN_LOGIN, TestApp, spawn_app};
 use crate::visitor::Visitor;
 
 /// A client of the API calling with a token made in the portal.
 async fn api_with_portal_token(app: &TestApp, name: &str, scope: &str, module: &str) -> ApiClient {
-    let (admin, csrf) = Visitor::signed_in_with_csrf(app, DEMO_ADMIN).await;
+    let (admin, csrf) = Visitor::signed_in_with_csrf(app, DEMO_ADMIN_LOGIN).await;
     let page = admin
         .post_form(
             "/settings/api-tokens",

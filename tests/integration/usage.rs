@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use reqwest::StatusCode;
 use tokendesk::db::schema::{token_access_ips, token_usage_daily};
 
-use crate::common::{DEMO_ADMIN, SUPPORT, spawn_app};
+use crate::common::{DEMO_ADMIN_LOGIN, SUPPORT_LOGIN, spawn_app};
 use crate::visitor::Visitor;
 
 /// A demo token never used, so the demo seeds no usage for it.
@@ -33,7 +33,7 @@ async fn the_chart_shows_known_counts_and_summarises_them() {
         )
         .execute(&mut app.db.connection())
         .unwrap();
-    let admin = Visitor::signed_in(&app, DEMO_ADMIN).await;
+    let admin = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
 
     let page = admin.get(DETAILS).await;
 
@@ -89,7 +89,7 @@ async fn the_five_most_recent_addresses_are_listed_newest_first() {
         .values(rows)
         .execute(&mut app.db.connection())
         .unwrap();
-    let support = Visitor::signed_in(&app, SUPPORT).await;
+    let support = Visitor::signed_in(&app, SUPPORT_LOGIN).await;
 
     let page = support.get(DETAILS).await;
 
@@ -137,7 +137,7 @@ async fn calls_show_up_in_the_chart_and_the_addresses() {
     })
     .await
     .expect("all three calls written");
-    let admin = Visitor::signed_in(&app, DEMO_ADMIN).await;
+    let admin = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
 
     let page = admin
         .get("/settings/api-tokens/TK-1000-0000-0019?tab=details")
