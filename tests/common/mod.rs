@@ -3,6 +3,7 @@
 
 #![allow(
     dead_code,
+    unused_imports,
     reason = "each test binary uses a different part of the harness"
 )]
 
@@ -416,8 +417,22 @@ impl ApiResponse {
     }
 }
 
+/// The demo's fixed ids the tests use, by what they are (see `src/demo.rs`).
+pub use tokendesk::demo::{
+    ACTIVE_TOKEN, ALL_MODULES_TOKEN, BILLING_WRITE_TOKEN, DELETED_TOKEN, DEMO_ADMIN, DEMO_CORP,
+    DISABLED_NEVER_USED_TOKEN, DISABLED_TOKEN, EXPIRED_TOKEN, EXPIRING_SOON_TOKEN,
+    NEVER_USED_TOKEN, OTHER_INC, OTHER_INC_DISABLED_TOKEN, OTHER_INC_STALE_TOKEN, OTHER_INC_TOKEN,
+    RECENTLY_DISABLED_TOKEN, REPORTS_READ_TOKEN, THREE_MODULES_TOKEN, USAGE_REPORTS_READ_TOKEN,
+    USAGE_WRITE_TOKEN,
+};
+
+/// The path of the portal page for the token `id`.
+pub fn token_path(id: &str) -> String {
+    format!("/settings/api-tokens/{id}")
+}
+
 /// The demo's sign-ins, as (email, password): what a person types on the sign-in page.
-/// (`tokendesk::demo::DEMO_ADMIN` and `OTHER_ADMIN` are those people's user ids.)
+/// (`DEMO_ADMIN` above is the demo admin's user id.)
 pub const DEMO_ADMIN_LOGIN: (&str, &str) = ("admin@demo.test", "demo-admin");
 pub const DEMO_MEMBER_LOGIN: (&str, &str) = ("member@demo.test", "demo-member");
 pub const OTHER_ADMIN_LOGIN: (&str, &str) = ("admin@other.test", "demo-other");

@@ -6,7 +6,10 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokendesk::domain::TokenSecret;
 
-use crate::common::{ApiClient, DEMO_ADMIN_LOGIN, TestApp, spawn_app};
+use crate::common::{
+    ACTIVE_TOKEN, ApiClient, BILLING_WRITE_TOKEN, DEMO_ADMIN_LOGIN, DEMO_CORP, DISABLED_TOKEN,
+    EXPIRED_TOKEN, REPORTS_READ_TOKEN, TestApp, USAGE_WRITE_TOKEN, spawn_app, token_path,
+};
 use crate::visitor::Visitor;
 
 async fn verify(app: &TestApp, request: Value) -> Value {
@@ -26,7 +29,7 @@ fn mistyped(secret: &str) -> String {
 #[tokio::test]
 async fn whoami_describes_the_calling_token() {
     let app = spawn_app().await;
-    let secret = app.secret_of("TK-1000-0000-0001");
+    let secret = app.secret_of(ACTIVE_TOKEN);
 
     let answer = app.api(&secret).whoami().await;
 
@@ -34,9 +37,9 @@ async fn whoami_describes_the_calling_token() {
     assert_eq!(
         answer.body,
         json!({
-            "token_id": "TK-1000-0000-0001",
+            "token_id": ACTIVE_TOKEN,
             "name": "CI deploy pipeline",
-            "account_id": "PA-1000-0001",
+            "account_id": DEMO_CORP,
             "scope": "write",
             "modules": ["catalog", "reports"],
             "expires_at": null,
@@ -47,13 +50,13 @@ async fn whoami_describes_the_calling_token() {
 #[tokio::test]
 async fn each_refusal_has_its_reason_through_whoami_and_verify() {
     let app = spawn_app().await;
-    let active = app.secret_of("TK-1000-0000-0001");
+    let active = app.secret_of(ACTIVE_TOKEN);
     let cases = [
         ("not-a-token".to_owned(), "malformed"),
         (mistyped(&active), "malformed"),
         (TokenSecret::generate().expose().to_owned(), "unknown"),
-        (app.secret_of("TK-1000-0000-0011"), "disabled"),
-        (app.secret_of("TK-1000-0000-0013"), "expired"),
+        (app.secret_of(DISABLED_TOKEN), "disabled"),
+        (app.secret_of(EXPIRED_TOKEN), "expired"),
     ];
 
     for (token, reason) in cases {
@@ -79,8 +82,8 @@ async fn each_refusal_has_its_reason_through_whoami_and_verify() {
 #[tokio::test]
 async fn verify_checks_the_module_and_the_access_asked_for() {
     let app = spawn_app().await;
-    let billing_write = app.secret_of("TK-1000-0000-0002");
-    let reports_read = app.secret_of("TK-1000-0000-0004");
+    let billing_write = app.secret_of(BILLING_WRITE_TOKEN);
+    let reports_read = app.secret_of(REPORTS_READ_TOKEN);
 
     let granted = verify(
         &app,
@@ -95,8 +98,8 @@ async fn verify_checks_the_module_and_the_access_asked_for() {
     .await;
 
     assert_eq!(granted["active"], true);
-    assert_eq!(granted["token_id"], "TK-1000-0000-0002");
-    assert_eq!(granted["account_id"], "PA-1000-0001");
+    assert_eq!(granted["token_id"], BILLING_WRITE_TOKEN);
+    assert_eq!(granted["account_id"], DEMO_CORP);
     assert_eq!(granted["scope"], "write");
     assert_eq!(granted["modules"], json!(["billing"]));
     assert_eq!(
@@ -149,7 +152,7 @@ async fn a_missing_header_or_a_bad_request_body_is_explained() {
 #[tokio::test]
 async fn disabling_in_the_portal_stops_the_next_call_enabling_restores_it_and_delete_is_final() {
     let app = spawn_app().await;
-    let secret = app.secret_of("TK-1000-0000-0003");
+    let secret = app.secret_of(USAGE_WRITE_TOKEN);
     let api = app.api(&secret);
     let admin = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
     let csrf = admin.csrf_token().await;
@@ -158,7 +161,7 @@ async fn disabling_in_the_portal_stops_the_next_call_enabling_restores_it_and_de
         async move {
             let page = admin
                 .post_form(
-                    &format!("/settings/api-tokens/TK-1000-0000-0003/{action}"),
+                    &format!("{}/{action}", token_path(USAGE_WRITE_TOKEN)),
                     &[("csrf_token", &csrf)],
                 )
                 .await;
@@ -184,7 +187,7 @@ async fn disabling_in_the_portal_stops_the_next_call_enabling_restores_it_and_de
 #[tokio::test]
 async fn malformed_tokens_are_refused_without_touching_the_database() {
     let app = spawn_app().await;
-    let valid = app.secret_of("TK-1000-0000-0001");
+    let valid = app.secret_of(ACTIVE_TOKEN);
     // Take the database away from the app: its connections cut, then renamed.
     let mut admin =
         diesel::PgConnection::establish(&format!("{}/postgres", crate::common::server_url()))

@@ -3,7 +3,10 @@
 
 use reqwest::StatusCode;
 
-use crate::common::{DEMO_ADMIN_LOGIN, DEMO_MEMBER_LOGIN, SUPPORT_LOGIN, spawn_app};
+use crate::common::{
+    ACTIVE_TOKEN, BILLING_WRITE_TOKEN, DEMO_ADMIN_LOGIN, DEMO_MEMBER_LOGIN, OTHER_INC,
+    SUPPORT_LOGIN, spawn_app, token_path,
+};
 use crate::visitor::{Visitor, urlencode};
 
 #[tokio::test]
@@ -167,11 +170,8 @@ async fn a_member_is_told_the_api_access_privilege_is_needed_and_sees_no_tokens(
     let app = spawn_app().await;
     let visitor = Visitor::signed_in(&app, DEMO_MEMBER_LOGIN).await;
 
-    for path in [
-        "/settings/api-tokens",
-        "/settings/api-tokens/TK-1000-0000-0001",
-    ] {
-        let page = visitor.get(path).await;
+    for path in ["/settings/api-tokens".to_owned(), token_path(ACTIVE_TOKEN)] {
+        let page = visitor.get(&path).await;
         assert_eq!(page.status, StatusCode::FORBIDDEN, "{path}");
         assert!(page.text("no-api-access").contains("API Access privilege"));
         assert!(page.token_ids().is_empty());
@@ -194,7 +194,7 @@ async fn support_staff_see_every_accounts_tokens_with_the_account_column() {
     assert!(
         page.texts("token-account")
             .iter()
-            .all(|a| a.starts_with("Other Inc PA-2000-0002"))
+            .all(|a| a.starts_with(&format!("Other Inc {OTHER_INC}")))
     );
 }
 
@@ -207,7 +207,9 @@ async fn support_staff_filter_by_account_name_or_id() {
         .get("/settings/api-tokens?account=other&status=all")
         .await;
     let by_id = visitor
-        .get("/settings/api-tokens?account=PA-2000-0002&status=all")
+        .get(&format!(
+            "/settings/api-tokens?account={OTHER_INC}&status=all"
+        ))
         .await;
     let nobody = visitor.get("/settings/api-tokens?account=Nobody+Ltd").await;
 
@@ -236,12 +238,9 @@ async fn a_signed_in_visitor_opening_sign_in_goes_straight_on() {
     let app = spawn_app().await;
     let visitor = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
 
-    let page = visitor
-        .get("/login?next=/settings/api-tokens/TK-1000-0000-0002")
-        .await;
+    let wanted = token_path(BILLING_WRITE_TOKEN);
 
-    assert_eq!(
-        page.location(),
-        Some("/settings/api-tokens/TK-1000-0000-0002")
-    );
+    let page = visitor.get(&format!("/login?next={wanted}")).await;
+
+    assert_eq!(page.location(), Some(wanted.as_str()));
 }

@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use diesel::prelude::*;
 use tokendesk::db::schema::users;
 
-use crate::common::{ApiClient, TestDb, server_url};
+use crate::common::{ApiClient, NEVER_USED_TOKEN, TestDb, server_url};
 
 fn tokendesk(database_url: &str) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_tokendesk"));
@@ -173,7 +173,7 @@ async fn sigterm_writes_the_recorded_last_access_before_exiting() {
         .spawn()
         .unwrap();
     let (port, log) = bound_port(server.stderr.take().unwrap());
-    let id = TokenId::parse("TK-1000-0000-0019").unwrap();
+    let id = TokenId::parse(NEVER_USED_TOKEN).unwrap();
     let ciphertext: Option<Vec<u8>> = tokendesk::db::schema::api_tokens::table
         .find(id.as_str())
         .select(tokendesk::db::schema::api_tokens::secret_ciphertext)

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
-use crate::common::{ApiClient, spawn_app};
+use crate::common::{ACTIVE_TOKEN, ApiClient, spawn_app};
 
 /// `(METHOD, /path)` of every `.route(...)` in the API's source, with `{id}`-style
 /// parameters and `{action}` expanded as the handlers accept them.
@@ -69,7 +69,7 @@ async fn the_document_is_served_and_matches_the_routes_both_ways() {
 
     for (method, path) in &documented {
         let method = Method::from_bytes(method.as_bytes()).unwrap();
-        let concrete = path.replace("{id}", "TK-1000-0000-0001");
+        let concrete = path.replace("{id}", ACTIVE_TOKEN);
         let status = api.send(method.clone(), &concrete, None).await.status;
         assert!(
             status != StatusCode::NOT_FOUND && status != StatusCode::METHOD_NOT_ALLOWED,

@@ -13,7 +13,9 @@ use tokendesk::db::tokens::Lookup;
 use tokendesk::domain::verification::Grant;
 use tokendesk::domain::{AccountId, Scope, TokenId, TokenSecret, TokenStatus};
 
-use crate::common::{ApiClient, DEMO_ADMIN_LOGIN, spawn_app};
+use crate::common::{
+    ApiClient, DEMO_ADMIN_LOGIN, DEMO_CORP, USAGE_WRITE_TOKEN, spawn_app, token_path,
+};
 use crate::visitor::Visitor;
 
 /// Waits (one second at most) for `cache` to drop something after `seen`
@@ -35,12 +37,12 @@ async fn invalidated_after(cache: &TokenCache, seen: u64) {
 #[tokio::test]
 async fn a_hot_token_is_served_from_the_cache_without_reading_the_database() {
     let app = spawn_app().await;
-    let api = app.api(&app.secret_of("TK-1000-0000-0003"));
+    let api = app.api(&app.secret_of(USAGE_WRITE_TOKEN));
     invalidated_after(&app.cache, 0).await; // the listener's start-up clear is behind us
     assert_eq!(api.whoami().await.status, StatusCode::OK);
 
     // Behind the app's back, with no notification: only a database read would see it.
-    diesel::update(api_tokens::table.find("TK-1000-0000-0003"))
+    diesel::update(api_tokens::table.find(USAGE_WRITE_TOKEN))
         .set(api_tokens::name.eq("Renamed behind the cache"))
         .execute(&mut app.db.connection())
         .unwrap();
@@ -58,7 +60,7 @@ async fn a_hot_token_is_served_from_the_cache_without_reading_the_database() {
 async fn disabling_through_one_instance_is_refused_by_another_within_a_second() {
     let app = spawn_app().await;
     let other = app.second_instance();
-    let secret = app.secret_of("TK-1000-0000-0003");
+    let secret = app.secret_of(USAGE_WRITE_TOKEN);
     let (api, on_other) = (app.api(&secret), ApiClient::new(&other.address, &secret));
     let admin = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
     let csrf = admin.csrf_token().await;
@@ -72,7 +74,7 @@ async fn disabling_through_one_instance_is_refused_by_another_within_a_second() 
 
     let page = admin
         .post_form(
-            "/settings/api-tokens/TK-1000-0000-0003/disable",
+            &format!("{}/disable", token_path(USAGE_WRITE_TOKEN)),
             &[("csrf_token", &csrf)],
         )
         .await;
@@ -92,14 +94,14 @@ async fn disabling_through_one_instance_is_refused_by_another_within_a_second() 
 #[tokio::test]
 async fn editing_a_tokens_scope_takes_effect_on_the_next_request() {
     let app = spawn_app().await;
-    let api = app.api(&app.secret_of("TK-1000-0000-0003"));
+    let api = app.api(&app.secret_of(USAGE_WRITE_TOKEN));
     let admin = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
     let csrf = admin.csrf_token().await;
     assert_eq!(api.whoami().await.body["scope"], "write");
 
     admin
         .post_form(
-            "/settings/api-tokens/TK-1000-0000-0003/edit",
+            &format!("{}/edit", token_path(USAGE_WRITE_TOKEN)),
             &[
                 ("csrf_token", &csrf),
                 ("name", "Usage reporter"),
@@ -115,10 +117,10 @@ async fn editing_a_tokens_scope_takes_effect_on_the_next_request() {
 #[tokio::test]
 async fn an_expiry_passing_refuses_a_cached_token_without_any_change_to_its_row() {
     let app = spawn_app().await;
-    let secret = TokenSecret::parse(&app.secret_of("TK-1000-0000-0003")).unwrap();
+    let secret = TokenSecret::parse(&app.secret_of(USAGE_WRITE_TOKEN)).unwrap();
     let expired_a_moment_ago = Grant {
-        token_id: TokenId::parse("TK-1000-0000-0003").unwrap(),
-        account_id: AccountId::parse("PA-1000-0001").unwrap(),
+        token_id: TokenId::parse(USAGE_WRITE_TOKEN).unwrap(),
+        account_id: AccountId::parse(DEMO_CORP).unwrap(),
         name: "Usage reporter".into(),
         scope: Scope::Write,
         modules: Vec::new(),
@@ -166,11 +168,11 @@ async fn a_token_created_a_moment_ago_works_on_its_first_request() {
 #[tokio::test]
 async fn a_listener_that_loses_its_connection_reconnects_and_clears_the_cache() {
     let app = spawn_app().await;
-    let api = app.api(&app.secret_of("TK-1000-0000-0003"));
+    let api = app.api(&app.secret_of(USAGE_WRITE_TOKEN));
     // The listener clears the cache once it listens: wait for that before caching.
     invalidated_after(&app.cache, 0).await;
     assert_eq!(api.whoami().await.status, StatusCode::OK);
-    diesel::update(api_tokens::table.find("TK-1000-0000-0003"))
+    diesel::update(api_tokens::table.find(USAGE_WRITE_TOKEN))
         .set(api_tokens::name.eq("Changed while nobody listened"))
         .execute(&mut app.db.connection())
         .unwrap();

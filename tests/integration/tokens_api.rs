@@ -7,7 +7,10 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tokendesk::db::schema::audit_events;
 
-use crate::common::{ApiClient, DEMO_ADMIN_LOGIN, TestApp, spawn_app};
+use crate::common::{
+    ACTIVE_TOKEN, ApiClient, BILLING_WRITE_TOKEN, DEMO_ADMIN_LOGIN, DISABLED_NEVER_USED_TOKEN,
+    DISABLED_TOKEN, OTHER_INC_TOKEN, RECENTLY_DISABLED_TOKEN, TestApp, spawn_app,
+};
 use crate::visitor::Visitor;
 
 /// A client of the API calling with a token made in the portal.
@@ -48,26 +51,27 @@ async fn a_read_token_lists_and_reads_but_changes_nothing() {
     assert_eq!(
         ids(&disabled.body),
         [
-            "TK-1000-0000-0023",
-            "TK-1000-0000-0011",
-            "TK-1000-0000-0018"
+            DISABLED_NEVER_USED_TOKEN,
+            DISABLED_TOKEN,
+            RECENTLY_DISABLED_TOKEN
         ]
     );
     assert_eq!(disabled.body["total"], 3);
-    let one = reader.get("/tokens/TK-1000-0000-0001").await;
+    let one = reader.get(&format!("/tokens/{ACTIVE_TOKEN}")).await;
     assert_eq!(one.status, StatusCode::OK);
     assert_eq!(one.body["name"], "CI deploy pipeline");
     assert_eq!(one.body["modules"], json!(["catalog", "reports"]));
     assert!(one.body["masked"].as_str().unwrap().ends_with('…'));
 
+    let active = format!("/tokens/{ACTIVE_TOKEN}");
     for (method, path) in [
-        (Method::POST, "/tokens"),
-        (Method::PATCH, "/tokens/TK-1000-0000-0001"),
-        (Method::POST, "/tokens/TK-1000-0000-0001/disable"),
-        (Method::DELETE, "/tokens/TK-1000-0000-0001"),
+        (Method::POST, "/tokens".to_owned()),
+        (Method::PATCH, active.clone()),
+        (Method::POST, format!("{active}/disable")),
+        (Method::DELETE, active.clone()),
     ] {
         let body = json!({"name": "x", "scope": "read", "modules": ["usage"]});
-        let refused = reader.send(method.clone(), path, Some(&body)).await;
+        let refused = reader.send(method.clone(), &path, Some(&body)).await;
         assert_eq!(refused.status, StatusCode::FORBIDDEN, "{method} {path}");
         assert_eq!(refused.body["reason"], "insufficient_scope");
     }
@@ -76,7 +80,7 @@ async fn a_read_token_lists_and_reads_but_changes_nothing() {
 #[tokio::test]
 async fn a_token_without_the_tokens_module_is_refused() {
     let app = spawn_app().await;
-    let billing = app.api(&app.secret_of("TK-1000-0000-0002"));
+    let billing = app.api(&app.secret_of(BILLING_WRITE_TOKEN));
 
     let refused = billing.get("/tokens").await;
 
@@ -202,9 +206,10 @@ async fn another_accounts_tokens_are_not_there() {
     let app = spawn_app().await;
     let writer = api_with_portal_token(&app, "Writer", "write", "tokens").await;
 
-    let get = writer.get("/tokens/TK-2000-0000-0001").await;
-    let disable = writer.post_empty("/tokens/TK-2000-0000-0001/disable").await;
-    let delete = writer.delete("/tokens/TK-2000-0000-0001").await;
+    let others = format!("/tokens/{OTHER_INC_TOKEN}");
+    let get = writer.get(&others).await;
+    let disable = writer.post_empty(&format!("{others}/disable")).await;
+    let delete = writer.delete(&others).await;
     let all = writer.get("/tokens?status=all&q=TK-2000").await;
 
     assert_eq!(
@@ -217,7 +222,7 @@ async fn another_accounts_tokens_are_not_there() {
     );
     assert!(ids(&all.body).is_empty());
     assert_eq!(
-        app.api(&app.secret_of("TK-2000-0000-0001"))
+        app.api(&app.secret_of(OTHER_INC_TOKEN))
             .whoami()
             .await
             .status,
