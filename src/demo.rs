@@ -21,6 +21,45 @@ pub const OTHER_INC: &str = "PA-2000-0002";
 pub const DEMO_ADMIN: &str = "UR-1000-0000-0001";
 pub const OTHER_ADMIN: &str = "UR-2000-0000-0001";
 
+// Demo tokens the tests use, named for what they are (their ids are fixed, as all
+// the demo's are).
+/// Active: write access to Catalog and Reports, used 12 minutes ago, no expiry
+/// (“CI deploy pipeline”).
+pub const ACTIVE_TOKEN: &str = "TK-1000-0000-0001";
+/// Active: write access to Billing alone (“Billing sync”).
+pub const BILLING_WRITE_TOKEN: &str = "TK-1000-0000-0002";
+/// Active: write access to Usage alone (“Usage reporter”).
+pub const USAGE_WRITE_TOKEN: &str = "TK-1000-0000-0003";
+/// Active: read access to Reports alone (“Nightly reports export”).
+pub const REPORTS_READ_TOKEN: &str = "TK-1000-0000-0004";
+/// Active: read access to Billing, Usage and Reports (“Data warehouse ETL”).
+pub const THREE_MODULES_TOKEN: &str = "TK-1000-0000-0009";
+/// Disabled 14 days ago (“Legacy CRM bridge”).
+pub const DISABLED_TOKEN: &str = "TK-1000-0000-0011";
+/// Deleted 60 days ago (“Old staging key”).
+pub const DELETED_TOKEN: &str = "TK-1000-0000-0012";
+/// Active, but expired 10 days ago (“Q3 audit script”).
+pub const EXPIRED_TOKEN: &str = "TK-1000-0000-0013";
+/// Active, expiring in 3 days: the soonest to expire (“Partner onboarding”).
+pub const EXPIRING_SOON_TOKEN: &str = "TK-1000-0000-0014";
+/// Disabled 3 days ago (“Subscription sync”).
+pub const RECENTLY_DISABLED_TOKEN: &str = "TK-1000-0000-0018";
+/// Active, never used, no expiry (“Analytics collector”).
+pub const NEVER_USED_TOKEN: &str = "TK-1000-0000-0019";
+/// Active: write access to all six modules, never used, expiring in 6 days
+/// (“Test harness”).
+pub const ALL_MODULES_TOKEN: &str = "TK-1000-0000-0020";
+/// Active: read access to Usage and Reports (“Slack notifier”).
+pub const USAGE_REPORTS_READ_TOKEN: &str = "TK-1000-0000-0021";
+/// Disabled 40 days ago and never used (“Backup checker”).
+pub const DISABLED_NEVER_USED_TOKEN: &str = "TK-1000-0000-0023";
+/// Other Inc's active token, used 30 minutes ago (“Other Inc billing export”).
+pub const OTHER_INC_TOKEN: &str = "TK-2000-0000-0001";
+/// Other Inc's, last used 95 days ago (“Other Inc catalog sync”).
+pub const OTHER_INC_STALE_TOKEN: &str = "TK-2000-0000-0002";
+/// Other Inc's disabled token (“Other Inc old key”).
+pub const OTHER_INC_DISABLED_TOKEN: &str = "TK-2000-0000-0003";
+
 /// A person the demo signs in as.
 pub struct DemoUser {
     pub id: &'static str,
@@ -132,37 +171,37 @@ fn demo_uses(
 
 #[rustfmt::skip]
 const TOKENS: &[DemoToken] = &[
-    t("TK-1000-0000-0001", "CI deploy pipeline", "Deploys the storefront from the main branch.", Scope::Write, State::Active, &["catalog", "reports"], 120, None, Some(12), "203.0.113.10"),
-    t("TK-1000-0000-0002", "Billing sync", "Pushes invoices to the accounting system every hour.", Scope::Write, State::Active, &["billing"], 200, None, Some(45), "203.0.113.11"),
-    t("TK-1000-0000-0003", "Usage reporter", "Reports metered usage from the edge nodes.", Scope::Write, State::Active, &["usage"], 95, None, Some(3), "198.51.100.7"),
-    t("TK-1000-0000-0004", "Nightly reports export", "Downloads the nightly report bundle.", Scope::Read, State::Active, &["reports"], 300, None, Some(60 * 20), "198.51.100.8"),
+    t(ACTIVE_TOKEN, "CI deploy pipeline", "Deploys the storefront from the main branch.", Scope::Write, State::Active, &["catalog", "reports"], 120, None, Some(12), "203.0.113.10"),
+    t(BILLING_WRITE_TOKEN, "Billing sync", "Pushes invoices to the accounting system every hour.", Scope::Write, State::Active, &["billing"], 200, None, Some(45), "203.0.113.11"),
+    t(USAGE_WRITE_TOKEN, "Usage reporter", "Reports metered usage from the edge nodes.", Scope::Write, State::Active, &["usage"], 95, None, Some(3), "198.51.100.7"),
+    t(REPORTS_READ_TOKEN, "Nightly reports export", "Downloads the nightly report bundle.", Scope::Read, State::Active, &["reports"], 300, None, Some(60 * 20), "198.51.100.8"),
     t("TK-1000-0000-0005", "Customer portal backend", "Reads customers and subscriptions for the self-service portal.", Scope::Read, State::Active, &["customers", "subscriptions"], 80, Some(180), Some(1), "203.0.113.20"),
     t("TK-1000-0000-0006", "Catalog importer", "Imports product feeds from suppliers.", Scope::Write, State::Active, &["catalog"], 150, None, Some(60 * 24 * 3), "203.0.113.21"),
     t("TK-1000-0000-0007", "Zapier integration", "Creates customers from form submissions.", Scope::Write, State::Active, &["customers"], 60, Some(30), Some(60 * 5), "192.0.2.44"),
     t("TK-1000-0000-0008", "Terraform provider", "Manages API tokens as code.", Scope::Admin, State::Active, &["tokens"], 45, None, Some(60 * 24 * 12), "192.0.2.45"),
-    t("TK-1000-0000-0009", "Data warehouse ETL", "Copies billing and usage into the warehouse.", Scope::Read, State::Active, &["billing", "usage", "reports"], 400, None, Some(60 * 24 * 40), "198.51.100.30"),
+    t(THREE_MODULES_TOKEN, "Data warehouse ETL", "Copies billing and usage into the warehouse.", Scope::Read, State::Active, &["billing", "usage", "reports"], 400, None, Some(60 * 24 * 40), "198.51.100.30"),
     t("TK-1000-0000-0010", "Support dashboard", "Shows customer subscriptions to the support team.", Scope::Read, State::Active, &["customers", "subscriptions", "billing"], 30, None, Some(25), "203.0.113.40"),
-    t("TK-1000-0000-0011", "Legacy CRM bridge", "Old CRM sync, paused while the CRM is replaced.", Scope::Write, State::Disabled { days_ago: 14 }, &["customers"], 500, None, Some(60 * 24 * 20), "198.51.100.50"),
-    t("TK-1000-0000-0012", "Old staging key", "Staging environment before the migration.", Scope::Admin, State::Deleted { days_ago: 60 }, &["catalog", "billing"], 600, None, Some(60 * 24 * 70), "198.51.100.51"),
-    t("TK-1000-0000-0013", "Q3 audit script", "Read-only access for the Q3 audit.", Scope::Read, State::Active, &["billing", "reports"], 100, Some(-10), Some(60 * 24 * 15), "192.0.2.60"),
-    t("TK-1000-0000-0014", "Partner onboarding", "Temporary access for the partner onboarding project.", Scope::Write, State::Active, &["catalog", "customers"], 20, Some(3), Some(60 * 8), "192.0.2.61"),
+    t(DISABLED_TOKEN, "Legacy CRM bridge", "Old CRM sync, paused while the CRM is replaced.", Scope::Write, State::Disabled { days_ago: 14 }, &["customers"], 500, None, Some(60 * 24 * 20), "198.51.100.50"),
+    t(DELETED_TOKEN, "Old staging key", "Staging environment before the migration.", Scope::Admin, State::Deleted { days_ago: 60 }, &["catalog", "billing"], 600, None, Some(60 * 24 * 70), "198.51.100.51"),
+    t(EXPIRED_TOKEN, "Q3 audit script", "Read-only access for the Q3 audit.", Scope::Read, State::Active, &["billing", "reports"], 100, Some(-10), Some(60 * 24 * 15), "192.0.2.60"),
+    t(EXPIRING_SOON_TOKEN, "Partner onboarding", "Temporary access for the partner onboarding project.", Scope::Write, State::Active, &["catalog", "customers"], 20, Some(3), Some(60 * 8), "192.0.2.61"),
     t("TK-1000-0000-0015", "Mobile app backend", "Serves the catalog to the mobile apps.", Scope::Read, State::Active, &["catalog"], 250, None, Some(2), "203.0.113.70"),
     t("TK-1000-0000-0016", "Webhook relay", "Forwards subscription events to internal services.", Scope::Read, State::Active, &["subscriptions"], 75, None, Some(60 * 24 * 100), "203.0.113.71"),
     t("TK-1000-0000-0017", "Invoice mailer", "Sends invoice emails at month end.", Scope::Read, State::Active, &["billing", "customers"], 180, None, Some(60 * 24 * 25), "198.51.100.80"),
-    t("TK-1000-0000-0018", "Subscription sync", "Keeps the CRM's subscription records current.", Scope::Write, State::Disabled { days_ago: 3 }, &["subscriptions", "customers"], 90, None, Some(60 * 24 * 4), "198.51.100.81"),
-    t("TK-1000-0000-0019", "Analytics collector", "Set up for the analytics pilot; not yet connected.", Scope::Read, State::Active, &["usage"], 10, None, None, ""),
-    t("TK-1000-0000-0020", "Test harness", "End-to-end test suite credentials.", Scope::Write, State::Active, &["catalog", "subscriptions", "billing", "usage", "customers", "reports"], 5, Some(6), None, ""),
-    t("TK-1000-0000-0021", "Slack notifier", "Posts usage alerts to Slack.", Scope::Read, State::Active, &["usage", "reports"], 35, None, Some(60 * 3), "192.0.2.90"),
+    t(RECENTLY_DISABLED_TOKEN, "Subscription sync", "Keeps the CRM's subscription records current.", Scope::Write, State::Disabled { days_ago: 3 }, &["subscriptions", "customers"], 90, None, Some(60 * 24 * 4), "198.51.100.81"),
+    t(NEVER_USED_TOKEN, "Analytics collector", "Set up for the analytics pilot; not yet connected.", Scope::Read, State::Active, &["usage"], 10, None, None, ""),
+    t(ALL_MODULES_TOKEN, "Test harness", "End-to-end test suite credentials.", Scope::Write, State::Active, &["catalog", "subscriptions", "billing", "usage", "customers", "reports"], 5, Some(6), None, ""),
+    t(USAGE_REPORTS_READ_TOKEN, "Slack notifier", "Posts usage alerts to Slack.", Scope::Read, State::Active, &["usage", "reports"], 35, None, Some(60 * 3), "192.0.2.90"),
     t("TK-1000-0000-0022", "Marketing site", "Reads public catalog data for the marketing site.", Scope::Read, State::Active, &["catalog"], 700, None, Some(60 * 24 * 200), "192.0.2.91"),
-    t("TK-1000-0000-0023", "Backup checker", "Verifies report archives every week.", Scope::Read, State::Disabled { days_ago: 40 }, &["reports"], 365, Some(90), None, ""),
+    t(DISABLED_NEVER_USED_TOKEN, "Backup checker", "Verifies report archives every week.", Scope::Read, State::Disabled { days_ago: 40 }, &["reports"], 365, Some(90), None, ""),
     t("TK-1000-0000-0024", "Revenue forecast", "Finance team's forecasting notebook.", Scope::Read, State::Active, &["billing", "subscriptions", "reports"], 15, Some(60), Some(60 * 26), "203.0.113.99"),
     t("TK-1000-0000-0025", "Token rotation bot", "Rotates integration tokens monthly.", Scope::Write, State::Active, &["tokens"], 25, Some(-2), Some(60 * 24 * 3), "203.0.113.100"),
     t("TK-1000-0000-0026", "Search indexer", "Feeds the catalog into the site search.", Scope::Read, State::Active, &["catalog"], 140, None, Some(7), "203.0.113.110"),
     t("TK-1000-0000-0027", "Fraud screening", "Screens new customers and payments.", Scope::Write, State::Active, &["customers", "billing"], 55, None, Some(60 * 2), "203.0.113.111"),
     t("TK-1000-0000-0028", "Inventory feed", "Pushes stock levels and usage to the catalog.", Scope::Write, State::Active, &["catalog", "usage"], 130, None, Some(60 * 24 * 35), "198.51.100.112"),
-    t("TK-2000-0000-0001", "Other Inc billing export", "Exports invoices for Other Inc.", Scope::Read, State::Active, &["billing"], 50, None, Some(30), "198.51.100.200"),
-    t("TK-2000-0000-0002", "Other Inc catalog sync", "Syncs Other Inc's catalog.", Scope::Write, State::Active, &["catalog"], 40, None, Some(60 * 24 * 95), "198.51.100.201"),
-    t("TK-2000-0000-0003", "Other Inc old key", "Replaced by the catalog sync token.", Scope::Write, State::Disabled { days_ago: 8 }, &["catalog", "usage"], 300, None, None, ""),
+    t(OTHER_INC_TOKEN, "Other Inc billing export", "Exports invoices for Other Inc.", Scope::Read, State::Active, &["billing"], 50, None, Some(30), "198.51.100.200"),
+    t(OTHER_INC_STALE_TOKEN, "Other Inc catalog sync", "Syncs Other Inc's catalog.", Scope::Write, State::Active, &["catalog"], 40, None, Some(60 * 24 * 95), "198.51.100.201"),
+    t(OTHER_INC_DISABLED_TOKEN, "Other Inc old key", "Replaced by the catalog sync token.", Scope::Write, State::Disabled { days_ago: 8 }, &["catalog", "usage"], 300, None, None, ""),
 ];
 
 #[expect(clippy::too_many_arguments, reason = "a table row, read as one line")]

@@ -5,7 +5,10 @@
 use thirtyfour::components::SelectElement;
 use thirtyfour::prelude::*;
 
-use crate::common::{DEMO_ADMIN, spawn_app};
+use crate::common::{
+    ACTIVE_TOKEN, ALL_MODULES_TOKEN, DEMO_ADMIN_LOGIN, EXPIRING_SOON_TOKEN, REPORTS_READ_TOKEN,
+    USAGE_REPORTS_READ_TOKEN, USAGE_WRITE_TOKEN, spawn_app, token_path,
+};
 use crate::harness::Browser;
 
 const MODAL_OPEN: &str = "document.getElementById('modal').open";
@@ -19,7 +22,7 @@ fn row_status(id: &str) -> String {
 async fn creating_a_token_shows_it_and_copy_puts_it_on_the_clipboard() {
     let app = spawn_app().await;
     let browser = Browser::open(&app).await;
-    browser.sign_in(DEMO_ADMIN).await;
+    browser.sign_in(DEMO_ADMIN_LOGIN).await;
     browser.allow_clipboard().await;
 
     browser.find("create-token").await.click().await.unwrap();
@@ -72,9 +75,9 @@ async fn creating_a_token_shows_it_and_copy_puts_it_on_the_clipboard() {
 async fn disabling_from_the_row_menu_dims_the_row_and_enabling_restores_it() {
     let app = spawn_app().await;
     let browser = Browser::open(&app).await;
-    browser.sign_in(DEMO_ADMIN).await;
+    browser.sign_in(DEMO_ADMIN_LOGIN).await;
     browser.mark_document().await;
-    let id = "TK-1000-0000-0020";
+    let id = ALL_MODULES_TOKEN;
 
     browser.row_action(id, "disable").await;
     browser.wait_until(MODAL_OPEN).await;
@@ -141,8 +144,8 @@ async fn disabling_from_the_row_menu_dims_the_row_and_enabling_restores_it() {
 async fn cancel_and_escape_close_the_dialog_and_change_nothing() {
     let app = spawn_app().await;
     let browser = Browser::open(&app).await;
-    browser.sign_in(DEMO_ADMIN).await;
-    let id = "TK-1000-0000-0020";
+    browser.sign_in(DEMO_ADMIN_LOGIN).await;
+    let id = ALL_MODULES_TOKEN;
 
     browser.row_action(id, "delete").await;
     browser.wait_until(MODAL_OPEN).await;
@@ -168,8 +171,8 @@ async fn cancel_and_escape_close_the_dialog_and_change_nothing() {
 async fn editing_shows_the_current_values_and_a_validation_error_then_saves() {
     let app = spawn_app().await;
     let browser = Browser::open(&app).await;
-    browser.sign_in(DEMO_ADMIN).await;
-    let id = "TK-1000-0000-0014";
+    browser.sign_in(DEMO_ADMIN_LOGIN).await;
+    let id = EXPIRING_SOON_TOKEN;
 
     browser.row_action(id, "edit").await;
     browser.wait_until(MODAL_OPEN).await;
@@ -230,9 +233,9 @@ async fn editing_shows_the_current_values_and_a_validation_error_then_saves() {
 async fn deleting_from_the_details_page_removes_the_token_from_the_list() {
     let app = spawn_app().await;
     let browser = Browser::open(&app).await;
-    browser.sign_in(DEMO_ADMIN).await;
+    browser.sign_in(DEMO_ADMIN_LOGIN).await;
 
-    browser.goto("/settings/api-tokens/TK-1000-0000-0021").await;
+    browser.goto(&token_path(USAGE_REPORTS_READ_TOKEN)).await;
     browser.find("detail-actions").await.click().await.unwrap();
     browser.find("action-delete").await.click().await.unwrap();
     browser.wait_until(MODAL_OPEN).await;
@@ -249,7 +252,9 @@ async fn deleting_from_the_details_page_removes_the_token_from_the_list() {
     assert_eq!(flash, "“Slack notifier” has been deleted successfully.");
     assert_eq!(
         browser
-            .eval("document.querySelectorAll('[data-token-id=\"TK-1000-0000-0021\"]').length")
+            .eval(&format!(
+                "document.querySelectorAll('[data-token-id=\"{USAGE_REPORTS_READ_TOKEN}\"]').length"
+            ))
             .await,
         0
     );
@@ -260,9 +265,9 @@ async fn deleting_from_the_details_page_removes_the_token_from_the_list() {
 async fn show_hide_and_copy_on_the_general_tab() {
     let app = spawn_app().await;
     let browser = Browser::open(&app).await;
-    browser.sign_in(DEMO_ADMIN).await;
+    browser.sign_in(DEMO_ADMIN_LOGIN).await;
     browser.allow_clipboard().await;
-    browser.goto("/settings/api-tokens/TK-1000-0000-0001").await;
+    browser.goto(&token_path(ACTIVE_TOKEN)).await;
     let masked = browser.find("token-secret").await.text().await.unwrap();
 
     browser.find("secret-show").await.click().await.unwrap();
@@ -294,9 +299,11 @@ async fn show_hide_and_copy_on_the_general_tab() {
 async fn the_actions_menu_works_from_the_keyboard() {
     let app = spawn_app().await;
     let browser = Browser::open(&app).await;
-    browser.sign_in(DEMO_ADMIN).await;
+    browser.sign_in(DEMO_ADMIN_LOGIN).await;
     let trigger = browser
-        .css("[data-token-id=\"TK-1000-0000-0001\"] [data-testid=token-actions]")
+        .css(&format!(
+            "[data-token-id=\"{ACTIVE_TOKEN}\"] [data-testid=token-actions]"
+        ))
         .await;
     let focused = "document.activeElement.getAttribute('data-testid')";
 
@@ -331,17 +338,19 @@ async fn the_actions_menu_works_from_the_keyboard() {
 async fn copy_in_the_row_menu_puts_the_full_token_on_the_clipboard() {
     let app = spawn_app().await;
     let browser = Browser::open(&app).await;
-    browser.sign_in(DEMO_ADMIN).await;
+    browser.sign_in(DEMO_ADMIN_LOGIN).await;
     browser.allow_clipboard().await;
 
-    browser.row_action("TK-1000-0000-0003", "copy").await;
+    browser.row_action(USAGE_WRITE_TOKEN, "copy").await;
     browser
         .wait_until("document.querySelector('[data-testid=copied]') !== null")
         .await;
 
     let copied = browser.clipboard().await;
     let masked = browser
-        .text_of("[data-token-id=\"TK-1000-0000-0003\"] [data-testid=token-masked]")
+        .text_of(&format!(
+            "[data-token-id=\"{USAGE_WRITE_TOKEN}\"] [data-testid=token-masked]"
+        ))
         .await;
     assert_eq!(copied.len(), 40, "{copied}");
     assert!(
@@ -355,7 +364,7 @@ async fn copy_in_the_row_menu_puts_the_full_token_on_the_clipboard() {
 async fn with_javascript_off_disabling_works_through_plain_pages() {
     let app = spawn_app().await;
     let browser = Browser::open_without_javascript(&app).await;
-    browser.sign_in(DEMO_ADMIN).await;
+    browser.sign_in(DEMO_ADMIN_LOGIN).await;
     assert_eq!(
         browser.eval("typeof window.htmx").await,
         "undefined",
@@ -363,7 +372,9 @@ async fn with_javascript_off_disabling_works_through_plain_pages() {
     );
 
     browser
-        .css("[data-token-id=\"TK-1000-0000-0004\"] [data-testid=token-actions]")
+        .css(&format!(
+            "[data-token-id=\"{REPORTS_READ_TOKEN}\"] [data-testid=token-actions]"
+        ))
         .await
         .click()
         .await
@@ -371,7 +382,7 @@ async fn with_javascript_off_disabling_works_through_plain_pages() {
     browser.find("actions-menu").await;
     assert_eq!(
         browser.path_and_query().await,
-        "/settings/api-tokens/TK-1000-0000-0004/menu"
+        format!("{}/menu", token_path(REPORTS_READ_TOKEN))
     );
     browser.find("action-disable").await.click().await.unwrap();
     assert_eq!(
@@ -388,7 +399,9 @@ async fn with_javascript_off_disabling_works_through_plain_pages() {
     );
     assert_eq!(
         browser
-            .text_of("[data-token-id=\"TK-1000-0000-0004\"] [data-testid=token-status]")
+            .text_of(&format!(
+                "[data-token-id=\"{REPORTS_READ_TOKEN}\"] [data-testid=token-status]"
+            ))
             .await,
         "Disabled"
     );

@@ -1,6 +1,6 @@
 //! Signing in and out in the browser.
 
-use crate::common::{DEMO_ADMIN, DEMO_MEMBER, spawn_app};
+use crate::common::{DEMO_ADMIN_LOGIN, DEMO_MEMBER_LOGIN, spawn_app};
 use crate::harness::Browser;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -14,7 +14,7 @@ async fn the_demo_admin_signs_in_and_lands_on_the_page_they_asked_for() {
         browser.path_and_query().await,
         "/login?next=%2Fsettings%2Fapi-tokens%3Fq%3Dsync"
     );
-    browser.fill_sign_in(DEMO_ADMIN).await;
+    browser.fill_sign_in(DEMO_ADMIN_LOGIN).await;
 
     browser.find("tokens-table").await;
     assert_eq!(
@@ -41,9 +41,9 @@ async fn a_wrong_password_shows_the_error_and_signing_out_returns_to_sign_in() {
     let browser = Browser::open(&app).await;
 
     browser.goto("/login").await;
-    browser.fill_sign_in((DEMO_ADMIN.0, "wrong")).await;
+    browser.fill_sign_in((DEMO_ADMIN_LOGIN.0, "wrong")).await;
     let error = browser.find("login-error").await.text().await.unwrap();
-    browser.fill_sign_in(DEMO_ADMIN).await;
+    browser.fill_sign_in(DEMO_ADMIN_LOGIN).await;
     browser.find("tokens-table").await;
     browser.find("logout").await.click().await.unwrap();
 
@@ -59,7 +59,7 @@ async fn a_member_sees_the_api_access_page() {
     let browser = Browser::open(&app).await;
 
     browser.goto("/login").await;
-    browser.fill_sign_in(DEMO_MEMBER).await;
+    browser.fill_sign_in(DEMO_MEMBER_LOGIN).await;
 
     let notice = browser.find("no-api-access").await.text().await.unwrap();
     assert!(notice.contains("API Access privilege"), "{notice}");

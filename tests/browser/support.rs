@@ -2,7 +2,7 @@
 
 use thirtyfour::components::SelectElement;
 
-use crate::common::{SUPPORT, spawn_app};
+use crate::common::{OTHER_INC_STALE_TOKEN, SUPPORT_LOGIN, spawn_app};
 use crate::harness::Browser;
 
 const ROWS: &str = "document.querySelectorAll('[data-testid=token-row]')";
@@ -11,7 +11,7 @@ const ROWS: &str = "document.querySelectorAll('[data-testid=token-row]')";
 async fn support_finds_tokens_unused_for_90_days_in_any_account_and_opens_one() {
     let app = spawn_app().await;
     let browser = Browser::open(&app).await;
-    browser.sign_in(SUPPORT).await;
+    browser.sign_in(SUPPORT_LOGIN).await;
     assert_eq!(
         browser
             .eval("document.querySelectorAll('[data-testid=token-actions]').length")
@@ -57,7 +57,7 @@ async fn support_finds_tokens_unused_for_90_days_in_any_account_and_opens_one() 
         Some("/settings/api-tokens/export.csv?unused=90")
     );
 
-    browser.open_listed("TK-2000-0000-0002").await;
+    browser.open_listed(OTHER_INC_STALE_TOKEN).await;
     assert_eq!(
         browser.text("token-detail-name").await,
         "Other Inc catalog sync"

@@ -1,6 +1,6 @@
 //! Opening a token and switching its tabs in the browser.
 
-use crate::common::{DEMO_ADMIN, spawn_app};
+use crate::common::{ACTIVE_TOKEN, DEMO_ADMIN_LOGIN, DISABLED_TOKEN, spawn_app, token_path};
 use crate::harness::Browser;
 
 const PANEL: &str = "document.querySelector('[data-testid=tab-panel]')";
@@ -9,9 +9,9 @@ const PANEL: &str = "document.querySelector('[data-testid=tab-panel]')";
 async fn opening_a_token_and_switching_tabs_changes_the_panel_and_the_url() {
     let app = spawn_app().await;
     let browser = Browser::open(&app).await;
-    browser.sign_in(DEMO_ADMIN).await;
+    browser.sign_in(DEMO_ADMIN_LOGIN).await;
 
-    browser.open_listed("TK-1000-0000-0001").await;
+    browser.open_listed(ACTIVE_TOKEN).await;
     assert_eq!(
         browser.text("token-detail-name").await,
         "CI deploy pipeline"
@@ -58,10 +58,10 @@ async fn opening_a_token_and_switching_tabs_changes_the_panel_and_the_url() {
 async fn a_tab_link_opened_directly_shows_that_tab() {
     let app = spawn_app().await;
     let browser = Browser::open(&app).await;
-    browser.sign_in(DEMO_ADMIN).await;
+    browser.sign_in(DEMO_ADMIN_LOGIN).await;
 
     browser
-        .goto("/settings/api-tokens/TK-1000-0000-0011?tab=details")
+        .goto(&format!("{}?tab=details", token_path(DISABLED_TOKEN)))
         .await;
 
     assert_eq!(browser.current_tab().await.as_deref(), Some("details"));

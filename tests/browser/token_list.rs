@@ -1,7 +1,7 @@
 //! The list in the browser: search, sort and paging update the table in place, the
 //! URL follows, and the page fits a phone.
 
-use crate::common::{DEMO_ADMIN, spawn_app};
+use crate::common::{ACTIVE_TOKEN, DEMO_ADMIN_LOGIN, spawn_app, token_path};
 use crate::harness::Browser;
 
 const ROWS: &str = "document.querySelectorAll('[data-testid=token-row]')";
@@ -10,7 +10,7 @@ const ROWS: &str = "document.querySelectorAll('[data-testid=token-row]')";
 async fn searching_updates_the_table_in_place_and_a_reload_shows_the_same_view() {
     let app = spawn_app().await;
     let browser = Browser::open(&app).await;
-    browser.sign_in(DEMO_ADMIN).await;
+    browser.sign_in(DEMO_ADMIN_LOGIN).await;
     browser.mark_document().await;
 
     browser
@@ -54,7 +54,7 @@ async fn searching_updates_the_table_in_place_and_a_reload_shows_the_same_view()
 async fn the_status_filter_sorting_and_paging_work_in_place() {
     let app = spawn_app().await;
     let browser = Browser::open(&app).await;
-    browser.sign_in(DEMO_ADMIN).await;
+    browser.sign_in(DEMO_ADMIN_LOGIN).await;
     browser.mark_document().await;
 
     browser.find("sort-name").await.click().await.unwrap();
@@ -104,17 +104,17 @@ async fn the_status_filter_sorting_and_paging_work_in_place() {
 async fn the_list_and_details_fit_a_desktop_and_a_phone() {
     let app = spawn_app().await;
     let browser = Browser::open(&app).await;
-    browser.sign_in(DEMO_ADMIN).await;
+    browser.sign_in(DEMO_ADMIN_LOGIN).await;
     let shots = std::env::var("TOKENDESK_SCREENSHOTS").ok();
 
     for (page, path) in [
-        ("list", "/settings/api-tokens"),
+        ("list", "/settings/api-tokens".to_owned()),
         (
             "details",
-            "/settings/api-tokens/TK-1000-0000-0001?tab=details",
+            format!("{}?tab=details", token_path(ACTIVE_TOKEN)),
         ),
     ] {
-        browser.goto(path).await;
+        browser.goto(&path).await;
         for (width, height) in [(1280, 900), (390, 844)] {
             browser
                 .driver

@@ -1,8 +1,9 @@
-//! Shared test harness: a database per test, cloned from a migrated template, and the
-//! app served on a free port against it.
+//! Shared test harness: a database per test, cloned from a migrated template, the app
+//! served on a free port against it, and a client of its bearer API.
 
 #![allow(
     dead_code,
+    unused_imports,
     reason = "each test binary uses a different part of the harness"
 )]
 
@@ -11,6 +12,9 @@ use std::sync::{Arc, OnceLock};
 use actix_web::dev::ServerHandle;
 use diesel::prelude::*;
 use diesel::{PgConnection, sql_query};
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tokendesk::access::TokenCache;
 use tokendesk::access::writer::WriterStats;
@@ -296,6 +300,11 @@ impl TestApp {
         self.server.stop();
     }
 
+    /// A client of this app's API that calls with `token` as its bearer credential.
+    pub fn api(&self, token: &str) -> ApiClient {
+        ApiClient::new(&self.address, token)
+    }
+
     /// Another instance on the same database, with a pool of its own, as a second
     /// process would be. Drop it before the app.
     pub fn second_instance(&self) -> Instance {
@@ -308,8 +317,123 @@ impl TestApp {
     }
 }
 
-/// Demo sign-ins.
-pub const DEMO_ADMIN: (&str, &str) = ("admin@demo.test", "demo-admin");
-pub const DEMO_MEMBER: (&str, &str) = ("member@demo.test", "demo-member");
-pub const OTHER_ADMIN: (&str, &str) = ("admin@other.test", "demo-other");
-pub const SUPPORT: (&str, &str) = ("support@demo.test", "demo-support");
+/// The JSON API under `/api/v1` of the server at `address`, called as an integration
+/// calls it: `Authorization: Bearer <token>` (none from [`ApiClient::anonymous`]) and
+/// any headers added with [`ApiClient::with_header`] on every request. Its connections
+/// are reused from call to call.
+#[derive(Clone)]
+pub struct ApiClient {
+    client: reqwest::Client,
+    base: String,
+    headers: HeaderMap,
+}
+
+/// What an API call answered. `body` is `Value::Null` when the body is empty or not
+/// JSON.
+pub struct ApiResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl ApiClient {
+    /// Calls the server at `address` with `token` as the bearer credential.
+    pub fn new(address: &str, token: &str) -> Self {
+        let mut client = Self::anonymous(address);
+        let bearer = HeaderValue::from_str(&format!("Bearer {token}"))
+            .expect("a token that fits in a header");
+        client.headers.insert(AUTHORIZATION, bearer);
+        client
+    }
+
+    /// Calls the server at `address` without an `Authorization` header.
+    pub fn anonymous(address: &str) -> Self {
+        Self {
+            client: reqwest::Client::new(),
+            base: format!("{address}/api/v1"),
+            headers: HeaderMap::new(),
+        }
+    }
+
+    /// Sends `name: value` with every call too (replacing what the client would send).
+    pub fn with_header(mut self, name: &str, value: &str) -> Self {
+        self.headers.insert(
+            HeaderName::from_bytes(name.as_bytes()).expect("a header name"),
+            HeaderValue::from_str(value).expect("a header value"),
+        );
+        self
+    }
+
+    /// `GET /api/v1/whoami`: the calling token, or why it is refused.
+    pub async fn whoami(&self) -> ApiResponse {
+        self.get("/whoami").await
+    }
+
+    pub async fn get(&self, path: &str) -> ApiResponse {
+        self.send(Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> ApiResponse {
+        self.send(Method::POST, path, Some(body)).await
+    }
+
+    /// A POST without a body, as the enable and disable actions take.
+    pub async fn post_empty(&self, path: &str) -> ApiResponse {
+        self.send(Method::POST, path, None).await
+    }
+
+    pub async fn patch(&self, path: &str, body: &Value) -> ApiResponse {
+        self.send(Method::PATCH, path, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> ApiResponse {
+        self.send(Method::DELETE, path, None).await
+    }
+
+    /// `method` on `/api/v1{path}`, with `body` as JSON when there is one.
+    pub async fn send(&self, method: Method, path: &str, body: Option<&Value>) -> ApiResponse {
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .headers(self.headers.clone());
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.expect("sending the API request");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("reading the API response");
+        ApiResponse {
+            status,
+            headers,
+            body: serde_json::from_str(&text).unwrap_or(Value::Null),
+        }
+    }
+}
+
+impl ApiResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// The demo's fixed ids the tests use, by what they are (see `src/demo.rs`).
+pub use tokendesk::demo::{
+    ACTIVE_TOKEN, ALL_MODULES_TOKEN, BILLING_WRITE_TOKEN, DELETED_TOKEN, DEMO_ADMIN, DEMO_CORP,
+    DISABLED_NEVER_USED_TOKEN, DISABLED_TOKEN, EXPIRED_TOKEN, EXPIRING_SOON_TOKEN,
+    NEVER_USED_TOKEN, OTHER_INC, OTHER_INC_DISABLED_TOKEN, OTHER_INC_STALE_TOKEN, OTHER_INC_TOKEN,
+    RECENTLY_DISABLED_TOKEN, REPORTS_READ_TOKEN, THREE_MODULES_TOKEN, USAGE_REPORTS_READ_TOKEN,
+    USAGE_WRITE_TOKEN,
+};
+
+/// The path of the portal page for the token `id`.
+pub fn token_path(id: &str) -> String {
+    format!("/settings/api-tokens/{id}")
+}
+
+/// The demo's sign-ins, as (email, password): what a person types on the sign-in page.
+/// (`DEMO_ADMIN` above is the demo admin's user id.)
+pub const DEMO_ADMIN_LOGIN: (&str, &str) = ("admin@demo.test", "demo-admin");
+pub const DEMO_MEMBER_LOGIN: (&str, &str) = ("member@demo.test", "demo-member");
+pub const OTHER_ADMIN_LOGIN: (&str, &str) = ("admin@other.test", "demo-other");
+pub const SUPPORT_LOGIN: (&str, &str) = ("support@demo.test", "demo-support");

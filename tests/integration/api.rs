@@ -6,51 +6,18 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokendesk::domain::TokenSecret;
 
-use crate::common::{DEMO_ADMIN, TestApp, spawn_app};
+use crate::common::{
+    ACTIVE_TOKEN, ApiClient, BILLING_WRITE_TOKEN, DEMO_ADMIN_LOGIN, DEMO_CORP, DISABLED_TOKEN,
+    EXPIRED_TOKEN, REPORTS_READ_TOKEN, TestApp, USAGE_WRITE_TOKEN, spawn_app, token_path,
+};
 use crate::visitor::Visitor;
 
-struct Answer {
-    status: StatusCode,
-    challenge: Option<String>,
-    content_type: String,
-    body: Value,
-}
-
-async fn whoami(app: &TestApp, token: &str) -> Answer {
-    let response = reqwest::Client::new()
-        .get(format!("{}/api/v1/whoami", app.address))
-        .header("Authorization", format!("Bearer {token}"))
-        .send()
-        .await
-        .unwrap();
-    let header = |name: &str| {
-        response
-            .headers()
-            .get(name)
-            .map(|v| v.to_str().unwrap().to_owned())
-    };
-    let (status, challenge, content_type) = (
-        response.status(),
-        header("www-authenticate"),
-        header("content-type").unwrap_or_default(),
-    );
-    Answer {
-        status,
-        challenge,
-        content_type,
-        body: response.json().await.unwrap(),
-    }
-}
-
 async fn verify(app: &TestApp, request: Value) -> Value {
-    let response = reqwest::Client::new()
-        .post(format!("{}/api/v1/verify", app.address))
-        .json(&request)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    response.json().await.unwrap()
+    let answer = ApiClient::anonymous(&app.address)
+        .post("/verify", &request)
+        .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    answer.body
 }
 
 fn mistyped(secret: &str) -> String {
@@ -62,17 +29,17 @@ fn mistyped(secret: &str) -> String {
 #[tokio::test]
 async fn whoami_describes_the_calling_token() {
     let app = spawn_app().await;
-    let secret = app.secret_of("TK-1000-0000-0001");
+    let secret = app.secret_of(ACTIVE_TOKEN);
 
-    let answer = whoami(&app, &secret).await;
+    let answer = app.api(&secret).whoami().await;
 
     assert_eq!(answer.status, StatusCode::OK);
     assert_eq!(
         answer.body,
         json!({
-            "token_id": "TK-1000-0000-0001",
+            "token_id": ACTIVE_TOKEN,
             "name": "CI deploy pipeline",
-            "account_id": "PA-1000-0001",
+            "account_id": DEMO_CORP,
             "scope": "write",
             "modules": ["catalog", "reports"],
             "expires_at": null,
@@ -83,23 +50,26 @@ async fn whoami_describes_the_calling_token() {
 #[tokio::test]
 async fn each_refusal_has_its_reason_through_whoami_and_verify() {
     let app = spawn_app().await;
-    let active = app.secret_of("TK-1000-0000-0001");
+    let active = app.secret_of(ACTIVE_TOKEN);
     let cases = [
         ("not-a-token".to_owned(), "malformed"),
         (mistyped(&active), "malformed"),
         (TokenSecret::generate().expose().to_owned(), "unknown"),
-        (app.secret_of("TK-1000-0000-0011"), "disabled"),
-        (app.secret_of("TK-1000-0000-0013"), "expired"),
+        (app.secret_of(DISABLED_TOKEN), "disabled"),
+        (app.secret_of(EXPIRED_TOKEN), "expired"),
     ];
 
     for (token, reason) in cases {
-        let answer = whoami(&app, &token).await;
+        let answer = app.api(&token).whoami().await;
         assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{reason}");
         assert_eq!(
-            answer.challenge.as_deref(),
+            answer.header("www-authenticate"),
             Some(r#"Bearer realm="tokendesk", error="invalid_token""#)
         );
-        assert_eq!(answer.content_type, "application/problem+json");
+        assert_eq!(
+            answer.header("content-type"),
+            Some("application/problem+json")
+        );
         assert_eq!(answer.body["reason"], reason);
         assert_eq!(answer.body["status"], 401);
         assert_eq!(
@@ -112,8 +82,8 @@ async fn each_refusal_has_its_reason_through_whoami_and_verify() {
 #[tokio::test]
 async fn verify_checks_the_module_and_the_access_asked_for() {
     let app = spawn_app().await;
-    let billing_write = app.secret_of("TK-1000-0000-0002");
-    let reports_read = app.secret_of("TK-1000-0000-0004");
+    let billing_write = app.secret_of(BILLING_WRITE_TOKEN);
+    let reports_read = app.secret_of(REPORTS_READ_TOKEN);
 
     let granted = verify(
         &app,
@@ -128,8 +98,8 @@ async fn verify_checks_the_module_and_the_access_asked_for() {
     .await;
 
     assert_eq!(granted["active"], true);
-    assert_eq!(granted["token_id"], "TK-1000-0000-0002");
-    assert_eq!(granted["account_id"], "PA-1000-0001");
+    assert_eq!(granted["token_id"], BILLING_WRITE_TOKEN);
+    assert_eq!(granted["account_id"], DEMO_CORP);
     assert_eq!(granted["scope"], "write");
     assert_eq!(granted["modules"], json!(["billing"]));
     assert_eq!(
@@ -145,54 +115,53 @@ async fn verify_checks_the_module_and_the_access_asked_for() {
 #[tokio::test]
 async fn a_missing_header_or_a_bad_request_body_is_explained() {
     let app = spawn_app().await;
-    let client = reqwest::Client::new();
+    let api = ApiClient::anonymous(&app.address);
 
-    let bare = client
-        .get(format!("{}/api/v1/whoami", app.address))
-        .send()
-        .await
-        .unwrap();
-    let bad_json = client
+    let bare = api.whoami().await;
+    // A body that is not JSON, which the API client never sends.
+    let bad_json = reqwest::Client::new()
         .post(format!("{}/api/v1/verify", app.address))
         .header("content-type", "application/json")
         .body("{\"tok")
         .send()
         .await
         .unwrap();
-    let bad_access = client
-        .post(format!("{}/api/v1/verify", app.address))
-        .json(&json!({ "token": "x", "access": "root" }))
-        .send()
-        .await
-        .unwrap();
+    let bad_access = api
+        .post("/verify", &json!({ "token": "x", "access": "root" }))
+        .await;
 
-    assert_eq!(bare.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(bare.status, StatusCode::UNAUTHORIZED);
     assert_eq!(
-        bare.headers()["www-authenticate"],
-        r#"Bearer realm="tokendesk""#
+        bare.header("www-authenticate"),
+        Some(r#"Bearer realm="tokendesk""#)
     );
     assert_eq!(bad_json.status(), StatusCode::BAD_REQUEST);
     assert_eq!(
         bad_json.headers()["content-type"],
         "application/problem+json"
     );
-    assert_eq!(bad_access.status(), StatusCode::BAD_REQUEST);
-    let body: Value = bad_access.json().await.unwrap();
-    assert!(body["detail"].as_str().unwrap().contains("is not a scope"));
+    assert_eq!(bad_access.status, StatusCode::BAD_REQUEST);
+    assert!(
+        bad_access.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("is not a scope")
+    );
 }
 
 #[tokio::test]
 async fn disabling_in_the_portal_stops_the_next_call_enabling_restores_it_and_delete_is_final() {
     let app = spawn_app().await;
-    let secret = app.secret_of("TK-1000-0000-0003");
-    let admin = Visitor::signed_in(&app, DEMO_ADMIN).await;
+    let secret = app.secret_of(USAGE_WRITE_TOKEN);
+    let api = app.api(&secret);
+    let admin = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
     let csrf = admin.csrf_token().await;
     let change = |action: &'static str| {
         let (admin, csrf) = (admin.clone(), csrf.clone());
         async move {
             let page = admin
                 .post_form(
-                    &format!("/settings/api-tokens/TK-1000-0000-0003/{action}"),
+                    &format!("{}/{action}", token_path(USAGE_WRITE_TOKEN)),
                     &[("csrf_token", &csrf)],
                 )
                 .await;
@@ -200,13 +169,13 @@ async fn disabling_in_the_portal_stops_the_next_call_enabling_restores_it_and_de
         }
     };
 
-    assert_eq!(whoami(&app, &secret).await.status, StatusCode::OK);
+    assert_eq!(api.whoami().await.status, StatusCode::OK);
     change("disable").await;
-    assert_eq!(whoami(&app, &secret).await.body["reason"], "disabled");
+    assert_eq!(api.whoami().await.body["reason"], "disabled");
     change("enable").await;
-    assert_eq!(whoami(&app, &secret).await.status, StatusCode::OK);
+    assert_eq!(api.whoami().await.status, StatusCode::OK);
     change("delete").await;
-    let after_delete = whoami(&app, &secret).await;
+    let after_delete = api.whoami().await;
     assert_eq!(after_delete.status, StatusCode::UNAUTHORIZED);
     assert_eq!(after_delete.body["reason"], "deleted");
     assert_eq!(
@@ -218,7 +187,7 @@ async fn disabling_in_the_portal_stops_the_next_call_enabling_restores_it_and_de
 #[tokio::test]
 async fn malformed_tokens_are_refused_without_touching_the_database() {
     let app = spawn_app().await;
-    let valid = app.secret_of("TK-1000-0000-0001");
+    let valid = app.secret_of(ACTIVE_TOKEN);
     // Take the database away from the app: its connections cut, then renamed.
     let mut admin =
         diesel::PgConnection::establish(&format!("{}/postgres", crate::common::server_url()))
@@ -243,9 +212,9 @@ async fn malformed_tokens_are_refused_without_touching_the_database() {
         format!("ALTER DATABASE {} RENAME TO {hidden}", app.db.name),
     );
 
-    let malformed = whoami(&app, "tdk_not-even-close").await;
-    let mistyped_answer = whoami(&app, &mistyped(&valid)).await;
-    let needs_the_database = whoami(&app, TokenSecret::generate().expose()).await;
+    let malformed = app.api("tdk_not-even-close").whoami().await;
+    let mistyped_answer = app.api(&mistyped(&valid)).whoami().await;
+    let needs_the_database = app.api(TokenSecret::generate().expose()).whoami().await;
 
     run(
         &mut admin,

@@ -3,7 +3,10 @@
 
 use reqwest::StatusCode;
 
-use crate::common::{DEMO_ADMIN, DEMO_MEMBER, SUPPORT, spawn_app};
+use crate::common::{
+    ACTIVE_TOKEN, BILLING_WRITE_TOKEN, DEMO_ADMIN_LOGIN, DEMO_MEMBER_LOGIN, OTHER_INC,
+    SUPPORT_LOGIN, spawn_app, token_path,
+};
 use crate::visitor::{Visitor, urlencode};
 
 #[tokio::test]
@@ -20,7 +23,7 @@ async fn anonymous_visitors_are_sent_to_sign_in_and_back_to_the_page_they_asked_
         Some(format!("/login?next={}", urlencode(wanted)).as_str())
     );
     let signed_in = visitor
-        .sign_in(DEMO_ADMIN.0, DEMO_ADMIN.1, Some(wanted))
+        .sign_in(DEMO_ADMIN_LOGIN.0, DEMO_ADMIN_LOGIN.1, Some(wanted))
         .await;
     assert_eq!(signed_in.status, StatusCode::SEE_OTHER);
     assert_eq!(signed_in.location(), Some(wanted));
@@ -39,7 +42,11 @@ async fn a_next_that_leaves_the_site_is_replaced_by_the_tokens_page() {
     let visitor = Visitor::new(&app);
 
     let page = visitor
-        .sign_in(DEMO_ADMIN.0, DEMO_ADMIN.1, Some("//evil.example/phish"))
+        .sign_in(
+            DEMO_ADMIN_LOGIN.0,
+            DEMO_ADMIN_LOGIN.1,
+            Some("//evil.example/phish"),
+        )
         .await;
 
     assert_eq!(page.location(), Some("/settings/api-tokens"));
@@ -122,7 +129,7 @@ async fn a_wrong_password_and_an_unknown_email_get_the_same_generic_message() {
     let visitor = Visitor::new(&app);
 
     let wrong_password = visitor
-        .sign_in(DEMO_ADMIN.0, "not-the-password", None)
+        .sign_in(DEMO_ADMIN_LOGIN.0, "not-the-password", None)
         .await;
     let unknown_email = visitor
         .sign_in("nobody@demo.test", "demo-admin", None)
@@ -144,7 +151,7 @@ async fn emails_are_matched_without_regard_to_case_or_spaces() {
     let visitor = Visitor::new(&app);
 
     let page = visitor
-        .sign_in("  Admin@Demo.TEST ", DEMO_ADMIN.1, None)
+        .sign_in("  Admin@Demo.TEST ", DEMO_ADMIN_LOGIN.1, None)
         .await;
 
     assert_eq!(page.status, StatusCode::SEE_OTHER);
@@ -160,8 +167,8 @@ async fn sign_in_without_the_forms_csrf_token_is_refused() {
         .post_form(
             "/login",
             &[
-                ("email", DEMO_ADMIN.0),
-                ("password", DEMO_ADMIN.1),
+                ("email", DEMO_ADMIN_LOGIN.0),
+                ("password", DEMO_ADMIN_LOGIN.1),
                 ("csrf_token", "forged"),
             ],
         )
@@ -180,7 +187,9 @@ async fn the_session_cookie_is_http_only_secure_and_same_site() {
     let app = spawn_app().await;
     let visitor = Visitor::new(&app);
 
-    let page = visitor.sign_in(DEMO_ADMIN.0, DEMO_ADMIN.1, None).await;
+    let page = visitor
+        .sign_in(DEMO_ADMIN_LOGIN.0, DEMO_ADMIN_LOGIN.1, None)
+        .await;
 
     let cookie = page.header("set-cookie").expect("a session cookie");
     assert!(cookie.starts_with("tokendesk_session="), "{cookie}");
@@ -191,7 +200,7 @@ async fn the_session_cookie_is_http_only_secure_and_same_site() {
         );
     }
     assert!(
-        !cookie.contains(DEMO_ADMIN.0),
+        !cookie.contains(DEMO_ADMIN_LOGIN.0),
         "the cookie is encrypted: {cookie}"
     );
 }
@@ -199,7 +208,7 @@ async fn the_session_cookie_is_http_only_secure_and_same_site() {
 #[tokio::test]
 async fn signing_out_ends_the_session() {
     let app = spawn_app().await;
-    let visitor = Visitor::signed_in(&app, DEMO_ADMIN).await;
+    let visitor = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
     let csrf = visitor.csrf_token().await;
 
     let page = visitor.post_form("/logout", &[("csrf_token", &csrf)]).await;
@@ -215,7 +224,7 @@ async fn signing_out_ends_the_session() {
 #[tokio::test]
 async fn signing_out_without_the_csrf_token_is_refused() {
     let app = spawn_app().await;
-    let visitor = Visitor::signed_in(&app, DEMO_ADMIN).await;
+    let visitor = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
 
     let page = visitor.post_form("/logout", &[]).await;
 
@@ -230,13 +239,10 @@ async fn signing_out_without_the_csrf_token_is_refused() {
 #[tokio::test]
 async fn a_member_is_told_the_api_access_privilege_is_needed_and_sees_no_tokens() {
     let app = spawn_app().await;
-    let visitor = Visitor::signed_in(&app, DEMO_MEMBER).await;
+    let visitor = Visitor::signed_in(&app, DEMO_MEMBER_LOGIN).await;
 
-    for path in [
-        "/settings/api-tokens",
-        "/settings/api-tokens/TK-1000-0000-0001",
-    ] {
-        let page = visitor.get(path).await;
+    for path in ["/settings/api-tokens".to_owned(), token_path(ACTIVE_TOKEN)] {
+        let page = visitor.get(&path).await;
         assert_eq!(page.status, StatusCode::FORBIDDEN, "{path}");
         assert!(page.text("no-api-access").contains("API Access privilege"));
         assert!(page.token_ids().is_empty());
@@ -250,7 +256,7 @@ async fn a_member_is_told_the_api_access_privilege_is_needed_and_sees_no_tokens(
 #[tokio::test]
 async fn support_staff_see_every_accounts_tokens_with_the_account_column() {
     let app = spawn_app().await;
-    let visitor = Visitor::signed_in(&app, SUPPORT).await;
+    let visitor = Visitor::signed_in(&app, SUPPORT_LOGIN).await;
 
     let page = visitor.get("/settings/api-tokens?q=Other+Inc").await;
 
@@ -259,20 +265,22 @@ async fn support_staff_see_every_accounts_tokens_with_the_account_column() {
     assert!(
         page.texts("token-account")
             .iter()
-            .all(|a| a.starts_with("Other Inc PA-2000-0002"))
+            .all(|a| a.starts_with(&format!("Other Inc {OTHER_INC}")))
     );
 }
 
 #[tokio::test]
 async fn support_staff_filter_by_account_name_or_id() {
     let app = spawn_app().await;
-    let visitor = Visitor::signed_in(&app, SUPPORT).await;
+    let visitor = Visitor::signed_in(&app, SUPPORT_LOGIN).await;
 
     let by_name = visitor
         .get("/settings/api-tokens?account=other&status=all")
         .await;
     let by_id = visitor
-        .get("/settings/api-tokens?account=PA-2000-0002&status=all")
+        .get(&format!(
+            "/settings/api-tokens?account={OTHER_INC}&status=all"
+        ))
         .await;
     let nobody = visitor.get("/settings/api-tokens?account=Nobody+Ltd").await;
 
@@ -299,14 +307,11 @@ async fn an_htmx_request_without_a_session_is_told_to_navigate_to_sign_in() {
 #[tokio::test]
 async fn a_signed_in_visitor_opening_sign_in_goes_straight_on() {
     let app = spawn_app().await;
-    let visitor = Visitor::signed_in(&app, DEMO_ADMIN).await;
+    let visitor = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
 
-    let page = visitor
-        .get("/login?next=/settings/api-tokens/TK-1000-0000-0002")
-        .await;
+    let wanted = token_path(BILLING_WRITE_TOKEN);
 
-    assert_eq!(
-        page.location(),
-        Some("/settings/api-tokens/TK-1000-0000-0002")
-    );
+    let page = visitor.get(&format!("/login?next={wanted}")).await;
+
+    assert_eq!(page.location(), Some(wanted.as_str()));
 }

@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use diesel::prelude::*;
 use tokendesk::db::schema::users;
 
-use crate::common::{TestDb, server_url};
+use crate::common::{ApiClient, NEVER_USED_TOKEN, TestDb, server_url};
 
 fn tokendesk(database_url: &str) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_tokendesk"));
@@ -173,7 +173,7 @@ async fn sigterm_writes_the_recorded_last_access_before_exiting() {
         .spawn()
         .unwrap();
     let (port, log) = bound_port(server.stderr.take().unwrap());
-    let id = TokenId::parse("TK-1000-0000-0019").unwrap();
+    let id = TokenId::parse(NEVER_USED_TOKEN).unwrap();
     let ciphertext: Option<Vec<u8>> = tokendesk::db::schema::api_tokens::table
         .find(id.as_str())
         .select(tokendesk::db::schema::api_tokens::secret_ciphertext)
@@ -182,13 +182,10 @@ async fn sigterm_writes_the_recorded_last_access_before_exiting() {
     let cipher = SecretCipher::from_master_key(&base64_decode(key));
     let secret = cipher.decrypt(&id, &ciphertext.unwrap()).unwrap();
 
-    let answer = reqwest::Client::new()
-        .get(format!("http://127.0.0.1:{port}/api/v1/whoami"))
-        .header("Authorization", format!("Bearer {}", secret.expose()))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(answer.status(), reqwest::StatusCode::OK);
+    let answer = ApiClient::new(&format!("http://127.0.0.1:{port}"), secret.expose())
+        .whoami()
+        .await;
+    assert_eq!(answer.status, reqwest::StatusCode::OK);
     let killed = Command::new("kill")
         .args(["-TERM", &server.id().to_string()])
         .status()

@@ -6,7 +6,10 @@ use std::collections::HashSet;
 use diesel::prelude::*;
 use reqwest::StatusCode;
 
-use crate::common::{DEMO_ADMIN, DEMO_MEMBER, SUPPORT, spawn_app};
+use crate::common::{
+    DEMO_ADMIN, DEMO_ADMIN_LOGIN, DEMO_CORP, DEMO_MEMBER_LOGIN, DISABLED_TOKEN, OTHER_INC,
+    SUPPORT_LOGIN, spawn_app,
+};
 use crate::visitor::Visitor;
 
 fn rows(csv: &str) -> Vec<Vec<String>> {
@@ -21,7 +24,7 @@ fn rows(csv: &str) -> Vec<Vec<String>> {
 #[tokio::test]
 async fn the_export_carries_the_filtered_list_with_the_pages_columns() {
     let app = spawn_app().await;
-    let admin = Visitor::signed_in(&app, DEMO_ADMIN).await;
+    let admin = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
     let list = admin
         .get("/settings/api-tokens?status=disabled&sort=name&page=1")
         .await;
@@ -65,7 +68,7 @@ async fn the_export_carries_the_filtered_list_with_the_pages_columns() {
         ["Backup checker", "Legacy CRM bridge", "Subscription sync"]
     );
     let legacy = &rows[2];
-    assert_eq!(legacy[1], "TK-1000-0000-0011");
+    assert_eq!(legacy[1], DISABLED_TOKEN);
     assert!(legacy[2].starts_with("tdk_") && legacy[2].ends_with('…'));
     assert_eq!(
         (legacy[3].as_str(), legacy[4].as_str()),
@@ -73,7 +76,7 @@ async fn the_export_carries_the_filtered_list_with_the_pages_columns() {
     );
     assert_eq!(
         (legacy[5].as_str(), legacy[6].as_str()),
-        ("Avery Admin", "UR-1000-0000-0001")
+        ("Avery Admin", DEMO_ADMIN)
     );
     for time in [&legacy[7], &legacy[9]] {
         assert!(
@@ -87,7 +90,7 @@ async fn the_export_carries_the_filtered_list_with_the_pages_columns() {
 #[tokio::test]
 async fn fields_a_spreadsheet_would_run_are_escaped() {
     let app = spawn_app().await;
-    let (admin, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN).await;
+    let (admin, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await;
     for name in [
         "=HYPERLINK(\"http://evil.example\")",
         "+1+2",
@@ -131,22 +134,22 @@ async fn fields_a_spreadsheet_would_run_are_escaped() {
 #[tokio::test]
 async fn a_long_list_is_exported_whole_across_chunks() {
     let app = spawn_app().await;
-    diesel::sql_query(
+    diesel::sql_query(format!(
         "INSERT INTO api_tokens (id, account_id, name, scope, status, secret_prefix, secret_digest,
                                  secret_ciphertext, created_by, created_at, updated_at)
-         SELECT 'TK-9' || lpad(i::text, 3, '0') || '-0000-0000', 'PA-1000-0001', 'Bulk ' || i, 'read',
+         SELECT 'TK-9' || lpad(i::text, 3, '0') || '-0000-0000', '{DEMO_CORP}', 'Bulk ' || i, 'read',
                 'active', 'tdk_bulk00', sha256(convert_to(i::text, 'UTF8')), '\\x00'::bytea,
-                'UR-1000-0000-0001', now() - i * interval '1 minute', now()
+                '{DEMO_ADMIN}', now() - i * interval '1 minute', now()
            FROM generate_series(1, 999) AS i
          UNION ALL
-         SELECT 'TK-8' || lpad(i::text, 3, '0') || '-0000-0000', 'PA-1000-0001', 'Bulk b' || i, 'read',
+         SELECT 'TK-8' || lpad(i::text, 3, '0') || '-0000-0000', '{DEMO_CORP}', 'Bulk b' || i, 'read',
                 'active', 'tdk_bulk00', sha256(convert_to(('b' || i)::text, 'UTF8')), '\\x00'::bytea,
-                'UR-1000-0000-0001', now() - interval '1 day' - i * interval '1 minute', now()
-           FROM generate_series(1, 201) AS i",
-    )
+                '{DEMO_ADMIN}', now() - interval '1 day' - i * interval '1 minute', now()
+           FROM generate_series(1, 201) AS i"
+    ))
     .execute(&mut app.db.connection())
     .unwrap();
-    let admin = Visitor::signed_in(&app, DEMO_ADMIN).await;
+    let admin = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
 
     let export = admin.get("/settings/api-tokens/export.csv").await;
 
@@ -167,11 +170,13 @@ async fn a_long_list_is_exported_whole_across_chunks() {
 #[tokio::test]
 async fn support_exports_every_account_with_its_column_and_members_cannot_export() {
     let app = spawn_app().await;
-    let support = Visitor::signed_in(&app, SUPPORT).await;
-    let member = Visitor::signed_in(&app, DEMO_MEMBER).await;
+    let support = Visitor::signed_in(&app, SUPPORT_LOGIN).await;
+    let member = Visitor::signed_in(&app, DEMO_MEMBER_LOGIN).await;
 
     let export = support
-        .get("/settings/api-tokens/export.csv?account=PA-2000-0002&status=all")
+        .get(&format!(
+            "/settings/api-tokens/export.csv?account={OTHER_INC}&status=all"
+        ))
         .await;
     let refused = member.get("/settings/api-tokens/export.csv").await;
 
@@ -184,7 +189,7 @@ async fn support_exports_every_account_with_its_column_and_members_cannot_export
     assert!(
         rows[1..]
             .iter()
-            .all(|r| r[2] == "Other Inc" && r[3] == "PA-2000-0002")
+            .all(|r| r[2] == "Other Inc" && r[3] == OTHER_INC)
     );
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 }

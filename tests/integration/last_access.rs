@@ -13,20 +13,21 @@ use tokendesk::db::schema::{api_tokens, token_access_ips, token_usage_daily};
 use tokendesk::domain::TokenId;
 use tokendesk::domain::token_use::{TokenUses, Use};
 
-use crate::common::{DEMO_ADMIN, TestApp, spawn_app, spawn_app_flushing_every};
+use crate::common::{
+    ACTIVE_TOKEN, ApiClient, DEMO_ADMIN_LOGIN, NEVER_USED_TOKEN, TestApp, spawn_app,
+    spawn_app_flushing_every, token_path,
+};
 use crate::visitor::Visitor;
 
-const NEVER_USED: &str = "TK-1000-0000-0019";
+/// The never-used token's client, calling as a deploy bot.
+fn deploy_bot(app: &TestApp) -> ApiClient {
+    app.api(&app.secret_of(NEVER_USED_TOKEN))
+        .with_header("User-Agent", "deploy-bot/2.1")
+}
 
-async fn call(client: &reqwest::Client, app: &TestApp, secret: &str) {
-    let response = client
-        .get(format!("{}/api/v1/whoami", app.address))
-        .header("Authorization", format!("Bearer {secret}"))
-        .header("User-Agent", "deploy-bot/2.1")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
+/// One call, which must be accepted.
+async fn call(bot: &ApiClient) {
+    assert_eq!(bot.whoami().await.status, StatusCode::OK);
 }
 
 type LastAccess = (Option<DateTime<Utc>>, Option<String>, Option<String>);
@@ -48,24 +49,24 @@ async fn a_call_shows_as_last_access_on_the_list_and_details_pages() {
     let app = spawn_app().await;
     let before = Utc::now();
 
-    call(&reqwest::Client::new(), &app, &app.secret_of(NEVER_USED)).await;
+    call(&deploy_bot(&app)).await;
     tokio::time::timeout(Duration::from_secs(5), app.access_stats.written.notified())
         .await
         .expect("the writer wrote within its interval");
 
-    let (at, ip, agent) = last_access(&app, NEVER_USED);
+    let (at, ip, agent) = last_access(&app, NEVER_USED_TOKEN);
     assert!(at.unwrap() >= before - chrono::Duration::seconds(1));
     assert_eq!(
         (ip.as_deref(), agent.as_deref()),
         (Some("127.0.0.1"), Some("deploy-bot/2.1"))
     );
-    let admin = Visitor::signed_in(&app, DEMO_ADMIN).await;
+    let admin = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
     let list = admin
-        .get(&format!("/settings/api-tokens?q={NEVER_USED}"))
+        .get(&format!("/settings/api-tokens?q={NEVER_USED_TOKEN}"))
         .await;
     assert_eq!(list.text("token-last-access"), "just now");
     let details = admin
-        .get(&format!("/settings/api-tokens/{NEVER_USED}?tab=details"))
+        .get(&format!("{}?tab=details", token_path(NEVER_USED_TOKEN)))
         .await;
     assert_eq!(details.text("detail-last-ip"), "127.0.0.1");
     assert_eq!(details.text("detail-last-user-agent"), "deploy-bot/2.1");
@@ -74,12 +75,11 @@ async fn a_call_shows_as_last_access_on_the_list_and_details_pages() {
 #[tokio::test]
 async fn a_thousand_calls_cost_a_handful_of_writes_and_count_every_request() {
     let app = spawn_app_flushing_every(Duration::from_secs(1)).await;
-    let secret = app.secret_of(NEVER_USED);
-    let client = reqwest::Client::new();
+    let bot = deploy_bot(&app);
     let started = Instant::now();
 
     for _ in 0..1000 {
-        call(&client, &app, &secret).await;
+        call(&bot).await;
     }
     let elapsed = started.elapsed();
     let mut app = app;
@@ -98,7 +98,7 @@ async fn a_thousand_calls_cost_a_handful_of_writes_and_count_every_request() {
         "one statement per kind per write, however many calls"
     );
     let requests: i64 = token_usage_daily::table
-        .filter(token_usage_daily::token_id.eq(NEVER_USED))
+        .filter(token_usage_daily::token_id.eq(NEVER_USED_TOKEN))
         .select(token_usage_daily::requests)
         .load::<i64>(&mut app.db.connection())
         .unwrap()
@@ -106,7 +106,7 @@ async fn a_thousand_calls_cost_a_handful_of_writes_and_count_every_request() {
         .sum();
     assert_eq!(requests, 1000);
     let (ip, seen): (String, i64) = token_access_ips::table
-        .filter(token_access_ips::token_id.eq(NEVER_USED))
+        .filter(token_access_ips::token_id.eq(NEVER_USED_TOKEN))
         .select((token_access_ips::ip, token_access_ips::requests))
         .first(&mut app.db.connection())
         .unwrap();
@@ -117,16 +117,16 @@ async fn a_thousand_calls_cost_a_handful_of_writes_and_count_every_request() {
 async fn uses_still_in_memory_are_written_when_the_server_stops() {
     let mut app = spawn_app_flushing_every(Duration::from_secs(3600)).await;
 
-    call(&reqwest::Client::new(), &app, &app.secret_of(NEVER_USED)).await;
+    call(&deploy_bot(&app)).await;
     assert_eq!(
-        last_access(&app, NEVER_USED).0,
+        last_access(&app, NEVER_USED_TOKEN).0,
         None,
         "nothing is written before the interval"
     );
     app.stop();
 
     assert!(
-        last_access(&app, NEVER_USED).0.is_some(),
+        last_access(&app, NEVER_USED_TOKEN).0.is_some(),
         "the shutdown wrote it"
     );
     assert_eq!(app.access_stats.flushes.load(Ordering::Relaxed), 1);
@@ -135,7 +135,7 @@ async fn uses_still_in_memory_are_written_when_the_server_stops() {
 #[tokio::test]
 async fn a_late_write_never_moves_last_access_backwards() {
     let app = spawn_app().await;
-    let token = TokenId::parse("TK-1000-0000-0001").unwrap();
+    let token = TokenId::parse(ACTIVE_TOKEN).unwrap();
     let (recorded, _, _) = last_access(&app, token.as_str());
     let older = recorded.unwrap() - chrono::Duration::hours(1);
     let uses = TokenUses {

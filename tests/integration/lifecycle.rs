@@ -5,13 +5,12 @@ use diesel::prelude::*;
 use reqwest::StatusCode;
 use tokendesk::db::schema::{api_tokens, audit_events};
 
-use crate::common::{DEMO_ADMIN, DEMO_MEMBER, OTHER_ADMIN, SUPPORT, TestApp, spawn_app};
+use crate::common::{
+    ACTIVE_TOKEN, BILLING_WRITE_TOKEN, DELETED_TOKEN, DEMO_ADMIN_LOGIN, DEMO_MEMBER_LOGIN,
+    DISABLED_TOKEN, OTHER_ADMIN_LOGIN, OTHER_INC_TOKEN, SUPPORT_LOGIN, TestApp, spawn_app,
+    token_path,
+};
 use crate::visitor::{Page, Visitor};
-
-const CI_DEPLOY: &str = "/settings/api-tokens/TK-1000-0000-0001";
-const LEGACY_CRM: &str = "/settings/api-tokens/TK-1000-0000-0011"; // disabled
-const OLD_STAGING: &str = "/settings/api-tokens/TK-1000-0000-0012"; // deleted
-const OTHER_INC: &str = "/settings/api-tokens/TK-2000-0000-0001";
 
 fn status_of(app: &TestApp, id: &str) -> String {
     api_tokens::table
@@ -37,13 +36,14 @@ async fn post(visitor: &Visitor, path: &str, csrf: &str) -> Page {
 #[tokio::test]
 async fn disable_enable_and_delete_follow_the_state_machine_with_a_message_for_each_refusal() {
     let app = spawn_app().await;
-    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN).await;
+    let active_path = token_path(ACTIVE_TOKEN);
+    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await;
 
-    let disabled = post(&visitor, &format!("{CI_DEPLOY}/disable"), &csrf).await;
+    let disabled = post(&visitor, &format!("{active_path}/disable"), &csrf).await;
     assert_eq!(disabled.status, StatusCode::SEE_OTHER);
     assert_eq!(disabled.location(), Some("/settings/api-tokens"));
     let list = visitor
-        .get("/settings/api-tokens?q=TK-1000-0000-0001")
+        .get(&format!("/settings/api-tokens?q={ACTIVE_TOKEN}"))
         .await;
     assert_eq!(
         list.text("flash-message"),
@@ -59,7 +59,7 @@ async fn disable_enable_and_delete_follow_the_state_machine_with_a_message_for_e
         "a flash shows once"
     );
 
-    let again = post(&visitor, &format!("{CI_DEPLOY}/disable"), &csrf).await;
+    let again = post(&visitor, &format!("{active_path}/disable"), &csrf).await;
     assert_eq!(again.status, StatusCode::CONFLICT);
     assert_eq!(
         again.text("modal-error"),
@@ -68,7 +68,7 @@ async fn disable_enable_and_delete_follow_the_state_machine_with_a_message_for_e
 
     let edit = visitor
         .post_form(
-            &format!("{CI_DEPLOY}/edit"),
+            &format!("{active_path}/edit"),
             &[
                 ("csrf_token", &csrf),
                 ("name", "x"),
@@ -83,28 +83,33 @@ async fn disable_enable_and_delete_follow_the_state_machine_with_a_message_for_e
         "Enable the token before editing it."
     );
     assert_eq!(
-        visitor.get(&format!("{CI_DEPLOY}/edit")).await.status,
+        visitor.get(&format!("{active_path}/edit")).await.status,
         StatusCode::CONFLICT
     );
 
-    let enabled = post(&visitor, &format!("{CI_DEPLOY}/enable"), &csrf).await;
+    let enabled = post(&visitor, &format!("{active_path}/enable"), &csrf).await;
     assert_eq!(enabled.status, StatusCode::SEE_OTHER);
-    assert_eq!(status_of(&app, "TK-1000-0000-0001"), "active");
-    let enable_again = post(&visitor, &format!("{CI_DEPLOY}/enable"), &csrf).await;
+    assert_eq!(status_of(&app, ACTIVE_TOKEN), "active");
+    let enable_again = post(&visitor, &format!("{active_path}/enable"), &csrf).await;
     assert_eq!(enable_again.status, StatusCode::CONFLICT);
     assert_eq!(
         enable_again.text("modal-error"),
         "This token is already active."
     );
 
-    let deleted = post(&visitor, &format!("{CI_DEPLOY}/delete?from=detail"), &csrf).await;
+    let deleted = post(
+        &visitor,
+        &format!("{active_path}/delete?from=detail"),
+        &csrf,
+    )
+    .await;
     assert_eq!(
         deleted.location(),
         Some("/settings/api-tokens"),
         "a deleted token's page is gone"
     );
     let (digest, ciphertext): (Option<Vec<u8>>, Option<Vec<u8>>) = api_tokens::table
-        .find("TK-1000-0000-0001")
+        .find(ACTIVE_TOKEN)
         .select((api_tokens::secret_digest, api_tokens::secret_ciphertext))
         .first(&mut app.db.connection())
         .unwrap();
@@ -117,31 +122,31 @@ async fn disable_enable_and_delete_follow_the_state_machine_with_a_message_for_e
             .get("/settings/api-tokens")
             .await
             .token_ids()
-            .contains(&"TK-1000-0000-0001".to_owned())
+            .contains(&ACTIVE_TOKEN.to_owned())
     );
     assert_eq!(
         visitor
             .get("/settings/api-tokens?status=deleted")
             .await
             .token_ids(),
-        ["TK-1000-0000-0001", "TK-1000-0000-0012"]
+        [ACTIVE_TOKEN, DELETED_TOKEN]
     );
     for action in ["enable", "disable", "delete", "edit"] {
-        let page = post(&visitor, &format!("{CI_DEPLOY}/{action}"), &csrf).await;
+        let page = post(&visitor, &format!("{active_path}/{action}"), &csrf).await;
         assert_eq!(page.status, StatusCode::CONFLICT, "{action}");
         assert_eq!(
             page.text("modal-error"),
             "This token has been deleted and can't be changed."
         );
     }
-    let edit_deleted = visitor.get(&format!("{CI_DEPLOY}/edit")).await;
+    let edit_deleted = visitor.get(&format!("{active_path}/edit")).await;
     assert_eq!(edit_deleted.status, StatusCode::CONFLICT);
     assert_eq!(
         edit_deleted.text("modal-error"),
         "This token has been deleted and can't be changed."
     );
     assert_eq!(
-        audit_actions(&app, "TK-1000-0000-0001"),
+        audit_actions(&app, ACTIVE_TOKEN),
         ["token.disable", "token.enable", "token.delete"],
         "refusals change nothing and record nothing"
     );
@@ -150,23 +155,29 @@ async fn disable_enable_and_delete_follow_the_state_machine_with_a_message_for_e
 #[tokio::test]
 async fn a_disabled_token_can_be_deleted_directly() {
     let app = spawn_app().await;
-    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN).await;
+    let disabled_path = token_path(DISABLED_TOKEN);
+    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await;
 
-    let page = post(&visitor, &format!("{LEGACY_CRM}/delete"), &csrf).await;
+    let page = post(&visitor, &format!("{disabled_path}/delete"), &csrf).await;
 
     assert_eq!(page.status, StatusCode::SEE_OTHER);
-    assert_eq!(status_of(&app, "TK-1000-0000-0011"), "deleted");
+    assert_eq!(status_of(&app, DISABLED_TOKEN), "deleted");
 }
 
 #[tokio::test]
 async fn the_menu_offers_only_what_the_tokens_state_allows() {
     let app = spawn_app().await;
-    let (visitor, _) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN).await;
+    let active_path = token_path(ACTIVE_TOKEN);
+    let disabled_path = token_path(DISABLED_TOKEN);
+    let deleted_path = token_path(DELETED_TOKEN);
+    let (visitor, _) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await;
 
-    let active = visitor.get_htmx(&format!("{CI_DEPLOY}/menu")).await;
-    let disabled = visitor.get_htmx(&format!("{LEGACY_CRM}/menu")).await;
-    let deleted = visitor.get_htmx(&format!("{OLD_STAGING}/menu")).await;
-    let without_js = visitor.get(&format!("{CI_DEPLOY}/menu?from=detail")).await;
+    let active = visitor.get_htmx(&format!("{active_path}/menu")).await;
+    let disabled = visitor.get_htmx(&format!("{disabled_path}/menu")).await;
+    let deleted = visitor.get_htmx(&format!("{deleted_path}/menu")).await;
+    let without_js = visitor
+        .get(&format!("{active_path}/menu?from=detail"))
+        .await;
 
     let actions = |page: &Page| page.attrs("[role=menuitem]", "data-testid");
     assert_eq!(
@@ -187,18 +198,20 @@ async fn the_menu_offers_only_what_the_tokens_state_allows() {
     assert!(without_js.body.contains("<html"));
     assert_eq!(
         without_js.attrs("[data-testid=action-disable]", "href"),
-        [format!("{CI_DEPLOY}/disable?from=detail")]
+        [format!("{active_path}/disable?from=detail")]
     );
 }
 
 #[tokio::test]
 async fn confirmations_carry_the_seeds_warnings_and_buttons() {
     let app = spawn_app().await;
-    let (visitor, _) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN).await;
+    let active_path = token_path(ACTIVE_TOKEN);
+    let disabled_path = token_path(DISABLED_TOKEN);
+    let (visitor, _) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await;
 
-    let disable = visitor.get_htmx(&format!("{CI_DEPLOY}/disable")).await;
-    let enable = visitor.get_htmx(&format!("{LEGACY_CRM}/enable")).await;
-    let delete = visitor.get(&format!("{CI_DEPLOY}/delete")).await;
+    let disable = visitor.get_htmx(&format!("{active_path}/disable")).await;
+    let enable = visitor.get_htmx(&format!("{disabled_path}/enable")).await;
+    let delete = visitor.get(&format!("{active_path}/delete")).await;
 
     assert_eq!(disable.text("confirm-submit"), "Disable Token");
     assert!(
@@ -228,7 +241,7 @@ async fn confirmations_carry_the_seeds_warnings_and_buttons() {
         disable.body
     );
     assert_eq!(
-        status_of(&app, "TK-1000-0000-0001"),
+        status_of(&app, ACTIVE_TOKEN),
         "active",
         "opening a confirmation changes nothing"
     );
@@ -237,16 +250,18 @@ async fn confirmations_carry_the_seeds_warnings_and_buttons() {
 #[tokio::test]
 async fn an_htmx_change_from_the_list_updates_the_row_and_flash_in_place_and_closes_the_modal() {
     let app = spawn_app().await;
-    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN).await;
+    let active_path = token_path(ACTIVE_TOKEN);
+    let disabled_path = token_path(DISABLED_TOKEN);
+    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await;
 
     let disabled = visitor
-        .post_htmx(&format!("{CI_DEPLOY}/disable"), &csrf)
+        .post_htmx(&format!("{active_path}/disable"), &csrf)
         .await;
     let deleted = visitor
-        .post_htmx(&format!("{LEGACY_CRM}/delete"), &csrf)
+        .post_htmx(&format!("{disabled_path}/delete"), &csrf)
         .await;
     let from_detail = visitor
-        .post_htmx(&format!("{CI_DEPLOY}/enable?from=detail"), &csrf)
+        .post_htmx(&format!("{active_path}/enable?from=detail"), &csrf)
         .await;
 
     // `<template>` content is a separate fragment to an HTML parser; read it as a table.
@@ -267,7 +282,7 @@ async fn an_htmx_change_from_the_list_updates_the_row_and_flash_in_place_and_clo
     assert_eq!(disabled.header("hx-reswap"), Some("none"));
     assert_eq!(
         disabled_rows.attrs("tr[hx-swap-oob=true]", "data-token-id"),
-        ["TK-1000-0000-0001"]
+        [ACTIVE_TOKEN]
     );
     assert_eq!(disabled_rows.texts("token-status"), ["Disabled"]);
     assert_eq!(
@@ -276,13 +291,16 @@ async fn an_htmx_change_from_the_list_updates_the_row_and_flash_in_place_and_clo
     );
     assert_eq!(
         disabled_rows.attrs("[data-testid=token-actions]", "href"),
-        [format!("{CI_DEPLOY}/menu")]
+        [format!("{active_path}/menu")]
     );
     assert_eq!(disabled.attrs("#flash", "hx-swap-oob"), ["true"]);
     assert_eq!(deleted_rows.attrs("tr", "hx-swap-oob"), ["delete"]);
-    assert_eq!(deleted_rows.attrs("tr", "id"), ["row-TK-1000-0000-0011"]);
+    assert_eq!(
+        deleted_rows.attrs("tr", "id"),
+        [format!("row-{DISABLED_TOKEN}")]
+    );
     assert_eq!(from_detail.header("hx-refresh"), Some("true"));
-    let detail = visitor.get(CI_DEPLOY).await;
+    let detail = visitor.get(&active_path).await;
     assert_eq!(detail.text("token-detail-status"), "Active");
     assert!(detail.text("flash-message").contains("is enabled"));
 }
@@ -292,7 +310,7 @@ async fn two_admins_disabling_at_once_produce_one_disable_and_one_clear_refusal(
     let app = spawn_app().await;
     let mut sessions = Vec::new();
     for _ in 0..6 {
-        sessions.push(Visitor::signed_in_with_csrf(&app, DEMO_ADMIN).await);
+        sessions.push(Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await);
     }
 
     let mut attempts = tokio::task::JoinSet::new();
@@ -300,7 +318,7 @@ async fn two_admins_disabling_at_once_produce_one_disable_and_one_clear_refusal(
         attempts.spawn(async move {
             post(
                 &visitor,
-                "/settings/api-tokens/TK-1000-0000-0002/disable",
+                &format!("{}/disable", token_path(BILLING_WRITE_TOKEN)),
                 &csrf,
             )
             .await
@@ -323,35 +341,38 @@ async fn two_admins_disabling_at_once_produce_one_disable_and_one_clear_refusal(
             .iter()
             .all(|p| p.text("modal-error") == "This token was already disabled.")
     );
-    assert_eq!(audit_actions(&app, "TK-1000-0000-0002"), ["token.disable"]);
+    assert_eq!(audit_actions(&app, BILLING_WRITE_TOKEN), ["token.disable"]);
 }
 
 #[tokio::test]
 async fn another_accounts_token_is_404_for_every_action_and_stays_unchanged() {
     let app = spawn_app().await;
-    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN).await;
+    let others_path = token_path(OTHER_INC_TOKEN);
+    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await;
 
     for path in ["menu", "edit", "disable", "delete"] {
         assert_eq!(
-            visitor.get(&format!("{OTHER_INC}/{path}")).await.status,
+            visitor.get(&format!("{others_path}/{path}")).await.status,
             StatusCode::NOT_FOUND,
             "GET {path}"
         );
     }
     for path in ["edit", "disable", "delete", "secret"] {
-        let page = post(&visitor, &format!("{OTHER_INC}/{path}"), &csrf).await;
+        let page = post(&visitor, &format!("{others_path}/{path}"), &csrf).await;
         assert_eq!(page.status, StatusCode::NOT_FOUND, "POST {path}");
     }
-    assert_eq!(status_of(&app, "TK-2000-0000-0001"), "active");
-    assert!(audit_actions(&app, "TK-2000-0000-0001").is_empty());
+    assert_eq!(status_of(&app, OTHER_INC_TOKEN), "active");
+    assert!(audit_actions(&app, OTHER_INC_TOKEN).is_empty());
 }
 
 #[tokio::test]
 async fn support_staff_and_members_can_change_nothing() {
     let app = spawn_app().await;
-    let support = Visitor::signed_in(&app, SUPPORT).await;
+    let active_path = token_path(ACTIVE_TOKEN);
+    let disabled_path = token_path(DISABLED_TOKEN);
+    let support = Visitor::signed_in(&app, SUPPORT_LOGIN).await;
     let support_csrf = support.csrf_token().await;
-    let member = Visitor::signed_in(&app, DEMO_MEMBER).await;
+    let member = Visitor::signed_in(&app, DEMO_MEMBER_LOGIN).await;
     let member_csrf = member.get("/settings/api-tokens").await.csrf_token();
 
     for (who, visitor, csrf, test_id) in [
@@ -360,11 +381,11 @@ async fn support_staff_and_members_can_change_nothing() {
     ] {
         for path in [
             "/settings/api-tokens",
-            &format!("{CI_DEPLOY}/edit"),
-            &format!("{CI_DEPLOY}/disable"),
-            &format!("{CI_DEPLOY}/delete"),
-            &format!("{CI_DEPLOY}/secret"),
-            &format!("{LEGACY_CRM}/enable"),
+            &format!("{active_path}/edit"),
+            &format!("{active_path}/disable"),
+            &format!("{active_path}/delete"),
+            &format!("{active_path}/secret"),
+            &format!("{disabled_path}/enable"),
         ] {
             let page = post(visitor, path, csrf).await;
             assert_eq!(page.status, StatusCode::FORBIDDEN, "{who} POST {path}");
@@ -372,8 +393,8 @@ async fn support_staff_and_members_can_change_nothing() {
         }
         for path in [
             "/settings/api-tokens/new",
-            &format!("{CI_DEPLOY}/menu"),
-            &format!("{CI_DEPLOY}/edit"),
+            &format!("{active_path}/menu"),
+            &format!("{active_path}/edit"),
         ] {
             assert_eq!(
                 visitor.get(path).await.status,
@@ -382,7 +403,7 @@ async fn support_staff_and_members_can_change_nothing() {
             );
         }
     }
-    let support_view = support.get(CI_DEPLOY).await;
+    let support_view = support.get(&active_path).await;
     assert!(
         support_view.texts("detail-actions").is_empty()
             && support_view.texts("secret-show").is_empty()
@@ -394,21 +415,23 @@ async fn support_staff_and_members_can_change_nothing() {
             .texts("token-actions")
             .is_empty()
     );
-    assert_eq!(status_of(&app, "TK-1000-0000-0001"), "active");
+    assert_eq!(status_of(&app, ACTIVE_TOKEN), "active");
 }
 
 #[tokio::test]
 async fn every_post_without_the_sessions_csrf_token_is_refused() {
     let app = spawn_app().await;
-    let (visitor, _) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN).await;
+    let active_path = token_path(ACTIVE_TOKEN);
+    let disabled_path = token_path(DISABLED_TOKEN);
+    let (visitor, _) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await;
 
     for path in [
         "/settings/api-tokens".to_owned(),
-        format!("{CI_DEPLOY}/edit"),
-        format!("{CI_DEPLOY}/disable"),
-        format!("{CI_DEPLOY}/delete"),
-        format!("{LEGACY_CRM}/enable"),
-        format!("{CI_DEPLOY}/secret"),
+        format!("{active_path}/edit"),
+        format!("{active_path}/disable"),
+        format!("{active_path}/delete"),
+        format!("{disabled_path}/enable"),
+        format!("{active_path}/secret"),
         "/logout".to_owned(),
     ] {
         let missing = visitor.post_form(&path, &[("name", "x")]).await;
@@ -418,18 +441,19 @@ async fn every_post_without_the_sessions_csrf_token_is_refused() {
             assert_eq!(page.texts("csrf-error").len(), 1, "{path}");
         }
     }
-    assert_eq!(status_of(&app, "TK-1000-0000-0001"), "active");
-    assert_eq!(status_of(&app, "TK-1000-0000-0011"), "disabled");
+    assert_eq!(status_of(&app, ACTIVE_TOKEN), "active");
+    assert_eq!(status_of(&app, DISABLED_TOKEN), "disabled");
 }
 
 #[tokio::test]
 async fn another_admins_form_token_does_not_work_in_this_session() {
     let app = spawn_app().await;
-    let (visitor, _) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN).await;
-    let other = Visitor::signed_in(&app, OTHER_ADMIN).await;
+    let active_path = token_path(ACTIVE_TOKEN);
+    let (visitor, _) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await;
+    let other = Visitor::signed_in(&app, OTHER_ADMIN_LOGIN).await;
     let others_csrf = other.csrf_token().await;
 
-    let page = post(&visitor, &format!("{CI_DEPLOY}/disable"), &others_csrf).await;
+    let page = post(&visitor, &format!("{active_path}/disable"), &others_csrf).await;
 
     assert_eq!(page.status, StatusCode::FORBIDDEN);
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
-use crate::common::spawn_app;
+use crate::common::{ACTIVE_TOKEN, ApiClient, spawn_app};
 
 /// `(METHOD, /path)` of every `.route(...)` in the API's source, with `{id}`-style
 /// parameters and `{action}` expanded as the handlers accept them.
@@ -54,14 +54,10 @@ fn documented_operations(document: &Value) -> BTreeSet<(String, String)> {
 #[tokio::test]
 async fn the_document_is_served_and_matches_the_routes_both_ways() {
     let app = spawn_app().await;
-    let client = reqwest::Client::new();
-    let response = client
-        .get(format!("{}/api/v1/openapi.json", app.address))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    let document: Value = response.json().await.unwrap();
+    let api = ApiClient::anonymous(&app.address);
+    let response = api.get("/openapi.json").await;
+    assert_eq!(response.status, StatusCode::OK);
+    let document = response.body;
     assert_eq!(document["openapi"], "3.1.0");
 
     let documented = documented_operations(&document);
@@ -72,17 +68,9 @@ async fn the_document_is_served_and_matches_the_routes_both_ways() {
     );
 
     for (method, path) in &documented {
-        let url = format!(
-            "{}/api/v1{}",
-            app.address,
-            path.replace("{id}", "TK-1000-0000-0001")
-        );
-        let status = client
-            .request(Method::from_bytes(method.as_bytes()).unwrap(), url)
-            .send()
-            .await
-            .unwrap()
-            .status();
+        let method = Method::from_bytes(method.as_bytes()).unwrap();
+        let concrete = path.replace("{id}", ACTIVE_TOKEN);
+        let status = api.send(method.clone(), &concrete, None).await.status;
         assert!(
             status != StatusCode::NOT_FOUND && status != StatusCode::METHOD_NOT_ALLOWED,
             "{method} {path} is documented but not routed ({status})"

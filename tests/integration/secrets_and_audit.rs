@@ -5,10 +5,11 @@ use reqwest::StatusCode;
 use tokendesk::db::schema::{api_tokens, audit_events};
 use tokendesk::domain::{SecretCipher, TokenId, TokenSecret};
 
-use crate::common::{DEMO_ADMIN, OTHER_ADMIN, SUPPORT, TestApp, spawn_app};
+use crate::common::{
+    ACTIVE_TOKEN, BILLING_WRITE_TOKEN, DELETED_TOKEN, DEMO_ADMIN, DEMO_ADMIN_LOGIN,
+    OTHER_ADMIN_LOGIN, SUPPORT_LOGIN, TestApp, spawn_app, token_path,
+};
 use crate::visitor::{Page, Visitor};
-
-const CI_DEPLOY: &str = "/settings/api-tokens/TK-1000-0000-0001";
 
 fn stored_digest(app: &TestApp, id: &str) -> Vec<u8> {
     api_tokens::table
@@ -22,10 +23,11 @@ fn stored_digest(app: &TestApp, id: &str) -> Vec<u8> {
 #[tokio::test]
 async fn revealing_returns_the_value_to_scripts_and_records_who_and_from_where() {
     let app = spawn_app().await;
-    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN).await;
+    let active_path = token_path(ACTIVE_TOKEN);
+    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await;
 
     let revealed = visitor
-        .post_reveal(&format!("{CI_DEPLOY}/secret"), &csrf)
+        .post_reveal(&format!("{active_path}/secret"), &csrf)
         .await;
 
     assert_eq!(revealed.status, StatusCode::OK);
@@ -33,10 +35,10 @@ async fn revealing_returns_the_value_to_scripts_and_records_who_and_from_where()
     let secret = TokenSecret::parse(&revealed.body).expect("the full tdk_ value");
     assert_eq!(
         secret.digest().as_bytes(),
-        stored_digest(&app, "TK-1000-0000-0001")
+        stored_digest(&app, ACTIVE_TOKEN)
     );
     let (action, actor, ip): (String, Option<String>, Option<String>) = audit_events::table
-        .filter(audit_events::token_id.eq("TK-1000-0000-0001"))
+        .filter(audit_events::token_id.eq(ACTIVE_TOKEN))
         .select((
             audit_events::action,
             audit_events::actor_user_id,
@@ -45,17 +47,18 @@ async fn revealing_returns_the_value_to_scripts_and_records_who_and_from_where()
         .first(&mut app.db.connection())
         .unwrap();
     assert_eq!(action, "token.reveal");
-    assert_eq!(actor.as_deref(), Some("UR-1000-0000-0001"));
+    assert_eq!(actor.as_deref(), Some(DEMO_ADMIN));
     assert_eq!(ip.as_deref(), Some("127.0.0.1"));
 }
 
 #[tokio::test]
 async fn without_javascript_show_renders_the_general_tab_with_the_value() {
     let app = spawn_app().await;
-    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN).await;
+    let active_path = token_path(ACTIVE_TOKEN);
+    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await;
 
     let page = visitor
-        .post_form(&format!("{CI_DEPLOY}/secret"), &[("csrf_token", &csrf)])
+        .post_form(&format!("{active_path}/secret"), &[("csrf_token", &csrf)])
         .await;
 
     assert_eq!(page.status, StatusCode::OK);
@@ -67,7 +70,7 @@ async fn without_javascript_show_renders_the_general_tab_with_the_value() {
         "Hide is offered"
     );
     assert!(
-        !visitor.get(CI_DEPLOY).await.body.contains(&shown),
+        !visitor.get(&active_path).await.body.contains(&shown),
         "the value shows only after a reveal"
     );
 }
@@ -75,15 +78,16 @@ async fn without_javascript_show_renders_the_general_tab_with_the_value() {
 #[tokio::test]
 async fn deleted_tokens_have_no_value_and_other_roles_cannot_reveal() {
     let app = spawn_app().await;
-    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN).await;
-    let support = Visitor::signed_in(&app, SUPPORT).await;
+    let active_path = token_path(ACTIVE_TOKEN);
+    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await;
+    let support = Visitor::signed_in(&app, SUPPORT_LOGIN).await;
     let support_csrf = support.csrf_token().await;
 
     let deleted = visitor
-        .post_reveal("/settings/api-tokens/TK-1000-0000-0012/secret", &csrf)
+        .post_reveal(&format!("{}/secret", token_path(DELETED_TOKEN)), &csrf)
         .await;
     let by_support = support
-        .post_reveal(&format!("{CI_DEPLOY}/secret"), &support_csrf)
+        .post_reveal(&format!("{active_path}/secret"), &support_csrf)
         .await;
 
     assert_eq!(deleted.status, StatusCode::CONFLICT);
@@ -104,16 +108,17 @@ async fn deleted_tokens_have_no_value_and_other_roles_cannot_reveal() {
 #[tokio::test]
 async fn a_value_stored_under_another_key_is_a_clear_error_not_a_crash() {
     let app = spawn_app().await;
-    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN).await;
+    let active_path = token_path(ACTIVE_TOKEN);
+    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await;
     let foreign = SecretCipher::from_master_key(&[9u8; 32]);
-    let id = TokenId::parse("TK-1000-0000-0001").unwrap();
+    let id = TokenId::parse(ACTIVE_TOKEN).unwrap();
     diesel::update(api_tokens::table.find(id.as_str()))
         .set(api_tokens::secret_ciphertext.eq(foreign.encrypt(&id, &TokenSecret::generate())))
         .execute(&mut app.db.connection())
         .unwrap();
 
     let page = visitor
-        .post_form(&format!("{CI_DEPLOY}/secret"), &[("csrf_token", &csrf)])
+        .post_form(&format!("{active_path}/secret"), &[("csrf_token", &csrf)])
         .await;
 
     assert_eq!(page.status, StatusCode::INTERNAL_SERVER_ERROR);
@@ -131,37 +136,43 @@ async fn a_value_stored_under_another_key_is_a_clear_error_not_a_crash() {
 #[tokio::test]
 async fn the_audit_log_lists_the_accounts_events_newest_first_and_filters_by_token() {
     let app = spawn_app().await;
-    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN).await;
+    let active_path = token_path(ACTIVE_TOKEN);
+    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await;
     for action in ["disable", "enable"] {
         visitor
-            .post_form(&format!("{CI_DEPLOY}/{action}"), &[("csrf_token", &csrf)])
+            .post_form(&format!("{active_path}/{action}"), &[("csrf_token", &csrf)])
             .await;
     }
     visitor
         .post_form(
-            "/settings/api-tokens/TK-1000-0000-0002/disable",
+            &format!("{}/disable", token_path(BILLING_WRITE_TOKEN)),
             &[("csrf_token", &csrf)],
         )
         .await;
 
     let log = visitor.get("/settings/audit").await;
-    let filtered = visitor.get("/settings/audit?token=TK-1000-0000-0001").await;
-    let other = Visitor::signed_in(&app, OTHER_ADMIN)
+    let filtered = visitor
+        .get(&format!("/settings/audit?token={ACTIVE_TOKEN}"))
+        .await;
+    let other = Visitor::signed_in(&app, OTHER_ADMIN_LOGIN)
         .await
         .get("/settings/audit")
         .await;
-    let support = Visitor::signed_in(&app, SUPPORT)
+    let support = Visitor::signed_in(&app, SUPPORT_LOGIN)
         .await
         .get("/settings/audit")
         .await;
-    let details = visitor.get(&format!("{CI_DEPLOY}?tab=details")).await;
+    let details = visitor.get(&format!("{active_path}?tab=details")).await;
 
     let actions = |page: &Page| page.attrs("[data-testid=audit-row]", "data-action");
     assert_eq!(
         actions(&log),
         ["token.disable", "token.enable", "token.disable"]
     );
-    assert_eq!(log.texts("audit-actor")[0], "Avery Admin UR-1000-0000-0001");
+    assert_eq!(
+        log.texts("audit-actor")[0],
+        format!("Avery Admin {DEMO_ADMIN}")
+    );
     assert_eq!(log.text("audit-count"), "3 events");
     assert_eq!(actions(&filtered), ["token.enable", "token.disable"]);
     assert!(

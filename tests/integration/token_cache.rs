@@ -7,25 +7,16 @@ use std::time::Duration;
 
 use diesel::prelude::*;
 use reqwest::StatusCode;
-use serde_json::Value;
 use tokendesk::access::TokenCache;
 use tokendesk::db::schema::api_tokens;
 use tokendesk::db::tokens::Lookup;
 use tokendesk::domain::verification::Grant;
 use tokendesk::domain::{AccountId, Scope, TokenId, TokenSecret, TokenStatus, UserId};
 
-use crate::common::{DEMO_ADMIN, spawn_app};
+use crate::common::{
+    ApiClient, DEMO_ADMIN_LOGIN, DEMO_CORP, USAGE_WRITE_TOKEN, spawn_app, token_path,
+};
 use crate::visitor::Visitor;
-
-async fn whoami(address: &str, secret: &str) -> (StatusCode, Value) {
-    let response = reqwest::Client::new()
-        .get(format!("{address}/api/v1/whoami"))
-        .header("Authorization", format!("Bearer {secret}"))
-        .send()
-        .await
-        .unwrap();
-    (response.status(), response.json().await.unwrap())
-}
 
 /// Waits (one second at most) for `cache` to drop something after `seen`
 /// invalidations.
@@ -46,38 +37,36 @@ async fn invalidated_after(cache: &TokenCache, seen: u64) {
 #[tokio::test]
 async fn a_hot_token_is_served_from_the_cache_without_reading_the_database() {
     let app = spawn_app().await;
-    let secret = app.secret_of("TK-1000-0000-0003");
+    let api = app.api(&app.secret_of(USAGE_WRITE_TOKEN));
     invalidated_after(&app.cache, 0).await; // the listener's start-up clear is behind us
-    assert_eq!(whoami(&app.address, &secret).await.0, StatusCode::OK);
+    assert_eq!(api.whoami().await.status, StatusCode::OK);
 
     // Behind the app's back, with no notification: only a database read would see it.
-    diesel::update(api_tokens::table.find("TK-1000-0000-0003"))
+    diesel::update(api_tokens::table.find(USAGE_WRITE_TOKEN))
         .set(api_tokens::name.eq("Renamed behind the cache"))
         .execute(&mut app.db.connection())
         .unwrap();
 
     assert_eq!(
-        whoami(&app.address, &secret).await.1["name"],
+        api.whoami().await.body["name"],
         "Usage reporter",
         "served from the cache"
     );
     app.cache.clear();
-    assert_eq!(
-        whoami(&app.address, &secret).await.1["name"],
-        "Renamed behind the cache"
-    );
+    assert_eq!(api.whoami().await.body["name"], "Renamed behind the cache");
 }
 
 #[tokio::test]
 async fn disabling_through_one_instance_is_refused_by_another_within_a_second() {
     let app = spawn_app().await;
     let other = app.second_instance();
-    let secret = app.secret_of("TK-1000-0000-0003");
-    let admin = Visitor::signed_in(&app, DEMO_ADMIN).await;
+    let secret = app.secret_of(USAGE_WRITE_TOKEN);
+    let (api, on_other) = (app.api(&secret), ApiClient::new(&other.address, &secret));
+    let admin = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
     let csrf = admin.csrf_token().await;
     invalidated_after(&other.cache, 0).await; // the other instance is listening
     assert_eq!(
-        whoami(&other.address, &secret).await.0,
+        on_other.whoami().await.status,
         StatusCode::OK,
         "cached on the other instance"
     );
@@ -85,18 +74,18 @@ async fn disabling_through_one_instance_is_refused_by_another_within_a_second() 
 
     let page = admin
         .post_form(
-            "/settings/api-tokens/TK-1000-0000-0003/disable",
+            &format!("{}/disable", token_path(USAGE_WRITE_TOKEN)),
             &[("csrf_token", &csrf)],
         )
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     invalidated_after(&other.cache, seen).await;
 
-    let (status, body) = whoami(&other.address, &secret).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_eq!(body["reason"], "disabled");
+    let refused = on_other.whoami().await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(refused.body["reason"], "disabled");
     assert_eq!(
-        whoami(&app.address, &secret).await.1["reason"],
+        api.whoami().await.body["reason"],
         "disabled",
         "and at once on the instance that changed it"
     );
@@ -105,14 +94,14 @@ async fn disabling_through_one_instance_is_refused_by_another_within_a_second() 
 #[tokio::test]
 async fn editing_a_tokens_scope_takes_effect_on_the_next_request() {
     let app = spawn_app().await;
-    let secret = app.secret_of("TK-1000-0000-0003");
-    let admin = Visitor::signed_in(&app, DEMO_ADMIN).await;
+    let api = app.api(&app.secret_of(USAGE_WRITE_TOKEN));
+    let admin = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
     let csrf = admin.csrf_token().await;
-    assert_eq!(whoami(&app.address, &secret).await.1["scope"], "write");
+    assert_eq!(api.whoami().await.body["scope"], "write");
 
     admin
         .post_form(
-            "/settings/api-tokens/TK-1000-0000-0003/edit",
+            &format!("{}/edit", token_path(USAGE_WRITE_TOKEN)),
             &[
                 ("csrf_token", &csrf),
                 ("name", "Usage reporter"),
@@ -122,16 +111,16 @@ async fn editing_a_tokens_scope_takes_effect_on_the_next_request() {
         )
         .await;
 
-    assert_eq!(whoami(&app.address, &secret).await.1["scope"], "read");
+    assert_eq!(api.whoami().await.body["scope"], "read");
 }
 
 #[tokio::test]
 async fn an_expiry_passing_refuses_a_cached_token_without_any_change_to_its_row() {
     let app = spawn_app().await;
-    let secret = TokenSecret::parse(&app.secret_of("TK-1000-0000-0003")).unwrap();
+    let secret = TokenSecret::parse(&app.secret_of(USAGE_WRITE_TOKEN)).unwrap();
     let expired_a_moment_ago = Grant {
-        token_id: TokenId::parse("TK-1000-0000-0003").unwrap(),
-        account_id: AccountId::parse("PA-1000-0001").unwrap(),
+        token_id: TokenId::parse(USAGE_WRITE_TOKEN).unwrap(),
+        account_id: AccountId::parse(DEMO_CORP).unwrap(),
         name: "Usage reporter".into(),
         scope: Scope::Write,
         modules: Vec::new(),
@@ -143,20 +132,20 @@ async fn an_expiry_passing_refuses_a_cached_token_without_any_change_to_its_row(
     app.cache
         .insert(secret.digest(), &Lookup::Found(expired_a_moment_ago));
 
-    let (status, body) = whoami(&app.address, secret.expose()).await;
+    let answer = app.api(secret.expose()).whoami().await;
 
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_eq!(body["reason"], "expired");
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(answer.body["reason"], "expired");
 }
 
 #[tokio::test]
 async fn a_token_created_a_moment_ago_works_on_its_first_request() {
     let app = spawn_app().await;
-    let admin = Visitor::signed_in(&app, DEMO_ADMIN).await;
+    let admin = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
     let csrf = admin.csrf_token().await;
     let unknown_then = TokenSecret::generate();
     assert_eq!(
-        whoami(&app.address, unknown_then.expose()).await.1["reason"],
+        app.api(unknown_then.expose()).whoami().await.body["reason"],
         "unknown"
     );
 
@@ -174,24 +163,21 @@ async fn a_token_created_a_moment_ago_works_on_its_first_request() {
         .await;
     let secret = created.text("new-token-secret");
 
-    assert_eq!(whoami(&app.address, &secret).await.0, StatusCode::OK);
+    assert_eq!(app.api(&secret).whoami().await.status, StatusCode::OK);
 }
 
 #[tokio::test]
 async fn a_listener_that_loses_its_connection_reconnects_and_clears_the_cache() {
     let app = spawn_app().await;
-    let secret = app.secret_of("TK-1000-0000-0003");
+    let api = app.api(&app.secret_of(USAGE_WRITE_TOKEN));
     // The listener clears the cache once it listens: wait for that before caching.
     invalidated_after(&app.cache, 0).await;
-    assert_eq!(whoami(&app.address, &secret).await.0, StatusCode::OK);
-    diesel::update(api_tokens::table.find("TK-1000-0000-0003"))
+    assert_eq!(api.whoami().await.status, StatusCode::OK);
+    diesel::update(api_tokens::table.find(USAGE_WRITE_TOKEN))
         .set(api_tokens::name.eq("Changed while nobody listened"))
         .execute(&mut app.db.connection())
         .unwrap();
-    assert_eq!(
-        whoami(&app.address, &secret).await.1["name"],
-        "Usage reporter"
-    );
+    assert_eq!(api.whoami().await.body["name"], "Usage reporter");
     let seen = app.cache.invalidations.load(Ordering::SeqCst);
 
     let terminated: Vec<bool> = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(
@@ -204,7 +190,7 @@ async fn a_listener_that_loses_its_connection_reconnects_and_clears_the_cache() 
     invalidated_after(&app.cache, seen).await;
 
     assert_eq!(
-        whoami(&app.address, &secret).await.1["name"],
+        api.whoami().await.body["name"],
         "Changed while nobody listened"
     );
 }

@@ -2,21 +2,23 @@
 
 use reqwest::StatusCode;
 
-use crate::common::{DEMO_ADMIN, OTHER_ADMIN, SUPPORT, spawn_app};
+use crate::common::{
+    ACTIVE_TOKEN, DELETED_TOKEN, DEMO_ADMIN, DEMO_ADMIN_LOGIN, DISABLED_TOKEN, OTHER_ADMIN_LOGIN,
+    OTHER_INC_TOKEN, SUPPORT_LOGIN, THREE_MODULES_TOKEN, spawn_app, token_path,
+};
 use crate::visitor::Visitor;
-
-const CI_DEPLOY: &str = "/settings/api-tokens/TK-1000-0000-0001";
 
 #[tokio::test]
 async fn the_details_page_shows_name_id_and_status_and_opens_on_the_general_tab() {
     let app = spawn_app().await;
-    let visitor = Visitor::signed_in(&app, DEMO_ADMIN).await;
+    let active_path = token_path(ACTIVE_TOKEN);
+    let visitor = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
 
-    let page = visitor.get(CI_DEPLOY).await;
+    let page = visitor.get(&active_path).await;
 
     assert_eq!(page.status, StatusCode::OK);
     assert_eq!(page.text("token-detail-name"), "CI deploy pipeline");
-    assert_eq!(page.text("token-detail-id"), "TK-1000-0000-0001");
+    assert_eq!(page.text("token-detail-id"), ACTIVE_TOKEN);
     assert_eq!(page.text("token-detail-status"), "Active");
     assert_eq!(
         page.attrs("[data-testid=tab-panel]", "data-tab"),
@@ -38,7 +40,7 @@ async fn the_details_page_shows_name_id_and_status_and_opens_on_the_general_tab(
     for tab in ["general", "modules", "details"] {
         assert_eq!(
             page.attrs(&format!("[data-testid=tab-{tab}]"), "href"),
-            [format!("{CI_DEPLOY}?tab={tab}")]
+            [format!("{active_path}?tab={tab}")]
         );
     }
 }
@@ -46,10 +48,10 @@ async fn the_details_page_shows_name_id_and_status_and_opens_on_the_general_tab(
 #[tokio::test]
 async fn the_modules_tab_lists_each_granted_module_with_its_description() {
     let app = spawn_app().await;
-    let visitor = Visitor::signed_in(&app, DEMO_ADMIN).await;
+    let visitor = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
 
     let page = visitor
-        .get("/settings/api-tokens/TK-1000-0000-0009?tab=modules")
+        .get(&format!("{}?tab=modules", token_path(THREE_MODULES_TOKEN)))
         .await;
 
     assert_eq!(
@@ -69,17 +71,18 @@ async fn the_modules_tab_lists_each_granted_module_with_its_description() {
 #[tokio::test]
 async fn the_details_tab_shows_times_creator_and_last_access() {
     let app = spawn_app().await;
-    let visitor = Visitor::signed_in(&app, DEMO_ADMIN).await;
+    let active_path = token_path(ACTIVE_TOKEN);
+    let visitor = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
 
-    let active = visitor.get(&format!("{CI_DEPLOY}?tab=details")).await;
+    let active = visitor.get(&format!("{active_path}?tab=details")).await;
     let disabled = visitor
-        .get("/settings/api-tokens/TK-1000-0000-0011?tab=details")
+        .get(&format!("{}?tab=details", token_path(DISABLED_TOKEN)))
         .await;
 
     assert!(
         active
             .text("detail-created")
-            .contains("by Avery Admin UR-1000-0000-0001")
+            .contains(&format!("by Avery Admin {DEMO_ADMIN}"))
     );
     assert_eq!(active.text("detail-expires"), "Never");
     assert_eq!(active.text("detail-disabled"), "—");
@@ -100,9 +103,12 @@ async fn the_details_tab_shows_times_creator_and_last_access() {
 #[tokio::test]
 async fn htmx_tab_requests_get_the_tabs_alone() {
     let app = spawn_app().await;
-    let visitor = Visitor::signed_in(&app, DEMO_ADMIN).await;
+    let active_path = token_path(ACTIVE_TOKEN);
+    let visitor = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
 
-    let fragment = visitor.get_htmx(&format!("{CI_DEPLOY}?tab=details")).await;
+    let fragment = visitor
+        .get_htmx(&format!("{active_path}?tab=details"))
+        .await;
 
     assert_eq!(fragment.status, StatusCode::OK);
     assert!(!fragment.body.contains("<html"));
@@ -121,9 +127,10 @@ async fn htmx_tab_requests_get_the_tabs_alone() {
 #[tokio::test]
 async fn an_unknown_tab_opens_general() {
     let app = spawn_app().await;
-    let visitor = Visitor::signed_in(&app, DEMO_ADMIN).await;
+    let active_path = token_path(ACTIVE_TOKEN);
+    let visitor = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
 
-    let page = visitor.get(&format!("{CI_DEPLOY}?tab=secrets")).await;
+    let page = visitor.get(&format!("{active_path}?tab=secrets")).await;
 
     assert_eq!(
         page.attrs("[data-testid=tab-panel]", "data-tab"),
@@ -134,9 +141,9 @@ async fn an_unknown_tab_opens_general() {
 #[tokio::test]
 async fn a_deleted_token_shows_no_value() {
     let app = spawn_app().await;
-    let visitor = Visitor::signed_in(&app, DEMO_ADMIN).await;
+    let visitor = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
 
-    let page = visitor.get("/settings/api-tokens/TK-1000-0000-0012").await;
+    let page = visitor.get(&token_path(DELETED_TOKEN)).await;
 
     assert_eq!(page.text("token-detail-status"), "Deleted");
     assert_eq!(page.text("token-secret"), "Deleted: no value is kept");
@@ -145,10 +152,10 @@ async fn a_deleted_token_shows_no_value() {
 #[tokio::test]
 async fn an_unknown_id_and_another_accounts_id_get_the_same_404() {
     let app = spawn_app().await;
-    let visitor = Visitor::signed_in(&app, DEMO_ADMIN).await;
+    let visitor = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
 
     let unknown = visitor.get("/settings/api-tokens/TK-9999-9999-9999").await;
-    let others = visitor.get("/settings/api-tokens/TK-2000-0000-0001").await;
+    let others = visitor.get(&token_path(OTHER_INC_TOKEN)).await;
     let malformed = visitor.get("/settings/api-tokens/not-a-token").await;
 
     for page in [&unknown, &others, &malformed] {
@@ -165,12 +172,13 @@ async fn an_unknown_id_and_another_accounts_id_get_the_same_404() {
 #[tokio::test]
 async fn the_other_accounts_admin_opens_their_own_token_and_support_opens_any() {
     let app = spawn_app().await;
-    let other = Visitor::signed_in(&app, OTHER_ADMIN).await;
-    let support = Visitor::signed_in(&app, SUPPORT).await;
+    let active_path = token_path(ACTIVE_TOKEN);
+    let other = Visitor::signed_in(&app, OTHER_ADMIN_LOGIN).await;
+    let support = Visitor::signed_in(&app, SUPPORT_LOGIN).await;
 
-    let own = other.get("/settings/api-tokens/TK-2000-0000-0001").await;
-    let demo_for_other = other.get(CI_DEPLOY).await;
-    let support_view = support.get(CI_DEPLOY).await;
+    let own = other.get(&token_path(OTHER_INC_TOKEN)).await;
+    let demo_for_other = other.get(&active_path).await;
+    let support_view = support.get(&active_path).await;
 
     assert_eq!(own.text("token-detail-name"), "Other Inc billing export");
     assert_eq!(demo_for_other.status, StatusCode::NOT_FOUND);

@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 use tokendesk::db::schema::{api_tokens, audit_events, token_modules};
 use tokendesk::domain::{TokenId, TokenSecret};
 
-use crate::common::{DEMO_ADMIN, TestApp, spawn_app};
+use crate::common::{DEMO_ADMIN_LOGIN, EXPIRING_SOON_TOKEN, TestApp, spawn_app, token_path};
 use crate::visitor::{Page, Visitor};
 
 fn token_count(app: &TestApp) -> i64 {
@@ -29,7 +29,7 @@ async fn create(visitor: &Visitor, csrf: &str, fields: &[(&str, &str)]) -> Page 
 #[tokio::test]
 async fn the_create_form_offers_scopes_modules_and_expiry_presets() {
     let app = spawn_app().await;
-    let (visitor, _) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN).await;
+    let (visitor, _) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await;
 
     let dialog = visitor.get_htmx("/settings/api-tokens/new").await;
 
@@ -65,7 +65,7 @@ async fn the_create_form_offers_scopes_modules_and_expiry_presets() {
 #[tokio::test]
 async fn creating_a_token_shows_it_once_and_stores_only_its_digest_prefix_and_ciphertext() {
     let app = spawn_app().await;
-    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN).await;
+    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await;
 
     let page = create(
         &visitor,
@@ -151,7 +151,7 @@ async fn creating_a_token_shows_it_once_and_stores_only_its_digest_prefix_and_ci
 #[tokio::test]
 async fn all_modules_and_a_custom_date_are_understood() {
     let app = spawn_app().await;
-    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN).await;
+    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await;
     let date = (chrono::Utc::now() + chrono::Duration::days(10))
         .format("%Y-%m-%d")
         .to_string();
@@ -179,7 +179,7 @@ async fn all_modules_and_a_custom_date_are_understood() {
 #[tokio::test]
 async fn each_invalid_field_is_shown_beside_it_and_nothing_is_saved() {
     let app = spawn_app().await;
-    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN).await;
+    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await;
     let before = token_count(&app);
     let long = "x".repeat(101);
     let yesterday = (chrono::Utc::now() - chrono::Duration::days(1))
@@ -259,10 +259,10 @@ async fn each_invalid_field_is_shown_beside_it_and_nothing_is_saved() {
 #[tokio::test]
 async fn the_edit_dialog_is_prefilled_with_the_current_values() {
     let app = spawn_app().await;
-    let (visitor, _) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN).await;
+    let (visitor, _) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await;
 
     let dialog = visitor
-        .get_htmx("/settings/api-tokens/TK-1000-0000-0014/edit")
+        .get_htmx(&format!("{}/edit", token_path(EXPIRING_SOON_TOKEN)))
         .await;
 
     assert_eq!(
@@ -298,10 +298,10 @@ async fn the_edit_dialog_is_prefilled_with_the_current_values() {
 #[tokio::test]
 async fn editing_saves_the_changes_keeps_an_unchanged_expiry_and_records_what_changed() {
     let app = spawn_app().await;
-    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN).await;
-    let path = "/settings/api-tokens/TK-1000-0000-0014";
+    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await;
+    let path = token_path(EXPIRING_SOON_TOKEN);
     let expires_before: Option<chrono::DateTime<chrono::Utc>> = api_tokens::table
-        .find("TK-1000-0000-0014")
+        .find(EXPIRING_SOON_TOKEN)
         .select(api_tokens::expires_at)
         .first(&mut app.db.connection())
         .unwrap();
@@ -325,8 +325,8 @@ async fn editing_saves_the_changes_keeps_an_unchanged_expiry_and_records_what_ch
         .await;
 
     assert_eq!(page.status, StatusCode::SEE_OTHER);
-    assert_eq!(page.location(), Some(path));
-    let detail = visitor.get(path).await;
+    assert_eq!(page.location(), Some(path.as_str()));
+    let detail = visitor.get(&path).await;
     assert_eq!(detail.text("token-detail-name"), "Partner onboarding (EU)");
     assert_eq!(
         detail.text("flash-message"),
@@ -334,7 +334,7 @@ async fn editing_saves_the_changes_keeps_an_unchanged_expiry_and_records_what_ch
     );
     assert_eq!(detail.text("token-scope"), "Read only");
     let expires_after: Option<chrono::DateTime<chrono::Utc>> = api_tokens::table
-        .find("TK-1000-0000-0014")
+        .find(EXPIRING_SOON_TOKEN)
         .select(api_tokens::expires_at)
         .first(&mut app.db.connection())
         .unwrap();
@@ -343,7 +343,7 @@ async fn editing_saves_the_changes_keeps_an_unchanged_expiry_and_records_what_ch
         "an unchanged date keeps the exact expiry"
     );
     let details: Vec<String> = audit_events::table
-        .filter(audit_events::token_id.eq("TK-1000-0000-0014"))
+        .filter(audit_events::token_id.eq(EXPIRING_SOON_TOKEN))
         .select(audit_events::details)
         .load(&mut app.db.connection())
         .unwrap();
@@ -353,8 +353,8 @@ async fn editing_saves_the_changes_keeps_an_unchanged_expiry_and_records_what_ch
 #[tokio::test]
 async fn clearing_the_expiry_removes_it_and_invalid_edits_save_nothing() {
     let app = spawn_app().await;
-    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN).await;
-    let path = "/settings/api-tokens/TK-1000-0000-0014/edit";
+    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await;
+    let path = &format!("{}/edit", token_path(EXPIRING_SOON_TOKEN));
 
     let invalid = visitor
         .post_form(
@@ -390,7 +390,7 @@ async fn clearing_the_expiry_removes_it_and_invalid_edits_save_nothing() {
     );
     assert_eq!(cleared.status, StatusCode::SEE_OTHER);
     let expires: Option<chrono::DateTime<chrono::Utc>> = api_tokens::table
-        .find("TK-1000-0000-0014")
+        .find(EXPIRING_SOON_TOKEN)
         .select(api_tokens::expires_at)
         .first(&mut app.db.connection())
         .unwrap();

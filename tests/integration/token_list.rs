@@ -5,21 +5,29 @@ use reqwest::StatusCode;
 use tokendesk::db::users;
 use tokendesk::domain::{AccountId, Role, UserId, password};
 
-use crate::common::{DEMO_ADMIN, OTHER_ADMIN, TestApp, spawn_app};
+use crate::common::{
+    ACTIVE_TOKEN, BILLING_WRITE_TOKEN, DELETED_TOKEN, DEMO_ADMIN, DEMO_ADMIN_LOGIN,
+    DISABLED_NEVER_USED_TOKEN, DISABLED_TOKEN, EXPIRED_TOKEN, NEVER_USED_TOKEN, OTHER_ADMIN_LOGIN,
+    OTHER_INC, OTHER_INC_DISABLED_TOKEN, OTHER_INC_STALE_TOKEN, OTHER_INC_TOKEN,
+    RECENTLY_DISABLED_TOKEN, TestApp, spawn_app,
+};
 use crate::visitor::{Page, Visitor};
 
 async fn admin_list(app: &TestApp, query: &str) -> Page {
-    let visitor = Visitor::signed_in(app, DEMO_ADMIN).await;
+    let visitor = Visitor::signed_in(app, DEMO_ADMIN_LOGIN).await;
     let page = visitor.get(&format!("/settings/api-tokens{query}")).await;
     assert_eq!(page.status, StatusCode::OK, "{query}: {}", page.body);
     page
 }
 
+/// Demo Corp's demo token number `n` (1 to 28), for the lists the filters and sorts
+/// are checked against.
+fn id(n: u32) -> String {
+    format!("TK-1000-0000-{n:04}")
+}
+
 fn ids(numbers: &[u32]) -> Vec<String> {
-    numbers
-        .iter()
-        .map(|n| format!("TK-1000-0000-{n:04}"))
-        .collect()
+    numbers.iter().copied().map(id).collect()
 }
 
 fn sorted(mut values: Vec<String>) -> Vec<String> {
@@ -31,12 +39,12 @@ fn sorted(mut values: Vec<String>) -> Vec<String> {
 async fn the_page_has_the_settings_heading_and_every_column_the_seeds_list() {
     let app = spawn_app().await;
 
-    let page = admin_list(&app, "?q=TK-1000-0000-0001").await;
+    let page = admin_list(&app, &format!("?q={ACTIVE_TOKEN}")).await;
 
     assert_eq!(page.text("page-title"), "Settings › API tokens");
-    assert_eq!(page.token_ids(), ids(&[1]));
+    assert_eq!(page.token_ids(), [ACTIVE_TOKEN]);
     assert_eq!(page.text("token-name"), "CI deploy pipeline");
-    assert_eq!(page.text("token-id"), "TK-1000-0000-0001");
+    assert_eq!(page.text("token-id"), ACTIVE_TOKEN);
     let masked = page.text("token-masked");
     assert_eq!(masked.chars().count(), 11, "{masked}");
     assert!(
@@ -51,7 +59,7 @@ async fn the_page_has_the_settings_heading_and_every_column_the_seeds_list() {
     assert_eq!(page.text("token-scope"), "Read & write");
     assert_eq!(
         page.text("token-created-by"),
-        "Avery Admin UR-1000-0000-0001"
+        format!("Avery Admin {DEMO_ADMIN}")
     );
     assert!(page.text("token-created-at").ends_with(" UTC"));
     assert_eq!(page.text("token-expires"), "Never");
@@ -73,8 +81,8 @@ async fn the_page_has_the_settings_heading_and_every_column_the_seeds_list() {
 async fn a_single_module_is_named_and_never_used_tokens_say_never() {
     let app = spawn_app().await;
 
-    let billing = admin_list(&app, "?q=TK-1000-0000-0002").await;
-    let unused = admin_list(&app, "?q=TK-1000-0000-0019").await;
+    let billing = admin_list(&app, &format!("?q={BILLING_WRITE_TOKEN}")).await;
+    let unused = admin_list(&app, &format!("?q={NEVER_USED_TOKEN}")).await;
 
     assert_eq!(billing.text("token-modules"), "Billing");
     assert_eq!(unused.text("token-last-access"), "Never");
@@ -85,6 +93,7 @@ async fn a_single_module_is_named_and_never_used_tokens_say_never() {
 async fn disabled_and_expired_tokens_have_their_badges_and_disabled_rows_are_dimmed() {
     let app = spawn_app().await;
 
+    // Tokens 10 to 19.
     let page = admin_list(&app, "?status=all&q=TK-1000-0000-001").await;
 
     let html = page.html();
@@ -106,19 +115,19 @@ async fn disabled_and_expired_tokens_have_their_badges_and_disabled_rows_are_dim
         )
     };
     assert_eq!(
-        row("TK-1000-0000-0011"),
+        row(DISABLED_TOKEN),
         ("Disabled".into(), "token-row status-disabled".into())
     );
     assert_eq!(
-        row("TK-1000-0000-0013"),
+        row(EXPIRED_TOKEN),
         ("Expired".into(), "token-row status-expired".into())
     );
     assert_eq!(
-        row("TK-1000-0000-0012"),
+        row(DELETED_TOKEN),
         ("Deleted".into(), "token-row status-deleted".into())
     );
     assert_eq!(
-        row("TK-1000-0000-0010"),
+        row(&id(10)),
         ("Active".into(), "token-row status-active".into())
     );
     let css = Visitor::new(&app).get("/static/app.css").await.body;
@@ -137,15 +146,15 @@ async fn the_default_list_shows_active_and_disabled_tokens_but_not_deleted_ones(
     assert_eq!(first.token_ids().len(), 25);
     assert_eq!(shown.len(), 27);
     assert!(
-        !shown.contains(&"TK-1000-0000-0012".to_owned()),
+        !shown.contains(&DELETED_TOKEN.to_owned()),
         "the deleted token is hidden"
     );
     assert!(
-        shown.contains(&"TK-1000-0000-0011".to_owned()),
+        shown.contains(&DISABLED_TOKEN.to_owned()),
         "disabled tokens are listed"
     );
     assert!(
-        shown.contains(&"TK-1000-0000-0013".to_owned()),
+        shown.contains(&EXPIRED_TOKEN.to_owned()),
         "expired tokens are listed"
     );
 }
@@ -160,9 +169,16 @@ async fn each_status_filter_shows_exactly_its_tokens() {
     let active = admin_list(&app, "?status=active").await;
     let all = admin_list(&app, "?status=all").await;
 
-    assert_eq!(sorted(disabled.token_ids()), ids(&[11, 18, 23]));
+    assert_eq!(
+        sorted(disabled.token_ids()),
+        [
+            DISABLED_TOKEN,
+            RECENTLY_DISABLED_TOKEN,
+            DISABLED_NEVER_USED_TOKEN
+        ]
+    );
     assert_eq!(sorted(expired.token_ids()), ids(&[13, 25]));
-    assert_eq!(deleted.token_ids(), ids(&[12]));
+    assert_eq!(deleted.token_ids(), [DELETED_TOKEN]);
     assert_eq!(active.text("token-count"), "Showing 1–22 of 22 tokens");
     assert!(active.texts("token-status").iter().all(|s| s == "Active"));
     assert_eq!(all.text("token-count"), "Showing 1–25 of 28 tokens");
@@ -175,7 +191,7 @@ async fn search_matches_names_and_ids_without_regard_to_case() {
     let by_name = admin_list(&app, "?q=BILLING").await;
     let by_id = admin_list(&app, "?q=0000-0017").await;
 
-    assert_eq!(by_name.token_ids(), ids(&[2]));
+    assert_eq!(by_name.token_ids(), [BILLING_WRITE_TOKEN]);
     assert_eq!(by_id.token_ids(), ids(&[17]));
     assert_eq!(
         by_name.input_value("q").as_deref(),
@@ -238,11 +254,7 @@ async fn sorting_by_last_access_puts_never_used_tokens_last_when_newest_first() 
     let newest = admin_list(&app, "?sort=last_access&dir=desc&status=all").await;
     let oldest = admin_list(&app, "?sort=last_access&dir=asc&status=all").await;
 
-    assert_eq!(
-        newest.token_ids()[0],
-        "TK-1000-0000-0005",
-        "used a minute ago"
-    );
+    assert_eq!(newest.token_ids()[0], id(5), "used a minute ago");
     let second_page = admin_list(&app, "?sort=last_access&dir=desc&status=all&page=2").await;
     assert_eq!(
         second_page.texts("token-last-access"),
@@ -278,11 +290,7 @@ async fn sorting_by_created_defaults_to_newest_first_and_reverses() {
     let oldest = admin_list(&app, "?sort=created&dir=asc").await;
 
     assert_eq!(newest.token_ids()[..3], ids(&[20, 19, 24]));
-    assert_eq!(
-        oldest.token_ids()[0],
-        "TK-1000-0000-0022",
-        "created 700 days ago"
-    );
+    assert_eq!(oldest.token_ids()[0], id(22), "created 700 days ago");
 }
 
 #[tokio::test]
@@ -336,7 +344,7 @@ async fn sort_links_keep_the_filters_and_return_to_the_first_page() {
 #[tokio::test]
 async fn an_htmx_request_gets_only_the_results_and_caches_keep_the_two_apart() {
     let app = spawn_app().await;
-    let visitor = Visitor::signed_in(&app, DEMO_ADMIN).await;
+    let visitor = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
 
     let fragment = visitor.get_htmx("/settings/api-tokens?q=billing").await;
     let full = visitor.get("/settings/api-tokens?q=billing").await;
@@ -347,7 +355,7 @@ async fn an_htmx_request_gets_only_the_results_and_caches_keep_the_two_apart() {
         !fragment.body.contains("token-filters\" class"),
         "the form is not re-sent"
     );
-    assert_eq!(fragment.token_ids(), ids(&[2]));
+    assert_eq!(fragment.token_ids(), [BILLING_WRITE_TOKEN]);
     assert!(full.body.contains("<html"));
     assert_eq!(full.token_ids(), fragment.token_ids());
     assert_eq!(fragment.header("vary"), Some("HX-Request"));
@@ -371,14 +379,16 @@ async fn an_htmx_request_gets_only_the_results_and_caches_keep_the_two_apart() {
 #[tokio::test]
 async fn an_admin_sees_only_their_own_accounts_tokens() {
     let app = spawn_app().await;
-    let demo = Visitor::signed_in(&app, DEMO_ADMIN).await;
-    let other = Visitor::signed_in(&app, OTHER_ADMIN).await;
+    let demo = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
+    let other = Visitor::signed_in(&app, OTHER_ADMIN_LOGIN).await;
 
     let demo_search = demo
         .get("/settings/api-tokens?q=Other+Inc&status=all")
         .await;
     let demo_by_account = demo
-        .get("/settings/api-tokens?account=PA-2000-0002&status=all")
+        .get(&format!(
+            "/settings/api-tokens?account={OTHER_INC}&status=all"
+        ))
         .await;
     let other_list = other.get("/settings/api-tokens?status=all").await;
 
@@ -390,9 +400,9 @@ async fn an_admin_sees_only_their_own_accounts_tokens() {
     assert_eq!(
         sorted(other_list.token_ids()),
         [
-            "TK-2000-0000-0001",
-            "TK-2000-0000-0002",
-            "TK-2000-0000-0003"
+            OTHER_INC_TOKEN,
+            OTHER_INC_STALE_TOKEN,
+            OTHER_INC_DISABLED_TOKEN
         ]
     );
 }

@@ -7,12 +7,15 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tokendesk::db::schema::audit_events;
 
-use crate::common::{DEMO_ADMIN, TestApp, spawn_app};
+use crate::common::{
+    ACTIVE_TOKEN, ApiClient, BILLING_WRITE_TOKEN, DEMO_ADMIN_LOGIN, DISABLED_NEVER_USED_TOKEN,
+    DISABLED_TOKEN, OTHER_INC_TOKEN, RECENTLY_DISABLED_TOKEN, TestApp, spawn_app,
+};
 use crate::visitor::Visitor;
 
-/// A token made in the portal, returned in full.
-async fn portal_token(app: &TestApp, name: &str, scope: &str, module: &str) -> String {
-    let (admin, csrf) = Visitor::signed_in_with_csrf(app, DEMO_ADMIN).await;
+/// A client of the API calling with a token made in the portal.
+async fn api_with_portal_token(app: &TestApp, name: &str, scope: &str, module: &str) -> ApiClient {
+    let (admin, csrf) = Visitor::signed_in_with_csrf(app, DEMO_ADMIN_LOGIN).await;
     let page = admin
         .post_form(
             "/settings/api-tokens",
@@ -26,26 +29,7 @@ async fn portal_token(app: &TestApp, name: &str, scope: &str, module: &str) -> S
         )
         .await;
     assert_eq!(page.status, StatusCode::CREATED, "{}", page.body);
-    page.text("new-token-secret")
-}
-
-async fn call(
-    app: &TestApp,
-    token: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut request = reqwest::Client::new()
-        .request(method, format!("{}/api/v1{path}", app.address))
-        .header("Authorization", format!("Bearer {token}"));
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    app.api(&page.text("new-token-secret"))
 }
 
 fn ids(page: &Value) -> Vec<String> {
@@ -60,178 +44,132 @@ fn ids(page: &Value) -> Vec<String> {
 #[tokio::test]
 async fn a_read_token_lists_and_reads_but_changes_nothing() {
     let app = spawn_app().await;
-    let reader = portal_token(&app, "Reader", "read", "tokens").await;
+    let reader = api_with_portal_token(&app, "Reader", "read", "tokens").await;
 
-    let (status, disabled) = call(
-        &app,
-        &reader,
-        Method::GET,
-        "/tokens?status=disabled&sort=name",
-        None,
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
+    let disabled = reader.get("/tokens?status=disabled&sort=name").await;
+    assert_eq!(disabled.status, StatusCode::OK);
     assert_eq!(
-        ids(&disabled),
+        ids(&disabled.body),
         [
-            "TK-1000-0000-0023",
-            "TK-1000-0000-0011",
-            "TK-1000-0000-0018"
+            DISABLED_NEVER_USED_TOKEN,
+            DISABLED_TOKEN,
+            RECENTLY_DISABLED_TOKEN
         ]
     );
-    assert_eq!(disabled["total"], 3);
-    let (status, one) = call(
-        &app,
-        &reader,
-        Method::GET,
-        "/tokens/TK-1000-0000-0001",
-        None,
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(one["name"], "CI deploy pipeline");
-    assert_eq!(one["modules"], json!(["catalog", "reports"]));
-    assert!(one["masked"].as_str().unwrap().ends_with('…'));
+    assert_eq!(disabled.body["total"], 3);
+    let one = reader.get(&format!("/tokens/{ACTIVE_TOKEN}")).await;
+    assert_eq!(one.status, StatusCode::OK);
+    assert_eq!(one.body["name"], "CI deploy pipeline");
+    assert_eq!(one.body["modules"], json!(["catalog", "reports"]));
+    assert!(one.body["masked"].as_str().unwrap().ends_with('…'));
 
+    let active = format!("/tokens/{ACTIVE_TOKEN}");
     for (method, path) in [
-        (Method::POST, "/tokens"),
-        (Method::PATCH, "/tokens/TK-1000-0000-0001"),
-        (Method::POST, "/tokens/TK-1000-0000-0001/disable"),
-        (Method::DELETE, "/tokens/TK-1000-0000-0001"),
+        (Method::POST, "/tokens".to_owned()),
+        (Method::PATCH, active.clone()),
+        (Method::POST, format!("{active}/disable")),
+        (Method::DELETE, active.clone()),
     ] {
         let body = json!({"name": "x", "scope": "read", "modules": ["usage"]});
-        let (status, problem) = call(&app, &reader, method.clone(), path, Some(body)).await;
-        assert_eq!(status, StatusCode::FORBIDDEN, "{method} {path}");
-        assert_eq!(problem["reason"], "insufficient_scope");
+        let refused = reader.send(method.clone(), &path, Some(&body)).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{method} {path}");
+        assert_eq!(refused.body["reason"], "insufficient_scope");
     }
 }
 
 #[tokio::test]
 async fn a_token_without_the_tokens_module_is_refused() {
     let app = spawn_app().await;
-    let billing = app.secret_of("TK-1000-0000-0002");
+    let billing = app.api(&app.secret_of(BILLING_WRITE_TOKEN));
 
-    let (status, problem) = call(&app, &billing, Method::GET, "/tokens", None).await;
+    let refused = billing.get("/tokens").await;
 
-    assert_eq!(status, StatusCode::FORBIDDEN);
-    assert_eq!(problem["reason"], "module_not_granted");
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(refused.body["reason"], "module_not_granted");
 }
 
 #[tokio::test]
 async fn a_write_token_runs_the_whole_lifecycle_with_the_portals_rules() {
     let app = spawn_app().await;
-    let writer = portal_token(&app, "Writer", "write", "tokens").await;
+    let writer = api_with_portal_token(&app, "Writer", "write", "tokens").await;
     let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
 
-    let (status, created) = call(
-        &app,
-        &writer,
-        Method::POST,
-        "/tokens",
-        Some(json!({"name": "Made by API", "scope": "read", "modules": ["usage"], "expires_at": tomorrow})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
-    let id = created["token"]["id"].as_str().unwrap().to_owned();
-    let secret = created["secret"].as_str().unwrap().to_owned();
-    assert_eq!(
-        call(&app, &secret, Method::GET, "/whoami", None).await.1["token_id"],
-        id.as_str()
-    );
+    let created = writer
+        .post(
+            "/tokens",
+            &json!({"name": "Made by API", "scope": "read", "modules": ["usage"], "expires_at": tomorrow}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let id = created.body["token"]["id"].as_str().unwrap().to_owned();
+    let made = app.api(created.body["secret"].as_str().unwrap());
+    assert_eq!(made.whoami().await.body["token_id"], id.as_str());
 
     let path = format!("/tokens/{id}");
-    let (status, updated) = call(
-        &app,
-        &writer,
-        Method::PATCH,
-        &path,
-        Some(json!({"name": "Renamed by API", "scope": "read", "modules": ["usage", "reports"]})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(updated["name"], "Renamed by API");
+    let updated = writer
+        .patch(
+            &path,
+            &json!({"name": "Renamed by API", "scope": "read", "modules": ["usage", "reports"]}),
+        )
+        .await;
+    assert_eq!(updated.status, StatusCode::OK);
+    assert_eq!(updated.body["name"], "Renamed by API");
     assert_eq!(
-        updated["expires_at"],
+        updated.body["expires_at"],
         Value::Null,
         "a missing expiry means none"
     );
-    let (status, problem) = call(
-        &app,
-        &writer,
-        Method::PATCH,
-        &path,
-        Some(json!({"name": " ", "scope": "read", "modules": ["usage"], "expires_at": "2001-01-01T00:00:00Z"})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(problem["errors"]["name"], "Enter a name for the token.");
+    let problem = writer
+        .patch(
+            &path,
+            &json!({"name": " ", "scope": "read", "modules": ["usage"], "expires_at": "2001-01-01T00:00:00Z"}),
+        )
+        .await;
+    assert_eq!(problem.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
-        problem["errors"]["expires_at"],
+        problem.body["errors"]["name"],
+        "Enter a name for the token."
+    );
+    assert_eq!(
+        problem.body["errors"]["expires_at"],
         "The expiry must be in the future."
     );
 
-    let (status, disabled) = call(
-        &app,
-        &writer,
-        Method::POST,
-        &format!("{path}/disable"),
-        None,
-    )
-    .await;
+    let disabled = writer.post_empty(&format!("{path}/disable")).await;
     assert_eq!(
-        (status, disabled["status"].as_str()),
+        (disabled.status, disabled.body["status"].as_str()),
         (StatusCode::OK, Some("disabled"))
     );
+    assert_eq!(made.whoami().await.body["reason"], "disabled");
+    let again = writer.post_empty(&format!("{path}/disable")).await;
     assert_eq!(
-        call(&app, &secret, Method::GET, "/whoami", None).await.1["reason"],
-        "disabled"
-    );
-    let (status, again) = call(
-        &app,
-        &writer,
-        Method::POST,
-        &format!("{path}/disable"),
-        None,
-    )
-    .await;
-    assert_eq!(
-        (status, again["detail"].as_str()),
+        (again.status, again.body["detail"].as_str()),
         (
             StatusCode::CONFLICT,
             Some("This token was already disabled.")
         )
     );
-    let body = json!({"name": "x", "scope": "read", "modules": ["usage"]});
-    let (status, refused) = call(&app, &writer, Method::PATCH, &path, Some(body)).await;
+    let refused = writer
+        .patch(
+            &path,
+            &json!({"name": "x", "scope": "read", "modules": ["usage"]}),
+        )
+        .await;
     assert_eq!(
-        (status, refused["detail"].as_str()),
+        (refused.status, refused.body["detail"].as_str()),
         (
             StatusCode::CONFLICT,
             Some("Enable the token before editing it.")
         )
     );
     assert_eq!(
-        call(&app, &writer, Method::POST, &format!("{path}/enable"), None)
-            .await
-            .0,
+        writer.post_empty(&format!("{path}/enable")).await.status,
         StatusCode::OK
     );
-    assert_eq!(
-        call(&app, &secret, Method::GET, "/whoami", None).await.0,
-        StatusCode::OK
-    );
-    assert_eq!(
-        call(&app, &writer, Method::DELETE, &path, None).await.0,
-        StatusCode::NO_CONTENT
-    );
-    assert_eq!(
-        call(&app, &writer, Method::DELETE, &path, None).await.0,
-        StatusCode::CONFLICT
-    );
-    assert_eq!(
-        call(&app, &secret, Method::GET, "/whoami", None).await.1["reason"],
-        "deleted"
-    );
+    assert_eq!(made.whoami().await.status, StatusCode::OK);
+    assert_eq!(writer.delete(&path).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(writer.delete(&path).await.status, StatusCode::CONFLICT);
+    assert_eq!(made.whoami().await.body["reason"], "deleted");
 
     let actors: Vec<(String, Option<String>, Option<String>)> = audit_events::table
         .filter(audit_events::token_id.eq(&id))
@@ -254,7 +192,7 @@ async fn a_write_token_runs_the_whole_lifecycle_with_the_portals_rules() {
             "token.delete"
         ]
     );
-    let (_, writer_json) = call(&app, &writer, Method::GET, "/tokens?q=Writer", None).await;
+    let writer_json = writer.get("/tokens?q=Writer").await.body;
     let writer_id = writer_json["tokens"][0]["id"].as_str().unwrap().to_owned();
     assert!(
         actors
@@ -266,60 +204,28 @@ async fn a_write_token_runs_the_whole_lifecycle_with_the_portals_rules() {
 #[tokio::test]
 async fn another_accounts_tokens_are_not_there() {
     let app = spawn_app().await;
-    let writer = portal_token(&app, "Writer", "write", "tokens").await;
+    let writer = api_with_portal_token(&app, "Writer", "write", "tokens").await;
 
-    let (get, _) = call(
-        &app,
-        &writer,
-        Method::GET,
-        "/tokens/TK-2000-0000-0001",
-        None,
-    )
-    .await;
-    let (disable, _) = call(
-        &app,
-        &writer,
-        Method::POST,
-        "/tokens/TK-2000-0000-0001/disable",
-        None,
-    )
-    .await;
-    let (delete, _) = call(
-        &app,
-        &writer,
-        Method::DELETE,
-        "/tokens/TK-2000-0000-0001",
-        None,
-    )
-    .await;
-    let (_, all) = call(
-        &app,
-        &writer,
-        Method::GET,
-        "/tokens?status=all&q=TK-2000",
-        None,
-    )
-    .await;
+    let others = format!("/tokens/{OTHER_INC_TOKEN}");
+    let get = writer.get(&others).await;
+    let disable = writer.post_empty(&format!("{others}/disable")).await;
+    let delete = writer.delete(&others).await;
+    let all = writer.get("/tokens?status=all&q=TK-2000").await;
 
     assert_eq!(
-        (get, disable, delete),
+        (get.status, disable.status, delete.status),
         (
             StatusCode::NOT_FOUND,
             StatusCode::NOT_FOUND,
             StatusCode::NOT_FOUND
         )
     );
-    assert!(ids(&all).is_empty());
+    assert!(ids(&all.body).is_empty());
     assert_eq!(
-        call(
-            &app,
-            &app.secret_of("TK-2000-0000-0001"),
-            Method::GET,
-            "/whoami",
-            None
-        )
-        .await
-        .0,
+        app.api(&app.secret_of(OTHER_INC_TOKEN))
+            .whoami()
+            .await
+            .status,
         StatusCode::OK
     );
 }

@@ -7,12 +7,13 @@ use diesel::prelude::*;
 use reqwest::StatusCode;
 use tokendesk::db::schema::{token_access_ips, token_usage_daily};
 
-use crate::common::{DEMO_ADMIN, SUPPORT, spawn_app};
+use crate::common::{DEMO_ADMIN_LOGIN, NEVER_USED_TOKEN, SUPPORT_LOGIN, spawn_app, token_path};
 use crate::visitor::Visitor;
 
-/// A demo token never used, so the demo seeds no usage for it.
-const NEVER_USED: &str = "TK-1000-0000-0019";
-const DETAILS: &str = "/settings/api-tokens/TK-1000-0000-0019?tab=details";
+/// The Details tab of a token the demo seeds no usage for.
+fn details() -> String {
+    format!("{}?tab=details", token_path(NEVER_USED_TOKEN))
+}
 
 #[tokio::test]
 async fn the_chart_shows_known_counts_and_summarises_them() {
@@ -24,7 +25,7 @@ async fn the_chart_shows_known_counts_and_summarises_them() {
             [(0, 5), (3, 12), (40, 99)]
                 .map(|(back, requests)| {
                     (
-                        token_usage_daily::token_id.eq(NEVER_USED),
+                        token_usage_daily::token_id.eq(NEVER_USED_TOKEN),
                         token_usage_daily::day.eq(day(back)),
                         token_usage_daily::requests.eq(requests),
                     )
@@ -33,9 +34,9 @@ async fn the_chart_shows_known_counts_and_summarises_them() {
         )
         .execute(&mut app.db.connection())
         .unwrap();
-    let admin = Visitor::signed_in(&app, DEMO_ADMIN).await;
+    let admin = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
 
-    let page = admin.get(DETAILS).await;
+    let page = admin.get(&details()).await;
 
     assert_eq!(
         page.attrs("[data-testid=usage-chart] rect", "data-day")
@@ -76,7 +77,7 @@ async fn the_five_most_recent_addresses_are_listed_newest_first() {
     let rows: Vec<_> = (1..=6)
         .map(|n| {
             (
-                token_access_ips::token_id.eq(NEVER_USED),
+                token_access_ips::token_id.eq(NEVER_USED_TOKEN),
                 token_access_ips::ip.eq(format!("192.0.2.{n}")),
                 token_access_ips::first_seen_at.eq(now - chrono::Duration::days(10)),
                 token_access_ips::last_seen_at.eq(now - chrono::Duration::hours(7 - n)),
@@ -89,9 +90,9 @@ async fn the_five_most_recent_addresses_are_listed_newest_first() {
         .values(rows)
         .execute(&mut app.db.connection())
         .unwrap();
-    let support = Visitor::signed_in(&app, SUPPORT).await;
+    let support = Visitor::signed_in(&app, SUPPORT_LOGIN).await;
 
-    let page = support.get(DETAILS).await;
+    let page = support.get(&details()).await;
 
     assert_eq!(
         page.attrs("[data-testid=recent-ip]", "data-ip"),
@@ -112,21 +113,14 @@ async fn the_five_most_recent_addresses_are_listed_newest_first() {
 #[tokio::test]
 async fn calls_show_up_in_the_chart_and_the_addresses() {
     let app = spawn_app().await;
-    let secret = app.secret_of("TK-1000-0000-0019");
-    let client = reqwest::Client::new();
+    let api = app.api(&app.secret_of(NEVER_USED_TOKEN));
     for _ in 0..3 {
-        let response = client
-            .get(format!("{}/api/v1/whoami", app.address))
-            .header("Authorization", format!("Bearer {secret}"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(api.whoami().await.status, StatusCode::OK);
     }
     // The three calls may straddle two writes: wait until all three are stored.
     let stored = || -> i64 {
         token_usage_daily::table
-            .filter(token_usage_daily::token_id.eq("TK-1000-0000-0019"))
+            .filter(token_usage_daily::token_id.eq(NEVER_USED_TOKEN))
             .select(token_usage_daily::requests)
             .load::<i64>(&mut app.db.connection())
             .unwrap()
@@ -144,11 +138,9 @@ async fn calls_show_up_in_the_chart_and_the_addresses() {
     })
     .await
     .expect("all three calls written");
-    let admin = Visitor::signed_in(&app, DEMO_ADMIN).await;
+    let admin = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
 
-    let page = admin
-        .get("/settings/api-tokens/TK-1000-0000-0019?tab=details")
-        .await;
+    let page = admin.get(&details()).await;
 
     let today = Utc::now().date_naive();
     assert_eq!(
@@ -176,17 +168,10 @@ async fn forwarded_addresses_count_only_from_a_trusted_proxy() {
         (&untrusting, "192.0.2.250, 198.51.100.23"),
     ];
     for (app, forwarded) in calls {
-        let response = reqwest::Client::new()
-            .get(format!("{}/api/v1/whoami", app.address))
-            .header(
-                "Authorization",
-                format!("Bearer {}", app.secret_of(NEVER_USED)),
-            )
-            .header("X-Forwarded-For", forwarded)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::OK);
+        let api = app
+            .api(&app.secret_of(NEVER_USED_TOKEN))
+            .with_header("X-Forwarded-For", forwarded);
+        assert_eq!(api.whoami().await.status, StatusCode::OK);
     }
     for (app, addresses) in [(&trusting, 2), (&untrusting, 1)] {
         // Wait until every address is written (the calls may straddle two writes).
@@ -194,7 +179,7 @@ async fn forwarded_addresses_count_only_from_a_trusted_proxy() {
             loop {
                 let next_write = app.access_stats.written.notified();
                 let stored: i64 = token_access_ips::table
-                    .filter(token_access_ips::token_id.eq(NEVER_USED))
+                    .filter(token_access_ips::token_id.eq(NEVER_USED_TOKEN))
                     .count()
                     .get_result(&mut app.db.connection())
                     .unwrap();
@@ -210,7 +195,7 @@ async fn forwarded_addresses_count_only_from_a_trusted_proxy() {
 
     let recorded = |app: &crate::common::TestApp| -> Vec<String> {
         token_access_ips::table
-            .filter(token_access_ips::token_id.eq(NEVER_USED))
+            .filter(token_access_ips::token_id.eq(NEVER_USED_TOKEN))
             .select(token_access_ips::ip)
             .load(&mut app.db.connection())
             .unwrap()
