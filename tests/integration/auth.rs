@@ -85,8 +85,8 @@ async fn every_redirect_after_sign_in_stays_on_this_site_whatever_next_says() {
             .post_form(
                 "/login",
                 &[
-                    ("email", DEMO_ADMIN.0),
-                    ("password", DEMO_ADMIN.1),
+                    ("email", DEMO_ADMIN_LOGIN.0),
+                    ("password", DEMO_ADMIN_LOGIN.1),
                     ("csrf_token", &login.csrf_token()),
                     ("next", &decoded),
                 ],

@@ -400,7 +400,7 @@ async fn clearing_the_expiry_removes_it_and_invalid_edits_save_nothing() {
 #[tokio::test]
 async fn a_form_over_the_size_limit_is_refused_as_too_large_and_saves_nothing() {
     let app = spawn_app().await;
-    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN).await;
+    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await;
     let before = token_count(&app);
     let padding = "x".repeat(tokendesk::web::MAX_FORM_BYTES);
 
