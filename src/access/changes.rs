@@ -32,7 +32,7 @@ impl TokenChanges {
         by: &Acting,
         creator: &UserId,
         draft: &TokenDraft,
-    ) -> QueryResult<(TokenId, TokenSecret)> {
+    ) -> QueryResult<Outcome<(TokenId, TokenSecret)>> {
         tokens::create(conn, by, creator, draft, &self.cipher)
     }
 

@@ -22,6 +22,9 @@ pub enum ApiError {
     /// The token's state does not allow the change.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The calling token may not reach that far: the detail names the excess.
+    #[error("exceeds the caller: {0}")]
+    ExceedsCaller(String),
     /// Fields that fail validation, each with its message.
     #[error("invalid fields")]
     Invalid(Vec<(&'static str, String)>),
@@ -50,6 +53,7 @@ impl ResponseError for ApiError {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::ExceedsCaller(_) => StatusCode::FORBIDDEN,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -77,6 +81,7 @@ impl ResponseError for ApiError {
                 )
             }
             Self::BadRequest(message) | Self::Conflict(message) => (message.as_str(), None, None),
+            Self::ExceedsCaller(excess) => (excess.as_str(), Some("exceeds_caller"), None),
             Self::NotFound => ("There is no such token in this account.", None, None),
             Self::Invalid(_) => ("Some fields are not valid; see errors.", None, None),
             Self::Internal(error) => {

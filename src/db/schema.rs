@@ -29,6 +29,8 @@ diesel::table! {
         last_access_ip -> Nullable<Text>,
         last_access_user_agent -> Nullable<Text>,
         deleted_digest -> Nullable<Bytea>,
+        disabled_by_person -> Bool,
+        last_access_via -> Nullable<Text>,
     }
 }
 
@@ -52,6 +54,16 @@ diesel::table! {
         name -> Text,
         description -> Text,
         position -> Int4,
+    }
+}
+
+diesel::table! {
+    service_credentials (name) {
+        name -> Text,
+        secret_digest -> Bytea,
+        secret_prefix -> Text,
+        created_at -> Timestamptz,
+        last_used_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -108,6 +120,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     audit_events,
     modules,
+    service_credentials,
     token_access_ips,
     token_modules,
     token_usage_daily,

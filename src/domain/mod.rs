@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod client_ip;
+pub mod containment;
 pub mod ids;
 pub mod local_path;
 pub mod module_id;

@@ -10,6 +10,7 @@ use askama::Template;
 use super::chrome::Chrome;
 use super::render;
 use crate::domain::LocalPath;
+use crate::domain::containment::Excess;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
@@ -49,6 +50,14 @@ impl WebError {
     /// Wraps a failure that is not the user's doing, with what was being attempted.
     pub fn internal(context: &'static str) -> impl FnOnce(anyhow::Error) -> WebError {
         move |e| WebError::Internal(e.context(context))
+    }
+
+    /// A person's change came back held to a token's reach, which only a token acting
+    /// through the API can be: a bug, not the person's doing.
+    pub fn person_held_to_token_reach(excess: &Excess) -> WebError {
+        WebError::Internal(anyhow::anyhow!(
+            "a person's change was held to a token's reach: {excess}"
+        ))
     }
 }
 

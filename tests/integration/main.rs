@@ -13,6 +13,7 @@ mod visitor;
 mod api;
 mod auth;
 mod cli;
+mod containment;
 mod demo;
 mod export;
 mod last_access;

@@ -11,25 +11,18 @@ use crate::common::{
     ACTIVE_TOKEN, ApiClient, BILLING_WRITE_TOKEN, DEMO_ADMIN_LOGIN, DISABLED_NEVER_USED_TOKEN,
     DISABLED_TOKEN, OTHER_INC_TOKEN, RECENTLY_DISABLED_TOKEN, TestApp, spawn_app,
 };
-use crate::visitor::Visitor;
+use crate::visitor::{PortalToken, Visitor};
 
-/// A client of the API calling with a token made in the portal.
-async fn api_with_portal_token(app: &TestApp, name: &str, scope: &str, module: &str) -> ApiClient {
-    let (admin, csrf) = Visitor::signed_in_with_csrf(app, DEMO_ADMIN_LOGIN).await;
-    let page = admin
-        .post_form(
-            "/settings/api-tokens",
-            &[
-                ("csrf_token", &csrf),
-                ("name", name),
-                ("scope", scope),
-                ("modules", module),
-                ("expires_in", "none"),
-            ],
-        )
-        .await;
-    assert_eq!(page.status, StatusCode::CREATED, "{}", page.body);
-    app.api(&page.text("new-token-secret"))
+/// A client of the API calling with a token made in the portal, never expiring.
+async fn api_with_portal_token(
+    app: &TestApp,
+    name: &str,
+    scope: &str,
+    modules: &[&str],
+) -> ApiClient {
+    PortalToken::create(app, name, scope, modules, "none")
+        .await
+        .api
 }
 
 fn ids(page: &Value) -> Vec<String> {
@@ -44,7 +37,7 @@ fn ids(page: &Value) -> Vec<String> {
 #[tokio::test]
 async fn a_read_token_lists_and_reads_but_changes_nothing() {
     let app = spawn_app().await;
-    let reader = api_with_portal_token(&app, "Reader", "read", "tokens").await;
+    let reader = api_with_portal_token(&app, "Reader", "read", &["tokens"]).await;
 
     let disabled = reader.get("/tokens?status=disabled&sort=name").await;
     assert_eq!(disabled.status, StatusCode::OK);
@@ -91,7 +84,8 @@ async fn a_token_without_the_tokens_module_is_refused() {
 #[tokio::test]
 async fn a_write_token_runs_the_whole_lifecycle_with_the_portals_rules() {
     let app = spawn_app().await;
-    let writer = api_with_portal_token(&app, "Writer", "write", "tokens").await;
+    let writer =
+        api_with_portal_token(&app, "Writer", "write", &["tokens", "usage", "reports"]).await;
     let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
 
     let created = writer
@@ -204,7 +198,8 @@ async fn a_write_token_runs_the_whole_lifecycle_with_the_portals_rules() {
 #[tokio::test]
 async fn another_accounts_tokens_are_not_there() {
     let app = spawn_app().await;
-    let writer = api_with_portal_token(&app, "Writer", "write", "tokens").await;
+    let writer =
+        api_with_portal_token(&app, "Writer", "write", &["tokens", "usage", "reports"]).await;
 
     let others = format!("/tokens/{OTHER_INC_TOKEN}");
     let get = writer.get(&others).await;

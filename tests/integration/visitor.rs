@@ -220,3 +220,40 @@ impl Page {
             .next()
     }
 }
+
+/// A token an admin of Demo Corp created in the portal, and a client calling with it.
+pub struct PortalToken {
+    pub id: String,
+    pub api: crate::common::ApiClient,
+}
+
+impl PortalToken {
+    /// Creates it as the demo admin would: `scope`, `modules`, and `expires_in` as the
+    /// form offers it (`none` or a number of days).
+    pub async fn create(
+        app: &TestApp,
+        name: &str,
+        scope: &str,
+        modules: &[&str],
+        expires_in: &str,
+    ) -> Self {
+        let (admin, csrf) =
+            Visitor::signed_in_with_csrf(app, crate::common::DEMO_ADMIN_LOGIN).await;
+        let mut form = vec![
+            ("csrf_token", csrf.as_str()),
+            ("name", name),
+            ("scope", scope),
+            ("expires_in", expires_in),
+        ];
+        form.extend(modules.iter().map(|module| ("modules", *module)));
+        let page = admin.post_form("/settings/api-tokens", &form).await;
+        assert_eq!(page.status, StatusCode::CREATED, "{}", page.body);
+        let api = app.api(&page.text("new-token-secret"));
+        let whoami = api.whoami().await;
+        let id = whoami.body["token_id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("whoami of the new token: {:?}", whoami.body))
+            .to_owned();
+        Self { id, api }
+    }
+}

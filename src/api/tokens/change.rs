@@ -65,6 +65,7 @@ fn settled<T>(outcome: Outcome<T>) -> Result<T, ApiError> {
     match outcome {
         Outcome::Done(done) => Ok(done),
         Outcome::Refused(refusal) => Err(ApiError::Conflict(refusal.to_string())),
+        Outcome::Exceeds(excess) => Err(ApiError::ExceedsCaller(excess.to_string())),
         Outcome::NotFound => Err(ApiError::NotFound),
     }
 }
@@ -80,11 +81,12 @@ pub async fn create(
     // A token acting for its account creates tokens in the name of its own creator.
     let (by, creator) = (caller.acting(&req), caller.grant.created_by.clone());
     let changes = state.changes.clone();
-    let (id, secret) = state
+    let outcome = state
         .db("creating a token", move |conn| {
             changes.create(conn, &by, &creator, &draft)
         })
         .await?;
+    let (id, secret) = settled(outcome)?;
     tracing::info!(token_id = %id, by = %caller.grant.token_id, "token created through the API");
     let token = current(&state, visibility, id).await?;
     Ok(HttpResponse::Created().json(json!({ "token": token, "secret": secret.expose() })))

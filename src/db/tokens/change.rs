@@ -8,9 +8,11 @@ use diesel::prelude::*;
 
 use super::super::audit::{self, NewEvent};
 use super::super::schema::{api_tokens, token_modules};
+use super::containment;
+use crate::domain::containment::Excess;
 use crate::domain::token_action::check_edit;
 use crate::domain::{
-    AccountId, AuditAction, ChangeContext, ModuleId, Refusal, Scope, TokenDraft, TokenId,
+    AccountId, Actor, AuditAction, ChangeContext, ModuleId, Refusal, Scope, TokenDraft, TokenId,
     TokenStatus, Transition,
 };
 
@@ -30,8 +32,17 @@ fn notify_changed(conn: &mut PgConnection, token: &TokenId) -> QueryResult<()> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome<T> {
     Done(T),
+    /// The token's state does not allow it.
     Refused(Refusal),
+    /// The token acting may not reach that far (see `domain::containment`).
+    Exceeds(Excess),
     NotFound,
+}
+
+impl<T> From<Excess> for Outcome<T> {
+    fn from(excess: Excess) -> Self {
+        Self::Exceeds(excess)
+    }
 }
 
 type ById<'a> =
@@ -64,6 +75,10 @@ pub fn transition(
     transition: Transition,
 ) -> QueryResult<Outcome<String>> {
     conn.transaction(|conn| {
+        if let Err(excess) = containment::check_transition(conn, ctx, transition)? {
+            return Ok(excess.into());
+        }
+        let by_person = matches!(ctx.by.actor, Actor::User(_));
         let target = target(ctx).filter(api_tokens::status.eq_any(transition.from()));
         let now = ctx.by.at;
         let none: Option<DateTime<Utc>> = None;
@@ -72,6 +87,7 @@ pub fn transition(
                 .set((
                     api_tokens::status.eq(TokenStatus::Active),
                     api_tokens::disabled_at.eq(none),
+                    api_tokens::disabled_by_person.eq(false),
                     api_tokens::updated_at.eq(now),
                 ))
                 .returning(api_tokens::name)
@@ -81,6 +97,7 @@ pub fn transition(
                 .set((
                     api_tokens::status.eq(TokenStatus::Disabled),
                     api_tokens::disabled_at.eq(Some(now)),
+                    api_tokens::disabled_by_person.eq(by_person),
                     api_tokens::updated_at.eq(now),
                 ))
                 .returning(api_tokens::name)
@@ -91,6 +108,7 @@ pub fn transition(
                 .set((
                     api_tokens::status.eq(TokenStatus::Deleted),
                     api_tokens::disabled_at.eq(none),
+                    api_tokens::disabled_by_person.eq(false),
                     api_tokens::deleted_at.eq(Some(now)),
                     api_tokens::deleted_digest.eq(api_tokens::secret_digest),
                     api_tokens::secret_digest.eq(None::<Vec<u8>>),
@@ -139,6 +157,9 @@ pub fn edit(
     draft: &TokenDraft,
 ) -> QueryResult<Outcome<Vec<&'static str>>> {
     conn.transaction(|conn| {
+        if let Err(excess) = containment::check_edit(conn, ctx, draft)? {
+            return Ok(excess.into());
+        }
         let Some(current) = target(ctx)
             .select(Editable::as_select())
             .for_update()

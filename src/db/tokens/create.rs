@@ -3,13 +3,15 @@
 use diesel::prelude::*;
 
 use super::super::audit::{self, NewEvent};
+use super::Outcome;
+use super::containment;
 use super::insert::{NewToken, insert};
 use crate::domain::{
     Acting, AuditAction, SecretCipher, TokenDraft, TokenId, TokenSecret, TokenStatus, UserId,
 };
 
 /// Adds an active token for `draft` in `by`'s account and returns its id and secret
-/// (shown once). `creator` is the person it is created by (for a token acting through
+/// (shown once); a token acting may create only a token within its own reach. `creator` is the person it is created by (for a token acting through
 /// the API, the person who created that token); `by` is who the audit log names.
 pub fn create(
     conn: &mut PgConnection,
@@ -17,8 +19,11 @@ pub fn create(
     creator: &UserId,
     draft: &TokenDraft,
     cipher: &SecretCipher,
-) -> QueryResult<(TokenId, TokenSecret)> {
+) -> QueryResult<Outcome<(TokenId, TokenSecret)>> {
     conn.transaction(|conn| {
+        if let Err(excess) = containment::check_create(conn, by, draft)? {
+            return Ok(excess.into());
+        }
         let secret = TokenSecret::generate();
         // A random id can collide with an existing one; draw again.
         let id = loop {
@@ -61,6 +66,6 @@ pub fn create(
                 details,
             },
         )?;
-        Ok((id, secret))
+        Ok(Outcome::Done((id, secret)))
     })
 }

@@ -55,6 +55,8 @@ pub fn insert(
                 api_tokens::updated_at.eq(token.created_at),
                 api_tokens::expires_at.eq(token.expires_at),
                 api_tokens::disabled_at.eq(token.disabled_at),
+                // Tokens are added disabled only by the demo seed, standing for a person.
+                api_tokens::disabled_by_person.eq(token.status == TokenStatus::Disabled),
                 api_tokens::deleted_at.eq(token.deleted_at),
                 api_tokens::last_access_at.eq(token.last_access.map(|(at, _, _)| at)),
                 api_tokens::last_access_ip.eq(token.last_access.map(|(_, ip, _)| ip)),

@@ -2,6 +2,7 @@
 //! takes a `Visibility`, so no query can reach another account's tokens by accident.
 
 mod change;
+mod containment;
 mod create;
 mod find;
 mod insert;

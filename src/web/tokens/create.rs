@@ -11,6 +11,7 @@ use super::edit::module_ids;
 use super::form_page::FormPage;
 use super::form_view::FormView;
 use crate::db::modules;
+use crate::db::tokens::Outcome;
 use crate::state::AppState;
 
 use crate::domain::{TokenDraft, TokenForm};
@@ -56,11 +57,20 @@ pub async fn submit(
     };
     let (by, creator) = (admin.acting(&req), admin.signed_in.user.id.clone());
     let (changes, saved) = (state.changes.clone(), draft.clone());
-    let (id, secret) = state
+    let outcome = state
         .db("creating a token", move |conn| {
             changes.create(conn, &by, &creator, &saved)
         })
         .await?;
+    let (id, secret) = match outcome {
+        Outcome::Done(created) => created,
+        Outcome::Exceeds(excess) => return Err(WebError::person_held_to_token_reach(&excess)),
+        Outcome::Refused(_) | Outcome::NotFound => {
+            return Err(
+                anyhow::anyhow!("creating a token answered neither done nor refused").into(),
+            );
+        }
+    };
     tracing::info!(token_id = %id, "token created");
     let created = CreatedPage {
         chrome: Some(admin.signed_in.chrome),

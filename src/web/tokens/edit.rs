@@ -99,6 +99,7 @@ pub async fn submit(
                     .respond(&req, StatusCode::CONFLICT),
             )
         }
+        Outcome::Exceeds(excess) => Err(WebError::person_held_to_token_reach(&excess)),
         Outcome::NotFound => Err(WebError::NotFound(Some(admin.chrome()))),
     }
 }

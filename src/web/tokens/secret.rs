@@ -41,7 +41,7 @@ pub async fn reveal(
                 .content_type("text/plain; charset=utf-8")
                 .body(refusal.to_string()));
         }
-        Outcome::Refused(_) | Outcome::NotFound => {
+        Outcome::Refused(_) | Outcome::Exceeds(_) | Outcome::NotFound => {
             return Err(WebError::NotFound(Some(admin.chrome())));
         }
     };

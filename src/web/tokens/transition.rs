@@ -148,6 +148,7 @@ pub async fn apply(
                 Some(refusal.to_string()),
             ))
         }
+        Outcome::Exceeds(excess) => Err(WebError::person_held_to_token_reach(&excess)),
         Outcome::NotFound => Err(WebError::NotFound(Some(admin.chrome()))),
     }
 }

@@ -1,0 +1,175 @@
+//! No credential reaches further than its holder: a token acting through the API may
+//! create or change only tokens that are no more powerful than itself. "No more
+//! powerful" compares three things: scope (read < write < admin), modules (a subset),
+//! and expiry (no later; never expiring is the most powerful). A token may disable or
+//! delete itself, but never edit or enable itself, and a token a person disabled can be
+//! enabled only by a person. People act by their role and are not held to this.
+
+use std::fmt;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+use super::{ModuleId, Scope};
+
+/// How far a token reaches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reach {
+    pub scope: Scope,
+    pub modules: Vec<ModuleId>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// Why a token may not do what it asked, naming what exceeds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Excess {
+    Scope {
+        asked: Scope,
+        held: Scope,
+    },
+    Modules(Vec<ModuleId>),
+    Expiry {
+        asked: Option<DateTime<Utc>>,
+        held: DateTime<Utc>,
+    },
+    EditsItself,
+    EnablesItself,
+    DisabledByPerson,
+}
+
+impl Reach {
+    /// Whether `other` is no more powerful than this reach; if not, the first excess.
+    pub fn covers(&self, other: &Reach) -> Result<(), Excess> {
+        if other.scope > self.scope {
+            return Err(Excess::Scope {
+                asked: other.scope,
+                held: self.scope,
+            });
+        }
+        let extra: Vec<ModuleId> = other
+            .modules
+            .iter()
+            .filter(|module| !self.modules.contains(module))
+            .cloned()
+            .collect();
+        if !extra.is_empty() {
+            return Err(Excess::Modules(extra));
+        }
+        if let Some(held) = self.expires_at
+            && other.expires_at.is_none_or(|asked| asked > held)
+        {
+            return Err(Excess::Expiry {
+                asked: other.expires_at,
+                held,
+            });
+        }
+        Ok(())
+    }
+}
+
+fn instant(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+impl fmt::Display for Excess {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Scope { asked, held } => write!(
+                f,
+                "scope {} is above this token's scope {}",
+                asked.as_str(),
+                held.as_str()
+            ),
+            Self::Modules(extra) => {
+                let names: Vec<&str> = extra.iter().map(ModuleId::as_str).collect();
+                let names = names.join(", ");
+                if extra.len() == 1 {
+                    write!(f, "module {names} is not granted to this token")
+                } else {
+                    write!(f, "modules {names} are not granted to this token")
+                }
+            }
+            Self::Expiry { asked, held } => match asked {
+                None => write!(
+                    f,
+                    "no expiry is later than this token's expiry {}",
+                    instant(*held)
+                ),
+                Some(asked) => write!(
+                    f,
+                    "expiry {} is later than this token's expiry {}",
+                    instant(*asked),
+                    instant(*held)
+                ),
+            },
+            Self::EditsItself => f.write_str("a token can't edit itself"),
+            Self::EnablesItself => f.write_str("a token can't enable itself"),
+            Self::DisabledByPerson => {
+                f.write_str("a person disabled this token; only a person can enable it")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+
+    fn modules(ids: &[&str]) -> Vec<ModuleId> {
+        ids.iter().map(|id| ModuleId::parse(id).unwrap()).collect()
+    }
+
+    fn reach(scope: Scope, ids: &[&str], expires_at: Option<DateTime<Utc>>) -> Reach {
+        Reach {
+            scope,
+            modules: modules(ids),
+            expires_at,
+        }
+    }
+
+    #[test]
+    fn an_equal_or_narrower_reach_is_covered() {
+        let soon = Utc::now() + Duration::days(7);
+        let caller = reach(Scope::Write, &["billing", "tokens"], Some(soon));
+        assert_eq!(caller.covers(&caller), Ok(()));
+        let narrower = reach(Scope::Read, &["tokens"], Some(soon - Duration::days(1)));
+        assert_eq!(caller.covers(&narrower), Ok(()));
+        let forever = reach(Scope::Admin, &["billing"], None);
+        assert_eq!(forever.covers(&narrower), Ok(()));
+        assert_eq!(forever.covers(&forever), Ok(()));
+    }
+
+    #[test]
+    fn each_kind_of_excess_is_named() {
+        let soon = Utc::now() + Duration::days(7);
+        let caller = reach(Scope::Write, &["tokens"], Some(soon));
+
+        let higher = caller.covers(&reach(Scope::Admin, &["tokens"], Some(soon)));
+        assert_eq!(
+            higher.unwrap_err().to_string(),
+            "scope admin is above this token's scope write"
+        );
+        let wider = caller.covers(&reach(
+            Scope::Read,
+            &["billing", "tokens", "usage"],
+            Some(soon),
+        ));
+        assert_eq!(
+            wider.unwrap_err().to_string(),
+            "modules billing, usage are not granted to this token"
+        );
+        let later = caller.covers(&reach(
+            Scope::Read,
+            &["tokens"],
+            Some(soon + Duration::seconds(1)),
+        ));
+        assert!(matches!(later, Err(Excess::Expiry { .. })));
+        let never = caller.covers(&reach(Scope::Read, &["tokens"], None));
+        assert!(
+            never
+                .unwrap_err()
+                .to_string()
+                .starts_with("no expiry is later than this token's expiry ")
+        );
+    }
+}

@@ -1,0 +1,244 @@
+//! No credential reaches further than its holder: a token acting through the API
+//! creates and changes only tokens no more powerful than itself, never widens or
+//! enables itself, and can't undo a person's decision to disable a token.
+
+use chrono::{Duration, SecondsFormat, Utc};
+use diesel::prelude::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tokendesk::db::schema::{api_tokens, audit_events};
+
+use crate::common::{ApiResponse, DEMO_ADMIN_LOGIN, OTHER_INC_TOKEN, TestApp, spawn_app};
+use crate::visitor::{PortalToken, Visitor};
+
+fn in_days(days: i64) -> String {
+    (Utc::now() + Duration::days(days)).to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// The state of every token and how many audit events there are: what a refused call
+/// must leave as it was.
+fn snapshot(
+    app: &TestApp,
+) -> (
+    Vec<(String, String, String, Option<chrono::DateTime<Utc>>)>,
+    i64,
+) {
+    let mut conn = app.db.connection();
+    let tokens = api_tokens::table
+        .order(api_tokens::id)
+        .select((
+            api_tokens::id,
+            api_tokens::scope,
+            api_tokens::status,
+            api_tokens::expires_at,
+        ))
+        .load(&mut conn)
+        .unwrap();
+    let events = audit_events::table.count().get_result(&mut conn).unwrap();
+    (tokens, events)
+}
+
+fn assert_exceeds(response: &ApiResponse, detail: &str) {
+    assert_eq!(
+        response.status,
+        StatusCode::FORBIDDEN,
+        "{:?}",
+        response.body
+    );
+    assert_eq!(
+        response.header("content-type"),
+        Some("application/problem+json")
+    );
+    assert_eq!(response.body["reason"], "exceeds_caller");
+    assert!(
+        response.body["detail"].as_str().unwrap().contains(detail),
+        "{:?} names {detail:?}",
+        response.body["detail"]
+    );
+}
+
+/// A write token for Tokens and Billing that expires in 30 days.
+async fn caller(app: &TestApp) -> PortalToken {
+    PortalToken::create(app, "CI bot", "write", &["tokens", "billing"], "30").await
+}
+
+#[tokio::test]
+async fn a_token_creates_only_tokens_no_more_powerful_than_itself() {
+    let app = spawn_app().await;
+    let caller = caller(&app).await;
+    let before = snapshot(&app);
+
+    let admin_scope =
+        json!({"name": "x", "scope": "admin", "modules": ["tokens"], "expires_at": in_days(7)});
+    let every_module =
+        json!({"name": "x", "scope": "read", "modules": ["all"], "expires_at": in_days(7)});
+    let never_expires = json!({"name": "x", "scope": "read", "modules": ["tokens"]});
+    let later =
+        json!({"name": "x", "scope": "read", "modules": ["tokens"], "expires_at": in_days(60)});
+    assert_exceeds(
+        &caller.api.post("/tokens", &admin_scope).await,
+        "scope admin is above this token's scope write",
+    );
+    assert_exceeds(
+        &caller.api.post("/tokens", &every_module).await,
+        "are not granted to this token",
+    );
+    assert_exceeds(
+        &caller.api.post("/tokens", &never_expires).await,
+        "no expiry is later than this token's expiry",
+    );
+    assert_exceeds(
+        &caller.api.post("/tokens", &later).await,
+        "is later than this token's expiry",
+    );
+    assert_eq!(snapshot(&app), before, "nothing was created or recorded");
+
+    let within = json!({"name": "Deploy", "scope": "write", "modules": ["billing"], "expires_at": in_days(7)});
+    let created = caller.api.post("/tokens", &within).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+    assert_eq!(created.body["token"]["scope"], "write");
+}
+
+#[tokio::test]
+async fn a_token_never_edits_itself_but_may_revoke_itself() {
+    let app = spawn_app().await;
+    let caller = caller(&app).await;
+    let own = format!("/tokens/{}", caller.id);
+    let before = snapshot(&app);
+
+    let narrower =
+        json!({"name": "CI bot", "scope": "read", "modules": ["tokens"], "expires_at": in_days(7)});
+    assert_exceeds(
+        &caller.api.patch(&own, &narrower).await,
+        "a token can't edit itself",
+    );
+    assert_eq!(snapshot(&app), before);
+
+    let disabled = caller.api.post_empty(&format!("{own}/disable")).await;
+    assert_eq!(disabled.status, StatusCode::OK, "{:?}", disabled.body);
+    assert_eq!(caller.api.whoami().await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_token_changes_only_tokens_within_its_reach_and_leaves_them_within_it() {
+    let app = spawn_app().await;
+    let caller = caller(&app).await;
+    let stronger = PortalToken::create(&app, "Ops", "admin", &["tokens"], "7").await;
+    let weaker = PortalToken::create(&app, "Billing", "read", &["billing"], "7").await;
+    let before = snapshot(&app);
+
+    let stronger_path = format!("/tokens/{}", stronger.id);
+    let body =
+        json!({"name": "Ops", "scope": "read", "modules": ["tokens"], "expires_at": in_days(7)});
+    assert_exceeds(
+        &caller.api.patch(&stronger_path, &body).await,
+        "scope admin",
+    );
+    assert_exceeds(
+        &caller
+            .api
+            .post_empty(&format!("{stronger_path}/disable"))
+            .await,
+        "scope admin",
+    );
+    assert_exceeds(&caller.api.delete(&stronger_path).await, "scope admin");
+
+    let weaker_path = format!("/tokens/{}", weaker.id);
+    let widened = json!({"name": "Billing", "scope": "read", "modules": ["billing", "usage"], "expires_at": in_days(7)});
+    let extended = json!({"name": "Billing", "scope": "read", "modules": ["billing"]});
+    assert_exceeds(
+        &caller.api.patch(&weaker_path, &widened).await,
+        "module usage is not granted",
+    );
+    assert_exceeds(
+        &caller.api.patch(&weaker_path, &extended).await,
+        "no expiry",
+    );
+    assert_eq!(snapshot(&app), before, "refusals change nothing");
+
+    let renamed = json!({"name": "Billing export", "scope": "read", "modules": ["billing"], "expires_at": in_days(5)});
+    let edited = caller.api.patch(&weaker_path, &renamed).await;
+    assert_eq!(edited.status, StatusCode::OK, "{:?}", edited.body);
+    assert_eq!(edited.body["name"], "Billing export");
+    let deleted = caller.api.delete(&weaker_path).await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+}
+
+#[tokio::test]
+async fn a_token_a_person_disabled_is_enabled_only_by_a_person() {
+    let app = spawn_app().await;
+    let caller = caller(&app).await;
+    let by_person = PortalToken::create(&app, "Nightly", "read", &["billing"], "7").await;
+    let by_token = PortalToken::create(&app, "Hourly", "read", &["billing"], "7").await;
+    let (admin, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await;
+    let form = [("csrf_token", csrf.as_str())];
+    let page = admin
+        .post_form(
+            &format!("/settings/api-tokens/{}/disable", by_person.id),
+            &form,
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let disabled = caller
+        .api
+        .post_empty(&format!("/tokens/{}/disable", by_token.id))
+        .await;
+    assert_eq!(disabled.status, StatusCode::OK);
+
+    let refused = caller
+        .api
+        .post_empty(&format!("/tokens/{}/enable", by_person.id))
+        .await;
+    let enabled = caller
+        .api
+        .post_empty(&format!("/tokens/{}/enable", by_token.id))
+        .await;
+
+    assert_exceeds(&refused, "only a person can enable it");
+    assert_eq!(by_person.api.whoami().await.body["reason"], "disabled");
+    assert_eq!(enabled.status, StatusCode::OK, "{:?}", enabled.body);
+    assert_eq!(by_token.api.whoami().await.status, StatusCode::OK);
+    let page = admin
+        .post_form(
+            &format!("/settings/api-tokens/{}/enable", by_person.id),
+            &form,
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "a person still can");
+}
+
+#[tokio::test]
+async fn another_accounts_token_is_answered_exactly_like_an_unknown_one() {
+    let app = spawn_app().await;
+    let caller = caller(&app).await;
+    let unknown = "TK-9999-9999-9999";
+
+    for (theirs, nobodys) in [
+        (
+            caller.api.get(&format!("/tokens/{OTHER_INC_TOKEN}")).await,
+            caller.api.get(&format!("/tokens/{unknown}")).await,
+        ),
+        (
+            caller
+                .api
+                .post_empty(&format!("/tokens/{OTHER_INC_TOKEN}/disable"))
+                .await,
+            caller
+                .api
+                .post_empty(&format!("/tokens/{unknown}/disable"))
+                .await,
+        ),
+        (
+            caller
+                .api
+                .delete(&format!("/tokens/{OTHER_INC_TOKEN}"))
+                .await,
+            caller.api.delete(&format!("/tokens/{unknown}")).await,
+        ),
+    ] {
+        assert_eq!(theirs.status, StatusCode::NOT_FOUND);
+        assert_eq!(theirs.status, nobodys.status);
+        assert_eq!(theirs.body, nobodys.body);
+        assert_ne!(theirs.body, Value::Null);
+    }
+}
