@@ -2,6 +2,7 @@
 //! `#[utoipa::path]` attributes and their types' `ToSchema` derives as the routes are
 //! built (see `documented`), with what belongs to the whole API added here: the info,
 //! the server, the bearer security scheme and the schemas every error shares.
+//! `docs/openapi.json` is a copy that a test keeps equal to it.
 
 use actix_web::HttpResponse;
 use actix_web::web::Data;

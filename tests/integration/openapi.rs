@@ -1,9 +1,14 @@
 //! The OpenAPI document is derived from the handlers, served, and matches the routes
 //! both ways: the operations in the served document are the routes the API's scope was
 //! given (`tokendesk::api::routed_operations`), the router answers each of them and no
-//! other method on their paths, and every `$ref` resolves.
+//! other method on their paths, every `$ref` resolves, and `docs/openapi.json` is a
+//! copy of the derived document.
+//!
+//! After changing the API, rewrite the copy with
+//! `TOKENDESK_WRITE_OPENAPI=1 cargo test --test integration openapi`.
 
 use std::collections::BTreeSet;
+use std::path::PathBuf;
 
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
@@ -169,4 +174,19 @@ fn every_reference_in_the_document_resolves() {
             assert!(schemes.get(scheme).is_some(), "no security scheme {scheme}");
         }
     }
+}
+
+#[test]
+fn docs_openapi_json_is_the_derived_document() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/openapi.json");
+    let derived = serde_json::to_string_pretty(&tokendesk::api::openapi()).unwrap() + "\n";
+    if std::env::var_os("TOKENDESK_WRITE_OPENAPI").is_some() {
+        std::fs::write(&path, &derived).unwrap();
+    }
+    let kept = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        kept == derived,
+        "docs/openapi.json is not the document the handlers make: rewrite it with \
+         TOKENDESK_WRITE_OPENAPI=1 cargo test --test integration openapi"
+    );
 }
