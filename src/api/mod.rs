@@ -1,34 +1,74 @@
 //! The JSON API under `/api/v1`: bearer-token authentication, `whoami`, and `verify`
-//! for the platform's other services. Errors are `application/problem+json`.
+//! for the platform's other services. Errors are `application/problem+json`. Each route
+//! is registered from its handler's `#[utoipa::path]`, and the OpenAPI document served
+//! at `/api/v1/openapi.json` is made from the same attributes as the routes are added.
 
 mod bearer;
+mod documented;
 mod openapi;
 mod problem;
+mod schemas;
 mod tokens;
 mod verify;
 mod whoami;
 
+use actix_web::http::Method;
 use actix_web::web;
 
 pub use bearer::Caller;
 pub use problem::ApiError;
 
+use documented::{Built, Documented};
+
+/// The prefix of every API path, and the document's one server.
+const PREFIX: &str = "/api/v1";
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::scope("/api/v1")
-            .app_data(
-                web::JsonConfig::default()
-                    .limit(16 * 1024)
-                    .error_handler(|error, _| {
-                        ApiError::BadRequest(format!(
-                            "The request body is not valid JSON for this endpoint: {error}"
-                        ))
-                        .into()
-                    }),
-            )
-            .route("/openapi.json", web::get().to(openapi::document))
-            .route("/whoami", web::get().to(whoami::whoami))
-            .route("/verify", web::post().to(verify::verify))
-            .configure(tokens::routes),
-    );
+    let api = build();
+    cfg.service(api.scope.app_data(web::Data::new(api.document)));
+}
+
+/// The API's OpenAPI document: what `GET /api/v1/openapi.json` serves.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    build().document
+}
+
+/// Method and full path of every API route, as given to the router.
+pub fn routed_operations() -> Vec<(Method, String)> {
+    build().routed
+}
+
+/// The API's scope, the routes in it, and the document they make.
+struct Api {
+    scope: actix_web::Scope,
+    routed: Vec<(Method, String)>,
+    document: utoipa::openapi::OpenApi,
+}
+
+fn build() -> Api {
+    let json = web::JsonConfig::default()
+        .limit(16 * 1024)
+        .error_handler(|error, _| {
+            ApiError::BadRequest(format!(
+                "The request body is not valid JSON for this endpoint: {error}"
+            ))
+            .into()
+        });
+    let Built {
+        scope,
+        routed,
+        paths,
+        schemas,
+    } = Documented::new(PREFIX)
+        .app_data(json)
+        .route(openapi::__path_document, openapi::document)
+        .route(whoami::__path_whoami, whoami::whoami)
+        .route(verify::__path_verify, verify::verify)
+        .configure(tokens::routes)
+        .finish();
+    Api {
+        scope,
+        routed,
+        document: openapi::build(PREFIX, paths, schemas),
+    }
 }

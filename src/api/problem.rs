@@ -32,14 +32,24 @@ pub enum ApiError {
     Internal(#[from] anyhow::Error),
 }
 
-#[derive(Serialize)]
-struct Problem<'a> {
+/// An RFC 9457 problem document.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct Problem<'a> {
+    /// Always `about:blank`: the status says what kind of problem it is.
+    #[schema(example = "about:blank")]
     r#type: &'a str,
+    /// The status's reason phrase.
+    #[schema(example = "Unauthorized")]
     title: &'a str,
+    #[schema(example = 401)]
     status: u16,
+    /// What went wrong, for people.
     detail: &'a str,
+    /// Why a token was refused.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = super::schemas::ReasonWord)]
     reason: Option<&'a str>,
+    /// Each invalid field's message, by field name.
     #[serde(skip_serializing_if = "Option::is_none")]
     errors: Option<std::collections::BTreeMap<&'a str, &'a str>>,
 }

@@ -11,30 +11,64 @@ use super::problem::ApiError;
 use crate::domain::{ModuleId, Scope};
 use crate::state::AppState;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct VerifyRequest {
+    /// The token to check, `tdk_…`.
     token: String,
+    /// A module id the token must be granted.
+    #[schema(example = "billing")]
     module: Option<String>,
+    /// The scope the token must have, or one above it.
+    #[schema(value_type = super::schemas::ScopeWord, required = false)]
     access: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
 enum VerifyResponse {
+    /// The token is active and may do what was asked.
     Active {
+        #[schema(schema_with = super::schemas::always_true)]
         active: bool,
+        #[schema(example = "TK-1000-0000-0002")]
         token_id: String,
+        #[schema(example = "PA-1000-0001")]
         account_id: String,
+        #[schema(value_type = super::schemas::ScopeWord)]
         scope: &'static str,
+        #[schema(example = json!(["billing"]))]
         modules: Vec<String>,
+        #[schema(required = true)]
         expires_at: Option<DateTime<Utc>>,
     },
+    /// The token may not be used, and why.
     Inactive {
+        #[schema(schema_with = super::schemas::always_false)]
         active: bool,
+        #[schema(value_type = super::schemas::ReasonWord)]
         reason: &'static str,
     },
 }
 
+#[utoipa::path(
+    post,
+    path = "/verify",
+    operation_id = "verify",
+    summary = "Whether a token may use a module",
+    description = "For the platform's other services. A well-formed request always gets \
+                   200; the answer says whether the token is active.",
+    security(()),
+    request_body = VerifyRequest,
+    responses(
+        (status = 200, description = "The verdict", body = VerifyResponse),
+        (
+            status = 400,
+            description = "A body that is not valid JSON, or an unknown module or access",
+            body = super::problem::Problem,
+            content_type = "application/problem+json",
+        ),
+    ),
+)]
 pub async fn verify(
     state: web::Data<AppState>,
     body: web::Json<VerifyRequest>,

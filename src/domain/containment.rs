@@ -134,7 +134,7 @@ mod tests {
         assert_eq!(caller.covers(&caller), Ok(()));
         let narrower = reach(Scope::Read, &["tokens"], Some(soon - Duration::days(1)));
         assert_eq!(caller.covers(&narrower), Ok(()));
-        let forever = reach(Scope::Admin, &["billing"], None);
+        let forever = reach(Scope::Admin, &["billing", "tokens"], None);
         assert_eq!(forever.covers(&narrower), Ok(()));
         assert_eq!(forever.covers(&forever), Ok(()));
     }

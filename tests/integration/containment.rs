@@ -15,14 +15,12 @@ fn in_days(days: i64) -> String {
     (Utc::now() + Duration::days(days)).to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
+/// A token's id, scope, status and expiry.
+type TokenState = (String, String, String, Option<chrono::DateTime<Utc>>);
+
 /// The state of every token and how many audit events there are: what a refused call
 /// must leave as it was.
-fn snapshot(
-    app: &TestApp,
-) -> (
-    Vec<(String, String, String, Option<chrono::DateTime<Utc>>)>,
-    i64,
-) {
+fn snapshot(app: &TestApp) -> (Vec<TokenState>, i64) {
     let mut conn = app.db.connection();
     let tokens = api_tokens::table
         .order(api_tokens::id)

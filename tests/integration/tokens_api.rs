@@ -8,10 +8,10 @@ use serde_json::{Value, json};
 use tokendesk::db::schema::audit_events;
 
 use crate::common::{
-    ACTIVE_TOKEN, ApiClient, BILLING_WRITE_TOKEN, DEMO_ADMIN_LOGIN, DISABLED_NEVER_USED_TOKEN,
-    DISABLED_TOKEN, OTHER_INC_TOKEN, RECENTLY_DISABLED_TOKEN, TestApp, spawn_app,
+    ACTIVE_TOKEN, ApiClient, BILLING_WRITE_TOKEN, DISABLED_NEVER_USED_TOKEN, DISABLED_TOKEN,
+    OTHER_INC_TOKEN, RECENTLY_DISABLED_TOKEN, TestApp, spawn_app,
 };
-use crate::visitor::{PortalToken, Visitor};
+use crate::visitor::PortalToken;
 
 /// A client of the API calling with a token made in the portal, never expiring.
 async fn api_with_portal_token(

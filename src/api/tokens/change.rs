@@ -14,13 +14,20 @@ use crate::domain::{Scope, TokenDraft, TokenForm, TokenId, Transition, Visibilit
 use crate::state::AppState;
 
 /// A token's details as JSON.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = TokenInput)]
 pub struct TokenBody {
+    #[schema(min_length = 1, max_length = 100, example = "Nightly export")]
     name: String,
     #[serde(default)]
+    #[schema(max_length = 1000)]
     description: String,
+    #[schema(value_type = crate::api::schemas::ScopeWord)]
     scope: String,
+    /// Module ids, or `all` for every module.
+    #[schema(min_items = 1, example = json!(["reports"]))]
     modules: Vec<String>,
+    /// In the future; absent or null for none
     expires_at: Option<DateTime<Utc>>,
 }
 
@@ -70,6 +77,20 @@ fn settled<T>(outcome: Outcome<T>) -> Result<T, ApiError> {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/tokens",
+    operation_id = "createToken",
+    summary = "Create a token; its secret is returned once",
+    request_body = TokenBody,
+    responses(
+        (status = 201, description = "Created", body = inline(super::schemas::CreatedToken)),
+        (status = 400, response = inline(crate::api::schemas::BadRequest)),
+        (status = 401, response = inline(crate::api::schemas::Unauthorized)),
+        (status = 403, response = inline(crate::api::schemas::Forbidden)),
+        (status = 422, response = inline(crate::api::schemas::Invalid)),
+    ),
+)]
 pub async fn create(
     req: HttpRequest,
     caller: Caller,
@@ -92,6 +113,28 @@ pub async fn create(
     Ok(HttpResponse::Created().json(json!({ "token": token, "secret": secret.expose() })))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/tokens/{id}",
+    operation_id = "updateToken",
+    summary = "Replace a token's name, description, scope, modules and expiry (active tokens only)",
+    params(super::schemas::TokenPath),
+    request_body = TokenBody,
+    responses(
+        (status = 200, description = "The token", body = TokenJson),
+        (status = 400, response = inline(crate::api::schemas::BadRequest)),
+        (status = 401, response = inline(crate::api::schemas::Unauthorized)),
+        (status = 403, response = inline(crate::api::schemas::Forbidden)),
+        (status = 404, response = inline(crate::api::schemas::NotFound)),
+        (
+            status = 409,
+            description = "The token is disabled or deleted",
+            body = crate::api::problem::Problem,
+            content_type = "application/problem+json",
+        ),
+        (status = 422, response = inline(crate::api::schemas::Invalid)),
+    ),
+)]
 pub async fn update(
     req: HttpRequest,
     caller: Caller,
@@ -131,6 +174,30 @@ async fn apply(
 }
 
 /// `POST /api/v1/tokens/{id}/enable` and `/disable`.
+#[utoipa::path(
+    post,
+    path = "/tokens/{id}/{action}",
+    operation_id = "enableOrDisableToken",
+    summary = "Enable a disabled token, or disable an active one",
+    params(super::schemas::TransitionPath),
+    responses(
+        (status = 200, description = "The token", body = TokenJson),
+        (status = 401, response = inline(crate::api::schemas::Unauthorized)),
+        (status = 403, response = inline(crate::api::schemas::Forbidden)),
+        (
+            status = 404,
+            description = "No such token in this account, or an action other than `enable` or `disable`",
+            body = crate::api::problem::Problem,
+            content_type = "application/problem+json",
+        ),
+        (
+            status = 409,
+            description = "`enable`: already active, or deleted; `disable`: already disabled, or deleted",
+            body = crate::api::problem::Problem,
+            content_type = "application/problem+json",
+        ),
+    ),
+)]
 pub async fn transition(
     req: HttpRequest,
     caller: Caller,
@@ -148,6 +215,25 @@ pub async fn transition(
     Ok(HttpResponse::Ok().json(current(&state, visibility, id).await?))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/tokens/{id}",
+    operation_id = "deleteToken",
+    summary = "Delete a token for good",
+    params(super::schemas::TokenPath),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, response = inline(crate::api::schemas::Unauthorized)),
+        (status = 403, response = inline(crate::api::schemas::Forbidden)),
+        (status = 404, response = inline(crate::api::schemas::NotFound)),
+        (
+            status = 409,
+            description = "Already deleted",
+            body = crate::api::problem::Problem,
+            content_type = "application/problem+json",
+        ),
+    ),
+)]
 pub async fn delete(
     req: HttpRequest,
     caller: Caller,

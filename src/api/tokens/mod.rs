@@ -4,21 +4,23 @@
 
 mod change;
 mod read;
+mod schemas;
 mod view;
 
-use actix_web::web;
 use chrono::Utc;
 
+use super::documented::Documented;
 use super::{ApiError, Caller};
 use crate::domain::{FieldErrors, ModuleId, Scope, Visibility};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/tokens", web::get().to(read::list))
-        .route("/tokens", web::post().to(change::create))
-        .route("/tokens/{id}", web::get().to(read::get))
-        .route("/tokens/{id}", web::patch().to(change::update))
-        .route("/tokens/{id}", web::delete().to(change::delete))
-        .route("/tokens/{id}/{action}", web::post().to(change::transition));
+/// Each route at the path and method of its handler's `#[utoipa::path]`.
+pub fn routes(api: Documented) -> Documented {
+    api.route(read::__path_list, read::list)
+        .route(change::__path_create, change::create)
+        .route(read::__path_get, read::get)
+        .route(change::__path_update, change::update)
+        .route(change::__path_delete, change::delete)
+        .route(change::__path_transition, change::transition)
 }
 
 /// The caller may use the Tokens module with `access`; returns what it may see.

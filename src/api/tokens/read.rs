@@ -13,14 +13,28 @@ use crate::domain::token_list_query::{PAGE_SIZE, RawTokenListQuery, TokenListQue
 use crate::domain::{Scope, TokenId};
 use crate::state::AppState;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Page {
     tokens: Vec<TokenJson>,
+    /// How many tokens match, on every page.
     total: i64,
     page: i64,
+    #[schema(example = 25)]
     page_size: i64,
 }
 
+#[utoipa::path(
+    get,
+    path = "/tokens",
+    operation_id = "listTokens",
+    summary = "The account's tokens, with the portal's filters",
+    params(super::schemas::ListQuery),
+    responses(
+        (status = 200, description = "One page", body = inline(Page)),
+        (status = 401, response = inline(crate::api::schemas::Unauthorized)),
+        (status = 403, response = inline(crate::api::schemas::Forbidden)),
+    ),
+)]
 pub async fn list(
     caller: Caller,
     state: web::Data<AppState>,
@@ -42,6 +56,19 @@ pub async fn list(
     }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/tokens/{id}",
+    operation_id = "getToken",
+    summary = "One token",
+    params(super::schemas::TokenPath),
+    responses(
+        (status = 200, description = "The token", body = TokenJson),
+        (status = 401, response = inline(crate::api::schemas::Unauthorized)),
+        (status = 403, response = inline(crate::api::schemas::Forbidden)),
+        (status = 404, response = inline(crate::api::schemas::NotFound)),
+    ),
+)]
 pub async fn get(
     caller: Caller,
     state: web::Data<AppState>,

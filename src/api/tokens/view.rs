@@ -5,21 +5,37 @@ use serde::Serialize;
 
 use crate::db::tokens::{TokenDetail, TokenSummary};
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Token)]
 pub struct TokenJson {
+    #[schema(example = "TK-1000-0000-0001")]
     pub id: String,
+    #[schema(example = "CI deploy pipeline")]
     pub name: String,
     /// The first ten characters and an ellipsis.
+    #[schema(example = "tdk_AbC123…")]
     pub masked: String,
+    #[schema(value_type = crate::api::schemas::ScopeWord)]
     pub scope: &'static str,
     /// `active`, `disabled`, `expired` or `deleted`.
+    #[schema(value_type = crate::api::schemas::StatusWord)]
     pub status: &'static str,
+    /// Module ids.
+    #[schema(example = json!(["catalog", "reports"]))]
     pub modules: Vec<String>,
+    /// The user the token was made by; through the API, the calling token's creator.
+    #[schema(example = "UR-1000-0000-0001")]
     pub created_by: String,
     pub created_at: DateTime<Utc>,
+    /// `null` for a token that never expires.
+    #[schema(required = true)]
     pub expires_at: Option<DateTime<Utc>>,
+    /// `null` for a token never used.
+    #[schema(required = true)]
     pub last_access_at: Option<DateTime<Utc>>,
+    /// Only in a single token's answer, not in the list.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = String)]
     pub description: Option<String>,
 }
 
