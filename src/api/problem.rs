@@ -8,6 +8,9 @@ use serde::Serialize;
 
 use crate::domain::verification::Rejection;
 
+/// The `reason` of a refusal for reaching beyond the calling token's own reach.
+pub const EXCEEDS_CALLER: &str = "exceeds_caller";
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// No `Authorization: Bearer …` header at all.
@@ -47,7 +50,7 @@ pub(super) struct Problem<'a> {
     detail: &'a str,
     /// Why a token was refused.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = super::schemas::ReasonWord)]
+    #[schema(value_type = super::schemas::ProblemReasonWord)]
     reason: Option<&'a str>,
     /// Each invalid field's message, by field name.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -91,7 +94,7 @@ impl ResponseError for ApiError {
                 )
             }
             Self::BadRequest(message) | Self::Conflict(message) => (message.as_str(), None, None),
-            Self::ExceedsCaller(excess) => (excess.as_str(), Some("exceeds_caller"), None),
+            Self::ExceedsCaller(excess) => (excess.as_str(), Some(EXCEEDS_CALLER), None),
             Self::NotFound => ("There is no such token in this account.", None, None),
             Self::Invalid(_) => ("Some fields are not valid; see errors.", None, None),
             Self::Internal(error) => {

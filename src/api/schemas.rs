@@ -108,6 +108,16 @@ word_schema!(
     REJECTIONS.map(Rejection::reason)
 );
 
+word_schema!(
+    ProblemReasonWord = "ProblemReason",
+    "Why a call was refused: the token's refusal, or `exceeds_caller` when the calling \
+     token asked for more than it holds itself.",
+    REJECTIONS
+        .map(Rejection::reason)
+        .into_iter()
+        .chain([super::problem::EXCEEDS_CALLER])
+);
+
 /// `true`, always: the `active` of an active answer from `verify`.
 pub fn always_true() -> Schema {
     ObjectBuilder::new()
@@ -188,7 +198,9 @@ impl<'r> ToResponse<'r> for Forbidden {
             "Forbidden",
             problem(
                 "A valid token without the Tokens module or the scope needed \
-                 (error=\"insufficient_scope\")",
+                 (error=\"insufficient_scope\"), or a change beyond the calling token's own \
+                 reach (reason `exceeds_caller`: a higher scope, other modules, a later or no \
+                 expiry, editing or enabling itself, or enabling a token a person disabled)",
                 Some("`Bearer realm=\"tokendesk\", error=\"insufficient_scope\"`"),
             ),
         )
