@@ -16,7 +16,7 @@ use anyhow::Context;
 use tracing_actix_web::TracingLogger;
 
 use crate::access::TokenCache;
-use crate::access::listener::Listener;
+use crate::access::listener::{Caches, Listener};
 use crate::access::writer::{self, WriterStats};
 use crate::config::MasterKey;
 use crate::db::DbPool;
@@ -121,7 +121,11 @@ impl Application {
     /// requests in flight, then writes the token uses still in memory.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let (pool, recorder) = (self.state.pool.clone(), self.state.recorder.clone());
-        let listener = Listener::start(pool.clone(), self.state.cache.clone());
+        let caches = Caches {
+            tokens: self.state.cache.clone(),
+            services: self.state.services.clone(),
+        };
+        let listener = Listener::start(pool.clone(), caches);
         let writer = actix_web::rt::spawn(writer::run(
             pool.clone(),
             recorder.clone(),

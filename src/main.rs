@@ -7,8 +7,10 @@ use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use tokendesk::app::{AppOptions, Application};
 use tokendesk::config::Settings;
-use tokendesk::db::{self, accounts, users};
-use tokendesk::domain::{AccountId, Role, SecretCipher, UserId, password};
+use tokendesk::db::{self, accounts, services, users};
+use tokendesk::domain::{
+    AccountId, Role, SecretCipher, ServiceName, ServiceSecret, UserId, password,
+};
 use tokendesk::{demo, telemetry};
 
 #[derive(Parser)]
@@ -35,6 +37,28 @@ enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Manage the credentials (tds_…) of the platform's other services, which may call
+    /// POST /api/v1/verify and /api/v1/introspect.
+    Service {
+        #[command(subcommand)]
+        command: ServiceCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ServiceCommand {
+    /// Add a service; its secret is printed once, alone on standard output.
+    Add {
+        #[arg(long)]
+        name: String,
+    },
+    /// List the services: name, created, last used (never the secret).
+    List,
+    /// Remove a service; its secret stops working at once on every instance.
+    Remove {
+        #[arg(long)]
+        name: String,
     },
 }
 
@@ -88,7 +112,47 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     new_account,
                 },
         } => add_user(&settings, &email, &name, &role, account, new_account),
+        Command::Service { command } => service(&settings, command),
     }
+}
+
+fn service(settings: &Settings, command: ServiceCommand) -> anyhow::Result<()> {
+    let pool = db::connect(&settings.database_url, db::COMMAND_POOL_SIZE)?;
+    let mut conn = pool.get().context("getting a database connection")?;
+    match command {
+        ServiceCommand::Add { name } => {
+            let name = ServiceName::parse(&name)?;
+            let secret = ServiceSecret::generate();
+            if !services::add(&mut conn, &name, &secret).context("adding the service")? {
+                bail!("a service named {name} exists already");
+            }
+            eprintln!("added service {name}; its secret is shown this once:");
+            println!("{}", secret.expose());
+        }
+        ServiceCommand::List => {
+            let all = services::list(&mut conn).context("listing the services")?;
+            if all.is_empty() {
+                eprintln!("no services yet: tokendesk service add --name NAME");
+            }
+            for service in all {
+                let last_used = service
+                    .last_used_at
+                    .map_or_else(|| "never used".to_owned(), |at| format!("last used {at}"));
+                println!(
+                    "{}\t{}…\tcreated {}\t{last_used}",
+                    service.name, service.secret_prefix, service.created_at
+                );
+            }
+        }
+        ServiceCommand::Remove { name } => {
+            let name = ServiceName::parse(&name)?;
+            if !services::remove(&mut conn, &name).context("removing the service")? {
+                bail!("there is no service named {name}");
+            }
+            eprintln!("removed service {name}");
+        }
+    }
+    Ok(())
 }
 
 fn serve(settings: Settings, bind: Option<String>, with_demo: bool) -> anyhow::Result<()> {

@@ -8,7 +8,7 @@ use actix_web::HttpRequest;
 use anyhow::Context;
 use diesel::{PgConnection, QueryResult};
 
-use crate::access::{AccessRecorder, TokenCache, TokenChanges};
+use crate::access::{AccessRecorder, RefusalLimiter, ServiceCache, TokenCache, TokenChanges};
 use crate::db::DbPool;
 use crate::domain::{ClientIp, SecretCipher};
 
@@ -22,6 +22,10 @@ pub struct AppState {
     pub cache: Arc<TokenCache>,
     /// The one path every change of a token takes.
     pub changes: Arc<TokenChanges>,
+    /// Service credentials already checked, dropped when one is removed anywhere.
+    pub services: Arc<ServiceCache>,
+    /// Refused credentials per client address, to hold off guessing.
+    pub refusals: RefusalLimiter,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<IpAddr>,
 }
@@ -34,6 +38,8 @@ impl AppState {
             changes: Arc::new(TokenChanges::new(cache.clone(), cipher.clone())),
             cipher,
             recorder: Arc::new(AccessRecorder::default()),
+            services: Arc::new(ServiceCache::default()),
+            refusals: RefusalLimiter::default(),
             cache,
             trusted_proxies,
         }

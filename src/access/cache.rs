@@ -1,7 +1,9 @@
 //! Lookups of presented tokens, cached so a hot token costs no database read. Entries
 //! live 30 seconds at most; a change to a token drops its entry on this instance before
-//! the response, and on the others through the listener. Unknown tokens are never
-//! cached, so a token created a moment ago works on its first request.
+//! the response, and on the others through the listener. Well-formed tokens that are
+//! not known are remembered too (a bounded negative cache), so repeating one costs no
+//! database read either; creating a token forgets them all on every instance, so a
+//! token created a moment ago works on its first request.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -13,8 +15,12 @@ use crate::domain::{SecretDigest, TokenId};
 
 pub const TIME_TO_LIVE: Duration = Duration::from_secs(30);
 
+/// How many unknown tokens are remembered at most.
+const UNKNOWN_CAPACITY: u64 = 100_000;
+
 pub struct TokenCache {
     entries: Cache<SecretDigest, Lookup>,
+    unknown: Cache<SecretDigest, ()>,
     /// How many invalidations so far, and a signal after each one.
     pub invalidations: AtomicU64,
     pub invalidated: tokio::sync::Notify,
@@ -28,6 +34,10 @@ impl TokenCache {
                 .time_to_live(time_to_live)
                 .support_invalidation_closures()
                 .build(),
+            unknown: Cache::builder()
+                .max_capacity(UNKNOWN_CAPACITY)
+                .time_to_live(time_to_live)
+                .build(),
             invalidations: AtomicU64::new(0),
             invalidated: tokio::sync::Notify::new(),
         }
@@ -39,13 +49,23 @@ impl TokenCache {
     }
 
     pub fn get(&self, digest: &SecretDigest) -> Option<Lookup> {
+        if self.unknown.contains_key(digest) {
+            return Some(Lookup::Unknown);
+        }
         self.entries.get(digest)
     }
 
     pub fn insert(&self, digest: SecretDigest, lookup: &Lookup) {
-        if !matches!(lookup, Lookup::Unknown) {
-            self.entries.insert(digest, lookup.clone());
+        match lookup {
+            Lookup::Unknown => self.unknown.insert(digest, ()),
+            found => self.entries.insert(digest, found.clone()),
         }
+    }
+
+    /// Forgets the tokens remembered as unknown: one of them may just have been created.
+    pub fn forget_unknown(&self) {
+        self.unknown.invalidate_all();
+        self.announce();
     }
 
     /// Drops whatever is cached for `token`: the next request reads the database.
@@ -65,6 +85,7 @@ impl TokenCache {
     /// Drops everything, when changes may have been missed.
     pub fn clear(&self) {
         self.entries.invalidate_all();
+        self.unknown.invalidate_all();
         self.announce();
     }
 }

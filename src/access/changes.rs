@@ -33,7 +33,12 @@ impl TokenChanges {
         creator: &UserId,
         draft: &TokenDraft,
     ) -> QueryResult<Outcome<(TokenId, TokenSecret)>> {
-        tokens::create(conn, by, creator, draft, &self.cipher)
+        let outcome = tokens::create(conn, by, creator, draft, &self.cipher)?;
+        if matches!(outcome, Outcome::Done(_)) {
+            // Its secret may have been tried before it existed.
+            self.cache.forget_unknown();
+        }
+        Ok(outcome)
     }
 
     /// Saves `draft` over the token; returns the names of the fields that changed.

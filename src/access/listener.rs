@@ -1,7 +1,8 @@
-//! Hears, through PostgreSQL LISTEN/NOTIFY, of token changes made by any instance and
-//! drops them from this instance's cache. It runs on a thread of its own with a pooled
-//! connection; when the connection breaks it takes a new one and clears the cache,
-//! since changes may have been missed meanwhile.
+//! Hears, through PostgreSQL LISTEN/NOTIFY, of token changes (and created tokens, and
+//! removed service credentials) made by any instance or command, and drops them from
+//! this instance's caches. It runs on a thread of its own with a pooled connection;
+//! when the connection breaks it takes a new one and clears the caches, since changes
+//! may have been missed meanwhile.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -11,9 +12,37 @@ use std::time::Duration;
 use diesel::RunQueryDsl;
 
 use super::cache::TokenCache;
+use super::services::ServiceCache;
 use crate::db::DbPool;
-use crate::db::tokens::CHANGED_CHANNEL;
+use crate::db::services::SERVICES_CHANNEL;
+use crate::db::tokens::{CHANGED_CHANNEL, CREATED_PAYLOAD};
 use crate::domain::TokenId;
+
+/// The caches the listener keeps in step.
+pub struct Caches {
+    pub tokens: Arc<TokenCache>,
+    pub services: Arc<ServiceCache>,
+}
+
+impl Caches {
+    fn clear(&self) {
+        self.tokens.clear();
+        self.services.clear();
+    }
+
+    fn hear(&self, channel: &str, payload: &str) {
+        if channel == SERVICES_CHANNEL {
+            self.services.clear();
+        } else if payload == CREATED_PAYLOAD {
+            self.tokens.forget_unknown();
+        } else {
+            match TokenId::parse(payload) {
+                Ok(token) => self.tokens.invalidate_token(&token),
+                Err(_) => self.tokens.clear(),
+            }
+        }
+    }
+}
 
 const POLL_EVERY: Duration = Duration::from_millis(100);
 
@@ -23,12 +52,12 @@ pub struct Listener {
 }
 
 impl Listener {
-    pub fn start(pool: DbPool, cache: Arc<TokenCache>) -> Self {
+    pub fn start(pool: DbPool, caches: Caches) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         let thread = std::thread::Builder::new()
             .name("token-change-listener".into())
-            .spawn(move || listen(&pool, &cache, &flag))
+            .spawn(move || listen(&pool, &caches, &flag))
             .ok();
         if thread.is_none() {
             tracing::error!(
@@ -46,7 +75,7 @@ impl Listener {
     }
 }
 
-fn listen(pool: &DbPool, cache: &TokenCache, stop: &AtomicBool) {
+fn listen(pool: &DbPool, caches: &Caches, stop: &AtomicBool) {
     while !stop.load(Ordering::Relaxed) {
         let mut conn = match pool.get() {
             Ok(conn) => conn,
@@ -56,23 +85,25 @@ fn listen(pool: &DbPool, cache: &TokenCache, stop: &AtomicBool) {
                 continue;
             }
         };
-        if let Err(error) =
-            diesel::sql_query(format!("LISTEN {CHANGED_CHANNEL}")).execute(&mut conn)
-        {
+        let listening = [CHANGED_CHANNEL, SERVICES_CHANNEL]
+            .into_iter()
+            .try_for_each(|channel| {
+                diesel::sql_query(format!("LISTEN {channel}"))
+                    .execute(&mut conn)
+                    .map(drop)
+            });
+        if let Err(error) = listening {
             tracing::warn!(%error, "token change listener: LISTEN failed; retrying");
             std::thread::sleep(Duration::from_secs(1));
             continue;
         }
         // Whatever changed while we were not listening is unknown: start afresh.
-        cache.clear();
+        caches.clear();
         tracing::info!("listening for token changes");
         'connected: while !stop.load(Ordering::Relaxed) {
             for notification in conn.notifications_iter() {
                 match notification {
-                    Ok(notification) => match TokenId::parse(&notification.payload) {
-                        Ok(token) => cache.invalidate_token(&token),
-                        Err(_) => cache.clear(),
-                    },
+                    Ok(notification) => caches.hear(&notification.channel, &notification.payload),
                     Err(error) => {
                         tracing::warn!(%error, "token change listener: connection lost; reconnecting");
                         break 'connected;

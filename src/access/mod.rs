@@ -7,8 +7,12 @@ pub mod cache;
 pub mod changes;
 pub mod listener;
 pub mod recorder;
+pub mod refusals;
+pub mod services;
 pub mod writer;
 
 pub use cache::TokenCache;
 pub use changes::TokenChanges;
 pub use recorder::AccessRecorder;
+pub use refusals::RefusalLimiter;
+pub use services::ServiceCache;

@@ -10,7 +10,8 @@ use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::{Nullable, Text};
 
 use crate::domain::{
-    AccountId, AuditAction, ModuleId, ParseError, Role, Scope, TokenId, TokenStatus, UserId,
+    AccountId, AuditAction, ModuleId, ParseError, Role, Scope, ServiceName, TokenId, TokenStatus,
+    UserId,
 };
 
 /// Reading and writing a type through its text form, and binding `&value` to text and
@@ -99,6 +100,7 @@ id_column!(TokenId);
 id_column!(AccountId);
 id_column!(UserId);
 id_column!(ModuleId);
+id_column!(ServiceName);
 enum_column!(TokenStatus, TokenStatus::parse);
 enum_column!(Scope, Scope::parse);
 enum_column!(Role, Role::parse);

@@ -11,6 +11,7 @@ pub mod audit;
 mod columns;
 pub mod modules;
 pub mod schema;
+pub mod services;
 pub mod setup;
 pub mod tokens;
 pub mod usage;

@@ -1,43 +1,73 @@
-//! The token secret format: `tdk_` + 30 base62 characters from the OS's CSPRNG + 6
-//! base62 characters of a CRC32 over what precedes them. The checksum lets the API and
-//! secret scanners reject a mistyped or made-up token without a database read.
+//! The secret formats: `tdk_` for API tokens and `tds_` for service credentials, each
+//! the prefix + 30 base62 characters from the OS's CSPRNG + 6 base62 characters of a
+//! CRC32 over what precedes them. The checksum lets the API and secret scanners reject a
+//! mistyped or made-up secret without a database read.
 
 use std::fmt;
+use std::marker::PhantomData;
 
 use rand::TryRngCore;
 use rand::distr::{Alphanumeric, Distribution};
 use rand::rngs::OsRng;
 use sha2::{Digest, Sha256};
 
-const PREFIX: &str = "tdk_";
+const PREFIX_LEN: usize = 4;
 const RANDOM_CHARS: usize = 30;
 const CHECKSUM_CHARS: usize = 6;
-/// How long a token secret is.
-pub const SECRET_LEN: usize = PREFIX.len() + RANDOM_CHARS + CHECKSUM_CHARS;
+/// How long a secret is.
+pub const SECRET_LEN: usize = PREFIX_LEN + RANDOM_CHARS + CHECKSUM_CHARS;
 /// How many leading characters lists may show.
 pub const VISIBLE_PREFIX_LEN: usize = 10;
 const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
-/// A full token secret. Its `Debug` never shows the value; `expose` must be called on
-/// purpose, where the value is shown to its owner or checked.
-#[derive(Clone, PartialEq, Eq)]
-pub struct TokenSecret(String);
+/// What a secret is for, told apart by its prefix.
+pub trait SecretKind {
+    /// Four characters, ending in `_`.
+    const PREFIX: &'static str;
+    /// The name `Debug` shows.
+    const NAME: &'static str;
+}
 
-/// Why a string is not a token secret.
+/// An API token's secret: `tdk_…`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApiToken;
+
+impl SecretKind for ApiToken {
+    const PREFIX: &'static str = "tdk_";
+    const NAME: &'static str = "TokenSecret";
+}
+
+/// A service credential's secret: `tds_…`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Service;
+
+impl SecretKind for Service {
+    const PREFIX: &'static str = "tds_";
+    const NAME: &'static str = "ServiceSecret";
+}
+
+/// A full secret of kind `K`. Its `Debug` never shows the value; `expose` must be called
+/// on purpose, where the value is shown to its owner or checked.
+pub struct Secret<K>(String, PhantomData<K>);
+
+pub type TokenSecret = Secret<ApiToken>;
+pub type ServiceSecret = Secret<Service>;
+
+/// Why a string is not a secret of the kind asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum SecretFormatError {
-    #[error("the token does not have the tdk_ format")]
+    #[error("the secret does not have the expected format")]
     Malformed,
-    #[error("the token's checksum does not match")]
+    #[error("the secret's checksum does not match")]
     BadChecksum,
 }
 
-impl TokenSecret {
+impl<K: SecretKind> Secret<K> {
     /// A new secret from the operating system's CSPRNG.
     pub fn generate() -> Self {
         let mut os = OsRng.unwrap_err();
         let mut body = String::with_capacity(SECRET_LEN);
-        body.push_str(PREFIX);
+        body.push_str(K::PREFIX);
         body.extend(
             Alphanumeric
                 .sample_iter(&mut os)
@@ -46,16 +76,14 @@ impl TokenSecret {
         );
         let checksum = checksum_of(&body);
         body.push_str(&checksum);
-        Self(body)
+        Self(body, PhantomData)
     }
 
-    /// Checks the shape and checksum of a presented token.
+    /// Checks the shape and checksum of a presented secret.
     pub fn parse(raw: &str) -> Result<Self, SecretFormatError> {
         let well_formed = raw.len() == SECRET_LEN
-            && raw.starts_with(PREFIX)
-            && raw[PREFIX.len()..]
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric());
+            && raw.starts_with(K::PREFIX)
+            && raw[PREFIX_LEN..].bytes().all(|b| b.is_ascii_alphanumeric());
         if !well_formed {
             return Err(SecretFormatError::Malformed);
         }
@@ -63,7 +91,7 @@ impl TokenSecret {
         if checksum_of(body) != checksum {
             return Err(SecretFormatError::BadChecksum);
         }
-        Ok(Self(raw.to_owned()))
+        Ok(Self(raw.to_owned(), PhantomData))
     }
 
     /// The full value, for showing it to its owner or encrypting it.
@@ -76,15 +104,29 @@ impl TokenSecret {
         &self.0[..VISIBLE_PREFIX_LEN]
     }
 
-    /// The SHA-256 digest the database indexes and looks tokens up by.
+    /// The SHA-256 digest the database indexes and looks secrets up by.
     pub fn digest(&self) -> SecretDigest {
         SecretDigest(Sha256::digest(self.0.as_bytes()).into())
     }
 }
 
-impl fmt::Debug for TokenSecret {
+impl<K> Clone for Secret<K> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone(), PhantomData)
+    }
+}
+
+impl<K> PartialEq for Secret<K> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl<K> Eq for Secret<K> {}
+
+impl<K: SecretKind> fmt::Debug for Secret<K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "TokenSecret({}…)", self.visible_prefix())
+        write!(f, "{}({}…)", K::NAME, self.visible_prefix())
     }
 }
 
@@ -127,6 +169,23 @@ mod tests {
         assert!(raw[4..].bytes().all(|b| b.is_ascii_alphanumeric()));
         assert_eq!(secret.visible_prefix(), &raw[..10]);
         assert_eq!(TokenSecret::parse(raw), Ok(secret.clone()));
+    }
+
+    #[test]
+    fn service_secrets_have_their_own_prefix_and_are_no_token_secrets() {
+        let service = ServiceSecret::generate();
+        assert!(service.expose().starts_with("tds_"));
+        assert_eq!(service.expose().len(), SECRET_LEN);
+        assert_eq!(ServiceSecret::parse(service.expose()), Ok(service.clone()));
+        assert_eq!(
+            TokenSecret::parse(service.expose()),
+            Err(SecretFormatError::Malformed)
+        );
+        let token = TokenSecret::generate();
+        assert_eq!(
+            ServiceSecret::parse(token.expose()),
+            Err(SecretFormatError::Malformed)
+        );
     }
 
     #[test]

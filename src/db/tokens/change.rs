@@ -16,14 +16,26 @@ use crate::domain::{
     TokenStatus, Transition,
 };
 
-/// The channel every instance listens on for changed tokens; the payload is the id.
+/// The channel every instance listens on for changed tokens; the payload is the id, or
+/// `CREATED_PAYLOAD` when a token was created.
 pub const CHANGED_CHANNEL: &str = "tokendesk_token_changed";
+/// Tells the listeners a token was created, so they forget tokens they knew as unknown.
+pub const CREATED_PAYLOAD: &str = "created";
 
 /// Tells every instance, when this transaction commits, that `token` changed.
 fn notify_changed(conn: &mut PgConnection, token: &TokenId) -> QueryResult<()> {
+    notify(conn, token.as_str())
+}
+
+/// Tells every instance, when this transaction commits, that a token was created.
+pub(super) fn notify_created(conn: &mut PgConnection) -> QueryResult<()> {
+    notify(conn, CREATED_PAYLOAD)
+}
+
+fn notify(conn: &mut PgConnection, payload: &str) -> QueryResult<()> {
     diesel::sql_query("SELECT pg_notify($1, $2)")
         .bind::<diesel::sql_types::Text, _>(CHANGED_CHANNEL)
-        .bind::<diesel::sql_types::Text, _>(token)
+        .bind::<diesel::sql_types::Text, _>(payload)
         .execute(conn)
         .map(drop)
 }

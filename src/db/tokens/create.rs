@@ -66,6 +66,7 @@ pub fn create(
                 details,
             },
         )?;
+        super::change::notify_created(conn)?;
         Ok(Outcome::Done((id, secret)))
     })
 }

@@ -1,0 +1,80 @@
+//! Bearer and service credentials refused per client address, to stop guessing: after
+//! `MAX_REFUSED` refusals within a minute, an address gets 429 for anything that would
+//! need a database read until the minute has passed (tokens already in the cache keep
+//! working for it, since checking them costs nothing). Counted in memory on each
+//! instance, with a GCRA limiter (governor) per address.
+
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::time::{Duration, Instant};
+
+use governor::{DefaultKeyedRateLimiter, Quota};
+use moka::sync::Cache;
+
+/// Refusals an address may collect within `WINDOW` before it is held off.
+pub const MAX_REFUSED: u32 = 100;
+pub const WINDOW: Duration = Duration::from_secs(60);
+/// Addresses tracked before the limiter forgets the quiet ones.
+const TRACKED_ADDRESSES: usize = 10_000;
+
+pub struct RefusalLimiter {
+    refusals: DefaultKeyedRateLimiter<IpAddr>,
+    /// Addresses held off, with when that ends.
+    held_off: Cache<IpAddr, Instant>,
+}
+
+impl RefusalLimiter {
+    /// Counts one refused credential from `ip`.
+    pub fn refused(&self, ip: IpAddr) {
+        if self.refusals.check_key(&ip).is_err() && !self.held_off.contains_key(&ip) {
+            tracing::warn!(%ip, "too many refused credentials; holding the address off");
+            self.held_off.insert(ip, Instant::now() + WINDOW);
+        }
+        if self.refusals.len() > TRACKED_ADDRESSES {
+            self.refusals.retain_recent();
+        }
+    }
+
+    /// How long `ip` is still held off, if it is.
+    pub fn held_off(&self, ip: IpAddr) -> Option<Duration> {
+        let until = self.held_off.get(&ip)?;
+        let left = until.saturating_duration_since(Instant::now());
+        (!left.is_zero()).then_some(left)
+    }
+}
+
+impl Default for RefusalLimiter {
+    fn default() -> Self {
+        let per_window = NonZeroU32::new(MAX_REFUSED).unwrap_or(NonZeroU32::MIN);
+        let quota = Quota::with_period(WINDOW / MAX_REFUSED)
+            .unwrap_or_else(|| Quota::per_minute(per_window))
+            .allow_burst(per_window);
+        Self {
+            refusals: DefaultKeyedRateLimiter::keyed(quota),
+            held_off: Cache::builder()
+                .max_capacity(TRACKED_ADDRESSES as u64)
+                .time_to_live(WINDOW)
+                .build(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_address_is_held_off_after_too_many_refusals_and_others_are_not() {
+        let limiter = RefusalLimiter::default();
+        let guesser: IpAddr = "192.0.2.66".parse().unwrap();
+        let neighbour: IpAddr = "192.0.2.67".parse().unwrap();
+        for _ in 0..MAX_REFUSED {
+            limiter.refused(guesser);
+        }
+        assert_eq!(limiter.held_off(guesser), None, "{MAX_REFUSED} are allowed");
+        limiter.refused(guesser);
+        let left = limiter.held_off(guesser).unwrap();
+        assert!(left > Duration::from_secs(59) && left <= WINDOW, "{left:?}");
+        assert_eq!(limiter.held_off(neighbour), None);
+    }
+}
