@@ -12,6 +12,11 @@ use crate::access::{AccessRecorder, RefusalLimiter, ServiceCache, TokenCache, To
 use crate::db::DbPool;
 use crate::domain::{ClientIp, SecretCipher};
 
+/// The largest request body the portal's forms and the API accept: forms and JSON
+/// bodies are small (a token's description, at most 1,000 characters, is the largest
+/// field).
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
 /// What every request can reach.
 pub struct AppState {
     pub pool: DbPool,

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use diesel::RunQueryDsl;
+use diesel::connection::SimpleConnection;
 
 use super::cache::TokenCache;
 use super::services::ServiceCache;
@@ -85,14 +85,8 @@ fn listen(pool: &DbPool, caches: &Caches, stop: &AtomicBool) {
                 continue;
             }
         };
-        let listening = [CHANGED_CHANNEL, SERVICES_CHANNEL]
-            .into_iter()
-            .try_for_each(|channel| {
-                diesel::sql_query(format!("LISTEN {channel}"))
-                    .execute(&mut conn)
-                    .map(drop)
-            });
-        if let Err(error) = listening {
+        let listen = format!("LISTEN {CHANGED_CHANNEL}; LISTEN {SERVICES_CHANNEL}");
+        if let Err(error) = conn.batch_execute(&listen) {
             tracing::warn!(%error, "token change listener: LISTEN failed; retrying");
             std::thread::sleep(Duration::from_secs(1));
             continue;

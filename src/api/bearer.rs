@@ -1,6 +1,8 @@
 //! The bearer-token extractor: a malformed token or one with a bad checksum is refused
-//! without touching the database; then the digest lookup (cached); then status and
-//! expiry, checked on every request, so an expiry passing needs no cache change.
+//! without touching the database; then the digest lookup (cached, unknown tokens too);
+//! then status and expiry, checked on every request, so an expiry passing needs no
+//! cache change. Each refusal counts against the caller's address, and an address with
+//! too many is held off before any database read.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -14,7 +16,7 @@ use super::problem::ApiError;
 use crate::db::tokens::{self, Lookup};
 use crate::domain::token_use::Use;
 use crate::domain::verification::{Grant, Rejection};
-use crate::domain::{Acting, Actor, TokenSecret};
+use crate::domain::{Acting, Actor, ClientIp, TokenSecret};
 use crate::state::{self, AppState};
 
 /// The token a request authenticated with.
@@ -30,14 +32,37 @@ impl Caller {
     }
 }
 
-/// Checks a presented token: its format, then what the database knows of it.
-pub async fn authenticate(state: &AppState, presented: &str) -> Result<Grant, ApiError> {
-    let secret =
-        TokenSecret::parse(presented).map_err(|_| ApiError::Rejected(Rejection::Malformed))?;
+/// Counts a refused credential against `from`, the address that presented it.
+pub(super) fn refused(state: &AppState, from: Option<ClientIp>, error: ApiError) -> ApiError {
+    if let Some(ip) = from {
+        state.refusals.refused(ip.addr());
+    }
+    error
+}
+
+/// Refuses, before any database read, an address that had too many credentials refused.
+pub(super) fn not_held_off(state: &AppState, from: Option<ClientIp>) -> Result<(), ApiError> {
+    match from.and_then(|ip| state.refusals.held_off(ip.addr())) {
+        Some(left) => Err(ApiError::TooManyRefusals(left)),
+        None => Ok(()),
+    }
+}
+
+/// Checks a presented token: its format, then what the cache or the database knows of
+/// it. `from` is the address presenting it as its own credential, whose refusals are
+/// counted and which may be held off; `None` when a service asks about a token.
+pub async fn authenticate(
+    state: &AppState,
+    presented: &str,
+    from: Option<ClientIp>,
+) -> Result<Grant, ApiError> {
+    let reject = |rejection| refused(state, from, ApiError::Rejected(rejection));
+    let secret = TokenSecret::parse(presented).map_err(|_| reject(Rejection::Malformed))?;
     let digest = secret.digest();
     let found = match state.cache.get(&digest) {
         Some(cached) => cached,
         None => {
+            not_held_off(state, from)?;
             let found = state
                 .db("looking up a bearer token", move |conn| {
                     tokens::by_digest(conn, &digest)
@@ -49,10 +74,10 @@ pub async fn authenticate(state: &AppState, presented: &str) -> Result<Grant, Ap
     };
     let grant = match found {
         Lookup::Found(grant) => grant,
-        Lookup::Deleted => return Err(ApiError::Rejected(Rejection::Deleted)),
-        Lookup::Unknown => return Err(ApiError::Rejected(Rejection::Unknown)),
+        Lookup::Deleted => return Err(reject(Rejection::Deleted)),
+        Lookup::Unknown => return Err(reject(Rejection::Unknown)),
     };
-    grant.check_usable(Utc::now()).map_err(ApiError::Rejected)?;
+    grant.check_usable(Utc::now()).map_err(reject)?;
     Ok(grant)
 }
 
@@ -74,12 +99,13 @@ impl FromRequest for Caller {
             .headers()
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok());
-        let used = Use::new(Utc::now(), state::client_ip(req), user_agent);
+        let from = state::client_ip(req);
+        let used = Use::new(Utc::now(), from, user_agent);
         let state = req.app_data::<web::Data<AppState>>().cloned();
         Box::pin(async move {
             let token = token.ok_or(ApiError::MissingCredentials)?;
             let state = state.ok_or_else(|| anyhow::anyhow!("AppState is not registered"))?;
-            let grant = authenticate(&state, &token).await?;
+            let grant = authenticate(&state, &token, from).await?;
             state.recorder.record(&grant.token_id, used);
             Ok(Caller { grant })
         })

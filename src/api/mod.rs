@@ -5,9 +5,11 @@
 
 mod bearer;
 mod documented;
+mod introspect;
 mod openapi;
 mod problem;
 mod schemas;
+mod service;
 mod tokens;
 mod verify;
 mod whoami;
@@ -47,12 +49,17 @@ struct Api {
 
 fn build() -> Api {
     let json = web::JsonConfig::default()
-        .limit(16 * 1024)
+        .limit(crate::state::MAX_BODY_BYTES)
         .error_handler(|error, _| {
             ApiError::BadRequest(format!(
                 "The request body is not valid JSON for this endpoint: {error}"
             ))
             .into()
+        });
+    let form = web::FormConfig::default()
+        .limit(crate::state::MAX_BODY_BYTES)
+        .error_handler(|error, _| {
+            ApiError::BadRequest(format!("The request body is not a valid form: {error}")).into()
         });
     let Built {
         scope,
@@ -61,9 +68,11 @@ fn build() -> Api {
         schemas,
     } = Documented::new(PREFIX)
         .app_data(json)
+        .app_data(form)
         .route(openapi::__path_document, openapi::document)
         .route(whoami::__path_whoami, whoami::whoami)
         .route(verify::__path_verify, verify::verify)
+        .route(introspect::__path_introspect, introspect::introspect)
         .configure(tokens::routes)
         .finish();
     Api {

@@ -28,23 +28,45 @@ use super::problem::Problem;
 )]
 struct ApiDoc;
 
-/// The `bearer` scheme every operation uses unless it says otherwise.
+/// The `bearer` scheme every operation uses unless it says otherwise, and the `service`
+/// and `serviceBasic` schemes of the endpoints only the platform's services may call.
 struct BearerScheme;
 
 impl Modify for BearerScheme {
     fn modify(&self, document: &mut Document) {
-        document
-            .components
-            .get_or_insert_with(Default::default)
-            .add_security_scheme(
-                "bearer",
-                SecurityScheme::Http(
-                    HttpBuilder::new()
-                        .scheme(HttpAuthScheme::Bearer)
-                        .bearer_format("tdk_ + 30 base62 + 6 base62 CRC32")
-                        .build(),
-                ),
-            );
+        let components = document.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("tdk_ + 30 base62 + 6 base62 CRC32")
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "service",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("tds_ + 30 base62 + 6 base62 CRC32 (a service credential)")
+                    .description(Some(
+                        "A service credential from `tokendesk service add --name NAME`.",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "serviceBasic",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Basic)
+                    .description(Some(
+                        "The service's name as user name and its tds_ secret as password.",
+                    ))
+                    .build(),
+            ),
+        );
     }
 }
 

@@ -8,6 +8,9 @@ use serde::Serialize;
 
 use crate::domain::verification::Rejection;
 
+/// What a service-only endpoint asks for when its credential is missing or wrong.
+const SERVICE_CHALLENGE: &str = r#"Bearer realm="tokendesk-services", Basic realm="tokendesk-services""#;
+
 /// The `reason` of a refusal for reaching beyond the calling token's own reach.
 pub const EXCEEDS_CALLER: &str = "exceeds_caller";
 
@@ -31,6 +34,13 @@ pub enum ApiError {
     /// Fields that fail validation, each with its message.
     #[error("invalid fields")]
     Invalid(Vec<(&'static str, String)>),
+    /// Too many credentials refused from this address: wait this long.
+    #[error("too many refused credentials")]
+    TooManyRefusals(std::time::Duration),
+    /// No service credential, or one that is not valid, for an endpoint only the
+    /// platform's services may call.
+    #[error("service credential refused")]
+    ServiceRefused,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -67,6 +77,8 @@ impl ResponseError for ApiError {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::ExceedsCaller(_) => StatusCode::FORBIDDEN,
+            Self::TooManyRefusals(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::ServiceRefused => StatusCode::UNAUTHORIZED,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -95,6 +107,17 @@ impl ResponseError for ApiError {
             }
             Self::BadRequest(message) | Self::Conflict(message) => (message.as_str(), None, None),
             Self::ExceedsCaller(excess) => (excess.as_str(), Some(EXCEEDS_CALLER), None),
+            Self::TooManyRefusals(_) => (
+                "Too many credentials were refused from this address. Try again later.",
+                None,
+                None,
+            ),
+            Self::ServiceRefused => (
+                "Only the platform's services may call this: send a service credential as \
+                 `Authorization: Bearer tds_…` or HTTP Basic `NAME:tds_…`.",
+                None,
+                Some(SERVICE_CHALLENGE),
+            ),
             Self::NotFound => ("There is no such token in this account.", None, None),
             Self::Invalid(_) => ("Some fields are not valid; see errors.", None, None),
             Self::Internal(error) => {
@@ -122,6 +145,11 @@ impl ResponseError for ApiError {
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static(challenge),
             ));
+        }
+        if let Self::TooManyRefusals(left) = self {
+            // Whole seconds, rounded up, so a client that waits that long gets through.
+            let seconds = left.as_secs() + u64::from(left.subsec_nanos() > 0);
+            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
         }
         response.json(body)
     }

@@ -189,6 +189,50 @@ impl<'r> ToResponse<'r> for Unauthorized {
     }
 }
 
+/// 401 for a missing or refused service credential.
+pub struct ServiceUnauthorized;
+
+impl<'r> ToResponse<'r> for ServiceUnauthorized {
+    fn response() -> (&'r str, RefOr<Response>) {
+        (
+            "ServiceUnauthorized",
+            problem(
+                "No service credential, or one that is not valid (a tdk_ token is none); \
+                 the answer says nothing of the token asked about",
+                Some(
+                    "`Bearer realm=\"tokendesk-services\", Basic realm=\"tokendesk-services\"`",
+                ),
+            ),
+        )
+    }
+}
+
+/// 429 for an address that had too many credentials refused.
+pub struct TooManyRefusals;
+
+impl<'r> ToResponse<'r> for TooManyRefusals {
+    fn response() -> (&'r str, RefOr<Response>) {
+        let response = ResponseBuilder::new()
+            .description(
+                "More than 100 credentials were refused from this address within a minute; \
+                 calls that would need a database read are refused until it has passed",
+            )
+            .content(
+                PROBLEM_JSON,
+                Content::new(Some(Ref::from_schema_name("Problem"))),
+            )
+            .header(
+                "Retry-After",
+                HeaderBuilder::new()
+                    .schema(Some(ObjectBuilder::new().schema_type(Type::Integer)))
+                    .description(Some("Seconds to wait"))
+                    .build(),
+            )
+            .build();
+        ("TooManyRefusals", response.into())
+    }
+}
+
 /// 403 for a valid token that lacks the module or the scope.
 pub struct Forbidden;
 

@@ -1,6 +1,11 @@
-//! `POST /api/v1/verify` `{token, module?, access?}`: whether a token may use a module,
-//! for the platform's other services. Always 200 for a well-formed request; the answer
-//! is `{active: true, …}` or `{active: false, reason}`.
+//! `POST /api/v1/verify` `{token, module?, access?, client_ip?, user_agent?}`: whether
+//! a token may use a module, for the platform's other services, which authenticate with
+//! a service credential. Always 200 for a well-formed request from a service; the answer
+//! is `{active: true, …}` or `{active: false, reason}`. A use of a valid token is
+//! recorded as if its holder had called directly, from the end client's address and
+//! user agent the service passes on, and marked with the service it came through.
+
+use std::net::IpAddr;
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
@@ -8,7 +13,10 @@ use serde::{Deserialize, Serialize};
 
 use super::bearer::authenticate;
 use super::problem::ApiError;
-use crate::domain::{ModuleId, Scope};
+use super::service::ServiceCaller;
+use crate::domain::token_use::Use;
+use crate::domain::verification::Grant;
+use crate::domain::{ClientIp, ModuleId, Scope};
 use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -21,6 +29,13 @@ pub struct VerifyRequest {
     /// The scope the token must have, or one above it.
     #[schema(value_type = super::schemas::ScopeWord, required = false)]
     access: Option<String>,
+    /// The address of the client that presented the token to the service, recorded as
+    /// the token's last access (IPv4 or IPv6).
+    #[schema(example = "203.0.113.7")]
+    client_ip: Option<String>,
+    /// That client's user agent, recorded with the use.
+    #[schema(example = "deploy-bot/1.4")]
+    user_agent: Option<String>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -57,23 +72,33 @@ enum VerifyResponse {
     summary = "Whether a token may use a module",
     description = "For the platform's other services. A well-formed request always gets \
                    200; the answer says whether the token is active.",
-    security(()),
+    security(("service" = []), ("serviceBasic" = [])),
     request_body = VerifyRequest,
     responses(
         (status = 200, description = "The verdict", body = VerifyResponse),
         (
             status = 400,
-            description = "A body that is not valid JSON, or an unknown module or access",
+            description = "A body that is not valid JSON, an unknown module or access, or a \
+                           `client_ip` that is not an IP address",
             body = super::problem::Problem,
             content_type = "application/problem+json",
         ),
+        (status = 401, response = inline(super::schemas::ServiceUnauthorized)),
+        (status = 429, response = inline(super::schemas::TooManyRefusals)),
     ),
 )]
 pub async fn verify(
+    service: ServiceCaller,
     state: web::Data<AppState>,
     body: web::Json<VerifyRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let request = body.into_inner();
+    let client_ip = request
+        .client_ip
+        .as_deref()
+        .map(|raw| raw.trim().parse::<IpAddr>().map(ClientIp::from))
+        .transpose()
+        .map_err(|_| ApiError::BadRequest("client_ip is not an IPv4 or IPv6 address.".into()))?;
     let module = request
         .module
         .as_deref()
@@ -90,20 +115,34 @@ pub async fn verify(
         active: false,
         reason,
     };
-    let answer = match authenticate(&state, &request.token).await {
+    let answer = match authenticate(&state, &request.token, None).await {
         Err(ApiError::Rejected(rejection)) => inactive(rejection.reason()),
         Err(other) => return Err(other),
-        Ok(grant) => match grant.check(Utc::now(), module.as_ref(), access) {
-            Err(rejection) => inactive(rejection.reason()),
-            Ok(()) => VerifyResponse::Active {
-                active: true,
-                token_id: grant.token_id.to_string(),
-                account_id: grant.account_id.to_string(),
-                scope: grant.scope.as_str(),
-                modules: grant.modules.iter().map(ToString::to_string).collect(),
-                expires_at: grant.expires_at,
-            },
-        },
+        Ok(grant) => {
+            let used = Use::new(Utc::now(), client_ip, request.user_agent.as_deref());
+            state
+                .recorder
+                .record(&grant.token_id, used.through(service.name));
+            verdict(&grant, module.as_ref(), access)
+        }
     };
     Ok(HttpResponse::Ok().json(answer))
+}
+
+/// What verify answers about a usable token asked to use `module` with `access`.
+fn verdict(grant: &Grant, module: Option<&ModuleId>, access: Option<Scope>) -> VerifyResponse {
+    match grant.check(Utc::now(), module, access) {
+        Err(rejection) => VerifyResponse::Inactive {
+            active: false,
+            reason: rejection.reason(),
+        },
+        Ok(()) => VerifyResponse::Active {
+            active: true,
+            token_id: grant.token_id.to_string(),
+            account_id: grant.account_id.to_string(),
+            scope: grant.scope.as_str(),
+            modules: grant.modules.iter().map(ToString::to_string).collect(),
+            expires_at: grant.expires_at,
+        },
+    }
 }

@@ -18,6 +18,7 @@ struct LastAccessColumns {
     at: Vec<DateTime<Utc>>,
     ips: Vec<Option<String>>,
     user_agents: Vec<Option<String>>,
+    via: Vec<Option<String>>,
 }
 
 /// Requests per token and day.
@@ -56,6 +57,7 @@ pub fn write_uses(
             last.at.push(used.at);
             last.ips.push(used.ip.map(|ip| ip.to_string()));
             last.user_agents.push(used.user_agent.clone());
+            last.via.push(used.via.as_ref().map(ToString::to_string));
         }
         for (day, count) in &uses.per_day {
             daily.token_ids.push(token.to_string());
@@ -74,14 +76,17 @@ pub fn write_uses(
     conn.transaction(|conn| {
         sql_query(
             "UPDATE api_tokens AS t
-                SET last_access_at = v.at, last_access_ip = v.ip, last_access_user_agent = v.agent
-               FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[]) AS v(id, at, ip, agent)
+                SET last_access_at = v.at, last_access_ip = v.ip, last_access_user_agent = v.agent,
+                    last_access_via = v.via
+               FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[])
+                    AS v(id, at, ip, agent, via)
               WHERE t.id = v.id AND (t.last_access_at IS NULL OR t.last_access_at < v.at)",
         )
         .bind::<Array<Text>, _>(&last.token_ids)
         .bind::<Array<Timestamptz>, _>(&last.at)
         .bind::<Array<Nullable<Text>>, _>(&last.ips)
         .bind::<Array<Nullable<Text>>, _>(&last.user_agents)
+        .bind::<Array<Nullable<Text>>, _>(&last.via)
         .execute(conn)?;
         sql_query(
             "INSERT INTO token_usage_daily (token_id, day, requests)

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::ClientIp;
+use super::{ClientIp, ServiceName};
 
 /// How many characters of a user agent are kept.
 pub const USER_AGENT_MAX_CHARS: usize = 512;
@@ -17,6 +17,8 @@ pub struct Use {
     pub at: DateTime<Utc>,
     pub ip: Option<ClientIp>,
     pub user_agent: Option<String>,
+    /// The service the call came through (verify, introspection), if not direct.
+    pub via: Option<ServiceName>,
 }
 
 impl Use {
@@ -26,6 +28,15 @@ impl Use {
             at,
             ip,
             user_agent: user_agent.map(|agent| agent.chars().take(USER_AGENT_MAX_CHARS).collect()),
+            via: None,
+        }
+    }
+
+    /// The same call, made through `service`.
+    pub fn through(self, service: ServiceName) -> Self {
+        Self {
+            via: Some(service),
+            ..self
         }
     }
 }

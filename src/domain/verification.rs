@@ -60,6 +60,7 @@ pub struct Grant {
     pub status: TokenStatus,
     /// The person who created the token: who a token it creates is created by.
     pub created_by: UserId,
+    pub created_at: DateTime<Utc>,
     pub expires_at: Option<DateTime<Utc>>,
 }
 
@@ -108,6 +109,7 @@ mod tests {
             modules: vec![ModuleId::parse("billing").unwrap()],
             status: TokenStatus::Active,
             created_by: UserId::parse("UR-1000-0000-0001").unwrap(),
+            created_at: Utc::now() - Duration::days(30),
             expires_at: None,
         }
     }

@@ -48,9 +48,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .default_service(web::to(errors::not_found));
 }
 
-/// The largest form body any form may send: forms are small (a token's description,
-/// at most 1,000 characters, is the largest field).
-pub const MAX_FORM_BYTES: usize = 16 * 1024;
+/// The largest form body any form may send.
+pub const MAX_FORM_BYTES: usize = crate::state::MAX_BODY_BYTES;
 
 /// `web::Form` bodies obey `MAX_FORM_BYTES`.
 pub fn form_config() -> FormConfig {

@@ -295,6 +295,21 @@ impl TestApp {
             .to_owned()
     }
 
+    /// A new service credential named `name`, as `tokendesk service add` makes it.
+    pub fn add_service(&self, name: &str) -> String {
+        let name = tokendesk::domain::ServiceName::parse(name).expect("a service name");
+        let secret = tokendesk::domain::ServiceSecret::generate();
+        let added = tokendesk::db::services::add(&mut self.db.connection(), &name, &secret)
+            .expect("adding the service");
+        assert!(added, "the service {name} is new");
+        secret.expose().to_owned()
+    }
+
+    /// A client of the API calling as a new service named `name`.
+    pub fn service(&self, name: &str) -> ApiClient {
+        self.api(&self.add_service(name))
+    }
+
     /// Stops the server as SIGTERM would and waits for it to finish.
     pub fn stop(&mut self) {
         self.server.stop();

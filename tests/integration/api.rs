@@ -13,9 +13,8 @@ use crate::common::{
 use crate::visitor::Visitor;
 
 async fn verify(app: &TestApp, request: Value) -> Value {
-    let answer = ApiClient::anonymous(&app.address)
-        .post("/verify", &request)
-        .await;
+    let gateway = format!("gateway-{}", tokendesk::domain::TokenId::generate());
+    let answer = app.service(&gateway).post("/verify", &request).await;
     assert_eq!(answer.status, StatusCode::OK);
     answer.body
 }
@@ -119,14 +118,17 @@ async fn a_missing_header_or_a_bad_request_body_is_explained() {
 
     let bare = api.whoami().await;
     // A body that is not JSON, which the API client never sends.
+    let service = app.add_service("gateway");
     let bad_json = reqwest::Client::new()
         .post(format!("{}/api/v1/verify", app.address))
+        .bearer_auth(&service)
         .header("content-type", "application/json")
         .body("{\"tok")
         .send()
         .await
         .unwrap();
-    let bad_access = api
+    let bad_access = app
+        .api(&service)
         .post("/verify", &json!({ "token": "x", "access": "root" }))
         .await;
 

@@ -126,6 +126,7 @@ async fn an_expiry_passing_refuses_a_cached_token_without_any_change_to_its_row(
         modules: Vec::new(),
         status: TokenStatus::Active,
         created_by: UserId::parse(tokendesk::demo::DEMO_ADMIN).unwrap(),
+        created_at: chrono::Utc::now() - chrono::Duration::days(1),
         expires_at: Some(chrono::Utc::now() - chrono::Duration::milliseconds(1)),
     };
     // The cache holds the token as it was read while its expiry was still ahead.

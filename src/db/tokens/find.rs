@@ -20,6 +20,7 @@ struct DetailRow {
     deleted_at: Option<DateTime<Utc>>,
     last_access_ip: Option<String>,
     last_access_user_agent: Option<String>,
+    last_access_via: Option<String>,
 }
 
 /// The token, if it exists and `visibility` allows it; `None` for both "no such token"
@@ -48,5 +49,6 @@ pub fn find(
         deleted_at: row.deleted_at,
         last_access_ip: row.last_access_ip,
         last_access_user_agent: row.last_access_user_agent,
+        last_access_via: row.last_access_via,
     }))
 }

@@ -27,6 +27,7 @@ struct GrantRow {
     scope: Scope,
     status: TokenStatus,
     created_by: UserId,
+    created_at: DateTime<Utc>,
     expires_at: Option<DateTime<Utc>>,
 }
 
@@ -60,6 +61,7 @@ pub fn by_digest(conn: &mut PgConnection, digest: &SecretDigest) -> QueryResult<
         modules,
         status: row.status,
         created_by: row.created_by,
+        created_at: row.created_at,
         expires_at: row.expires_at,
     }))
 }

@@ -51,6 +51,8 @@ pub struct TokenDetail {
     pub deleted_at: Option<DateTime<Utc>>,
     pub last_access_ip: Option<String>,
     pub last_access_user_agent: Option<String>,
+    /// The service the last access came through, if it was not a direct call.
+    pub last_access_via: Option<String>,
 }
 
 /// The columns the list and the details page share.

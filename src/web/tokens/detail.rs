@@ -95,6 +95,8 @@ struct DetailPage {
     deleted_at: Option<TimeView>,
     last_access_ip: Option<String>,
     last_access_user_agent: Option<String>,
+    /// The service (verify, introspection) the last access came through, if any.
+    last_access_via: Option<String>,
 }
 
 impl DetailPage {
@@ -192,6 +194,7 @@ pub async fn show(
         deleted_at: TimeView::optional(detail.deleted_at, now),
         last_access_ip: detail.last_access_ip,
         last_access_user_agent: detail.last_access_user_agent,
+        last_access_via: detail.last_access_via,
     };
     Ok(render::full_or_fragment(
         req,
