@@ -45,10 +45,12 @@ impl RefusalLimiter {
 
 impl Default for RefusalLimiter {
     fn default() -> Self {
-        let per_window = NonZeroU32::new(MAX_REFUSED).unwrap_or(NonZeroU32::MIN);
+        // The refusal that fails the check is the `MAX_REFUSED`th: it holds the address
+        // off, so the next attempt is answered 429.
+        let allowed = NonZeroU32::new(MAX_REFUSED - 1).unwrap_or(NonZeroU32::MIN);
         let quota = Quota::with_period(WINDOW / MAX_REFUSED)
-            .unwrap_or_else(|| Quota::per_minute(per_window))
-            .allow_burst(per_window);
+            .unwrap_or_else(|| Quota::per_minute(allowed))
+            .allow_burst(allowed);
         Self {
             refusals: DefaultKeyedRateLimiter::keyed(quota),
             held_off: Cache::builder()
@@ -68,10 +70,10 @@ mod tests {
         let limiter = RefusalLimiter::default();
         let guesser: IpAddr = "192.0.2.66".parse().unwrap();
         let neighbour: IpAddr = "192.0.2.67".parse().unwrap();
-        for _ in 0..MAX_REFUSED {
+        for _ in 1..MAX_REFUSED {
             limiter.refused(guesser);
         }
-        assert_eq!(limiter.held_off(guesser), None, "{MAX_REFUSED} are allowed");
+        assert_eq!(limiter.held_off(guesser), None, "not yet {MAX_REFUSED}");
         limiter.refused(guesser);
         let left = limiter.held_off(guesser).unwrap();
         assert!(left > Duration::from_secs(59) && left <= WINDOW, "{left:?}");

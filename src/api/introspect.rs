@@ -23,7 +23,10 @@ pub struct IntrospectForm {
     token: String,
     /// `access_token`, if the caller says; any value is accepted and ignored, since
     /// tokendesk has one kind of token.
-    #[allow(dead_code, reason = "RFC 7662 lets clients send it; it changes nothing here")]
+    #[allow(
+        dead_code,
+        reason = "RFC 7662 lets clients send it; it changes nothing here"
+    )]
     token_type_hint: Option<String>,
 }
 

@@ -9,7 +9,8 @@ use serde::Serialize;
 use crate::domain::verification::Rejection;
 
 /// What a service-only endpoint asks for when its credential is missing or wrong.
-const SERVICE_CHALLENGE: &str = r#"Bearer realm="tokendesk-services", Basic realm="tokendesk-services""#;
+const SERVICE_CHALLENGE: &str =
+    r#"Bearer realm="tokendesk-services", Basic realm="tokendesk-services""#;
 
 /// The `reason` of a refusal for reaching beyond the calling token's own reach.
 pub const EXCEEDS_CALLER: &str = "exceeds_caller";

@@ -199,9 +199,7 @@ impl<'r> ToResponse<'r> for ServiceUnauthorized {
             problem(
                 "No service credential, or one that is not valid (a tdk_ token is none); \
                  the answer says nothing of the token asked about",
-                Some(
-                    "`Bearer realm=\"tokendesk-services\", Basic realm=\"tokendesk-services\"`",
-                ),
+                Some("`Bearer realm=\"tokendesk-services\", Basic realm=\"tokendesk-services\"`"),
             ),
         )
     }

@@ -77,7 +77,11 @@ async fn authenticate(
         }
     };
     match name {
-        Some(name) if presented.claimed.is_none_or(|claimed| claimed == name.as_str()) => {
+        Some(name)
+            if presented
+                .claimed
+                .is_none_or(|claimed| claimed == name.as_str()) =>
+        {
             Ok(ServiceCaller { name })
         }
         _ => Err(refuse()),

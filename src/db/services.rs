@@ -22,7 +22,11 @@ pub struct ServiceCredential {
 }
 
 /// Adds a credential for `name` with `secret`; `false` if the name is taken.
-pub fn add(conn: &mut PgConnection, name: &ServiceName, secret: &ServiceSecret) -> QueryResult<bool> {
+pub fn add(
+    conn: &mut PgConnection,
+    name: &ServiceName,
+    secret: &ServiceSecret,
+) -> QueryResult<bool> {
     let added = diesel::insert_into(service_credentials::table)
         .values((
             service_credentials::name.eq(name),

@@ -7,7 +7,9 @@
     reason = "each test binary uses a different part of the harness"
 )]
 
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
 use diesel::prelude::*;
@@ -230,6 +232,50 @@ impl Drop for Instance {
     }
 }
 
+/// Waits (one second at most) for `cache` to drop something after `seen`
+/// invalidations.
+pub async fn invalidated_after(cache: &TokenCache, seen: u64) {
+    invalidated_within(cache, seen, Duration::from_secs(1)).await;
+}
+
+/// Waits (`limit` at most) for `cache` to drop something after `seen` invalidations.
+pub async fn invalidated_within(cache: &TokenCache, seen: u64, limit: Duration) {
+    tokio::time::timeout(limit, async {
+        loop {
+            let signal = cache.invalidated.notified();
+            if cache.invalidations.load(Ordering::SeqCst) > seen {
+                return;
+            }
+            signal.await;
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("the cache was invalidated within {limit:?}"));
+}
+
+/// The app's database, taken away (connections refused and cut, then renamed) until
+/// this is dropped: whatever the app answers meanwhile needed no database read.
+pub struct DatabaseAway {
+    name: String,
+    admin: PgConnection,
+}
+
+impl DatabaseAway {
+    fn run(&mut self, sql: String) {
+        sql_query(sql)
+            .execute(&mut self.admin)
+            .expect("moving the test database");
+    }
+}
+
+impl Drop for DatabaseAway {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        self.run(format!("ALTER DATABASE {name}_hidden RENAME TO {name}"));
+        self.run(format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"));
+    }
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_flushing_every(std::time::Duration::from_millis(200)).await
 }
@@ -293,6 +339,21 @@ impl TestApp {
             .expect("decrypting with the app's key")
             .expose()
             .to_owned()
+    }
+
+    /// Takes the database away from the app until the guard is dropped.
+    pub fn take_database_away(&self) -> DatabaseAway {
+        let mut away = DatabaseAway {
+            name: self.db.name.clone(),
+            admin: admin_connection(),
+        };
+        let name = away.name.clone();
+        away.run(format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false"));
+        away.run(format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+        ));
+        away.run(format!("ALTER DATABASE {name} RENAME TO {name}_hidden"));
+        away
     }
 
     /// A new service credential named `name`, as `tokendesk service add` makes it.

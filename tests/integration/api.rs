@@ -1,7 +1,6 @@
 //! The bearer API: whoami and verify, each refusal reason, and portal changes taking
 //! effect on the very next call.
 
-use diesel::Connection;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokendesk::domain::TokenSecret;
@@ -190,42 +189,13 @@ async fn disabling_in_the_portal_stops_the_next_call_enabling_restores_it_and_de
 async fn malformed_tokens_are_refused_without_touching_the_database() {
     let app = spawn_app().await;
     let valid = app.secret_of(ACTIVE_TOKEN);
-    // Take the database away from the app: its connections cut, then renamed.
-    let mut admin =
-        diesel::PgConnection::establish(&format!("{}/postgres", crate::common::server_url()))
-            .unwrap();
-    let hidden = format!("{}_hidden", app.db.name);
-    let run = |admin: &mut diesel::PgConnection, sql: String| {
-        diesel::RunQueryDsl::execute(diesel::sql_query(sql), admin).unwrap();
-    };
-    run(
-        &mut admin,
-        format!("ALTER DATABASE {} ALLOW_CONNECTIONS false", app.db.name),
-    );
-    run(
-        &mut admin,
-        format!(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{}'",
-            app.db.name
-        ),
-    );
-    run(
-        &mut admin,
-        format!("ALTER DATABASE {} RENAME TO {hidden}", app.db.name),
-    );
+    let away = app.take_database_away();
 
     let malformed = app.api("tdk_not-even-close").whoami().await;
     let mistyped_answer = app.api(&mistyped(&valid)).whoami().await;
     let needs_the_database = app.api(TokenSecret::generate().expose()).whoami().await;
 
-    run(
-        &mut admin,
-        format!("ALTER DATABASE {hidden} RENAME TO {}", app.db.name),
-    );
-    run(
-        &mut admin,
-        format!("ALTER DATABASE {} ALLOW_CONNECTIONS true", app.db.name),
-    );
+    drop(away);
     assert_eq!(
         (malformed.status, malformed.body["reason"].as_str()),
         (StatusCode::UNAUTHORIZED, Some("malformed"))

@@ -22,6 +22,7 @@ mod migrations;
 mod openapi;
 mod platform;
 mod secrets_and_audit;
+mod services;
 mod token_cache;
 mod token_details;
 mod token_forms;

@@ -3,36 +3,19 @@
 //! is checked on cached entries too.
 
 use std::sync::atomic::Ordering;
-use std::time::Duration;
 
 use diesel::prelude::*;
 use reqwest::StatusCode;
-use tokendesk::access::TokenCache;
 use tokendesk::db::schema::api_tokens;
 use tokendesk::db::tokens::Lookup;
 use tokendesk::domain::verification::Grant;
 use tokendesk::domain::{AccountId, Scope, TokenId, TokenSecret, TokenStatus, UserId};
 
 use crate::common::{
-    ApiClient, DEMO_ADMIN_LOGIN, DEMO_CORP, USAGE_WRITE_TOKEN, spawn_app, token_path,
+    ApiClient, DEMO_ADMIN_LOGIN, DEMO_CORP, USAGE_WRITE_TOKEN, invalidated_after, spawn_app,
+    token_path,
 };
 use crate::visitor::Visitor;
-
-/// Waits (one second at most) for `cache` to drop something after `seen`
-/// invalidations.
-async fn invalidated_after(cache: &TokenCache, seen: u64) {
-    tokio::time::timeout(Duration::from_secs(1), async {
-        loop {
-            let signal = cache.invalidated.notified();
-            if cache.invalidations.load(Ordering::SeqCst) > seen {
-                return;
-            }
-            signal.await;
-        }
-    })
-    .await
-    .expect("the cache was invalidated within a second");
-}
 
 #[tokio::test]
 async fn a_hot_token_is_served_from_the_cache_without_reading_the_database() {

@@ -1,0 +1,372 @@
+//! Service credentials: the CLI that makes, lists and removes them; verify and RFC 7662
+//! introspection, which only they may call; the use they stand for, recorded like a
+//! direct call; and the negative cache and refusal limits that keep guessing cheap.
+
+use std::process::{Command, Stdio};
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use chrono::Utc;
+use diesel::prelude::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tokendesk::db::schema::{api_tokens, token_access_ips, token_usage_daily};
+use tokendesk::domain::{ServiceSecret, TokenSecret};
+
+use crate::common::{
+    ACTIVE_TOKEN, ApiClient, DEMO_CORP, DISABLED_TOKEN, NEVER_USED_TOKEN, TestApp,
+    invalidated_after, invalidated_within, spawn_app, token_path,
+};
+use crate::visitor::{PortalToken, Visitor};
+
+fn tokendesk(app: &TestApp, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_tokendesk"))
+        .env("DATABASE_URL", &app.db.url)
+        .env("RUST_LOG", "warn")
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("running tokendesk")
+}
+
+/// Waits (five seconds at most) until a use of `token` through a service was written;
+/// its last address and service.
+async fn written(app: &TestApp, token: &str) -> (Option<String>, Option<String>) {
+    let read = || -> (Option<String>, Option<String>) {
+        api_tokens::table
+            .find(token)
+            .select((api_tokens::last_access_ip, api_tokens::last_access_via))
+            .first(&mut app.db.connection())
+            .unwrap()
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        loop {
+            let row = read();
+            if row.1.is_some() {
+                return row;
+            }
+            app.access_stats.written.notified().await;
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("the use of {token} was never written"))
+}
+
+#[tokio::test]
+async fn the_cli_adds_a_service_shown_once_lists_it_without_its_secret_and_removes_it_everywhere() {
+    let app = spawn_app().await;
+    let second = app.second_instance();
+
+    let added = tokendesk(&app, &["service", "add", "--name", "kong-eu"]);
+    assert!(added.status.success(), "{added:?}");
+    let stdout = String::from_utf8(added.stdout).unwrap();
+    let secret = stdout.strip_suffix('\n').expect("one line");
+    assert!(!secret.contains('\n'), "the secret alone: {stdout:?}");
+    assert!(ServiceSecret::parse(secret).is_ok(), "{secret}");
+    let taken = tokendesk(&app, &["service", "add", "--name", "kong-eu"]);
+    assert!(!taken.status.success());
+
+    let gateway = app.api(secret);
+    let on_second = ApiClient::new(&second.address, secret);
+    let token = app.secret_of(ACTIVE_TOKEN);
+    for client in [&gateway, &on_second] {
+        let answer = client.post("/verify", &json!({ "token": token })).await;
+        assert_eq!(answer.body["active"], true, "{:?}", answer.body);
+    }
+    let listed = tokendesk(&app, &["service", "list"]);
+    let listing = String::from_utf8(listed.stdout).unwrap();
+    assert!(listing.starts_with("kong-eu\t"), "{listing}");
+    assert!(listing.contains("last used"), "{listing}");
+    assert!(
+        !listing.contains(&secret[10..]),
+        "never the secret: {listing}"
+    );
+
+    let removed = tokendesk(&app, &["service", "remove", "--name", "kong-eu"]);
+    assert!(removed.status.success(), "{removed:?}");
+    // Both instances have the credential cached; each drops it when it hears of the
+    // removal, which no signal here reports: ask until both refuse, a second at most.
+    let started = std::time::Instant::now();
+    loop {
+        let here = gateway.post("/verify", &json!({ "token": token })).await;
+        let there = on_second.post("/verify", &json!({ "token": token })).await;
+        if here.status == StatusCode::UNAUTHORIZED && there.status == StatusCode::UNAUTHORIZED {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(1),
+            "removal ends it on every instance within a second"
+        );
+        tokio::task::yield_now().await;
+    }
+}
+
+#[tokio::test]
+async fn verify_needs_a_service_credential_and_says_nothing_without_one() {
+    let app = spawn_app().await;
+    let token = app.secret_of(ACTIVE_TOKEN);
+    let request = json!({ "token": token });
+    let service_secret = app.add_service("gateway");
+
+    let anonymous = ApiClient::anonymous(&app.address)
+        .post("/verify", &request)
+        .await;
+    let with_a_token = app.api(&token).post("/verify", &request).await;
+    let made_up = app
+        .api(ServiceSecret::generate().expose())
+        .post("/verify", &request)
+        .await;
+    let service_on_whoami = app.api(&service_secret).whoami().await;
+
+    for refused in [&anonymous, &with_a_token, &made_up] {
+        assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            refused.header("www-authenticate"),
+            Some(r#"Bearer realm="tokendesk-services", Basic realm="tokendesk-services""#)
+        );
+        assert!(refused.body.get("active").is_none());
+        assert!(refused.body.get("reason").is_none(), "{:?}", refused.body);
+    }
+    assert_eq!(
+        made_up.body, anonymous.body,
+        "the same answer for any refusal"
+    );
+    assert_eq!(service_on_whoami.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(service_on_whoami.body["reason"], "malformed");
+}
+
+#[tokio::test]
+async fn a_verify_records_the_use_with_the_end_clients_address_and_the_service() {
+    let app = spawn_app().await;
+    let gateway = app.service("edge-gateway");
+    let token = app.secret_of(NEVER_USED_TOKEN);
+
+    let bad_ip = gateway
+        .post(
+            "/verify",
+            &json!({ "token": token, "client_ip": "300.1.1.1" }),
+        )
+        .await;
+    assert_eq!(bad_ip.status, StatusCode::BAD_REQUEST);
+    let answer = gateway
+        .post(
+            "/verify",
+            &json!({ "token": token, "client_ip": "2001:db8::7", "user_agent": "deploy-bot/2" }),
+        )
+        .await;
+    assert_eq!(answer.body["active"], true, "{:?}", answer.body);
+
+    let (ip, via) = written(&app, NEVER_USED_TOKEN).await;
+    assert_eq!(ip.as_deref(), Some("2001:db8::7"));
+    assert_eq!(via.as_deref(), Some("edge-gateway"));
+    let mut conn = app.db.connection();
+    let agent: String = token_access_ips::table
+        .filter(token_access_ips::token_id.eq(NEVER_USED_TOKEN))
+        .filter(token_access_ips::ip.eq("2001:db8::7"))
+        .select(token_access_ips::user_agent)
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!(agent, "deploy-bot/2");
+    let today: i64 = token_usage_daily::table
+        .filter(token_usage_daily::token_id.eq(NEVER_USED_TOKEN))
+        .filter(token_usage_daily::day.eq(Utc::now().date_naive()))
+        .select(token_usage_daily::requests)
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!(today, 1);
+
+    let admin = Visitor::signed_in(&app, crate::common::DEMO_ADMIN_LOGIN).await;
+    let details = admin
+        .get(&format!("{}?tab=details", token_path(NEVER_USED_TOKEN)))
+        .await;
+    assert_eq!(details.text("detail-last-via"), "the service edge-gateway");
+    assert_eq!(details.text("detail-last-ip"), "2001:db8::7");
+}
+
+#[tokio::test]
+async fn introspection_answers_rfc_7662_with_bearer_or_basic_service_credentials() {
+    let app = spawn_app().await;
+    let secret = app.add_service("kong");
+    let token =
+        PortalToken::create(&app, "Gateway client", "read", &["billing", "usage"], "30").await;
+    let token_secret = app.secret_of(&token.id);
+    let client = reqwest::Client::new();
+    let url = format!("{}/api/v1/introspect", app.address);
+    let basic = format!("Basic {}", STANDARD.encode(format!("kong:{secret}")));
+    let wrong_name = format!("Basic {}", STANDARD.encode(format!("envoy:{secret}")));
+
+    let introspect = |authorization: String, token: String| {
+        let request = client
+            .post(&url)
+            .header("authorization", authorization)
+            .form(&[
+                ("token", token.as_str()),
+                ("token_type_hint", "access_token"),
+            ]);
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status();
+            let cache = response.headers().get("cache-control").cloned();
+            let body: Value = response.json().await.unwrap_or(Value::Null);
+            (status, cache, body)
+        }
+    };
+    let (status, cache, active) = introspect(basic.clone(), token_secret.clone()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(cache.unwrap(), "no-store");
+    assert_eq!(active["active"], true);
+    assert_eq!(active["scope"], "read");
+    assert_eq!(active["client_id"], token.id.as_str());
+    assert_eq!(active["sub"], DEMO_CORP);
+    assert_eq!(active["token_type"], "Bearer");
+    assert_eq!(active["modules"], json!(["billing", "usage"]));
+    let (iat, exp) = (
+        active["iat"].as_i64().unwrap(),
+        active["exp"].as_i64().unwrap(),
+    );
+    assert!((iat - Utc::now().timestamp()).abs() < 60, "{iat}");
+    assert!((exp - iat - 30 * 86_400).abs() < 86_400, "{exp}");
+
+    for inactive in [
+        app.secret_of(DISABLED_TOKEN),
+        TokenSecret::generate().expose().to_owned(),
+        "not-a-token".to_owned(),
+        TokenSecret::generate().expose().replace("tdk_", "tds_"),
+    ] {
+        let (status, _, body) = introspect(format!("Bearer {secret}"), inactive).await;
+        assert_eq!((status, body), (StatusCode::OK, json!({ "active": false })));
+    }
+
+    let (status, _, _) = introspect(wrong_name, token_secret.clone()).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "the name must match the secret"
+    );
+    let (status, _, _) = introspect(format!("Bearer {token_secret}"), token_secret.clone()).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "a token is no service credential"
+    );
+    let missing = client
+        .post(&url)
+        .header("authorization", basic)
+        .form(&[("token_type_hint", "access_token")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::BAD_REQUEST);
+    let (_, via) = written(&app, &token.id).await;
+    assert_eq!(via.as_deref(), Some("kong"));
+}
+
+#[tokio::test]
+async fn an_unknown_token_is_remembered_until_a_token_is_created_on_any_instance() {
+    let app = spawn_app().await;
+    let second = app.second_instance();
+    let guessed = TokenSecret::generate();
+    let here = app.api(guessed.expose());
+    let there = ApiClient::new(&second.address, guessed.expose());
+    invalidated_after(&second.cache, 0).await; // its listener's start-up clear is behind us
+    assert_eq!(here.whoami().await.body["reason"], "unknown");
+    assert_eq!(there.whoami().await.body["reason"], "unknown");
+
+    let seen = app.cache.invalidations.load(Ordering::SeqCst);
+    let seen_there = second.cache.invalidations.load(Ordering::SeqCst);
+    let away = app.take_database_away();
+    let remembered = here.whoami().await;
+    drop(away);
+    assert_eq!(
+        (remembered.status, remembered.body["reason"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("unknown")),
+        "answered without a database read"
+    );
+    // Cut off, the listeners reconnect and forget everything: remember the guess again.
+    invalidated_within(&app.cache, seen, Duration::from_secs(5)).await;
+    invalidated_within(&second.cache, seen_there, Duration::from_secs(5)).await;
+    assert_eq!(here.whoami().await.body["reason"], "unknown");
+    assert_eq!(there.whoami().await.body["reason"], "unknown");
+
+    // The guessed secret comes to exist behind the caches' backs, as if just created.
+    use tokendesk::db::tokens::{NewToken, insert};
+    let id = tokendesk::domain::TokenId::generate();
+    let account = tokendesk::domain::AccountId::parse(DEMO_CORP).unwrap();
+    let creator = tokendesk::domain::UserId::parse(tokendesk::demo::DEMO_ADMIN).unwrap();
+    let name = tokendesk::domain::TokenName::parse("Guessed").unwrap();
+    let modules = [tokendesk::domain::ModuleId::parse("billing").unwrap()];
+    insert(
+        &mut app.db.connection(),
+        &NewToken {
+            id: &id,
+            account_id: &account,
+            name: &name,
+            description: "",
+            scope: tokendesk::domain::Scope::Read,
+            status: tokendesk::domain::TokenStatus::Active,
+            secret: &guessed,
+            modules: &modules,
+            created_by: &creator,
+            created_at: Utc::now(),
+            expires_at: None,
+            disabled_at: None,
+            deleted_at: None,
+            last_access: None,
+        },
+        &app.cipher,
+    )
+    .unwrap();
+    assert_eq!(
+        here.whoami().await.body["reason"],
+        "unknown",
+        "still remembered"
+    );
+
+    let seen = second.cache.invalidations.load(Ordering::SeqCst);
+    PortalToken::create(&app, "Another", "read", &["billing"], "7").await;
+    invalidated_after(&second.cache, seen).await;
+
+    assert_eq!(here.whoami().await.status, StatusCode::OK);
+    assert_eq!(there.whoami().await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn an_address_with_too_many_refused_credentials_is_held_off_but_its_cached_tokens_work() {
+    let app = spawn_app().await;
+    let good = app.api(&app.secret_of(ACTIVE_TOKEN));
+    assert_eq!(good.whoami().await.status, StatusCode::OK); // now cached
+    let never_cached = app.api(&app.secret_of(NEVER_USED_TOKEN));
+
+    for attempt in 0..100 {
+        let guess = app.api(TokenSecret::generate().expose()).whoami().await;
+        assert_eq!(guess.status, StatusCode::UNAUTHORIZED, "attempt {attempt}");
+    }
+    let held_off = app.api(TokenSecret::generate().expose()).whoami().await;
+    let uncached = never_cached.whoami().await;
+    let service = app
+        .api(&app.add_service("late-gateway"))
+        .post("/verify", &json!({ "token": "x" }))
+        .await;
+
+    for refused in [&held_off, &uncached, &service] {
+        assert_eq!(
+            refused.status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "{:?}",
+            refused.body
+        );
+        assert_eq!(
+            refused.header("content-type"),
+            Some("application/problem+json")
+        );
+        let wait: u64 = refused.header("retry-after").unwrap().parse().unwrap();
+        assert!((1..=60).contains(&wait), "{wait}");
+    }
+    assert_eq!(
+        good.whoami().await.status,
+        StatusCode::OK,
+        "cached tokens keep working"
+    );
+}
