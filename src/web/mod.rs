@@ -20,32 +20,42 @@ use actix_web::web::{self, FormConfig, PayloadConfig};
 
 pub use errors::WebError;
 
-/// Every portal route.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(login::home))
-        .route("/healthz", web::get().to(health::live))
-        .route("/readyz", web::get().to(health::ready))
-        .route("/login", web::get().to(login::form))
-        .route("/login", web::post().to(login::submit))
-        .route("/logout", web::post().to(login::logout))
-        .route("/static/{path:.*}", web::get().to(assets::serve))
-        .route("/settings/audit", web::get().to(audit::page))
-        .service(
-            // Fixed paths before `{id}` and `{action}`: actix matches in this order.
-            web::scope("/settings/api-tokens")
-                .route("", web::get().to(tokens::list::page))
-                .route("", web::post().to(tokens::create::submit))
-                .route("/new", web::get().to(tokens::create::form))
-                .route("/export.csv", web::get().to(tokens::export::csv))
-                .route("/{id}", web::get().to(tokens::detail::page))
-                .route("/{id}/menu", web::get().to(tokens::menu::menu))
-                .route("/{id}/edit", web::get().to(tokens::edit::form))
-                .route("/{id}/edit", web::post().to(tokens::edit::submit))
-                .route("/{id}/secret", web::post().to(tokens::secret::reveal))
-                .route("/{id}/{action}", web::get().to(tokens::transition::confirm))
-                .route("/{id}/{action}", web::post().to(tokens::transition::apply)),
-        )
-        .default_service(web::to(errors::not_found));
+/// Declares the portal's routes once: `routes` registers them in this order (fixed
+/// paths before `{id}` and `{action}`, as actix matches in order) and `ROUTES` lists
+/// them, so a test can hold every route to an access table.
+macro_rules! portal_routes {
+    ($($method:ident $path:literal => $handler:path,)*) => {
+        /// Method and path of every portal route, in the order they are matched.
+        pub const ROUTES: &[(&str, &str)] = &[$((stringify!($method), $path),)*];
+
+        /// Every portal route.
+        pub fn routes(cfg: &mut web::ServiceConfig) {
+            $(cfg.route($path, web::$method().to($handler));)*
+            cfg.default_service(web::to(errors::not_found));
+        }
+    };
+}
+
+portal_routes! {
+    get "/" => login::home,
+    get "/healthz" => health::live,
+    get "/readyz" => health::ready,
+    get "/login" => login::form,
+    post "/login" => login::submit,
+    post "/logout" => login::logout,
+    get "/static/{path:.*}" => assets::serve,
+    get "/settings/audit" => audit::page,
+    get "/settings/api-tokens" => tokens::list::page,
+    post "/settings/api-tokens" => tokens::create::submit,
+    get "/settings/api-tokens/new" => tokens::create::form,
+    get "/settings/api-tokens/export.csv" => tokens::export::csv,
+    get "/settings/api-tokens/{id}" => tokens::detail::page,
+    get "/settings/api-tokens/{id}/menu" => tokens::menu::menu,
+    get "/settings/api-tokens/{id}/edit" => tokens::edit::form,
+    post "/settings/api-tokens/{id}/edit" => tokens::edit::submit,
+    post "/settings/api-tokens/{id}/secret" => tokens::secret::reveal,
+    get "/settings/api-tokens/{id}/{action}" => tokens::transition::confirm,
+    post "/settings/api-tokens/{id}/{action}" => tokens::transition::apply,
 }
 
 /// The largest form body any form may send.

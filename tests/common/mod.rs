@@ -356,6 +356,51 @@ impl TestApp {
         away
     }
 
+    /// Adds an active token to `account` behind the app's back (no cache is told), with
+    /// `secret`, `scope` and `modules`, never expiring; returns its id.
+    pub fn insert_token(
+        &self,
+        account: &str,
+        scope: tokendesk::domain::Scope,
+        modules: &[&str],
+        secret: &tokendesk::domain::TokenSecret,
+    ) -> String {
+        use tokendesk::domain::{AccountId, ModuleId, TokenId, TokenName, TokenStatus, UserId};
+        let id = TokenId::generate();
+        let creator = if account == tokendesk::demo::OTHER_INC {
+            tokendesk::demo::OTHER_ADMIN
+        } else {
+            tokendesk::demo::DEMO_ADMIN
+        };
+        let modules: Vec<ModuleId> = modules
+            .iter()
+            .map(|m| ModuleId::parse(m).unwrap())
+            .collect();
+        let added = tokendesk::db::tokens::insert(
+            &mut self.db.connection(),
+            &tokendesk::db::tokens::NewToken {
+                id: &id,
+                account_id: &AccountId::parse(account).expect("an account id"),
+                name: &TokenName::parse("Inserted by a test").unwrap(),
+                description: "",
+                scope,
+                status: TokenStatus::Active,
+                secret,
+                modules: &modules,
+                created_by: &UserId::parse(creator).unwrap(),
+                created_at: chrono::Utc::now(),
+                expires_at: None,
+                disabled_at: None,
+                deleted_at: None,
+                last_access: None,
+            },
+            &self.cipher,
+        )
+        .expect("inserting the token");
+        assert!(added, "a new token id");
+        id.to_string()
+    }
+
     /// A new service credential named `name`, as `tokendesk service add` makes it.
     pub fn add_service(&self, name: &str) -> String {
         let name = tokendesk::domain::ServiceName::parse(name).expect("a service name");

@@ -10,6 +10,7 @@
 mod common;
 mod visitor;
 
+mod access_matrix;
 mod api;
 mod auth;
 mod cli;

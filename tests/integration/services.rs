@@ -291,33 +291,12 @@ async fn an_unknown_token_is_remembered_until_a_token_is_created_on_any_instance
     assert_eq!(there.whoami().await.body["reason"], "unknown");
 
     // The guessed secret comes to exist behind the caches' backs, as if just created.
-    use tokendesk::db::tokens::{NewToken, insert};
-    let id = tokendesk::domain::TokenId::generate();
-    let account = tokendesk::domain::AccountId::parse(DEMO_CORP).unwrap();
-    let creator = tokendesk::domain::UserId::parse(tokendesk::demo::DEMO_ADMIN).unwrap();
-    let name = tokendesk::domain::TokenName::parse("Guessed").unwrap();
-    let modules = [tokendesk::domain::ModuleId::parse("billing").unwrap()];
-    insert(
-        &mut app.db.connection(),
-        &NewToken {
-            id: &id,
-            account_id: &account,
-            name: &name,
-            description: "",
-            scope: tokendesk::domain::Scope::Read,
-            status: tokendesk::domain::TokenStatus::Active,
-            secret: &guessed,
-            modules: &modules,
-            created_by: &creator,
-            created_at: Utc::now(),
-            expires_at: None,
-            disabled_at: None,
-            deleted_at: None,
-            last_access: None,
-        },
-        &app.cipher,
-    )
-    .unwrap();
+    app.insert_token(
+        DEMO_CORP,
+        tokendesk::domain::Scope::Read,
+        &["billing"],
+        &guessed,
+    );
     assert_eq!(
         here.whoami().await.body["reason"],
         "unknown",

@@ -133,7 +133,13 @@ impl Visitor {
         format!("{}{path}", self.base)
     }
 
-    async fn send(&self, request: reqwest::RequestBuilder) -> Page {
+    /// A request of any method to `path`, with this visitor's cookies, to send with
+    /// `send`.
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client.request(method, self.url(path))
+    }
+
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Page {
         let response = request.send().await.expect("sending the request");
         let status = response.status();
         let headers = response.headers().clone();
