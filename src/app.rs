@@ -6,11 +6,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_session::SessionMiddleware;
-use actix_session::config::{CookieContentSecurity, PersistentSession};
-use actix_session::storage::CookieSessionStore;
+use actix_session::config::{BrowserSession, CookieContentSecurity};
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::{Server, ServerHandle};
-use actix_web::middleware::DefaultHeaders;
+use actix_web::middleware::{Condition, DefaultHeaders};
 use actix_web::{App, HttpServer};
 use anyhow::Context;
 use tracing_actix_web::TracingLogger;
@@ -18,11 +17,12 @@ use tracing_actix_web::TracingLogger;
 use crate::access::TokenCache;
 use crate::access::listener::{Caches, Listener};
 use crate::access::writer::{self, WriterStats};
-use crate::config::MasterKey;
+use crate::config::{MasterKey, PublicUrl};
 use crate::db::DbPool;
 use crate::domain::SecretCipher;
-use crate::state::AppState;
+use crate::state::{AppState, PortalSettings};
 use crate::web;
+use crate::web::PgSessionStore;
 
 pub const SESSION_COOKIE: &str = "tokendesk_session";
 
@@ -32,6 +32,10 @@ pub struct AppOptions {
     /// How often recorded token uses are written.
     pub flush_every: Duration,
     pub trusted_proxies: Vec<IpAddr>,
+    /// Where people reach the portal; `http://` and the bind address when unset.
+    pub public_url: Option<PublicUrl>,
+    /// How long a session may go unused.
+    pub session_idle: chrono::Duration,
 }
 
 impl Default for AppOptions {
@@ -39,6 +43,8 @@ impl Default for AppOptions {
         Self {
             flush_every: Duration::from_secs(1),
             trusted_proxies: Vec::new(),
+            public_url: None,
+            session_idle: crate::config::DEFAULT_SESSION_IDLE,
         }
     }
 }
@@ -67,18 +73,38 @@ impl Application {
             .local_addr()
             .context("reading the bound address")?
             .port();
+        let public_url = match options.public_url.clone() {
+            Some(url) => url,
+            None => PublicUrl::of_bind(bind)?,
+        };
+        if !public_url.is_https() && !public_url.is_loopback() {
+            tracing::warn!(
+                %public_url,
+                "serving people over plain http on a network address: passwords and session \
+                 cookies cross the network unencrypted; put the portal behind https and set \
+                 TOKENDESK_PUBLIC_URL=https://…"
+            );
+        }
+        let portal = PortalSettings {
+            public_url,
+            session_idle: options.session_idle,
+        };
+        let https = portal.secure_cookies();
+        let store = PgSessionStore::new(pool.clone(), portal.session_idle);
         let state = actix_web::web::Data::new(AppState::new(
             pool,
             SecretCipher::from_master_key(key.as_bytes()),
             options.trusted_proxies.clone(),
+            portal,
         ));
         let server_state = state.clone();
         // Derived, so the session key and the token-secret key are never the same bytes.
         let session_key = Key::derive_from(key.as_bytes());
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(Condition::new(https, strict_transport_security()))
                 .wrap(security_headers())
-                .wrap(sessions(session_key.clone()))
+                .wrap(sessions(store.clone(), session_key.clone(), https))
                 .wrap(TracingLogger::default())
                 .app_data(server_state.clone())
                 .app_data(web::form_config())
@@ -141,17 +167,27 @@ impl Application {
     }
 }
 
-fn sessions(key: Key) -> SessionMiddleware<CookieSessionStore> {
-    SessionMiddleware::builder(CookieSessionStore::default(), key)
+/// Sessions kept server-side; the cookie (which ends with the browser: no Max-Age)
+/// carries only the session's key, encrypted, and is `Secure` over https.
+fn sessions(store: PgSessionStore, key: Key, secure: bool) -> SessionMiddleware<PgSessionStore> {
+    SessionMiddleware::builder(store, key)
         .cookie_name(SESSION_COOKIE.to_owned())
         .cookie_http_only(true)
-        .cookie_secure(true)
+        .cookie_secure(secure)
         .cookie_same_site(SameSite::Lax)
         .cookie_content_security(CookieContentSecurity::Private)
         .session_lifecycle(
-            PersistentSession::default().session_ttl(actix_web::cookie::time::Duration::hours(12)),
+            BrowserSession::default().state_ttl(actix_web::cookie::time::Duration::hours(12)),
         )
         .build()
+}
+
+/// Over https, browsers are told to use nothing else for a year.
+fn strict_transport_security() -> DefaultHeaders {
+    DefaultHeaders::new().add((
+        "Strict-Transport-Security",
+        "max-age=31536000; includeSubDomains",
+    ))
 }
 
 fn security_headers() -> DefaultHeaders {

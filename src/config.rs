@@ -7,6 +7,8 @@
 //! | `TOKENDESK_DATA_DIR` | `./data` | where a generated secret key is kept |
 //! | `TOKENDESK_SECRET_KEY` | generated into the data folder | base64 of at least 32 random bytes; signs and encrypts sessions and token secrets |
 //! | `TOKENDESK_TRUSTED_PROXIES` | none | comma-separated addresses of reverse proxies whose `X-Forwarded-For` is believed |
+//! | `TOKENDESK_PUBLIC_URL` | `http://` + the bind address | where people reach the portal; `https://…` makes cookies `Secure` and sends HSTS |
+//! | `TOKENDESK_SESSION_IDLE` | `30m` | how long a session may go unused (`90s`, `30m`, `2h`, or seconds) |
 //! | `RUST_LOG` | `info` | log filter, in tracing's `EnvFilter` syntax |
 
 use std::fmt;
@@ -20,6 +22,7 @@ use rand::rngs::OsRng;
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/tokendesk";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+pub const DEFAULT_SESSION_IDLE: chrono::Duration = chrono::Duration::minutes(30);
 const KEY_FILE: &str = "secret.key";
 const MIN_KEY_BYTES: usize = 32;
 
@@ -72,6 +75,70 @@ pub struct Settings {
     pub data_dir: PathBuf,
     pub secret_key: MasterKey,
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Where people reach the portal, when set.
+    pub public_url: Option<PublicUrl>,
+    pub session_idle: chrono::Duration,
+}
+
+/// Where people reach the portal: over https, cookies are `Secure` and HSTS is sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicUrl(url::Url);
+
+impl PublicUrl {
+    pub fn parse(raw: &str) -> anyhow::Result<Self> {
+        let url = url::Url::parse(raw.trim())
+            .with_context(|| format!("TOKENDESK_PUBLIC_URL: {raw:?} is not a URL"))?;
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+            bail!("TOKENDESK_PUBLIC_URL: {raw:?} must be an http:// or https:// address");
+        }
+        Ok(Self(url))
+    }
+
+    /// `http://` and the address the server listens on.
+    pub fn of_bind(bind: &str) -> anyhow::Result<Self> {
+        Self::parse(&format!("http://{bind}"))
+    }
+
+    pub fn is_https(&self) -> bool {
+        self.0.scheme() == "https"
+    }
+
+    /// Whether the host is this machine only (`localhost`, `127.0.0.0/8`, `::1`).
+    pub fn is_loopback(&self) -> bool {
+        match self.0.host() {
+            Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            None => false,
+        }
+    }
+}
+
+impl fmt::Display for PublicUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0.as_str().trim_end_matches('/'))
+    }
+}
+
+/// `90s`, `30m`, `2h`, or plain seconds; at least a minute.
+pub fn parse_idle(raw: &str) -> anyhow::Result<chrono::Duration> {
+    let raw = raw.trim();
+    let (number, unit) = raw
+        .find(|c: char| !c.is_ascii_digit())
+        .map_or((raw, "s"), |at| raw.split_at(at));
+    let amount: i64 = number
+        .parse()
+        .with_context(|| format!("TOKENDESK_SESSION_IDLE: {raw:?} is not a duration like 30m"))?;
+    let idle = match unit {
+        "s" => chrono::Duration::seconds(amount),
+        "m" => chrono::Duration::minutes(amount),
+        "h" => chrono::Duration::hours(amount),
+        _ => bail!("TOKENDESK_SESSION_IDLE: {raw:?} is not a duration like 30m"),
+    };
+    if idle < chrono::Duration::minutes(1) || idle > chrono::Duration::hours(12) {
+        bail!("TOKENDESK_SESSION_IDLE: {raw:?} must be between a minute and 12 hours");
+    }
+    Ok(idle)
 }
 
 impl Settings {
@@ -93,8 +160,17 @@ impl Settings {
             .map(|list| parse_addresses(&list))
             .transpose()?
             .unwrap_or_default();
+        let public_url = var("TOKENDESK_PUBLIC_URL")
+            .map(|raw| PublicUrl::parse(&raw))
+            .transpose()?;
+        let session_idle = var("TOKENDESK_SESSION_IDLE")
+            .map(|raw| parse_idle(&raw))
+            .transpose()?
+            .unwrap_or(DEFAULT_SESSION_IDLE);
         Ok(Self {
             trusted_proxies,
+            public_url,
+            session_idle,
             database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
             bind: var("TOKENDESK_BIND").unwrap_or_else(|| DEFAULT_BIND.into()),
             data_dir,
@@ -153,6 +229,37 @@ fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn idle_times_read_as_people_write_them() {
+        assert_eq!(parse_idle("30m").unwrap(), chrono::Duration::minutes(30));
+        assert_eq!(parse_idle("90s").unwrap(), chrono::Duration::seconds(90));
+        assert_eq!(parse_idle("2h").unwrap(), chrono::Duration::hours(2));
+        assert_eq!(parse_idle("600").unwrap(), chrono::Duration::minutes(10));
+        for bad in ["", "soon", "5s", "13h", "30x", "-5m"] {
+            assert!(parse_idle(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_public_url_says_whether_it_is_https_and_loopback() {
+        let https = PublicUrl::parse("https://tokens.example.com/").unwrap();
+        assert!(https.is_https() && !https.is_loopback());
+        assert_eq!(https.to_string(), "https://tokens.example.com");
+        let local = PublicUrl::of_bind("127.0.0.1:8080").unwrap();
+        assert!(!local.is_https() && local.is_loopback());
+        assert!(
+            PublicUrl::parse("http://localhost:8080")
+                .unwrap()
+                .is_loopback()
+        );
+        assert!(
+            !PublicUrl::parse("http://192.168.1.20:8080")
+                .unwrap()
+                .is_loopback()
+        );
+        assert!(PublicUrl::parse("ftp://example.com").is_err());
+    }
 
     #[test]
     fn short_or_garbled_keys_are_refused_with_a_hint() {

@@ -64,6 +64,16 @@ enum ServiceCommand {
 
 #[derive(Subcommand)]
 enum UserCommand {
+    /// Disable a person: they can't sign in, and their sessions end at once.
+    Disable {
+        #[arg(long)]
+        email: String,
+    },
+    /// Set a person's password (read from standard input); their sessions end at once.
+    Password {
+        #[arg(long)]
+        email: String,
+    },
     /// Add a user. The password is read from standard input.
     Add {
         #[arg(long)]
@@ -112,8 +122,44 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     new_account,
                 },
         } => add_user(&settings, &email, &name, &role, account, new_account),
+        Command::User {
+            command: UserCommand::Disable { email },
+        } => end_sessions(&settings, &email, |conn, now| {
+            users::disable(conn, &email, now)
+        }),
+        Command::User {
+            command: UserCommand::Password { email },
+        } => {
+            let password = read_password()?;
+            let hash = password::hash(&password)
+                .map_err(|e| anyhow::anyhow!("hashing the password: {e}"))?;
+            end_sessions(&settings, &email, |conn, now| {
+                users::set_password(conn, &email, &hash, now)
+            })
+        }
         Command::Service { command } => service(&settings, command),
     }
+}
+
+/// Runs a change to the person with `email` that ends their sessions, and says so.
+fn end_sessions(
+    settings: &Settings,
+    email: &str,
+    change: impl FnOnce(
+        &mut diesel::PgConnection,
+        chrono::DateTime<chrono::Utc>,
+    ) -> diesel::QueryResult<Option<users::SessionsEnded>>,
+) -> anyhow::Result<()> {
+    let pool = db::connect(&settings.database_url, db::COMMAND_POOL_SIZE)?;
+    let mut conn = pool.get().context("getting a database connection")?;
+    let Some(done) = change(&mut conn, chrono::Utc::now()).context("changing the person")? else {
+        bail!("there is no active person with the email {email}");
+    };
+    eprintln!(
+        "{} <{}>: {} sessions ended",
+        done.user.name, done.user.email, done.sessions
+    );
+    Ok(())
 }
 
 fn service(settings: &Settings, command: ServiceCommand) -> anyhow::Result<()> {

@@ -9,6 +9,7 @@ use anyhow::Context;
 use diesel::{PgConnection, QueryResult};
 
 use crate::access::{AccessRecorder, RefusalLimiter, ServiceCache, TokenCache, TokenChanges};
+use crate::config::PublicUrl;
 use crate::db::DbPool;
 use crate::domain::{ClientIp, SecretCipher};
 
@@ -33,10 +34,35 @@ pub struct AppState {
     pub refusals: RefusalLimiter,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<IpAddr>,
+    /// Where people reach the portal, and how long their sessions last unused.
+    pub portal: PortalSettings,
+    /// Password checks running at once: at most one per core, so a burst of sign-ins
+    /// can't take every thread (and they never hold a database connection).
+    pub password_checks: tokio::sync::Semaphore,
+}
+
+/// What the portal needs to know of its deployment.
+#[derive(Debug, Clone)]
+pub struct PortalSettings {
+    pub public_url: PublicUrl,
+    pub session_idle: chrono::Duration,
+}
+
+impl PortalSettings {
+    /// Cookies are `Secure` when people reach the portal over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.is_https()
+    }
 }
 
 impl AppState {
-    pub fn new(pool: DbPool, cipher: SecretCipher, trusted_proxies: Vec<IpAddr>) -> Self {
+    pub fn new(
+        pool: DbPool,
+        cipher: SecretCipher,
+        trusted_proxies: Vec<IpAddr>,
+        portal: PortalSettings,
+    ) -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
         let cache = Arc::new(TokenCache::default());
         Self {
             pool,
@@ -47,6 +73,8 @@ impl AppState {
             refusals: RefusalLimiter::default(),
             cache,
             trusted_proxies,
+            portal,
+            password_checks: tokio::sync::Semaphore::new(cores),
         }
     }
 

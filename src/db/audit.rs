@@ -5,45 +5,64 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use super::schema::{api_tokens, audit_events, users};
-use crate::domain::{Acting, Actor, AuditAction, ChangeContext, TokenId, Visibility};
+use crate::domain::{
+    AccountId, Acting, Actor, AuditAction, ChangeContext, ClientIp, TokenId, Visibility,
+};
 
 pub const PAGE_SIZE: i64 = 50;
 
-/// One event to record.
+/// One event to record, in the account of the person or token concerned (none for
+/// support staff).
 pub struct NewEvent<'a> {
-    pub by: &'a Acting,
+    pub account_id: Option<&'a AccountId>,
+    pub actor: &'a Actor,
+    pub ip: Option<ClientIp>,
+    pub at: DateTime<Utc>,
     pub token_id: Option<&'a TokenId>,
     pub action: AuditAction,
     pub details: String,
 }
 
 impl<'a> NewEvent<'a> {
-    /// `action` on the token `ctx` names, by whom `ctx` names.
-    pub fn on_token(ctx: &'a ChangeContext, action: AuditAction, details: String) -> Self {
+    /// `action` by whom `by` names, on `token` if any.
+    pub fn by(
+        by: &'a Acting,
+        token: Option<&'a TokenId>,
+        action: AuditAction,
+        details: String,
+    ) -> Self {
         Self {
-            by: &ctx.by,
-            token_id: Some(&ctx.token),
+            account_id: Some(&by.account),
+            actor: &by.actor,
+            ip: by.ip,
+            at: by.at,
+            token_id: token,
             action,
             details,
         }
     }
+
+    /// `action` on the token `ctx` names, by whom `ctx` names.
+    pub fn on_token(ctx: &'a ChangeContext, action: AuditAction, details: String) -> Self {
+        Self::by(&ctx.by, Some(&ctx.token), action, details)
+    }
 }
 
 pub fn record(conn: &mut PgConnection, event: &NewEvent<'_>) -> QueryResult<()> {
-    let (actor_user, actor_token) = match &event.by.actor {
+    let (actor_user, actor_token) = match event.actor {
         Actor::User(id) => (Some(id), None),
         Actor::Token(id) => (None, Some(id)),
     };
     diesel::insert_into(audit_events::table)
         .values((
-            audit_events::account_id.eq(&event.by.account),
+            audit_events::account_id.eq(event.account_id),
             audit_events::token_id.eq(event.token_id),
             audit_events::actor_user_id.eq(actor_user),
             audit_events::actor_token_id.eq(actor_token),
             audit_events::action.eq(event.action),
             audit_events::details.eq(&event.details),
-            audit_events::ip.eq(event.by.ip.map(|ip| ip.to_string())),
-            audit_events::occurred_at.eq(event.by.at),
+            audit_events::ip.eq(event.ip.map(|ip| ip.to_string())),
+            audit_events::occurred_at.eq(event.at),
         ))
         .execute(conn)
         .map(drop)

@@ -58,12 +58,35 @@ diesel::table! {
 }
 
 diesel::table! {
+    sessions (key_digest) {
+        key_digest -> Bytea,
+        public_id -> Text,
+        user_id -> Text,
+        state -> Text,
+        created_at -> Timestamptz,
+        last_seen_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        ip -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     service_credentials (name) {
         name -> Text,
         secret_digest -> Bytea,
         secret_prefix -> Text,
         created_at -> Timestamptz,
         last_used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    sign_in_failures (id) {
+        id -> Int8,
+        email -> Text,
+        ip -> Nullable<Text>,
+        at -> Timestamptz,
     }
 }
 
@@ -102,6 +125,7 @@ diesel::table! {
         role -> Text,
         password_hash -> Text,
         created_at -> Timestamptz,
+        disabled_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -109,6 +133,7 @@ diesel::joinable!(api_tokens -> accounts (account_id));
 diesel::joinable!(api_tokens -> users (created_by));
 diesel::joinable!(audit_events -> accounts (account_id));
 diesel::joinable!(audit_events -> users (actor_user_id));
+diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(token_access_ips -> api_tokens (token_id));
 diesel::joinable!(token_modules -> api_tokens (token_id));
 diesel::joinable!(token_modules -> modules (module_id));
@@ -121,6 +146,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     modules,
     service_credentials,
+    sessions,
+    sign_in_failures,
     token_access_ips,
     token_modules,
     token_usage_daily,

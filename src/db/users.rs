@@ -1,9 +1,14 @@
-//! People who sign in: lookups for sign-in and for each request, and inserts.
+//! People who sign in: lookups for sign-in and for each request (a disabled person is
+//! found by neither), inserts, and the changes that end a person's sessions: disabling
+//! them and setting a new password, each audited.
 
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
+use super::audit::{self, NewEvent};
 use super::schema::{accounts, users};
-use crate::domain::{AccountId, Role, UserId};
+use super::sessions;
+use crate::domain::{AccountId, Actor, AuditAction, ClientIp, Role, UserId};
 
 /// A signed-in person as the rest of the app sees them.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
@@ -45,6 +50,7 @@ pub fn credentials_by_email(
     users::table
         .left_join(accounts::table)
         .filter(users::email.eq(email.trim().to_lowercase()))
+        .filter(users::disabled_at.is_null())
         .select(Credentials::as_select())
         .first(conn)
         .optional()
@@ -54,6 +60,7 @@ pub fn find(conn: &mut PgConnection, id: &UserId) -> QueryResult<Option<User>> {
     users::table
         .left_join(accounts::table)
         .filter(users::id.eq(id))
+        .filter(users::disabled_at.is_null())
         .select(User::as_select())
         .first(conn)
         .optional()
@@ -78,4 +85,89 @@ pub fn insert(conn: &mut PgConnection, user: &NewUser<'_>) -> QueryResult<()> {
         ))
         .execute(conn)
         .map(drop)
+}
+
+/// What `disable` and `set_password` did: to whom, and how many sessions they ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionsEnded {
+    pub user: User,
+    pub sessions: usize,
+}
+
+/// Disables the person with `email` and ends all their sessions; `None` if there is no
+/// such person (or they were disabled already).
+pub fn disable(
+    conn: &mut PgConnection,
+    email: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<Option<SessionsEnded>> {
+    conn.transaction(|conn| {
+        let Some(user) = by_email(conn, email)? else {
+            return Ok(None);
+        };
+        diesel::update(users::table.find(&user.id))
+            .set(users::disabled_at.eq(now))
+            .execute(conn)?;
+        ended(conn, user, AuditAction::UserDisabled, now).map(Some)
+    })
+}
+
+/// Sets the password hash of the person with `email` and ends all their sessions;
+/// `None` if there is no such person.
+pub fn set_password(
+    conn: &mut PgConnection,
+    email: &str,
+    password_hash: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<Option<SessionsEnded>> {
+    conn.transaction(|conn| {
+        let Some(user) = by_email(conn, email)? else {
+            return Ok(None);
+        };
+        diesel::update(users::table.find(&user.id))
+            .set(users::password_hash.eq(password_hash))
+            .execute(conn)?;
+        ended(conn, user, AuditAction::PasswordChanged, now).map(Some)
+    })
+}
+
+fn by_email(conn: &mut PgConnection, email: &str) -> QueryResult<Option<User>> {
+    credentials_by_email(conn, email).map(|found| found.map(|c| c.user))
+}
+
+/// Ends every session of `user` and audits `action` with how many ended.
+fn ended(
+    conn: &mut PgConnection,
+    user: User,
+    action: AuditAction,
+    now: DateTime<Utc>,
+) -> QueryResult<SessionsEnded> {
+    let sessions = sessions::end_all(conn, &user.id, None)?;
+    let details = format!("From the command line; {sessions} sessions ended");
+    audit_person(conn, &user, action, None, details, now)?;
+    Ok(SessionsEnded { user, sessions })
+}
+
+/// Records `action` by `user` in their account's audit log (none for support staff).
+pub fn audit_person(
+    conn: &mut PgConnection,
+    user: &User,
+    action: AuditAction,
+    ip: Option<ClientIp>,
+    details: String,
+    at: DateTime<Utc>,
+) -> QueryResult<()> {
+    let actor = Actor::User(user.id.clone());
+    audit::record(
+        conn,
+        &NewEvent {
+            account_id: user.account_id.as_ref(),
+            actor: &actor,
+            ip,
+            at,
+            token_id: None,
+            action,
+            details,
+        },
+    )
 }

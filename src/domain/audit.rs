@@ -12,16 +12,32 @@ pub enum AuditAction {
     TokenDisable,
     TokenDelete,
     TokenReveal,
+    TokensExport,
+    SignIn,
+    SignInFailed,
+    SignInThrottled,
+    SignOut,
+    SessionEnded,
+    PasswordChanged,
+    UserDisabled,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 6] = [
+    pub const ALL: [AuditAction; 14] = [
         Self::TokenCreate,
         Self::TokenEdit,
         Self::TokenEnable,
         Self::TokenDisable,
         Self::TokenDelete,
         Self::TokenReveal,
+        Self::TokensExport,
+        Self::SignIn,
+        Self::SignInFailed,
+        Self::SignInThrottled,
+        Self::SignOut,
+        Self::SessionEnded,
+        Self::PasswordChanged,
+        Self::UserDisabled,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -32,6 +48,14 @@ impl AuditAction {
             Self::TokenDisable => "token.disable",
             Self::TokenDelete => "token.delete",
             Self::TokenReveal => "token.reveal",
+            Self::TokensExport => "tokens.export",
+            Self::SignIn => "user.sign_in",
+            Self::SignInFailed => "user.sign_in_failed",
+            Self::SignInThrottled => "user.sign_in_throttled",
+            Self::SignOut => "user.sign_out",
+            Self::SessionEnded => "user.session_ended",
+            Self::PasswordChanged => "user.password_changed",
+            Self::UserDisabled => "user.disabled",
         }
     }
 
@@ -48,6 +72,14 @@ impl AuditAction {
             Self::TokenDisable => "Disabled",
             Self::TokenDelete => "Deleted",
             Self::TokenReveal => "Revealed the secret",
+            Self::TokensExport => "Exported the token list",
+            Self::SignIn => "Signed in",
+            Self::SignInFailed => "Failed to sign in",
+            Self::SignInThrottled => "Sign-in held off",
+            Self::SignOut => "Signed out",
+            Self::SessionEnded => "Ended a session",
+            Self::PasswordChanged => "Password changed",
+            Self::UserDisabled => "Person disabled",
         }
     }
 }
@@ -101,6 +133,6 @@ mod tests {
         for action in AuditAction::ALL {
             assert_eq!(AuditAction::parse(action.as_str()), Some(action));
         }
-        assert_eq!(AuditAction::parse("user.sign_in"), None);
+        assert_eq!(AuditAction::parse("user.delete_everything"), None);
     }
 }

@@ -13,6 +13,7 @@ pub mod scope;
 pub mod secret;
 pub mod secret_cipher;
 pub mod service_name;
+pub mod sign_in_throttle;
 pub mod token_action;
 pub mod token_draft;
 pub mod token_list_query;

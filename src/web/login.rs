@@ -1,5 +1,8 @@
 //! Signing in and out. A wrong password and an unknown email get the same message and
-//! take the same time.
+//! take the same time; the password is checked without holding a database connection,
+//! at most one check per core at once. Five failures for an email, or twenty from an
+//! address, within 15 minutes hold sign-in off (429) until the window has passed.
+//! Sign-in, failures, hold-offs and sign-out are audited in the person's account.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header;
@@ -9,13 +12,14 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use super::chrome::Chrome;
-use super::csrf;
 use super::errors::WebError;
-use super::render;
-use super::session::TypedSession;
-use crate::db::users::{self, User};
-use crate::domain::{LocalPath, password};
-use crate::state::AppState;
+use super::session::{SignedInFrom, TypedSession};
+use super::{csrf, login_csrf, render};
+use crate::db::sign_in;
+use crate::db::users::{self, Credentials, User};
+use crate::domain::token_use::USER_AGENT_MAX_CHARS;
+use crate::domain::{AuditAction, ClientIp, LocalPath, password, sign_in_throttle};
+use crate::state::{self, AppState};
 
 const HOME: &str = "/settings/api-tokens";
 
@@ -54,13 +58,14 @@ pub async fn home() -> HttpResponse {
 
 pub async fn form(
     session: TypedSession,
+    state: web::Data<AppState>,
     query: web::Query<NextQuery>,
 ) -> Result<HttpResponse, WebError> {
     let next = safe_next(query.next.as_deref());
     if session.user_id(Utc::now()).is_some() {
         return Ok(see_other(next));
     }
-    login_page(&session, StatusCode::OK, next, "", None)
+    Ok(login_page(&state, StatusCode::OK, next, "", None))
 }
 
 pub async fn submit(
@@ -71,84 +76,253 @@ pub async fn submit(
 ) -> Result<HttpResponse, WebError> {
     let form = form.into_inner();
     let next = safe_next(form.next.as_deref());
-    if csrf::verify(&req, &session, form.csrf_token.as_deref()).is_err() {
-        let message = "The sign-in form had expired. Please sign in again.";
-        return login_page(
-            &session,
-            StatusCode::FORBIDDEN,
-            next,
-            &form.email,
-            Some(message),
-        );
+    let refuse =
+        |status, message: &str| Ok(login_page(&state, status, next, &form.email, Some(message)));
+    match login_csrf::check(&req, form.csrf_token.as_deref()) {
+        Ok(()) => {}
+        Err(login_csrf::Refusal::NoCookie) => {
+            let message = format!(
+                "Your browser sent no cookie back, and signing in needs cookies. Allow \
+                 cookies for this site, and open it at {} (the address it is served at).",
+                state.portal.public_url
+            );
+            return refuse(StatusCode::BAD_REQUEST, &message);
+        }
+        Err(login_csrf::Refusal::Mismatch) => {
+            let message = "The sign-in form had expired. Please sign in again.";
+            return refuse(StatusCode::FORBIDDEN, message);
+        }
     }
-    let email = form.email.clone();
-    let user = state
-        .db("checking a sign-in", move |conn| {
-            check_credentials(conn, &email, &form.password)
-        })
-        .await?;
-    let Some(user) = user else {
+    let email = form.email.trim().to_lowercase();
+    let ip = state::client_ip(&req);
+    let attempt = Attempt { email, ip };
+    let (held_off, found) = {
+        let attempt = attempt.clone();
+        state
+            .db("checking a sign-in", move |conn| {
+                attempt.look_up(conn, Utc::now())
+            })
+            .await?
+    };
+    if let Some(left) = held_off {
+        return throttled(&state, &attempt, found, left, next, &form.email).await;
+    }
+    let matched = check_password(&state, found.as_ref(), form.password).await?;
+    let Some(user) = matched else {
         tracing::info!("sign-in refused: wrong email or password");
-        return login_page(
-            &session,
-            StatusCode::OK,
-            next,
-            &form.email,
-            Some("Incorrect email or password."),
-        );
+        let failed = attempt.clone();
+        state
+            .db("recording a failed sign-in", move |conn| {
+                failed.record_failure(conn, found.as_ref().map(|c| &c.user), Utc::now())
+            })
+            .await?;
+        return refuse(StatusCode::OK, "Incorrect email or password.");
+    };
+    let from = SignedInFrom {
+        ip,
+        user_agent: req
+            .headers()
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|agent| agent.chars().take(USER_AGENT_MAX_CHARS).collect()),
     };
     session
-        .sign_in(&user.id, Utc::now())
+        .sign_in(&user.id, &from, Utc::now())
         .map_err(WebError::internal("starting a session"))?;
+    let signed_in = user.clone();
+    state
+        .db("recording a sign-in", move |conn| {
+            attempt.record_success(conn, &signed_in, Utc::now())
+        })
+        .await?;
     tracing::info!(user_id = %user.id, "signed in");
-    Ok(see_other(next))
+    Ok(login_csrf::forget(see_other(next)))
+}
+
+/// Answers a sign-in held off by too many failures: 429, when to try again in words,
+/// and `Retry-After`; audited in the account of the person whose email it was.
+async fn throttled(
+    state: &AppState,
+    attempt: &Attempt,
+    found: Option<Credentials>,
+    left: chrono::Duration,
+    next: &str,
+    typed_email: &str,
+) -> Result<HttpResponse, WebError> {
+    tracing::warn!(ip = ?attempt.ip, "sign-in held off after too many failures");
+    if let Some(found) = found {
+        let ip = attempt.ip;
+        state
+            .db("recording a held-off sign-in", move |conn| {
+                users::audit_person(
+                    conn,
+                    &found.user,
+                    AuditAction::SignInThrottled,
+                    ip,
+                    "Too many failed sign-ins".into(),
+                    Utc::now(),
+                )
+            })
+            .await?;
+    }
+    let message = format!(
+        "Too many failed sign-ins. Try again {}.",
+        sign_in_throttle::try_again_in(left)
+    );
+    let mut page = login_page(
+        state,
+        StatusCode::TOO_MANY_REQUESTS,
+        next,
+        typed_email,
+        Some(&message),
+    );
+    let seconds = left.num_seconds().max(1);
+    page.headers_mut()
+        .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
+    Ok(page)
+}
+
+/// One sign-in attempt: for which email, from where.
+#[derive(Clone)]
+struct Attempt {
+    email: String,
+    ip: Option<ClientIp>,
+}
+
+impl Attempt {
+    fn ip_text(&self) -> Option<String> {
+        self.ip.map(|ip| ip.to_string())
+    }
+
+    /// How long sign-in is held off for this email or address, if it is, and the
+    /// person with this email.
+    fn look_up(
+        &self,
+        conn: &mut diesel::PgConnection,
+        now: chrono::DateTime<Utc>,
+    ) -> diesel::QueryResult<(Option<chrono::Duration>, Option<Credentials>)> {
+        let since = now - sign_in_throttle::WINDOW;
+        let (by_email, by_address) =
+            sign_in::failures(conn, &self.email, self.ip_text().as_deref(), since)?;
+        let held_off = sign_in_throttle::held_off(by_email, by_address, now);
+        Ok((held_off, users::credentials_by_email(conn, &self.email)?))
+    }
+
+    /// Counts the failure, audited for a known person (an unknown email goes to the
+    /// server log only).
+    fn record_failure(
+        &self,
+        conn: &mut diesel::PgConnection,
+        user: Option<&User>,
+        now: chrono::DateTime<Utc>,
+    ) -> diesel::QueryResult<()> {
+        let ip = self.ip_text();
+        sign_in::record_failure(
+            conn,
+            &self.email,
+            ip.as_deref(),
+            now,
+            sign_in_throttle::WINDOW,
+        )?;
+        match user {
+            Some(user) => users::audit_person(
+                conn,
+                user,
+                AuditAction::SignInFailed,
+                self.ip,
+                "Wrong password".into(),
+                now,
+            ),
+            None => Ok(()),
+        }
+    }
+
+    /// Forgets the email's failures and audits the sign-in.
+    fn record_success(
+        &self,
+        conn: &mut diesel::PgConnection,
+        user: &User,
+        now: chrono::DateTime<Utc>,
+    ) -> diesel::QueryResult<()> {
+        sign_in::clear(conn, &self.email)?;
+        users::audit_person(conn, user, AuditAction::SignIn, self.ip, String::new(), now)
+    }
+}
+
+/// Whether `password` is the found person's, checked on the blocking pool without a
+/// database connection and with at most one check per core at once. An unknown email
+/// costs the same time as a wrong password.
+async fn check_password(
+    state: &AppState,
+    found: Option<&Credentials>,
+    password: String,
+) -> Result<Option<User>, WebError> {
+    let _permit = state
+        .password_checks
+        .acquire()
+        .await
+        .map_err(|e| WebError::Internal(anyhow::anyhow!("password checks closed: {e}")))?;
+    let stored = found.map(|c| c.password_hash.clone());
+    let matches = web::block(move || match stored {
+        Some(hash) => password::verify(&password, &hash),
+        None => {
+            password::verify_against_nothing(&password);
+            false
+        }
+    })
+    .await
+    .map_err(|e| WebError::Internal(anyhow::anyhow!("checking a password: {e}")))?;
+    Ok(found.filter(|_| matches).map(|c| c.user.clone()))
 }
 
 pub async fn logout(
     req: HttpRequest,
     session: TypedSession,
+    state: web::Data<AppState>,
     form: web::Form<CsrfOnly>,
 ) -> Result<HttpResponse, WebError> {
     csrf::verify(&req, &session, form.csrf_token.as_deref())?;
+    if let Some(user_id) = session.user_id(Utc::now()) {
+        let ip = state::client_ip(&req);
+        state
+            .db("recording a sign-out", move |conn| {
+                let Some(user) = users::find(conn, &user_id)? else {
+                    return Ok(());
+                };
+                users::audit_person(
+                    conn,
+                    &user,
+                    AuditAction::SignOut,
+                    ip,
+                    String::new(),
+                    Utc::now(),
+                )
+            })
+            .await?;
+    }
     session.sign_out();
     Ok(see_other("/login"))
 }
 
-fn check_credentials(
-    conn: &mut diesel::PgConnection,
-    email: &str,
-    password: &str,
-) -> diesel::QueryResult<Option<User>> {
-    match users::credentials_by_email(conn, email)? {
-        Some(found) if password::verify(password, &found.password_hash) => Ok(Some(found.user)),
-        Some(_) => Ok(None),
-        None => {
-            password::verify_against_nothing(password);
-            Ok(None)
-        }
-    }
-}
-
 fn login_page(
-    session: &TypedSession,
+    state: &AppState,
     status: StatusCode,
     next: &str,
     email: &str,
     error: Option<&str>,
-) -> Result<HttpResponse, WebError> {
-    let csrf_token = session
-        .csrf_token()
-        .map_err(WebError::internal("making a CSRF token"))?;
-    Ok(render::page_with_status(
+) -> HttpResponse {
+    let csrf_token = login_csrf::new_token();
+    let page = render::page_with_status(
         status,
         &LoginPage {
             chrome: None,
-            csrf_token,
+            csrf_token: csrf_token.clone(),
             next,
             email,
             error,
         },
-    ))
+    );
+    login_csrf::set(page, &csrf_token, state.portal.secure_cookies())
 }
 
 /// Where to go after signing in: `next` if it stays on this site, else the tokens list.

@@ -10,8 +10,11 @@ mod errors;
 mod health;
 mod htmx;
 mod login;
+mod login_csrf;
 mod render;
 mod session;
+mod session_store;
+mod sessions;
 mod time_view;
 mod tokens;
 mod view;
@@ -19,6 +22,7 @@ mod view;
 use actix_web::web::{self, FormConfig, PayloadConfig};
 
 pub use errors::WebError;
+pub use session_store::PgSessionStore;
 
 /// Declares the portal's routes once: `routes` registers them in this order (fixed
 /// paths before `{id}` and `{action}`, as actix matches in order) and `ROUTES` lists
@@ -45,6 +49,9 @@ portal_routes! {
     post "/logout" => login::logout,
     get "/static/{path:.*}" => assets::serve,
     get "/settings/audit" => audit::page,
+    get "/settings/sessions" => sessions::page,
+    post "/settings/sessions/end-others" => sessions::end_others,
+    post "/settings/sessions/{id}/end" => sessions::end_one,
     get "/settings/api-tokens" => tokens::list::page,
     post "/settings/api-tokens" => tokens::create::submit,
     get "/settings/api-tokens/new" => tokens::create::form,

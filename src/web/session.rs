@@ -1,5 +1,6 @@
-//! A typed view of the session cookie: who is signed in, since when, and the session's
-//! CSRF token. Sessions end 12 hours after sign-in whatever the cookie says.
+//! A typed view of a signed-in session (kept server-side, see `session_store`): who is
+//! signed in, since when, from where, the session's public id and its CSRF token, and a
+//! flash message. Sessions end 12 hours after sign-in whatever the cookie says.
 
 use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
@@ -13,7 +14,10 @@ use std::future::{Ready, ready};
 
 use crate::domain::UserId;
 
-const USER_ID: &str = "user_id";
+pub(super) const USER_ID: &str = "user_id";
+pub(super) const IP: &str = "ip";
+pub(super) const USER_AGENT: &str = "user_agent";
+pub(super) const PUBLIC_ID: &str = "public_id";
 const SIGNED_IN_AT: &str = "signed_in_at";
 const CSRF_TOKEN: &str = "csrf";
 const FLASH: &str = "flash";
@@ -32,15 +36,32 @@ impl TypedSession {
         UserId::parse(&raw).ok()
     }
 
-    /// Starts a fresh session for `user` (a new cookie, so a session id planted before
-    /// sign-in is worthless) with a new CSRF token.
-    pub fn sign_in(&self, user: &UserId, now: DateTime<Utc>) -> anyhow::Result<()> {
+    /// Starts a fresh session for `user` (a new key, so a session id planted before
+    /// sign-in is worthless) with a new CSRF token, noting where it was started from.
+    pub fn sign_in(
+        &self,
+        user: &UserId,
+        from: &SignedInFrom,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
         self.0.renew();
         self.0.clear();
         self.0.insert(USER_ID, user.as_str())?;
         self.0.insert(SIGNED_IN_AT, now)?;
-        self.0.insert(CSRF_TOKEN, new_csrf_token())?;
+        self.0.insert(PUBLIC_ID, random_text(16))?;
+        if let Some(ip) = from.ip {
+            self.0.insert(IP, ip.to_string())?;
+        }
+        if let Some(agent) = &from.user_agent {
+            self.0.insert(USER_AGENT, agent)?;
+        }
+        self.0.insert(CSRF_TOKEN, random_text(32))?;
         Ok(())
+    }
+
+    /// What the sessions page calls this session.
+    pub fn public_id(&self) -> Option<String> {
+        self.0.get::<String>(PUBLIC_ID).ok().flatten()
     }
 
     pub fn sign_out(&self) {
@@ -52,7 +73,7 @@ impl TypedSession {
         if let Some(token) = self.0.get::<String>(CSRF_TOKEN)? {
             return Ok(token);
         }
-        let token = new_csrf_token();
+        let token = random_text(32);
         self.0.insert(CSRF_TOKEN, &token)?;
         Ok(token)
     }
@@ -80,8 +101,15 @@ impl TypedSession {
     }
 }
 
-fn new_csrf_token() -> String {
-    let mut bytes = [0u8; 32];
+/// Where a session was started from, as its person's sessions page shows it.
+pub struct SignedInFrom {
+    pub ip: Option<crate::domain::ClientIp>,
+    pub user_agent: Option<String>,
+}
+
+/// `len` random bytes, URL-safe base64: CSRF tokens and session ids.
+pub(super) fn random_text(len: usize) -> String {
+    let mut bytes = vec![0u8; len];
     OsRng
         .unwrap_err()
         .try_fill_bytes(&mut bytes)

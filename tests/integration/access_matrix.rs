@@ -150,6 +150,8 @@ fn table() -> Vec<Row> {
         portal("POST", "/login", "/login", NO_FIELDS,                       [400, 400, 400, 400, 400]),
         portal("GET", "/static/{path:.*}", "/static/app.css", Body::None,   [200, 200, 200, 200, 200]),
         portal("GET", "/settings/audit", "/settings/audit", Body::None,     [303, 403, 200, 200, 200]),
+        portal("GET", "/settings/sessions", "/settings/sessions", Body::None, [303, 200, 200, 200, 200]),
+        portal("POST", "/settings/sessions/{id}/end", "/settings/sessions/nosuchsession00000000/end", NO_FIELDS, [303, 404, 404, 404, 404]),
         portal("GET", "/settings/api-tokens", "/settings/api-tokens", Body::None, [303, 403, 200, 200, 200]),
         portal("POST", "/settings/api-tokens", "/settings/api-tokens", NEW_TOKEN, [303, 403, 403, 201, 201]),
         portal("GET", "/settings/api-tokens/new", "/settings/api-tokens/new", Body::None, [303, 403, 403, 200, 200]),
@@ -187,7 +189,8 @@ fn table() -> Vec<Row> {
             [403, 403, 403, 200, 403, 200, 403, 403, 403, 404, 403, 404], 401),
         api("POST", "/api/v1/tokens/{id}/{action}", "/api/v1/tokens/{id}/enable", Body::None, 401,
             [403, 403, 403, 409, 403, 409, 403, 403, 403, 404, 403, 404], 401),
-        // Last: it ends the people's sessions.
+        // Last: they end the people's sessions.
+        portal("POST", "/settings/sessions/end-others", "/settings/sessions/end-others", NO_FIELDS, [303, 303, 303, 303, 303]),
         portal("POST", "/logout", "/logout", NO_FIELDS,                     [403, 303, 303, 303, 303]),
     ]
 }

@@ -183,7 +183,7 @@ async fn sign_in_without_the_forms_csrf_token_is_refused() {
 }
 
 #[tokio::test]
-async fn the_session_cookie_is_http_only_secure_and_same_site() {
+async fn the_session_cookie_is_http_only_same_site_and_ends_with_the_browser() {
     let app = spawn_app().await;
     let visitor = Visitor::new(&app);
 
@@ -191,18 +191,58 @@ async fn the_session_cookie_is_http_only_secure_and_same_site() {
         .sign_in(DEMO_ADMIN_LOGIN.0, DEMO_ADMIN_LOGIN.1, None)
         .await;
 
-    let cookie = page.header("set-cookie").expect("a session cookie");
-    assert!(cookie.starts_with("tokendesk_session="), "{cookie}");
-    for attribute in ["HttpOnly", "Secure", "SameSite=Lax", "Path=/"] {
+    let cookie = session_cookie(&page);
+    for attribute in ["HttpOnly", "SameSite=Lax", "Path=/"] {
         assert!(
             cookie.contains(attribute),
             "{attribute} missing from {cookie}"
         );
     }
+    for absent in ["Max-Age", "Expires", "Secure"] {
+        assert!(!cookie.contains(absent), "{absent} in {cookie} over http");
+    }
     assert!(
         !cookie.contains(DEMO_ADMIN_LOGIN.0),
         "the cookie is encrypted: {cookie}"
     );
+    assert_eq!(page.header("strict-transport-security"), None);
+}
+
+#[tokio::test]
+async fn over_https_cookies_are_secure_and_browsers_are_told_to_stay_on_https() {
+    let app = crate::common::spawn_app_with(tokendesk::app::AppOptions {
+        public_url: Some(
+            tokendesk::config::PublicUrl::parse("https://tokens.example.com").unwrap(),
+        ),
+        ..tokendesk::app::AppOptions::default()
+    })
+    .await;
+    let visitor = Visitor::new(&app);
+
+    let login = visitor.get("/login").await;
+    let page = visitor
+        .sign_in(DEMO_ADMIN_LOGIN.0, DEMO_ADMIN_LOGIN.1, None)
+        .await;
+
+    assert!(session_cookie(&page).contains("Secure"));
+    assert!(login.header("set-cookie").unwrap().contains("Secure"));
+    for answer in [&login, &page] {
+        assert_eq!(
+            answer.header("strict-transport-security"),
+            Some("max-age=31536000; includeSubDomains")
+        );
+    }
+}
+
+/// The session cookie a sign-in set.
+fn session_cookie(page: &crate::visitor::Page) -> String {
+    page.headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("tokendesk_session="))
+        .expect("a session cookie")
+        .to_owned()
 }
 
 #[tokio::test]

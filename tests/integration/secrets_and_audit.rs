@@ -167,19 +167,31 @@ async fn the_audit_log_lists_the_accounts_events_newest_first_and_filters_by_tok
     let actions = |page: &Page| page.attrs("[data-testid=audit-row]", "data-action");
     assert_eq!(
         actions(&log),
-        ["token.disable", "token.enable", "token.disable"]
+        [
+            "token.disable",
+            "token.enable",
+            "token.disable",
+            "user.sign_in"
+        ]
     );
     assert_eq!(
         log.texts("audit-actor")[0],
         format!("Avery Admin {DEMO_ADMIN}")
     );
-    assert_eq!(log.text("audit-count"), "3 events");
+    assert_eq!(log.text("audit-count"), "4 events");
     assert_eq!(actions(&filtered), ["token.enable", "token.disable"]);
-    assert!(
-        actions(&other).is_empty(),
-        "another account sees none of it"
+    assert_eq!(
+        actions(&other),
+        ["user.sign_in"],
+        "another account sees only its own admin's sign-in"
     );
-    assert_eq!(actions(&support).len(), 3, "support reviews every account");
+    let token_events = |page: &Page| {
+        actions(page)
+            .into_iter()
+            .filter(|action| action.starts_with("token."))
+            .count()
+    };
+    assert_eq!(token_events(&support), 3, "support reviews every account");
     assert_eq!(
         actions(&details),
         ["token.enable", "token.disable"],

@@ -158,6 +158,7 @@ async fn forwarded_addresses_count_only_from_a_trusted_proxy() {
     let trusting = crate::common::spawn_app_with(tokendesk::app::AppOptions {
         flush_every: Duration::from_millis(200),
         trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+        ..tokendesk::app::AppOptions::default()
     })
     .await;
     let untrusting = spawn_app().await;

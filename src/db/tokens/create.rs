@@ -57,15 +57,8 @@ pub fn create(
             draft.scope.label(),
             draft.modules.len()
         );
-        audit::record(
-            conn,
-            &NewEvent {
-                by,
-                token_id: Some(&id),
-                action: AuditAction::TokenCreate,
-                details,
-            },
-        )?;
+        let event = NewEvent::by(by, Some(&id), AuditAction::TokenCreate, details);
+        audit::record(conn, &event)?;
         super::change::notify_created(conn)?;
         Ok(Outcome::Done((id, secret)))
     })

@@ -9,11 +9,13 @@ use std::sync::Arc;
 use actix_web::http::header::{
     self, CacheControl, CacheDirective, ContentDisposition, DispositionParam, DispositionType,
 };
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::db::tokens::{self, TokenSummary};
+use crate::db::users::{self, User};
 use crate::domain::token_list_query::{RawTokenListQuery, TokenListQuery};
+use crate::domain::{AuditAction, ClientIp};
 use crate::state::AppState;
 use crate::web::current_user::ApiAccess;
 use crate::web::errors::WebError;
@@ -24,15 +26,23 @@ const CHUNK: i64 = 1000;
 enum Next {
     Header,
     From(i64),
+    /// Every row was sent: this many.
+    Sent(i64),
     Done,
 }
 
 pub async fn csv(
+    req: HttpRequest,
     access: ApiAccess,
     state: web::Data<AppState>,
     raw: web::Query<RawTokenListQuery>,
 ) -> Result<HttpResponse, WebError> {
     let query = TokenListQuery::from(raw.into_inner());
+    let exported = Exported {
+        user: access.signed_in.user.clone(),
+        ip: crate::state::client_ip(&req),
+        filters: describe(&query),
+    };
     let visibility = access.visibility.clone();
     let with_account = visibility.spans_accounts();
     // One moment for the whole export, so "expired" or "unused" can't shift mid-way.
@@ -40,9 +50,14 @@ pub async fn csv(
     let state: Arc<AppState> = state.into_inner();
     let body = futures_util::stream::unfold(Next::Header, move |next| {
         let (state, visibility, query) = (state.clone(), visibility.clone(), query.clone());
+        let exported = exported.clone();
         async move {
             match next {
                 Next::Done => None,
+                Next::Sent(rows) => {
+                    exported.record(&state, rows).await;
+                    None
+                }
                 Next::Header => Some((Ok(encode(&[header_row(with_account)])), Next::From(0))),
                 Next::From(offset) => {
                     let read = state
@@ -51,10 +66,14 @@ pub async fn csv(
                         })
                         .await;
                     match read {
-                        Ok(rows) if rows.is_empty() => None,
+                        Ok(rows) if rows.is_empty() => {
+                            exported.record(&state, offset).await;
+                            None
+                        }
                         Ok(rows) => {
-                            let next = if i64::try_from(rows.len()).unwrap_or(CHUNK) < CHUNK {
-                                Next::Done
+                            let read = i64::try_from(rows.len()).unwrap_or(CHUNK);
+                            let next = if read < CHUNK {
+                                Next::Sent(offset + read)
                             } else {
                                 Next::From(offset + CHUNK)
                             };
@@ -87,6 +106,49 @@ pub async fn csv(
         .insert_header(CacheControl(vec![CacheDirective::NoStore]))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .streaming(body))
+}
+
+/// Who exported what, for the audit log once every row was sent.
+#[derive(Clone)]
+struct Exported {
+    user: User,
+    ip: Option<ClientIp>,
+    filters: String,
+}
+
+impl Exported {
+    async fn record(&self, state: &AppState, rows: i64) {
+        let (user, ip) = (self.user.clone(), self.ip);
+        let details = format!("{rows} tokens; filters: {}", self.filters);
+        let recorded = state
+            .db("recording an export", move |conn| {
+                users::audit_person(
+                    conn,
+                    &user,
+                    AuditAction::TokensExport,
+                    ip,
+                    details,
+                    Utc::now(),
+                )
+            })
+            .await;
+        if let Err(error) = recorded {
+            tracing::error!(error = format!("{error:#}"), "recording an export failed");
+        }
+    }
+}
+
+/// The filters as their URL parameters, or "none".
+fn describe(query: &TokenListQuery) -> String {
+    let params = query.to_params();
+    if params.is_empty() {
+        return "none".to_owned();
+    }
+    params
+        .iter()
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn header_row(with_account: bool) -> Vec<String> {

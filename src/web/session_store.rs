@@ -1,0 +1,140 @@
+//! Sessions kept in PostgreSQL (`db::sessions`), for actix-session: the cookie carries
+//! only a random key, so signing out, "sign out everywhere", a password change or a
+//! disabled person end a session at once, whatever copies of the cookie exist. Only a
+//! signed-in person's session is kept: state without a person (a visitor who never
+//! signed in) is never written, so visitors can't fill the table. A session that is gone
+//! is never brought back by a later write.
+
+use std::collections::HashMap;
+
+use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
+use actix_web::cookie::time::Duration as CookieDuration;
+use chrono::{Duration, Utc};
+use sha2::{Digest, Sha256};
+
+use super::session::{IP, MAX_SESSION_AGE, PUBLIC_ID, USER_AGENT, USER_ID, random_text};
+use crate::db::{DbPool, sessions};
+use crate::domain::UserId;
+
+type State = HashMap<String, String>;
+
+#[derive(Clone)]
+pub struct PgSessionStore {
+    pool: DbPool,
+    /// How long a session may go unused before it ends.
+    idle: Duration,
+}
+
+impl PgSessionStore {
+    pub fn new(pool: DbPool, idle: Duration) -> Self {
+        Self { pool, idle }
+    }
+
+    async fn run<T, F>(&self, work: F) -> anyhow::Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut diesel::PgConnection) -> diesel::QueryResult<T> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || -> anyhow::Result<T> {
+            let mut conn = pool.get()?;
+            Ok(work(&mut conn)?)
+        })
+        .await?
+    }
+}
+
+fn digest(key: &SessionKey) -> Vec<u8> {
+    Sha256::digest(key.as_ref().as_bytes()).to_vec()
+}
+
+fn new_key() -> anyhow::Result<SessionKey> {
+    Ok(SessionKey::try_from(random_text(48))?)
+}
+
+/// A value actix-session keeps as JSON text.
+fn text(state: &State, name: &str) -> Option<String> {
+    serde_json::from_str::<String>(state.get(name)?).ok()
+}
+
+impl SessionStore for PgSessionStore {
+    async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
+        let (digest, idle) = (digest(key), self.idle);
+        let stored = self
+            .run(move |conn| sessions::load(conn, &digest, Utc::now(), idle))
+            .await
+            .map_err(LoadError::Other)?;
+        stored
+            .map(|state| serde_json::from_str(&state))
+            .transpose()
+            .map_err(|e| LoadError::Deserialization(e.into()))
+    }
+
+    async fn save(&self, state: State, _ttl: &CookieDuration) -> Result<SessionKey, SaveError> {
+        let key = new_key().map_err(SaveError::Other)?;
+        let Some(user) = text(&state, USER_ID).and_then(|id| UserId::parse(&id).ok()) else {
+            // Nobody signed in: nothing worth keeping, and nothing a visitor could pile up.
+            return Ok(key);
+        };
+        let serialized =
+            serde_json::to_string(&state).map_err(|e| SaveError::Serialization(e.into()))?;
+        let (ip, user_agent) = (text(&state, IP), text(&state, USER_AGENT));
+        let Some(public_id) = text(&state, PUBLIC_ID) else {
+            return Err(SaveError::Other(anyhow::anyhow!(
+                "a session without its public id"
+            )));
+        };
+        let key_digest = digest(&key);
+        self.run(move |conn| {
+            let now = Utc::now();
+            sessions::insert(
+                conn,
+                &sessions::NewSession {
+                    key_digest: &key_digest,
+                    public_id: &public_id,
+                    user_id: &user,
+                    state: &serialized,
+                    now,
+                    expires_at: now + MAX_SESSION_AGE,
+                    ip: ip.as_deref(),
+                    user_agent: user_agent.as_deref(),
+                },
+            )
+        })
+        .await
+        .map_err(SaveError::Other)?;
+        Ok(key)
+    }
+
+    async fn update(
+        &self,
+        key: SessionKey,
+        state: State,
+        _ttl: &CookieDuration,
+    ) -> Result<SessionKey, UpdateError> {
+        let serialized =
+            serde_json::to_string(&state).map_err(|e| UpdateError::Serialization(e.into()))?;
+        let key_digest = digest(&key);
+        let kept = self
+            .run(move |conn| sessions::update_state(conn, &key_digest, &serialized))
+            .await
+            .map_err(UpdateError::Other)?;
+        if kept {
+            Ok(key)
+        } else {
+            // Ended meanwhile (signed out elsewhere): a new key that leads nowhere.
+            new_key().map_err(UpdateError::Other)
+        }
+    }
+
+    async fn update_ttl(&self, _key: &SessionKey, _ttl: &CookieDuration) -> anyhow::Result<()> {
+        // Idle time is kept by `sessions::load`, which marks each use.
+        Ok(())
+    }
+
+    async fn delete(&self, key: &SessionKey) -> anyhow::Result<()> {
+        let key_digest = digest(key);
+        self.run(move |conn| sessions::delete(conn, &key_digest))
+            .await
+    }
+}

@@ -1,0 +1,149 @@
+//! `/settings/sessions`: the signed-in person's own sessions (this one marked), with
+//! "Sign out" for each and "Sign out everywhere else". Each session ended is audited.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::Utc;
+
+use super::chrome::Chrome;
+use super::csrf::{CsrfForm, NoFields};
+use super::current_user::SignedIn;
+use super::errors::WebError;
+use super::render;
+use super::session::TypedSession;
+use super::time_view::TimeView;
+use crate::db::{sessions, users};
+use crate::domain::AuditAction;
+use crate::state::{self, AppState};
+
+pub const PATH: &str = "/settings/sessions";
+
+struct SessionView {
+    id: String,
+    current: bool,
+    started: TimeView,
+    last_seen: TimeView,
+    ip: String,
+    user_agent: String,
+}
+
+#[derive(Template)]
+#[template(path = "sessions.html")]
+struct SessionsPage {
+    chrome: Option<Chrome>,
+    csrf_token: String,
+    sessions: Vec<SessionView>,
+    idle_minutes: i64,
+}
+
+pub async fn page(
+    signed_in: SignedIn,
+    session: TypedSession,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, WebError> {
+    let (user, idle) = (signed_in.user.id.clone(), state.portal.session_idle);
+    let found = state
+        .db("listing sessions", move |conn| {
+            sessions::of_user(conn, &user, Utc::now(), idle)
+        })
+        .await?;
+    let current = session.public_id();
+    let now = Utc::now();
+    let sessions = found
+        .into_iter()
+        .map(|s| SessionView {
+            current: current.as_deref() == Some(s.public_id.as_str()),
+            started: TimeView::new(s.created_at, now),
+            last_seen: TimeView::new(s.last_seen_at, now),
+            ip: s.ip.unwrap_or_default(),
+            user_agent: s.user_agent.unwrap_or_default(),
+            id: s.public_id,
+        })
+        .collect();
+    Ok(render::page(&SessionsPage {
+        csrf_token: signed_in.chrome.csrf_token.clone(),
+        chrome: Some(signed_in.chrome),
+        sessions,
+        idle_minutes: idle.num_minutes(),
+    }))
+}
+
+/// `POST /settings/sessions/{id}/end`: ends one of the person's own sessions.
+pub async fn end_one(
+    req: HttpRequest,
+    signed_in: SignedIn,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, WebError> {
+    let (user, ip, id) = (
+        signed_in.user.clone(),
+        state::client_ip(&req),
+        id.into_inner(),
+    );
+    let ended = state
+        .db("ending a session", move |conn| {
+            let ended = sessions::end_one(conn, &user.id, &id)?;
+            if ended {
+                let details = "Signed out one session from the sessions page".to_owned();
+                users::audit_person(
+                    conn,
+                    &user,
+                    AuditAction::SessionEnded,
+                    ip,
+                    details,
+                    Utc::now(),
+                )?;
+            }
+            Ok(ended)
+        })
+        .await?;
+    if !ended {
+        return Err(WebError::NotFound(Some(Box::new(signed_in.chrome))));
+    }
+    back_to_the_list(&req, "The session is signed out.")
+}
+
+/// `POST /settings/sessions/end-others`: ends every session of the person but this one.
+pub async fn end_others(
+    req: HttpRequest,
+    signed_in: SignedIn,
+    session: TypedSession,
+    state: web::Data<AppState>,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, WebError> {
+    let keep = session
+        .public_id()
+        .ok_or_else(|| WebError::Internal(anyhow::anyhow!("a session without its public id")))?;
+    let (user, ip) = (signed_in.user.clone(), state::client_ip(&req));
+    let ended = state
+        .db("ending the other sessions", move |conn| {
+            let ended = sessions::end_all(conn, &user.id, Some(&keep))?;
+            let details = format!("Signed out everywhere else: {ended} sessions ended");
+            users::audit_person(
+                conn,
+                &user,
+                AuditAction::SessionEnded,
+                ip,
+                details,
+                Utc::now(),
+            )?;
+            Ok(ended)
+        })
+        .await?;
+    let message = match ended {
+        1 => "1 other session is signed out.".to_owned(),
+        n => format!("{n} other sessions are signed out."),
+    };
+    back_to_the_list(&req, &message)
+}
+
+fn back_to_the_list(req: &HttpRequest, message: &str) -> Result<HttpResponse, WebError> {
+    TypedSession::from_request_sync(req)
+        .set_flash(message)
+        .map_err(WebError::internal("keeping the flash message"))?;
+    Ok(HttpResponse::build(StatusCode::SEE_OTHER)
+        .insert_header((header::LOCATION, PATH))
+        .finish())
+}
