@@ -69,13 +69,11 @@ impl Application {
     ) -> anyhow::Result<Self> {
         let listener =
             TcpListener::bind(bind).with_context(|| format!("cannot listen on {bind}"))?;
-        let port = listener
-            .local_addr()
-            .context("reading the bound address")?
-            .port();
+        let bound = listener.local_addr().context("reading the bound address")?;
+        let port = bound.port();
         let public_url = match options.public_url.clone() {
             Some(url) => url,
-            None => PublicUrl::of_bind(bind)?,
+            None => PublicUrl::of_bind(&bound.to_string())?,
         };
         if !public_url.is_https() && !public_url.is_loopback() {
             tracing::warn!(

@@ -24,6 +24,7 @@ mod openapi;
 mod platform;
 mod secrets_and_audit;
 mod services;
+mod sessions;
 mod token_cache;
 mod token_details;
 mod token_forms;

@@ -1,0 +1,498 @@
+//! Sign-in that resists guessing and sessions that really end: throttling per email
+//! and per address, password checks that never starve the pool, server-side sessions
+//! that sign-out, idleness, age, other sessions, a disabled person or a new password
+//! end at once, and the audit trail of all of it.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use chrono::{Duration, SubsecRound, Utc};
+use diesel::prelude::*;
+use reqwest::StatusCode;
+use tokendesk::db::schema::{audit_events, sessions};
+
+use crate::common::{
+    ACTIVE_TOKEN, DEMO_ADMIN, DEMO_ADMIN_LOGIN, DEMO_MEMBER_LOGIN, TestApp, spawn_app,
+    spawn_app_with,
+};
+use crate::visitor::{Page, Visitor};
+
+/// The value of the session cookie a sign-in set.
+fn session_cookie(page: &Page) -> String {
+    page.headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.strip_prefix("tokendesk_session="))
+        .and_then(|c| c.split(';').next())
+        .expect("a session cookie")
+        .to_owned()
+}
+
+/// `GET path` with nothing but a saved copy of a session cookie.
+async fn with_copied_cookie(app: &TestApp, cookie: &str, path: &str) -> StatusCode {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(format!("{}{path}", app.address))
+        .header("cookie", format!("tokendesk_session={cookie}"))
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+fn audited(app: &TestApp, action: &str) -> Vec<(Option<String>, Option<String>, String)> {
+    audit_events::table
+        .filter(audit_events::action.eq(action))
+        .order(audit_events::id)
+        .select((
+            audit_events::account_id,
+            audit_events::ip,
+            audit_events::details,
+        ))
+        .load(&mut app.db.connection())
+        .unwrap()
+}
+
+fn tokendesk(app: &TestApp, args: &[&str], stdin: &str) -> std::process::Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tokendesk"))
+        .env("DATABASE_URL", &app.db.url)
+        .env("RUST_LOG", "warn")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[tokio::test]
+async fn five_failures_for_an_email_hold_its_sign_in_off_even_with_the_right_password() {
+    let app = spawn_app().await;
+    let visitor = Visitor::new(&app);
+    for _ in 0..5 {
+        let wrong = visitor
+            .sign_in(DEMO_ADMIN_LOGIN.0, "wrong-password", None)
+            .await;
+        assert_eq!(wrong.text("login-error"), "Incorrect email or password.");
+    }
+
+    let right = visitor
+        .sign_in(DEMO_ADMIN_LOGIN.0, DEMO_ADMIN_LOGIN.1, None)
+        .await;
+    let other_email = visitor
+        .sign_in(DEMO_MEMBER_LOGIN.0, DEMO_MEMBER_LOGIN.1, None)
+        .await;
+
+    assert_eq!(right.status, StatusCode::TOO_MANY_REQUESTS);
+    let wait: i64 = right.header("retry-after").unwrap().parse().unwrap();
+    assert!((14 * 60..=15 * 60).contains(&wait), "{wait}");
+    assert_eq!(
+        right.text("login-error"),
+        "Too many failed sign-ins. Try again in 15 minutes."
+    );
+    assert_eq!(other_email.status, StatusCode::SEE_OTHER, "only that email");
+    let failed = audited(&app, "user.sign_in_failed");
+    assert_eq!(failed.len(), 5);
+    assert_eq!(failed[0].0.as_deref(), Some("PA-1000-0001"));
+    assert_eq!(failed[0].1.as_deref(), Some("127.0.0.1"));
+    assert_eq!(audited(&app, "user.sign_in_throttled").len(), 1);
+}
+
+#[tokio::test]
+async fn a_sign_in_clears_the_emails_failures_and_unknown_emails_stay_out_of_the_audit_log() {
+    let app = spawn_app().await;
+    let visitor = Visitor::new(&app);
+    for _ in 0..4 {
+        visitor
+            .sign_in(DEMO_ADMIN_LOGIN.0, "wrong-password", None)
+            .await;
+    }
+    let signed_in = visitor
+        .sign_in(DEMO_ADMIN_LOGIN.0, DEMO_ADMIN_LOGIN.1, None)
+        .await;
+    assert_eq!(signed_in.status, StatusCode::SEE_OTHER);
+
+    let fresh = Visitor::new(&app);
+    for _ in 0..4 {
+        fresh
+            .sign_in(DEMO_ADMIN_LOGIN.0, "wrong-password", None)
+            .await;
+    }
+    let unknown = fresh.sign_in("nobody@demo.test", "whatever", None).await;
+    let again = fresh
+        .sign_in(DEMO_ADMIN_LOGIN.0, DEMO_ADMIN_LOGIN.1, None)
+        .await;
+
+    assert_eq!(
+        again.status,
+        StatusCode::SEE_OTHER,
+        "the count started over"
+    );
+    assert_eq!(unknown.text("login-error"), "Incorrect email or password.");
+    assert_eq!(audited(&app, "user.sign_in_failed").len(), 8);
+    assert_eq!(audited(&app, "user.sign_in").len(), 2);
+}
+
+#[tokio::test]
+async fn twenty_failures_from_one_address_hold_off_every_email_from_it() {
+    let app = spawn_app().await;
+    let visitor = Visitor::new(&app);
+    for n in 0..20 {
+        let guess = visitor
+            .sign_in(&format!("guess{n}@demo.test"), "password1", None)
+            .await;
+        assert_eq!(guess.status, StatusCode::OK, "attempt {n}");
+    }
+
+    let held_off = visitor
+        .sign_in(DEMO_ADMIN_LOGIN.0, DEMO_ADMIN_LOGIN.1, None)
+        .await;
+
+    assert_eq!(held_off.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(held_off.header("retry-after").is_some());
+}
+
+#[tokio::test]
+async fn a_hundred_failing_sign_ins_at_once_leave_pages_and_the_api_answering() {
+    let app = spawn_app_with(tokendesk::app::AppOptions {
+        trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+        ..tokendesk::app::AppOptions::default()
+    })
+    .await;
+    let admin = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
+    let api = app.api(&app.secret_of(ACTIVE_TOKEN));
+    // Each from an address and for an email of its own, so none is throttled: every
+    // one costs a full password check.
+    let mut attempts = Vec::new();
+    for n in 0..100u8 {
+        let address = format!("198.51.100.{n}");
+        let email = format!("nobody{n}@demo.test");
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .unwrap();
+        let url = app.address.clone();
+        attempts.push(tokio::spawn(async move {
+            let login = client
+                .get(format!("{url}/login"))
+                .header("x-forwarded-for", &address)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            let csrf = login
+                .split("name=\"csrf_token\" value=\"")
+                .nth(1)
+                .and_then(|rest| rest.split('"').next())
+                .unwrap()
+                .to_owned();
+            client
+                .post(format!("{url}/login"))
+                .header("x-forwarded-for", &address)
+                .form(&[
+                    ("email", email.as_str()),
+                    ("password", "not-it"),
+                    ("csrf_token", csrf.as_str()),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }));
+    }
+
+    let started = std::time::Instant::now();
+    let list = admin.get("/settings/api-tokens").await;
+    let whoami = api.whoami().await;
+    let answered_in = started.elapsed();
+
+    assert_eq!(list.status, StatusCode::OK);
+    assert_eq!(whoami.status, StatusCode::OK);
+    assert!(
+        answered_in < std::time::Duration::from_secs(5),
+        "{answered_in:?}"
+    );
+    for attempt in attempts {
+        assert_eq!(attempt.await.unwrap(), StatusCode::OK, "a plain refusal");
+    }
+}
+
+#[tokio::test]
+async fn a_copy_of_the_cookie_is_refused_once_its_session_is_signed_out() {
+    let app = spawn_app().await;
+    let visitor = Visitor::new(&app);
+    let signed_in = visitor
+        .sign_in(DEMO_ADMIN_LOGIN.0, DEMO_ADMIN_LOGIN.1, None)
+        .await;
+    let copy = session_cookie(&signed_in);
+    assert_eq!(
+        with_copied_cookie(&app, &copy, "/settings/api-tokens").await,
+        StatusCode::OK
+    );
+
+    let csrf = visitor.csrf_token().await;
+    visitor.post_form("/logout", &[("csrf_token", &csrf)]).await;
+
+    assert_eq!(
+        with_copied_cookie(&app, &copy, "/settings/api-tokens").await,
+        StatusCode::SEE_OTHER
+    );
+    let stored: i64 = sessions::table
+        .count()
+        .get_result(&mut app.db.connection())
+        .unwrap();
+    assert_eq!(stored, 0, "nothing is left of it");
+    assert_eq!(audited(&app, "user.sign_out").len(), 1);
+}
+
+#[tokio::test]
+async fn a_session_ends_when_idle_too_long_or_twelve_hours_old_and_last_seen_moves_once_a_minute() {
+    let app = spawn_app().await;
+    let first = Visitor::new(&app);
+    let second = Visitor::new(&app);
+    let idle = session_cookie(
+        &first
+            .sign_in(DEMO_ADMIN_LOGIN.0, DEMO_ADMIN_LOGIN.1, None)
+            .await,
+    );
+    let old = session_cookie(
+        &second
+            .sign_in(DEMO_ADMIN_LOGIN.0, DEMO_ADMIN_LOGIN.1, None)
+            .await,
+    );
+    let mut conn = app.db.connection();
+    let last_seen = |conn: &mut PgConnection| -> Vec<chrono::DateTime<Utc>> {
+        sessions::table
+            .order(sessions::created_at)
+            .select(sessions::last_seen_at)
+            .load(conn)
+            .unwrap()
+    };
+    // As PostgreSQL keeps it: to the microsecond.
+    let half_a_minute_ago = (Utc::now() - Duration::seconds(30)).trunc_subsecs(6);
+    diesel::update(sessions::table)
+        .set(sessions::last_seen_at.eq(half_a_minute_ago))
+        .execute(&mut conn)
+        .unwrap();
+    with_copied_cookie(&app, &idle, "/settings/api-tokens").await;
+    assert_eq!(
+        last_seen(&mut conn)[0],
+        half_a_minute_ago,
+        "not written yet"
+    );
+    let two_minutes_ago = Utc::now() - Duration::minutes(2);
+    diesel::update(sessions::table)
+        .set(sessions::last_seen_at.eq(two_minutes_ago))
+        .execute(&mut conn)
+        .unwrap();
+    with_copied_cookie(&app, &idle, "/settings/api-tokens").await;
+    assert!(
+        last_seen(&mut conn)[0] > two_minutes_ago,
+        "written a minute on"
+    );
+
+    diesel::update(sessions::table)
+        .set(sessions::last_seen_at.eq(Utc::now() - Duration::minutes(31)))
+        .execute(&mut conn)
+        .unwrap();
+    let idle_answer = with_copied_cookie(&app, &idle, "/settings/api-tokens").await;
+    diesel::update(sessions::table)
+        .set((
+            sessions::last_seen_at.eq(Utc::now()),
+            sessions::expires_at.eq(Utc::now() - Duration::seconds(1)),
+        ))
+        .execute(&mut conn)
+        .unwrap();
+    let old_answer = with_copied_cookie(&app, &old, "/settings/api-tokens").await;
+
+    assert_eq!(idle_answer, StatusCode::SEE_OTHER, "30 minutes idle");
+    assert_eq!(old_answer, StatusCode::SEE_OTHER, "past its 12 hours");
+}
+
+#[tokio::test]
+async fn the_sessions_page_signs_out_one_session_or_every_other() {
+    let app = spawn_app().await;
+    let (here, _) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await;
+    let laptop = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
+    let phone = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
+
+    let page = here.get("/settings/sessions").await;
+    assert_eq!(page.texts("session-row").len(), 3);
+    assert_eq!(page.texts("session-current").len(), 1);
+    assert_eq!(page.texts("session-ip"), ["127.0.0.1"; 3]);
+    let csrf = page.csrf_token();
+    let others = page.attrs(
+        "[data-testid=session-row]:has([data-testid=session-end])",
+        "data-session-id",
+    );
+    assert_eq!(others.len(), 2);
+
+    let ended = here
+        .post_form(
+            &format!("/settings/sessions/{}/end", others[0]),
+            &[("csrf_token", &csrf)],
+        )
+        .await;
+    assert_eq!(ended.status, StatusCode::SEE_OTHER);
+    let still: Vec<StatusCode> = [&laptop, &phone]
+        .iter()
+        .map(|v| v.get("/settings/api-tokens"))
+        .collect::<futures_util::future::JoinAll<_>>()
+        .await
+        .iter()
+        .map(|p| p.status)
+        .collect();
+    assert_eq!(
+        still.iter().filter(|s| **s == StatusCode::OK).count(),
+        1,
+        "one of the two was signed out: {still:?}"
+    );
+
+    let everywhere = here
+        .post_form("/settings/sessions/end-others", &[("csrf_token", &csrf)])
+        .await;
+    assert_eq!(everywhere.status, StatusCode::SEE_OTHER);
+    for other in [&laptop, &phone] {
+        assert_eq!(
+            other.get("/settings/api-tokens").await.status,
+            StatusCode::SEE_OTHER
+        );
+    }
+    let after = here.get("/settings/sessions").await;
+    assert_eq!(after.status, StatusCode::OK, "this one goes on");
+    assert_eq!(after.texts("session-row").len(), 1);
+    assert_eq!(
+        after.text("flash-message"),
+        "1 other session is signed out."
+    );
+    assert_eq!(audited(&app, "user.session_ended").len(), 2);
+    let someone_elses = here
+        .post_form(
+            "/settings/sessions/AAAAAAAAAAAAAAAAAAAAAA/end",
+            &[("csrf_token", &csrf)],
+        )
+        .await;
+    assert_eq!(someone_elses.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn disabling_a_person_or_setting_their_password_ends_their_sessions_at_once() {
+    let app = spawn_app().await;
+    let member = Visitor::signed_in(&app, DEMO_MEMBER_LOGIN).await;
+    let admin = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
+
+    let changed = tokendesk(
+        &app,
+        &["user", "password", "--email", DEMO_ADMIN_LOGIN.0],
+        "a-brand-new-password\n",
+    );
+    assert!(changed.status.success(), "{changed:?}");
+    let disabled = tokendesk(
+        &app,
+        &["user", "disable", "--email", DEMO_MEMBER_LOGIN.0],
+        "",
+    );
+    assert!(disabled.status.success(), "{disabled:?}");
+
+    assert_eq!(
+        admin.get("/settings/api-tokens").await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        member.get("/settings/api-tokens").await.status,
+        StatusCode::SEE_OTHER
+    );
+    let fresh = Visitor::new(&app);
+    let old_password = fresh
+        .sign_in(DEMO_ADMIN_LOGIN.0, DEMO_ADMIN_LOGIN.1, None)
+        .await;
+    assert_eq!(
+        old_password.text("login-error"),
+        "Incorrect email or password."
+    );
+    let new_password = fresh
+        .sign_in(DEMO_ADMIN_LOGIN.0, "a-brand-new-password", None)
+        .await;
+    assert_eq!(new_password.status, StatusCode::SEE_OTHER);
+    let member_again = Visitor::new(&app)
+        .sign_in(DEMO_MEMBER_LOGIN.0, DEMO_MEMBER_LOGIN.1, None)
+        .await;
+    assert_eq!(
+        member_again.text("login-error"),
+        "Incorrect email or password."
+    );
+    assert_eq!(audited(&app, "user.password_changed").len(), 1);
+    assert_eq!(audited(&app, "user.disabled").len(), 1);
+}
+
+#[tokio::test]
+async fn a_browser_that_keeps_no_cookies_is_told_so_and_never_fills_the_sessions_table() {
+    let app = spawn_app().await;
+    let no_cookies = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for _ in 0..3 {
+        no_cookies
+            .get(format!("{}/login", app.address))
+            .send()
+            .await
+            .unwrap();
+    }
+    let answer = no_cookies
+        .post(format!("{}/login", app.address))
+        .form(&[
+            ("email", DEMO_ADMIN_LOGIN.0),
+            ("password", DEMO_ADMIN_LOGIN.1),
+            ("csrf_token", "whatever-the-form-said"),
+        ])
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(answer.status(), StatusCode::BAD_REQUEST);
+    let body = answer.text().await.unwrap();
+    assert!(body.contains("signing in needs cookies"), "{body}");
+    assert!(body.contains(&app.address), "names the address: {body}");
+    let stored: i64 = sessions::table
+        .count()
+        .get_result(&mut app.db.connection())
+        .unwrap();
+    assert_eq!(stored, 0);
+}
+
+#[tokio::test]
+async fn a_csv_export_is_audited_with_its_filters_and_row_count() {
+    let app = spawn_app().await;
+    let admin = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
+
+    let csv = admin
+        .get("/settings/api-tokens/export.csv?status=disabled")
+        .await;
+
+    let rows = csv.body.lines().count() - 1;
+    let exported = audited(&app, "tokens.export");
+    assert_eq!(exported.len(), 1);
+    assert_eq!(
+        exported[0].2,
+        format!("{rows} tokens; filters: status=disabled")
+    );
+    let actor: Option<String> = audit_events::table
+        .filter(audit_events::action.eq("tokens.export"))
+        .select(audit_events::actor_user_id)
+        .first(&mut app.db.connection())
+        .unwrap();
+    assert_eq!(actor.as_deref(), Some(DEMO_ADMIN));
+}
