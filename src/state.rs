@@ -98,16 +98,20 @@ impl AppState {
     }
 }
 
-/// The address `req` comes from (see `ClientIp::resolve`), for audit events and last
-/// access.
+/// The address `req` comes from (see `ClientIp::resolve`), for audit events, last
+/// access and the limits on refused credentials. Every `X-Forwarded-For` line counts,
+/// in order, as one list (proxies may add a line of their own rather than extend one).
 pub fn client_ip(req: &HttpRequest) -> Option<ClientIp> {
     let trusted = req
         .app_data::<actix_web::web::Data<AppState>>()
         .map(|state| state.trusted_proxies.as_slice())
         .unwrap_or_default();
-    let forwarded = req
+    let lines: Vec<&[u8]> = req
         .headers()
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok());
+        .get_all("x-forwarded-for")
+        .map(|line| line.as_bytes())
+        .collect();
+    let forwarded = lines.join(&b","[..]);
+    let forwarded = (!lines.is_empty()).then_some(forwarded.as_slice());
     ClientIp::resolve(req.peer_addr().map(|addr| addr.ip()), forwarded, trusted)
 }

@@ -32,17 +32,24 @@ impl Caller {
     }
 }
 
+/// The address to count refusals against: never a trusted proxy's, which stands for
+/// everyone behind it.
+fn countable(state: &AppState, from: Option<ClientIp>) -> Option<std::net::IpAddr> {
+    from.map(ClientIp::addr)
+        .filter(|ip| !state.trusted_proxies.contains(ip))
+}
+
 /// Counts a refused credential against `from`, the address that presented it.
 pub(super) fn refused(state: &AppState, from: Option<ClientIp>, error: ApiError) -> ApiError {
-    if let Some(ip) = from {
-        state.refusals.refused(ip.addr());
+    if let Some(ip) = countable(state, from) {
+        state.refusals.refused(ip);
     }
     error
 }
 
 /// Refuses, before any database read, an address that had too many credentials refused.
 pub(super) fn not_held_off(state: &AppState, from: Option<ClientIp>) -> Result<(), ApiError> {
-    match from.and_then(|ip| state.refusals.held_off(ip.addr())) {
+    match countable(state, from).and_then(|ip| state.refusals.held_off(ip)) {
         Some(left) => Err(ApiError::TooManyRefusals(left)),
         None => Ok(()),
     }

@@ -14,25 +14,30 @@ pub struct ClientIp(IpAddr);
 impl ClientIp {
     /// The client behind `peer`: the peer itself, unless it is a `trusted` proxy, in
     /// which case the right-most `X-Forwarded-For` entry that is not a trusted proxy.
+    /// Entries are read as bytes one by one from the right, so garbage a client put on
+    /// the left can't hide the entries the proxies added; an entry that is not an
+    /// address where the client's should be leaves the client unknown.
     pub fn resolve(
         peer: Option<IpAddr>,
-        forwarded_for: Option<&str>,
+        forwarded_for: Option<&[u8]>,
         trusted: &[IpAddr],
     ) -> Option<Self> {
         let peer = peer?;
         if !trusted.contains(&peer) {
             return Some(Self(peer));
         }
-        let forwarded = forwarded_for.unwrap_or_default();
-        let client = forwarded
-            .rsplit(',')
-            .map(str::trim)
-            .map(|entry| entry.parse::<IpAddr>())
-            .take_while(Result::is_ok)
-            .filter_map(Result::ok)
-            .find(|ip| !trusted.contains(ip))
-            .unwrap_or(peer);
-        Some(Self(client))
+        let Some(forwarded) = forwarded_for else {
+            return Some(Self(peer));
+        };
+        for entry in forwarded.rsplit(|b| *b == b',') {
+            let ip = std::str::from_utf8(entry)
+                .ok()
+                .and_then(|text| text.trim().parse::<IpAddr>().ok())?;
+            if !trusted.contains(&ip) {
+                return Some(Self(ip));
+            }
+        }
+        Some(Self(peer))
     }
 
     pub fn addr(self) -> IpAddr {
@@ -65,7 +70,7 @@ mod tests {
         forwarded_for: Option<&str>,
         trusted: &[IpAddr],
     ) -> Option<IpAddr> {
-        ClientIp::resolve(peer, forwarded_for, trusted).map(ClientIp::addr)
+        ClientIp::resolve(peer, forwarded_for.map(str::as_bytes), trusted).map(ClientIp::addr)
     }
 
     #[test]
@@ -93,10 +98,21 @@ mod tests {
             client_ip(Some(ip("10.0.0.1")), Some(header), &proxies),
             Some(ip("198.51.100.4"))
         );
-        // A garbled entry stops the walk: nothing left of it is believed.
+        // Garbage on the left is never reached; garbage where the client should be
+        // leaves the client unknown rather than blaming the proxy.
+        assert_eq!(
+            client_ip(Some(ip("10.0.0.1")), Some("junk, 198.51.100.4"), &proxies),
+            Some(ip("198.51.100.4"))
+        );
         assert_eq!(
             client_ip(Some(ip("10.0.0.1")), Some("198.51.100.4, junk"), &proxies),
-            Some(ip("10.0.0.1"))
+            None
         );
+        let non_ascii = ClientIp::resolve(
+            Some(ip("10.0.0.1")),
+            Some(b"\xff\xfe, 198.51.100.9"),
+            &proxies,
+        );
+        assert_eq!(non_ascii.map(ClientIp::addr), Some(ip("198.51.100.9")));
     }
 }

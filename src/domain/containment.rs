@@ -34,6 +34,10 @@ pub enum Excess {
     EditsItself,
     EnablesItself,
     DisabledByPerson,
+    /// The token asked to edit has expired: extending it is a person's decision.
+    EditsExpired,
+    /// The acting token was disabled, deleted or expired since it was checked.
+    CallerInactive,
 }
 
 impl Reach {
@@ -106,6 +110,10 @@ impl fmt::Display for Excess {
             Self::DisabledByPerson => {
                 f.write_str("a person disabled this token; only a person can enable it")
             }
+            Self::EditsExpired => {
+                f.write_str("this token has expired; only a person can edit or extend it")
+            }
+            Self::CallerInactive => f.write_str("the calling token is no longer active"),
         }
     }
 }

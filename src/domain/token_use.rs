@@ -22,12 +22,20 @@ pub struct Use {
 }
 
 impl Use {
-    /// A call at `at`, keeping at most `USER_AGENT_MAX_CHARS` of the user agent.
+    /// A call at `at`, keeping at most `USER_AGENT_MAX_CHARS` of the user agent, and
+    /// none of its control characters (a NUL would make PostgreSQL refuse the write).
     pub fn new(at: DateTime<Utc>, ip: Option<ClientIp>, user_agent: Option<&str>) -> Self {
+        let user_agent = user_agent.map(|agent| {
+            agent
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(USER_AGENT_MAX_CHARS)
+                .collect()
+        });
         Self {
             at,
             ip,
-            user_agent: user_agent.map(|agent| agent.chars().take(USER_AGENT_MAX_CHARS).collect()),
+            user_agent,
             via: None,
         }
     }
@@ -161,6 +169,12 @@ mod tests {
         assert_eq!((seen.requests, seen.first_at), (2, now));
         assert_eq!(seen.user_agent, "newer agent");
         assert_eq!(newer.last.as_ref().unwrap().at, now + Duration::seconds(2));
+    }
+
+    #[test]
+    fn control_characters_are_dropped_from_the_user_agent() {
+        let kept = Use::new(Utc::now(), None, Some("a\u{0}b\r\nc")).user_agent;
+        assert_eq!(kept.as_deref(), Some("abc"));
     }
 
     #[test]

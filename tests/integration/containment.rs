@@ -240,3 +240,73 @@ async fn another_accounts_token_is_answered_exactly_like_an_unknown_one() {
         assert_ne!(theirs.body, Value::Null);
     }
 }
+
+/// Every module in the catalog.
+const ALL_MODULES: [&str; 7] = [
+    "catalog",
+    "subscriptions",
+    "billing",
+    "usage",
+    "customers",
+    "reports",
+    "tokens",
+];
+
+#[tokio::test]
+async fn a_token_revoked_while_still_cached_elsewhere_can_change_nothing() {
+    let app = spawn_app().await;
+    let secret = tokendesk::domain::TokenSecret::generate();
+    let id = app.insert_token(
+        crate::common::DEMO_CORP,
+        tokendesk::domain::Scope::Admin,
+        &ALL_MODULES,
+        &secret,
+    );
+    let caller = app.api(secret.expose());
+    assert_eq!(caller.whoami().await.status, StatusCode::OK); // cached now
+    // Disabled behind this instance's back, as another instance would before its
+    // notification arrives here.
+    diesel::update(api_tokens::table.find(&id))
+        .set((
+            api_tokens::status.eq("disabled"),
+            api_tokens::disabled_at.eq(Some(Utc::now())),
+        ))
+        .execute(&mut app.db.connection())
+        .unwrap();
+    let before = snapshot(&app);
+
+    let within = json!({"name": "Successor", "scope": "read", "modules": ["billing"]});
+    assert_exceeds(
+        &caller.post("/tokens", &within).await,
+        "the calling token is no longer active",
+    );
+    assert_eq!(snapshot(&app), before);
+}
+
+#[tokio::test]
+async fn a_token_can_not_bring_an_expired_token_back() {
+    let app = spawn_app().await;
+    let secret = tokendesk::domain::TokenSecret::generate();
+    app.insert_token(
+        crate::common::DEMO_CORP,
+        tokendesk::domain::Scope::Admin,
+        &ALL_MODULES,
+        &secret,
+    );
+    let caller = app.api(secret.expose());
+    let before = snapshot(&app);
+
+    let revived = json!({"name": "Revived", "scope": "read", "modules": ["billing"]});
+    let answer = caller
+        .patch(
+            &format!("/tokens/{}", crate::common::EXPIRED_TOKEN),
+            &revived,
+        )
+        .await;
+
+    assert_exceeds(
+        &answer,
+        "this token has expired; only a person can edit or extend it",
+    );
+    assert_eq!(snapshot(&app), before);
+}

@@ -214,3 +214,53 @@ async fn forwarded_addresses_count_only_from_a_trusted_proxy() {
         "an untrusted peer can't choose its address"
     );
 }
+
+#[tokio::test]
+async fn a_proxys_own_forwarded_line_and_garbage_to_its_left_do_not_hide_the_client() {
+    let app = crate::common::spawn_app_with(tokendesk::app::AppOptions {
+        flush_every: Duration::from_millis(200),
+        trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+        ..tokendesk::app::AppOptions::default()
+    })
+    .await;
+    let secret = app.secret_of(NEVER_USED_TOKEN);
+    let client = reqwest::Client::new();
+    let whoami = |lines: Vec<reqwest::header::HeaderValue>| {
+        let mut request = client
+            .get(format!("{}/api/v1/whoami", app.address))
+            .bearer_auth(&secret);
+        for line in lines {
+            request = request.header("x-forwarded-for", line);
+        }
+        request.send()
+    };
+    // The client's own line first, then the one its proxy added.
+    let two_lines = vec![
+        reqwest::header::HeaderValue::from_static("192.0.2.250"),
+        reqwest::header::HeaderValue::from_static("198.51.100.30"),
+    ];
+    // Bytes that are no text, which the proxy extended with the real client.
+    let not_text =
+        vec![reqwest::header::HeaderValue::from_bytes(b"\xff\xfe, 198.51.100.31").unwrap()];
+    for lines in [two_lines, not_text] {
+        assert_eq!(whoami(lines).await.unwrap().status(), StatusCode::OK);
+    }
+    tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            let next_write = app.access_stats.written.notified();
+            let mut stored: Vec<String> = token_access_ips::table
+                .filter(token_access_ips::token_id.eq(NEVER_USED_TOKEN))
+                .select(token_access_ips::ip)
+                .load(&mut app.db.connection())
+                .unwrap();
+            stored.sort();
+            if stored.len() == 2 {
+                assert_eq!(stored, ["198.51.100.30", "198.51.100.31"]);
+                return;
+            }
+            next_write.await;
+        }
+    })
+    .await
+    .expect("both uses written");
+}

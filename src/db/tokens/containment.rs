@@ -9,26 +9,44 @@ use diesel::prelude::*;
 use super::super::schema::{api_tokens, token_modules};
 use crate::domain::containment::{Excess, Reach};
 use crate::domain::{
-    AccountId, Acting, Actor, ChangeContext, ModuleId, Scope, TokenDraft, TokenId, Transition,
+    AccountId, Acting, Actor, ChangeContext, ModuleId, Scope, TokenDraft, TokenId, TokenStatus,
+    Transition,
 };
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = api_tokens, check_for_backend(diesel::pg::Pg))]
 struct ReachRow {
     scope: Scope,
+    status: TokenStatus,
     expires_at: Option<DateTime<Utc>>,
     disabled_by_person: bool,
 }
 
-/// The reach of `token` in `account`, and whether a person disabled it; `None` for a
-/// token of another account, exactly as for none at all. `lock` holds the row until the
-/// transaction ends.
-fn reach_of(
+/// A token as containment sees it.
+struct Held {
+    reach: Reach,
+    status: TokenStatus,
+    disabled_by_person: bool,
+}
+
+impl Held {
+    fn usable(&self, now: DateTime<Utc>) -> bool {
+        self.status == TokenStatus::Active && !self.expired(now)
+    }
+
+    fn expired(&self, now: DateTime<Utc>) -> bool {
+        self.reach.expires_at.is_some_and(|at| at <= now)
+    }
+}
+
+/// `token` in `account`; `None` for a token of another account, exactly as for none at
+/// all. `lock` holds the row until the transaction ends.
+fn held(
     conn: &mut PgConnection,
     account: &AccountId,
     token: &TokenId,
     lock: bool,
-) -> QueryResult<Option<(Reach, bool)>> {
+) -> QueryResult<Option<Held>> {
     let query = api_tokens::table
         .find(token)
         .filter(api_tokens::account_id.eq(account))
@@ -50,15 +68,33 @@ fn reach_of(
         modules,
         expires_at: row.expires_at,
     };
-    Ok(Some((reach, row.disabled_by_person)))
+    Ok(Some(Held {
+        reach,
+        status: row.status,
+        disabled_by_person: row.disabled_by_person,
+    }))
 }
 
-/// The token acting and its reach; `None` when a person acts.
-fn acting_token(conn: &mut PgConnection, by: &Acting) -> QueryResult<Option<(TokenId, Reach)>> {
+/// The token acting and its reach, `Ok(None)` when a person acts; refused when the token
+/// is no longer usable, so a token revoked a moment ago, still in some instance's cache,
+/// can't act. (Its row is read, not locked: a revocation committing just after this
+/// read is ordered after this change, and two tokens changing each other can't
+/// deadlock.)
+fn acting_token(
+    conn: &mut PgConnection,
+    by: &Acting,
+) -> QueryResult<Result<Option<(TokenId, Reach)>, Excess>> {
     let Actor::Token(id) = &by.actor else {
-        return Ok(None);
+        return Ok(Ok(None));
     };
-    Ok(reach_of(conn, &by.account, id, false)?.map(|(reach, _)| (id.clone(), reach)))
+    Ok(match held(conn, &by.account, id, false)? {
+        Some(caller) if caller.usable(by.at) => Ok(Some((id.clone(), caller.reach))),
+        _ => Err(Excess::CallerInactive),
+    })
+}
+
+fn caller_is(by: &Acting, token: &TokenId) -> bool {
+    matches!(&by.actor, Actor::Token(id) if id == token)
 }
 
 fn reach_of_draft(draft: &TokenDraft) -> Reach {
@@ -75,8 +111,10 @@ pub(super) fn check_create(
     by: &Acting,
     draft: &TokenDraft,
 ) -> QueryResult<Result<(), Excess>> {
-    let Some((_, caller)) = acting_token(conn, by)? else {
-        return Ok(Ok(()));
+    let (_, caller) = match acting_token(conn, by)? {
+        Ok(Some(acting)) => acting,
+        Ok(None) => return Ok(Ok(())),
+        Err(excess) => return Ok(Err(excess)),
     };
     Ok(caller.covers(&reach_of_draft(draft)))
 }
@@ -88,17 +126,22 @@ pub(super) fn check_edit(
     ctx: &ChangeContext,
     draft: &TokenDraft,
 ) -> QueryResult<Result<(), Excess>> {
-    let Some((caller_id, caller)) = acting_token(conn, &ctx.by)? else {
-        return Ok(Ok(()));
+    let (caller_id, caller) = match acting_token(conn, &ctx.by)? {
+        Ok(Some(acting)) => acting,
+        Ok(None) => return Ok(Ok(())),
+        Err(excess) => return Ok(Err(excess)),
     };
     if caller_id == ctx.token {
         return Ok(Err(Excess::EditsItself));
     }
-    let Some((current, _)) = reach_of(conn, &ctx.by.account, &ctx.token, true)? else {
+    let Some(current) = held(conn, &ctx.by.account, &ctx.token, true)? else {
         return Ok(Ok(()));
     };
+    if current.expired(ctx.by.at) {
+        return Ok(Err(Excess::EditsExpired));
+    }
     Ok(caller
-        .covers(&current)
+        .covers(&current.reach)
         .and_then(|()| caller.covers(&reach_of_draft(draft))))
 }
 
@@ -110,8 +153,14 @@ pub(super) fn check_transition(
     ctx: &ChangeContext,
     transition: Transition,
 ) -> QueryResult<Result<(), Excess>> {
-    let Some((caller_id, caller)) = acting_token(conn, &ctx.by)? else {
-        return Ok(Ok(()));
+    let (caller_id, caller) = match acting_token(conn, &ctx.by)? {
+        Ok(Some(acting)) => acting,
+        Ok(None) => return Ok(Ok(())),
+        // A token revoking itself may do so whatever its state.
+        Err(_) if caller_is(&ctx.by, &ctx.token) && transition != Transition::Enable => {
+            return Ok(Ok(()));
+        }
+        Err(excess) => return Ok(Err(excess)),
     };
     if caller_id == ctx.token {
         return Ok(match transition {
@@ -119,14 +168,13 @@ pub(super) fn check_transition(
             Transition::Disable | Transition::Delete => Ok(()),
         });
     }
-    let Some((target, disabled_by_person)) = reach_of(conn, &ctx.by.account, &ctx.token, true)?
-    else {
+    let Some(target) = held(conn, &ctx.by.account, &ctx.token, true)? else {
         return Ok(Ok(()));
     };
-    if let Err(excess) = caller.covers(&target) {
+    if let Err(excess) = caller.covers(&target.reach) {
         return Ok(Err(excess));
     }
-    if transition == Transition::Enable && disabled_by_person {
+    if transition == Transition::Enable && target.disabled_by_person {
         return Ok(Err(Excess::DisabledByPerson));
     }
     Ok(Ok(()))
