@@ -20,6 +20,8 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use rand::TryRngCore;
 use rand::rngs::OsRng;
 
+use crate::db::setup::redacted;
+
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/tokendesk";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_SESSION_IDLE: chrono::Duration = chrono::Duration::minutes(30);
@@ -68,7 +70,8 @@ impl fmt::Debug for MasterKey {
     }
 }
 
-#[derive(Debug, Clone)]
+/// The settings; their `Debug` masks the database password and the key.
+#[derive(Clone)]
 pub struct Settings {
     pub database_url: String,
     pub bind: String,
@@ -139,6 +142,18 @@ pub fn parse_idle(raw: &str) -> anyhow::Result<chrono::Duration> {
         bail!("TOKENDESK_SESSION_IDLE: {raw:?} must be between a minute and 12 hours");
     }
     Ok(idle)
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("database_url", &redacted(&self.database_url))
+            .field("bind", &self.bind)
+            .field("data_dir", &self.data_dir)
+            .field("secret_key", &self.secret_key)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .finish()
+    }
 }
 
 impl Settings {
@@ -300,5 +315,21 @@ mod tests {
             format!("{:?}", MasterKey::generate()),
             "MasterKey(<redacted>)"
         );
+    }
+
+    #[test]
+    fn debug_of_the_settings_masks_the_database_password() {
+        let settings = Settings {
+            database_url: "postgres://app:s3cr3t-pw@db.internal:5432/tokendesk".into(),
+            bind: DEFAULT_BIND.into(),
+            data_dir: PathBuf::from("./data"),
+            secret_key: MasterKey::generate(),
+            trusted_proxies: Vec::new(),
+        };
+
+        let shown = format!("{settings:?}");
+
+        assert!(shown.contains("app:***@db.internal"), "{shown}");
+        assert!(!shown.contains("s3cr3t-pw"), "{shown}");
     }
 }

@@ -4,8 +4,14 @@
 //! not known are remembered too (a bounded negative cache), so repeating one costs no
 //! database read either; creating a token forgets them all on every instance, so a
 //! token created a moment ago works on its first request.
+//!
+//! A lookup that read the database can't bring back what a change removed meanwhile:
+//! it reads the cache's generation before its database read and inserts only if no
+//! invalidation has happened since (`insert_if_current`). Inserts and invalidations
+//! exclude each other, so none can land between an invalidation's drop and its count.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{PoisonError, RwLock};
 use std::time::Duration;
 
 use moka::sync::Cache;
@@ -21,7 +27,10 @@ const UNKNOWN_CAPACITY: u64 = 100_000;
 pub struct TokenCache {
     entries: Cache<SecretDigest, Lookup>,
     unknown: Cache<SecretDigest, ()>,
-    /// How many invalidations so far, and a signal after each one.
+    /// Read-held by each checked insert, write-held by each invalidation.
+    changing: RwLock<()>,
+    /// How many invalidations so far (the cache's generation), and a signal after each
+    /// one.
     pub invalidations: AtomicU64,
     pub invalidated: tokio::sync::Notify,
 }
@@ -38,14 +47,30 @@ impl TokenCache {
                 .max_capacity(UNKNOWN_CAPACITY)
                 .time_to_live(time_to_live)
                 .build(),
+            changing: RwLock::new(()),
             invalidations: AtomicU64::new(0),
             invalidated: tokio::sync::Notify::new(),
         }
     }
 
-    fn announce(&self) {
-        self.invalidations.fetch_add(1, Ordering::SeqCst);
+    /// Runs `dropping` as one invalidation: no checked insert runs meanwhile, and the
+    /// generation moves on before any can run again.
+    fn invalidate(&self, dropping: impl FnOnce()) {
+        {
+            let _alone = self
+                .changing
+                .write()
+                .unwrap_or_else(PoisonError::into_inner);
+            dropping();
+            self.invalidations.fetch_add(1, Ordering::SeqCst);
+        }
         self.invalidated.notify_waiters();
+    }
+
+    /// The current generation: read it before reading the database for a lookup, and
+    /// hand it to `insert_if_current`.
+    pub fn generation(&self) -> Generation {
+        Generation(self.invalidations.load(Ordering::SeqCst))
     }
 
     pub fn get(&self, digest: &SecretDigest) -> Option<Lookup> {
@@ -55,6 +80,8 @@ impl TokenCache {
         self.entries.get(digest)
     }
 
+    /// Caches `lookup` whatever happened meanwhile. A lookup read from the database goes
+    /// through `insert_if_current` instead.
     pub fn insert(&self, digest: SecretDigest, lookup: &Lookup) {
         match lookup {
             Lookup::Unknown => self.unknown.insert(digest, ()),
@@ -62,36 +89,125 @@ impl TokenCache {
         }
     }
 
+    /// Caches `lookup`, read from the database after `seen` was taken, unless an
+    /// invalidation has happened since: the read may then predate a change, and caching
+    /// it would bring back what the change removed. Returns whether it was cached.
+    pub fn insert_if_current(
+        &self,
+        digest: SecretDigest,
+        lookup: &Lookup,
+        seen: Generation,
+    ) -> bool {
+        let _no_invalidation = self.changing.read().unwrap_or_else(PoisonError::into_inner);
+        if self.generation() != seen {
+            return false;
+        }
+        self.insert(digest, lookup);
+        true
+    }
+
     /// Forgets the tokens remembered as unknown: one of them may just have been created.
     pub fn forget_unknown(&self) {
-        self.unknown.invalidate_all();
-        self.announce();
+        self.invalidate(|| self.unknown.invalidate_all());
     }
 
     /// Drops whatever is cached for `token`: the next request reads the database.
     pub fn invalidate_token(&self, token: &TokenId) {
         let token = token.clone();
-        let dropped = self.entries.invalidate_entries_if(
-            move |_, lookup| matches!(lookup, Lookup::Found(grant) if grant.token_id == token),
-        );
-        if let Err(error) = dropped {
-            // Only possible if invalidation closures were not enabled: drop everything.
-            tracing::warn!(%error, "dropping the whole token cache");
-            self.entries.invalidate_all();
-        }
-        self.announce();
+        self.invalidate(|| {
+            let dropped = self.entries.invalidate_entries_if(
+                move |_, lookup| matches!(lookup, Lookup::Found(grant) if grant.token_id == token),
+            );
+            if let Err(error) = dropped {
+                // Only possible if invalidation closures were not enabled: drop everything.
+                tracing::warn!(%error, "dropping the whole token cache");
+                self.entries.invalidate_all();
+            }
+        });
     }
 
     /// Drops everything, when changes may have been missed.
     pub fn clear(&self) {
-        self.entries.invalidate_all();
-        self.unknown.invalidate_all();
-        self.announce();
+        self.invalidate(|| {
+            self.entries.invalidate_all();
+            self.unknown.invalidate_all();
+        });
     }
 }
+
+/// How many invalidations a cache had seen when a lookup began (see
+/// `TokenCache::generation`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Generation(u64);
 
 impl Default for TokenCache {
     fn default() -> Self {
         Self::new(TIME_TO_LIVE)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::TokenSecret;
+    use crate::domain::verification::Grant;
+
+    /// A digest no other test shares, and the active grant it stands for.
+    fn presented() -> (SecretDigest, Lookup) {
+        (
+            TokenSecret::generate().digest(),
+            Lookup::Found(Grant::example()),
+        )
+    }
+
+    #[test]
+    fn a_lookup_with_nothing_changed_meanwhile_is_cached() {
+        let cache = TokenCache::default();
+        let (digest, found) = presented();
+
+        let seen = cache.generation();
+        assert!(cache.insert_if_current(digest, &found, seen));
+
+        assert_eq!(cache.get(&digest), Some(found));
+    }
+
+    #[test]
+    fn a_lookup_that_began_before_a_change_does_not_bring_it_back() {
+        let cache = TokenCache::default();
+        let (digest, found) = presented();
+        let Lookup::Found(grant) = &found else {
+            unreachable!("presented() finds a grant")
+        };
+
+        // The lookup begins and reads the row as it was before the change...
+        let seen = cache.generation();
+        // ...the change commits and invalidates the token (nothing cached yet)...
+        cache.invalidate_token(&grant.token_id);
+        // ...then the lookup finishes with the old row.
+        assert!(!cache.insert_if_current(digest, &found, seen));
+
+        assert_eq!(cache.get(&digest), None, "the old state is not cached");
+        let again = cache.generation();
+        assert!(
+            cache.insert_if_current(digest, &found, again),
+            "the next lookup is"
+        );
+    }
+
+    #[test]
+    fn clearing_or_forgetting_unknown_tokens_also_refuses_older_lookups() {
+        let cache = TokenCache::default();
+        let (digest, found) = presented();
+
+        let seen = cache.generation();
+        cache.clear();
+        assert!(!cache.insert_if_current(digest, &found, seen));
+
+        // A token created while its secret was being looked up is not remembered as
+        // unknown.
+        let seen = cache.generation();
+        cache.forget_unknown();
+        assert!(!cache.insert_if_current(digest, &Lookup::Unknown, seen));
+        assert_eq!(cache.get(&digest), None);
     }
 }

@@ -1,8 +1,9 @@
 //! The bearer-token extractor: a malformed token or one with a bad checksum is refused
-//! without touching the database; then the digest lookup (cached, unknown tokens too);
-//! then status and expiry, checked on every request, so an expiry passing needs no
-//! cache change. Each refusal counts against the caller's address, and an address with
-//! too many is held off before any database read.
+//! without touching the database; then the digest lookup (cached, unknown tokens too,
+//! but not what a read that overlapped a change found); then status and expiry, checked
+//! on every request, so an expiry passing needs no cache change. Each refusal counts
+//! against the caller's address, and an address with too many is held off before any
+//! database read.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -70,12 +71,15 @@ pub async fn authenticate(
         Some(cached) => cached,
         None => {
             not_held_off(state, from)?;
+            // Taken before the read: a change committed after it invalidates the cache,
+            // and then what this read found is not cached.
+            let generation = state.cache.generation();
             let found = state
                 .db("looking up a bearer token", move |conn| {
                     tokens::by_digest(conn, &digest)
                 })
                 .await?;
-            state.cache.insert(digest, &found);
+            state.cache.insert_if_current(digest, &found, generation);
             found
         }
     };

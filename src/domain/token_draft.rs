@@ -1,6 +1,8 @@
 //! A token's editable details as the create and edit forms send them, and their
 //! validation into a `TokenDraft`, with one message per field that is wrong.
 
+use std::fmt;
+
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 
 use super::{ModuleId, Scope, TokenName};
@@ -11,8 +13,9 @@ pub const EXPIRY_PRESETS: [i64; 4] = [7, 30, 60, 90];
 /// The `modules` value that stands for every module in the catalog.
 pub const ALL_MODULES: &str = "all";
 
-/// The fields as submitted (repeated `modules` fields allowed).
-#[derive(Debug, Default, Clone, serde::Deserialize)]
+/// The fields as submitted (repeated `modules` fields allowed). Its `Debug` leaves the
+/// CSRF token out.
+#[derive(Default, Clone, serde::Deserialize)]
 pub struct TokenForm {
     #[serde(default)]
     pub name: String,
@@ -29,6 +32,21 @@ pub struct TokenForm {
     #[serde(default)]
     pub expires_on: String,
     pub csrf_token: Option<String>,
+}
+
+impl fmt::Debug for TokenForm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let csrf_token = self.csrf_token.as_ref().map(|_| format_args!("<redacted>"));
+        f.debug_struct("TokenForm")
+            .field("name", &self.name)
+            .field("description", &self.description)
+            .field("scope", &self.scope)
+            .field("modules", &self.modules)
+            .field("expires_in", &self.expires_in)
+            .field("expires_on", &self.expires_on)
+            .field("csrf_token", &csrf_token)
+            .finish()
+    }
 }
 
 /// Valid details for a token.
@@ -221,6 +239,23 @@ mod tests {
             expires_in: Some("30".into()),
             ..TokenForm::default()
         }
+    }
+
+    #[test]
+    fn debug_shows_the_fields_but_never_the_csrf_token() {
+        let submitted = TokenForm {
+            csrf_token: Some("bQy8DM0CzttgkxiLjxks5q6Uu27P0BZk".into()),
+            ..form()
+        };
+
+        let shown = format!("{submitted:?}");
+
+        assert!(shown.contains("CI deploy"), "{shown}");
+        assert!(shown.contains("<redacted>"), "{shown}");
+        assert!(
+            !shown.contains("bQy8DM0CzttgkxiLjxks5q6Uu27P0BZk"),
+            "{shown}"
+        );
     }
 
     fn now() -> DateTime<Utc> {

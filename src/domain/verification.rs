@@ -96,23 +96,28 @@ impl Grant {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::Duration;
-
-    fn grant() -> Grant {
-        Grant {
-            token_id: TokenId::parse("TK-1000-0000-0001").unwrap(),
-            account_id: AccountId::parse("PA-1000-0001").unwrap(),
+impl Grant {
+    /// An active write token of Demo Corp with the billing module, made 30 days ago and
+    /// never expiring: the grant tests start from.
+    pub(crate) fn example() -> Self {
+        Self {
+            token_id: TokenId::parse("TK-1000-0000-0001").expect("a token id"),
+            account_id: AccountId::parse("PA-1000-0001").expect("an account id"),
             name: "CI".into(),
             scope: Scope::Write,
-            modules: vec![ModuleId::parse("billing").unwrap()],
+            modules: vec![ModuleId::parse("billing").expect("a module id")],
             status: TokenStatus::Active,
-            created_by: UserId::parse("UR-1000-0000-0001").unwrap(),
-            created_at: Utc::now() - Duration::days(30),
+            created_by: UserId::parse("UR-1000-0000-0001").expect("a user id"),
+            created_at: Utc::now() - chrono::Duration::days(30),
             expires_at: None,
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
 
     #[test]
     fn each_rule_gives_its_reason() {
@@ -120,30 +125,30 @@ mod tests {
         let billing = ModuleId::parse("billing").unwrap();
         let usage = ModuleId::parse("usage").unwrap();
         assert_eq!(
-            grant().check(now, Some(&billing), Some(Scope::Write)),
+            Grant::example().check(now, Some(&billing), Some(Scope::Write)),
             Ok(())
         );
         assert_eq!(
-            grant().check(now, Some(&usage), None),
+            Grant::example().check(now, Some(&usage), None),
             Err(Rejection::ModuleNotGranted)
         );
         assert_eq!(
-            grant().check(now, None, Some(Scope::Admin)),
+            Grant::example().check(now, None, Some(Scope::Admin)),
             Err(Rejection::InsufficientScope)
         );
         let disabled = Grant {
             status: TokenStatus::Disabled,
-            ..grant()
+            ..Grant::example()
         };
         assert_eq!(disabled.check(now, None, None), Err(Rejection::Disabled));
         let expired = Grant {
             expires_at: Some(now - Duration::seconds(1)),
-            ..grant()
+            ..Grant::example()
         };
         assert_eq!(expired.check(now, None, None), Err(Rejection::Expired));
         let deleted = Grant {
             status: TokenStatus::Deleted,
-            ..grant()
+            ..Grant::example()
         };
         assert_eq!(deleted.check(now, None, None), Err(Rejection::Deleted));
         assert!(Rejection::InsufficientScope.is_valid_token_without_permission());

@@ -1,6 +1,8 @@
 //! A person with a browser, minus the JavaScript: keeps cookies, never follows
 //! redirects on its own, and reads pages by their `data-testid` selectors.
 
+use std::sync::{Arc, Mutex, PoisonError};
+
 use reqwest::header::HeaderMap;
 use reqwest::{Client, StatusCode, redirect};
 use scraper::{Html, Selector};
@@ -11,8 +13,11 @@ use crate::common::TestApp;
 pub struct Visitor {
     client: Client,
     base: String,
+    /// Every page received, when made with [`Visitor::recording`].
+    transcript: Option<Arc<Mutex<Vec<Page>>>>,
 }
 
+#[derive(Clone)]
 pub struct Page {
     pub status: StatusCode,
     pub headers: HeaderMap,
@@ -29,7 +34,27 @@ impl Visitor {
         Self {
             client,
             base: app.address.clone(),
+            transcript: None,
         }
+    }
+
+    /// A visitor that keeps every page it receives, for [`Visitor::transcript`].
+    #[allow(dead_code, reason = "for tests/no_leaks.rs, which shares this file")]
+    pub fn recording(app: &TestApp) -> Self {
+        Self {
+            transcript: Some(Arc::default()),
+            ..Self::new(app)
+        }
+    }
+
+    /// Every page a recording visitor has received, in order.
+    #[allow(dead_code, reason = "for tests/no_leaks.rs, which shares this file")]
+    pub fn transcript(&self) -> Vec<Page> {
+        let transcript = self.transcript.as_ref().expect("a recording visitor");
+        transcript
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// A visitor already signed in as `who`.
@@ -144,11 +169,16 @@ impl Visitor {
         let status = response.status();
         let headers = response.headers().clone();
         let body = response.text().await.expect("reading the body");
-        Page {
+        let page = Page {
             status,
             headers,
             body,
+        };
+        if let Some(transcript) = &self.transcript {
+            let mut pages = transcript.lock().unwrap_or_else(PoisonError::into_inner);
+            pages.push(page.clone());
         }
+        page
     }
 }
 
