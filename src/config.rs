@@ -152,6 +152,8 @@ impl fmt::Debug for Settings {
             .field("data_dir", &self.data_dir)
             .field("secret_key", &self.secret_key)
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("public_url", &self.public_url)
+            .field("session_idle", &self.session_idle)
             .finish()
     }
 }
@@ -325,6 +327,8 @@ mod tests {
             data_dir: PathBuf::from("./data"),
             secret_key: MasterKey::generate(),
             trusted_proxies: Vec::new(),
+            public_url: None,
+            session_idle: DEFAULT_SESSION_IDLE,
         };
 
         let shown = format!("{settings:?}");

@@ -71,12 +71,14 @@ impl Captured {
     /// Installs the subscriber for the whole process: every level, every target (`log`
     /// records too), and each span's opening and closing with all its fields, those
     /// recorded late (a failed request's error) included. Only the HTML parser this
-    /// test reads pages with is left out: it is no part of the app, and it traces every
-    /// character it reads, secrets on the pages included.
+    /// test reads pages with, and the test client's cookie jar, are left out: they are
+    /// no part of the app, and they trace the pages and cookies they are handed.
     fn everything() -> Self {
         let captured = Self::default();
         tracing_subscriber::fmt()
-            .with_env_filter("trace,html5ever=off,markup5ever=off,selectors=off,scraper=off")
+            .with_env_filter(
+                "trace,html5ever=off,markup5ever=off,selectors=off,scraper=off,cookie_store=off",
+            )
             .with_span_events(FmtSpan::NEW | FmtSpan::CLOSE)
             .with_ansi(false)
             .with_writer(captured.clone())

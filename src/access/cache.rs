@@ -7,15 +7,14 @@
 //!
 //! A lookup that read the database can't bring back what a change removed meanwhile:
 //! it reads the cache's generation before its database read and inserts only if no
-//! invalidation has happened since (`insert_if_current`). Inserts and invalidations
-//! exclude each other, so none can land between an invalidation's drop and its count.
+//! invalidation has happened since (`insert_if_current`, see `generation`).
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{PoisonError, RwLock};
 use std::time::Duration;
 
 use moka::sync::Cache;
 
+pub use super::generation::Generation;
+use super::generation::Generations;
 use crate::db::tokens::Lookup;
 use crate::domain::{SecretDigest, TokenId};
 
@@ -27,11 +26,8 @@ const UNKNOWN_CAPACITY: u64 = 100_000;
 pub struct TokenCache {
     entries: Cache<SecretDigest, Lookup>,
     unknown: Cache<SecretDigest, ()>,
-    /// Read-held by each checked insert, write-held by each invalidation.
-    changing: RwLock<()>,
-    /// How many invalidations so far (the cache's generation), and a signal after each
-    /// one.
-    pub invalidations: AtomicU64,
+    generations: Generations,
+    /// A signal after each invalidation.
     pub invalidated: tokio::sync::Notify,
 }
 
@@ -47,30 +43,26 @@ impl TokenCache {
                 .max_capacity(UNKNOWN_CAPACITY)
                 .time_to_live(time_to_live)
                 .build(),
-            changing: RwLock::new(()),
-            invalidations: AtomicU64::new(0),
+            generations: Generations::default(),
             invalidated: tokio::sync::Notify::new(),
         }
     }
 
-    /// Runs `dropping` as one invalidation: no checked insert runs meanwhile, and the
-    /// generation moves on before any can run again.
+    /// Runs `dropping` as one invalidation, then signals it.
     fn invalidate(&self, dropping: impl FnOnce()) {
-        {
-            let _alone = self
-                .changing
-                .write()
-                .unwrap_or_else(PoisonError::into_inner);
-            dropping();
-            self.invalidations.fetch_add(1, Ordering::SeqCst);
-        }
+        self.generations.invalidate(dropping);
         self.invalidated.notify_waiters();
     }
 
     /// The current generation: read it before reading the database for a lookup, and
     /// hand it to `insert_if_current`.
     pub fn generation(&self) -> Generation {
-        Generation(self.invalidations.load(Ordering::SeqCst))
+        self.generations.current()
+    }
+
+    /// How many invalidations so far.
+    pub fn invalidations(&self) -> u64 {
+        self.generations.count()
     }
 
     pub fn get(&self, digest: &SecretDigest) -> Option<Lookup> {
@@ -98,12 +90,8 @@ impl TokenCache {
         lookup: &Lookup,
         seen: Generation,
     ) -> bool {
-        let _no_invalidation = self.changing.read().unwrap_or_else(PoisonError::into_inner);
-        if self.generation() != seen {
-            return false;
-        }
-        self.insert(digest, lookup);
-        true
+        self.generations
+            .if_current(seen, || self.insert(digest, lookup))
     }
 
     /// Forgets the tokens remembered as unknown: one of them may just have been created.
@@ -134,11 +122,6 @@ impl TokenCache {
         });
     }
 }
-
-/// How many invalidations a cache had seen when a lookup began (see
-/// `TokenCache::generation`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Generation(u64);
 
 impl Default for TokenCache {
     fn default() -> Self {

@@ -5,6 +5,7 @@
 
 pub mod cache;
 pub mod changes;
+mod generation;
 pub mod listener;
 pub mod recorder;
 pub mod refusals;

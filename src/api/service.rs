@@ -65,13 +65,16 @@ async fn authenticate(
         Some(name) => Some(name),
         None => {
             not_held_off(state, from)?;
+            let generation = state.services.generation();
             let found = state
                 .db("checking a service credential", move |conn| {
                     services::authenticate(conn, &digest, Utc::now())
                 })
                 .await?;
             if let Some(name) = &found {
-                state.services.insert(digest, name.clone());
+                state
+                    .services
+                    .insert_if_current(digest, name.clone(), generation);
             }
             found
         }

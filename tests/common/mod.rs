@@ -243,7 +243,7 @@ pub async fn invalidated_within(cache: &TokenCache, seen: u64, limit: Duration) 
     tokio::time::timeout(limit, async {
         loop {
             let signal = cache.invalidated.notified();
-            if cache.invalidations.load(Ordering::SeqCst) > seen {
+            if cache.invalidations() > seen {
                 return;
             }
             signal.await;

@@ -3,7 +3,6 @@
 //! direct call; and the negative cache and refusal limits that keep guessing cheap.
 
 use std::process::{Command, Stdio};
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use base64::Engine;
@@ -274,8 +273,8 @@ async fn an_unknown_token_is_remembered_until_a_token_is_created_on_any_instance
     assert_eq!(here.whoami().await.body["reason"], "unknown");
     assert_eq!(there.whoami().await.body["reason"], "unknown");
 
-    let seen = app.cache.invalidations.load(Ordering::SeqCst);
-    let seen_there = second.cache.invalidations.load(Ordering::SeqCst);
+    let seen = app.cache.invalidations();
+    let seen_there = second.cache.invalidations();
     let away = app.take_database_away();
     let remembered = here.whoami().await;
     drop(away);
@@ -303,7 +302,7 @@ async fn an_unknown_token_is_remembered_until_a_token_is_created_on_any_instance
         "still remembered"
     );
 
-    let seen = second.cache.invalidations.load(Ordering::SeqCst);
+    let seen = second.cache.invalidations();
     PortalToken::create(&app, "Another", "read", &["billing"], "7").await;
     invalidated_after(&second.cache, seen).await;
 

@@ -2,8 +2,6 @@
 //! on this instance before the response and on others through LISTEN/NOTIFY, and expiry
 //! is checked on cached entries too.
 
-use std::sync::atomic::Ordering;
-
 use diesel::prelude::*;
 use reqwest::StatusCode;
 use tokendesk::db::schema::api_tokens;
@@ -53,7 +51,7 @@ async fn disabling_through_one_instance_is_refused_by_another_within_a_second() 
         StatusCode::OK,
         "cached on the other instance"
     );
-    let seen = other.cache.invalidations.load(Ordering::SeqCst);
+    let seen = other.cache.invalidations();
 
     let page = admin
         .post_form(
@@ -162,7 +160,7 @@ async fn a_listener_that_loses_its_connection_reconnects_and_clears_the_cache() 
         .execute(&mut app.db.connection())
         .unwrap();
     assert_eq!(api.whoami().await.body["name"], "Usage reporter");
-    let seen = app.cache.invalidations.load(Ordering::SeqCst);
+    let seen = app.cache.invalidations();
 
     let terminated: Vec<bool> = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(
         "pg_terminate_backend(pid) FROM pg_stat_activity \
