@@ -17,7 +17,7 @@ use tracing_actix_web::TracingLogger;
 use crate::access::TokenCache;
 use crate::access::listener::{Caches, Listener};
 use crate::access::writer::{self, WriterStats};
-use crate::config::{MasterKey, PublicUrl};
+use crate::config::{MasterKey, PublicUrl, Settings};
 use crate::db::DbPool;
 use crate::domain::SecretCipher;
 use crate::state::{AppState, PortalSettings};
@@ -36,6 +36,18 @@ pub struct AppOptions {
     pub public_url: Option<PublicUrl>,
     /// How long a session may go unused.
     pub session_idle: chrono::Duration,
+}
+
+impl AppOptions {
+    /// What `serve` runs with: every setting from the environment that shapes the server.
+    pub fn from_settings(settings: &Settings) -> Self {
+        Self {
+            trusted_proxies: settings.trusted_proxies.clone(),
+            public_url: settings.public_url.clone(),
+            session_idle: settings.session_idle,
+            ..Self::default()
+        }
+    }
 }
 
 impl Default for AppOptions {

@@ -216,10 +216,7 @@ fn serve(settings: Settings, bind: Option<String>, with_demo: bool) -> anyhow::R
             pool,
             &settings.secret_key,
             &bind,
-            AppOptions {
-                trusted_proxies: settings.trusted_proxies.clone(),
-                ..AppOptions::default()
-            },
+            AppOptions::from_settings(&settings),
         )?;
         tracing::info!(address = %bind, port = app.port(), "tokendesk is serving");
         app.run_until_stopped().await.context("serving")

@@ -34,7 +34,10 @@ pub struct SessionSummary {
     pub user_agent: Option<String>,
 }
 
+/// Adds a session, and forgets sessions past their end (at most 12 hours old, so the
+/// table holds no more than a day of sign-ins).
 pub fn insert(conn: &mut PgConnection, session: &NewSession<'_>) -> QueryResult<()> {
+    diesel::delete(sessions::table.filter(sessions::expires_at.le(session.now))).execute(conn)?;
     diesel::insert_into(sessions::table)
         .values((
             sessions::key_digest.eq(session.key_digest),

@@ -213,3 +213,37 @@ fn base64_decode(encoded: &str) -> Vec<u8> {
         .decode(encoded)
         .unwrap()
 }
+
+#[tokio::test]
+async fn serve_takes_the_public_address_from_the_environment() {
+    let db = TestDb::migrated();
+    let mut server = tokendesk(&db.url)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .env("TOKENDESK_PUBLIC_URL", "https://tokens.example.com")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (port, log) = bound_port(server.stderr.take().unwrap());
+
+    let login = reqwest::get(format!("http://127.0.0.1:{port}/login"))
+        .await
+        .unwrap();
+    let hsts = login.headers().get("strict-transport-security").cloned();
+    let cookie = login.headers().get("set-cookie").cloned();
+    Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    server.wait().unwrap();
+    let log = log.join().unwrap();
+
+    assert_eq!(
+        hsts.as_ref().and_then(|v| v.to_str().ok()),
+        Some("max-age=31536000; includeSubDomains"),
+        "{log}"
+    );
+    assert!(cookie.unwrap().to_str().unwrap().contains("Secure"));
+}

@@ -378,6 +378,13 @@ async fn the_sessions_page_signs_out_one_session_or_every_other() {
         "1 other session is signed out."
     );
     assert_eq!(audited(&app, "user.session_ended").len(), 2);
+    for without_csrf in [
+        "/settings/sessions/end-others",
+        &format!("/settings/sessions/{}/end", others[1]),
+    ] {
+        let refused = here.post_form(without_csrf, &[]).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{without_csrf}");
+    }
     let someone_elses = here
         .post_form(
             "/settings/sessions/AAAAAAAAAAAAAAAAAAAAAA/end",
