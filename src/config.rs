@@ -9,6 +9,9 @@
 //! | `TOKENDESK_TRUSTED_PROXIES` | none | comma-separated addresses of reverse proxies whose `X-Forwarded-For` is believed |
 //! | `TOKENDESK_PUBLIC_URL` | `http://` + the bind address | where people reach the portal; `https://…` makes cookies `Secure` and sends HSTS |
 //! | `TOKENDESK_SESSION_IDLE` | `30m` | how long a session may go unused (`90s`, `30m`, `2h`, or seconds) |
+//! | `TOKENDESK_DB_POOL` | `10` | database connections the server keeps |
+//! | `TOKENDESK_DB_TIMEOUT` | `2s` | how long a request waits for a connection before it answers 503 |
+//! | `TOKENDESK_DB_STATEMENT_TIMEOUT` | `5s` | how long any statement may run |
 //! | `RUST_LOG` | `info` | log filter, in tracing's `EnvFilter` syntax |
 
 use std::fmt;
@@ -81,6 +84,8 @@ pub struct Settings {
     /// Where people reach the portal, when set.
     pub public_url: Option<PublicUrl>,
     pub session_idle: chrono::Duration,
+    /// The server's connection pool.
+    pub pool: crate::db::PoolSettings,
 }
 
 /// Where people reach the portal: over https, cookies are `Secure` and HSTS is sent.
@@ -123,25 +128,59 @@ impl fmt::Display for PublicUrl {
     }
 }
 
-/// `90s`, `30m`, `2h`, or plain seconds; at least a minute.
-pub fn parse_idle(raw: &str) -> anyhow::Result<chrono::Duration> {
+/// `250ms`, `90s`, `30m`, `2h`, or plain seconds, as the setting `name` holds it.
+pub fn parse_duration(name: &str, raw: &str) -> anyhow::Result<std::time::Duration> {
     let raw = raw.trim();
     let (number, unit) = raw
         .find(|c: char| !c.is_ascii_digit())
         .map_or((raw, "s"), |at| raw.split_at(at));
-    let amount: i64 = number
+    let amount: u64 = number
         .parse()
-        .with_context(|| format!("TOKENDESK_SESSION_IDLE: {raw:?} is not a duration like 30m"))?;
-    let idle = match unit {
-        "s" => chrono::Duration::seconds(amount),
-        "m" => chrono::Duration::minutes(amount),
-        "h" => chrono::Duration::hours(amount),
-        _ => bail!("TOKENDESK_SESSION_IDLE: {raw:?} is not a duration like 30m"),
+        .with_context(|| format!("{name}: {raw:?} is not a duration like 30s"))?;
+    let seconds = match unit {
+        "ms" => return Ok(std::time::Duration::from_millis(amount)),
+        "s" => amount,
+        "m" => amount.saturating_mul(60),
+        "h" => amount.saturating_mul(3600),
+        _ => bail!("{name}: {raw:?} is not a duration like 30s"),
     };
-    if idle < chrono::Duration::minutes(1) || idle > chrono::Duration::hours(12) {
+    Ok(std::time::Duration::from_secs(seconds))
+}
+
+/// `TOKENDESK_SESSION_IDLE`: between a minute and 12 hours.
+pub fn parse_idle(raw: &str) -> anyhow::Result<chrono::Duration> {
+    let idle = parse_duration("TOKENDESK_SESSION_IDLE", raw)?;
+    if idle < std::time::Duration::from_secs(60) || idle > std::time::Duration::from_secs(12 * 3600)
+    {
         bail!("TOKENDESK_SESSION_IDLE: {raw:?} must be between a minute and 12 hours");
     }
-    Ok(idle)
+    chrono::Duration::from_std(idle).context("TOKENDESK_SESSION_IDLE is out of range")
+}
+
+/// The server's pool from `TOKENDESK_DB_POOL`, `TOKENDESK_DB_TIMEOUT` and
+/// `TOKENDESK_DB_STATEMENT_TIMEOUT`, each defaulting to `PoolSettings::SERVER`'s.
+fn pool_settings(var: impl Fn(&str) -> Option<String>) -> anyhow::Result<crate::db::PoolSettings> {
+    let mut pool = crate::db::PoolSettings::SERVER;
+    if let Some(size) = var("TOKENDESK_DB_POOL") {
+        pool.size = size
+            .trim()
+            .parse()
+            .ok()
+            .filter(|size| (1..=1000).contains(size))
+            .with_context(|| {
+                format!("TOKENDESK_DB_POOL: {size:?} is not a number from 1 to 1000")
+            })?;
+    }
+    if let Some(raw) = var("TOKENDESK_DB_TIMEOUT") {
+        pool.connection_timeout = parse_duration("TOKENDESK_DB_TIMEOUT", &raw)?;
+    }
+    if let Some(raw) = var("TOKENDESK_DB_STATEMENT_TIMEOUT") {
+        pool.statement_timeout = parse_duration("TOKENDESK_DB_STATEMENT_TIMEOUT", &raw)?;
+    }
+    if pool.connection_timeout.is_zero() || pool.statement_timeout.is_zero() {
+        bail!("TOKENDESK_DB_TIMEOUT and TOKENDESK_DB_STATEMENT_TIMEOUT must be above zero");
+    }
+    Ok(pool)
 }
 
 impl fmt::Debug for Settings {
@@ -154,6 +193,7 @@ impl fmt::Debug for Settings {
             .field("trusted_proxies", &self.trusted_proxies)
             .field("public_url", &self.public_url)
             .field("session_idle", &self.session_idle)
+            .field("pool", &self.pool)
             .finish()
     }
 }
@@ -185,6 +225,7 @@ impl Settings {
             .transpose()?
             .unwrap_or(DEFAULT_SESSION_IDLE);
         Ok(Self {
+            pool: pool_settings(var)?,
             trusted_proxies,
             public_url,
             session_idle,
@@ -246,6 +287,36 @@ fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pool_settings_default_and_read_as_people_write_them() {
+        let none = |_: &str| None;
+        assert_eq!(
+            pool_settings(none).unwrap(),
+            crate::db::PoolSettings::SERVER
+        );
+        let set = |name: &str| match name {
+            "TOKENDESK_DB_POOL" => Some("25".to_owned()),
+            "TOKENDESK_DB_TIMEOUT" => Some("500ms".to_owned()),
+            "TOKENDESK_DB_STATEMENT_TIMEOUT" => Some("30s".to_owned()),
+            _ => None,
+        };
+        let pool = pool_settings(set).unwrap();
+        assert_eq!(pool.size, 25);
+        assert_eq!(
+            pool.connection_timeout,
+            std::time::Duration::from_millis(500)
+        );
+        assert_eq!(pool.statement_timeout, std::time::Duration::from_secs(30));
+        for (name, bad) in [
+            ("TOKENDESK_DB_POOL", "0"),
+            ("TOKENDESK_DB_TIMEOUT", "0s"),
+            ("TOKENDESK_DB_POOL", "lots"),
+        ] {
+            let broken = |asked: &str| (asked == name).then(|| bad.to_owned());
+            assert!(pool_settings(broken).is_err(), "{name}={bad}");
+        }
+    }
 
     #[test]
     fn idle_times_read_as_people_write_them() {
@@ -329,6 +400,7 @@ mod tests {
             trusted_proxies: Vec::new(),
             public_url: None,
             session_idle: DEFAULT_SESSION_IDLE,
+            pool: crate::db::PoolSettings::SERVER,
         };
 
         let shown = format!("{settings:?}");

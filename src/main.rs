@@ -108,7 +108,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { bind, demo } => serve(settings, bind, demo),
         Command::Migrate => {
-            db::connect(&settings.database_url, db::COMMAND_POOL_SIZE)?;
+            db::connect(&settings.database_url, db::PoolSettings::COMMAND)?;
             println!("migrations are up to date");
             Ok(())
         }
@@ -150,7 +150,7 @@ fn end_sessions(
         chrono::DateTime<chrono::Utc>,
     ) -> diesel::QueryResult<Option<users::SessionsEnded>>,
 ) -> anyhow::Result<()> {
-    let pool = db::connect(&settings.database_url, db::COMMAND_POOL_SIZE)?;
+    let pool = db::connect(&settings.database_url, db::PoolSettings::COMMAND)?;
     let mut conn = pool.get().context("getting a database connection")?;
     let Some(done) = change(&mut conn, chrono::Utc::now()).context("changing the person")? else {
         bail!("there is no active person with the email {email}");
@@ -163,7 +163,7 @@ fn end_sessions(
 }
 
 fn service(settings: &Settings, command: ServiceCommand) -> anyhow::Result<()> {
-    let pool = db::connect(&settings.database_url, db::COMMAND_POOL_SIZE)?;
+    let pool = db::connect(&settings.database_url, db::PoolSettings::COMMAND)?;
     let mut conn = pool.get().context("getting a database connection")?;
     match command {
         ServiceCommand::Add { name } => {
@@ -202,7 +202,7 @@ fn service(settings: &Settings, command: ServiceCommand) -> anyhow::Result<()> {
 }
 
 fn serve(settings: Settings, bind: Option<String>, with_demo: bool) -> anyhow::Result<()> {
-    let pool = db::connect(&settings.database_url, db::SERVER_POOL_SIZE)?;
+    let pool = db::connect(&settings.database_url, settings.pool)?;
     if with_demo {
         let cipher = SecretCipher::from_master_key(settings.secret_key.as_bytes());
         let mut conn = pool
@@ -232,7 +232,7 @@ fn add_user(
     new_account: Option<String>,
 ) -> anyhow::Result<()> {
     let role = Role::parse(role)?;
-    let pool = db::connect(&settings.database_url, db::COMMAND_POOL_SIZE)?;
+    let pool = db::connect(&settings.database_url, db::PoolSettings::COMMAND)?;
     let mut conn = pool.get().context("getting a database connection")?;
     let account = match (account, new_account) {
         (Some(id), None) => {

@@ -22,12 +22,7 @@ pub mod users;
 use diesel::PgConnection;
 use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
 
-pub use setup::{SetupError, connect, redacted};
-
-/// Connections the server keeps for its requests, its listener and its writer.
-pub const SERVER_POOL_SIZE: u32 = 10;
-/// Connections a one-off command (migrate, user add) needs.
-pub const COMMAND_POOL_SIZE: u32 = 1;
+pub use setup::{PoolSettings, SetupError, connect, redacted};
 
 pub type DbPool = Pool<ConnectionManager<PgConnection>>;
 pub type DbConn = PooledConnection<ConnectionManager<PgConnection>>;

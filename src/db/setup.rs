@@ -3,8 +3,9 @@
 
 use std::time::Duration;
 
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::r2d2::ConnectionManager;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection};
 use diesel::sql_types::Text;
 use diesel::{PgConnection, sql_query};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
@@ -39,14 +40,60 @@ pub fn redacted(database_url: &str) -> String {
     }
 }
 
+/// How the pool behaves: how many connections, how long a request waits for one (then
+/// the database counts as unavailable), and how long any statement may run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolSettings {
+    pub size: u32,
+    pub connection_timeout: Duration,
+    pub statement_timeout: Duration,
+}
+
+impl PoolSettings {
+    /// The server's defaults: 10 connections, 2 s to get one, 5 s a statement.
+    pub const SERVER: Self = Self {
+        size: 10,
+        connection_timeout: Duration::from_secs(2),
+        statement_timeout: Duration::from_secs(5),
+    };
+
+    /// A one-off command's: one connection, and patience (migrations may take a while).
+    pub const COMMAND: Self = Self {
+        size: 1,
+        connection_timeout: Duration::from_secs(10),
+        statement_timeout: Duration::from_secs(600),
+    };
+
+    /// The server's defaults with `size` connections.
+    pub fn with_size(size: u32) -> Self {
+        Self {
+            size,
+            ..Self::SERVER
+        }
+    }
+}
+
+/// Sets each new connection's `statement_timeout`, so no query can hold a connection
+/// (and a request) longer than that.
+#[derive(Debug)]
+struct StatementTimeout(Duration);
+
+impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for StatementTimeout {
+    fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
+        conn.batch_execute(&format!("SET statement_timeout = {}", self.0.as_millis()))
+            .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
 /// Creates the database if it does not exist, runs pending migrations and returns a
-/// pool of `max_size` connections.
-pub fn connect(database_url: &str, max_size: u32) -> Result<DbPool, SetupError> {
+/// pool as `settings` say.
+pub fn connect(database_url: &str, settings: PoolSettings) -> Result<DbPool, SetupError> {
     ensure_database_exists(database_url)?;
     let url = redacted(database_url);
     let pool = DbPool::builder()
-        .max_size(max_size)
-        .connection_timeout(Duration::from_secs(10))
+        .max_size(settings.size)
+        .connection_timeout(settings.connection_timeout)
+        .connection_customizer(Box::new(StatementTimeout(settings.statement_timeout)))
         .build(ConnectionManager::<PgConnection>::new(database_url))
         .map_err(|e| SetupError::Unreachable {
             url: url.clone(),

@@ -303,7 +303,8 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
     let url = db.url.clone();
     let seed_cipher = cipher.clone();
     let pool = tokio::task::spawn_blocking(move || {
-        let pool = db::connect(&url, 4).expect("connecting to the test database");
+        let pool = db::connect(&url, db::PoolSettings::with_size(4))
+            .expect("connecting to the test database");
         let mut conn = pool.get().expect("a connection");
         tokendesk::demo::seed(&mut conn, &seed_cipher, chrono::Utc::now())
             .expect("seeding the demo data");
@@ -429,7 +430,8 @@ impl TestApp {
     /// Another instance on the same database, with a pool of its own, as a second
     /// process would be. Drop it before the app.
     pub fn second_instance(&self) -> Instance {
-        let pool = db::connect(&self.db.url, 4).expect("connecting the second instance");
+        let pool = db::connect(&self.db.url, db::PoolSettings::with_size(4))
+            .expect("connecting the second instance");
         let options = AppOptions {
             flush_every: std::time::Duration::from_millis(200),
             ..AppOptions::default()
