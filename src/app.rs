@@ -154,6 +154,10 @@ fn sessions(key: Key) -> SessionMiddleware<CookieSessionStore> {
         .build()
 }
 
+/// Headers on every response: pages, fragments, static files, the API, errors and the
+/// fallback alike (a header a handler set itself is left as it is). Powerful browser
+/// features are switched off, and other sites may neither frame the pages, hold a
+/// window reference to them, nor embed their responses.
 fn security_headers() -> DefaultHeaders {
     DefaultHeaders::new()
         .add((
@@ -164,4 +168,10 @@ fn security_headers() -> DefaultHeaders {
         .add(("X-Content-Type-Options", "nosniff"))
         .add(("X-Frame-Options", "DENY"))
         .add(("Referrer-Policy", "same-origin"))
+        .add((
+            "Permissions-Policy",
+            "camera=(), microphone=(), geolocation=(), payment=()",
+        ))
+        .add(("Cross-Origin-Opener-Policy", "same-origin"))
+        .add(("Cross-Origin-Resource-Policy", "same-origin"))
 }

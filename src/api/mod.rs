@@ -1,7 +1,8 @@
 //! The JSON API under `/api/v1`: bearer-token authentication, `whoami`, and `verify`
-//! for the platform's other services. Errors are `application/problem+json`. Each route
-//! is registered from its handler's `#[utoipa::path]`, and the OpenAPI document served
-//! at `/api/v1/openapi.json` is made from the same attributes as the routes are added.
+//! for the platform's other services. Errors are `application/problem+json`, and no
+//! answer under `/api` may be cached. Each route is registered from its handler's
+//! `#[utoipa::path]`, and the OpenAPI document served at `/api/v1/openapi.json` is made
+//! from the same attributes as the routes are added.
 
 mod bearer;
 mod documented;
@@ -14,7 +15,8 @@ mod tokens;
 mod verify;
 mod whoami;
 
-use actix_web::http::Method;
+use actix_web::http::{Method, header};
+use actix_web::middleware::DefaultHeaders;
 use actix_web::web;
 
 pub use bearer::Caller;
@@ -25,9 +27,29 @@ use documented::{Built, Documented};
 /// The prefix of every API path, and the document's one server.
 const PREFIX: &str = "/api/v1";
 
+/// The API's routes, and a problem+json 404 for any other path under `/api`. Nothing
+/// the API answers may be kept by a cache: not a token's details, nor a refusal.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     let api = build();
-    cfg.service(api.scope.app_data(web::Data::new(api.document)));
+    cfg.service(
+        api.scope
+            .app_data(web::Data::new(api.document))
+            .default_service(web::to(no_such_endpoint))
+            .wrap(no_store()),
+    );
+    cfg.service(
+        web::scope("/api")
+            .default_service(web::to(no_such_endpoint))
+            .wrap(no_store()),
+    );
+}
+
+fn no_store() -> DefaultHeaders {
+    DefaultHeaders::new().add((header::CACHE_CONTROL, "no-store"))
+}
+
+async fn no_such_endpoint() -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::NoSuchEndpoint)
 }
 
 /// The API's OpenAPI document: what `GET /api/v1/openapi.json` serves.

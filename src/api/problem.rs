@@ -26,6 +26,9 @@ pub enum ApiError {
     BadRequest(String),
     #[error("not found")]
     NotFound,
+    /// A path under `/api` that no endpoint serves.
+    #[error("no such endpoint")]
+    NoSuchEndpoint,
     /// The token's state does not allow the change.
     #[error("conflict: {0}")]
     Conflict(String),
@@ -75,7 +78,7 @@ impl ResponseError for ApiError {
             Self::Rejected(r) if r.is_valid_token_without_permission() => StatusCode::FORBIDDEN,
             Self::Rejected(_) => StatusCode::UNAUTHORIZED,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::NotFound | Self::NoSuchEndpoint => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::ExceedsCaller(_) => StatusCode::FORBIDDEN,
             Self::TooManyRefusals(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -120,6 +123,11 @@ impl ResponseError for ApiError {
                 Some(SERVICE_CHALLENGE),
             ),
             Self::NotFound => ("There is no such token in this account.", None, None),
+            Self::NoSuchEndpoint => (
+                "There is no such endpoint: the API is described at /api/v1/openapi.json.",
+                None,
+                None,
+            ),
             Self::Invalid(_) => ("Some fields are not valid; see errors.", None, None),
             Self::Internal(error) => {
                 tracing::error!(error = format!("{error:#}"), "API request failed");
