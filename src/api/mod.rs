@@ -15,6 +15,7 @@ mod tokens;
 mod verify;
 mod whoami;
 
+use actix_web::error::{JsonPayloadError, UrlencodedError};
 use actix_web::http::{Method, header};
 use actix_web::middleware::DefaultHeaders;
 use actix_web::web;
@@ -72,17 +73,25 @@ struct Api {
 fn build() -> Api {
     let json = web::JsonConfig::default()
         .limit(crate::state::MAX_BODY_BYTES)
-        .error_handler(|error, _| {
-            ApiError::BadRequest(format!(
-                "The request body is not valid JSON for this endpoint: {error}"
+        .error_handler(|error, _| match error {
+            JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+                ApiError::TooLarge.into()
+            }
+            other => ApiError::BadRequest(format!(
+                "The request body is not valid JSON for this endpoint: {other}"
             ))
-            .into()
+            .into(),
         });
     let form = web::FormConfig::default()
         .limit(crate::state::MAX_BODY_BYTES)
-        .error_handler(|error, _| {
-            ApiError::BadRequest(format!("The request body is not a valid form: {error}")).into()
+        .error_handler(|error, _| match error {
+            UrlencodedError::Overflow { .. } => ApiError::TooLarge.into(),
+            other => ApiError::BadRequest(format!("The request body is not a valid form: {other}"))
+                .into(),
         });
+    let query = web::QueryConfig::default().error_handler(|error, _| {
+        ApiError::BadRequest(format!("The query string is not valid: {error}")).into()
+    });
     let Built {
         scope,
         routed,
@@ -91,6 +100,7 @@ fn build() -> Api {
     } = Documented::new(PREFIX)
         .app_data(json)
         .app_data(form)
+        .app_data(query)
         .route(openapi::__path_document, openapi::document)
         .route(whoami::__path_whoami, whoami::whoami)
         .route(verify::__path_verify, verify::verify)

@@ -24,6 +24,9 @@ pub enum ApiError {
     Rejected(Rejection),
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// A body over `MAX_BODY_BYTES`.
+    #[error("the body is too large")]
+    TooLarge,
     #[error("not found")]
     NotFound,
     /// A path under `/api` that no endpoint serves.
@@ -78,6 +81,7 @@ impl ResponseError for ApiError {
             Self::Rejected(r) if r.is_valid_token_without_permission() => StatusCode::FORBIDDEN,
             Self::Rejected(_) => StatusCode::UNAUTHORIZED,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::NotFound | Self::NoSuchEndpoint => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::ExceedsCaller(_) => StatusCode::FORBIDDEN,
@@ -91,6 +95,7 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
         let title = status.canonical_reason().unwrap_or("Error");
+        let too_large: String;
         let (detail, reason, challenge) = match self {
             Self::MissingCredentials => (
                 "Send the token as `Authorization: Bearer <token>`.",
@@ -110,6 +115,13 @@ impl ResponseError for ApiError {
                 )
             }
             Self::BadRequest(message) | Self::Conflict(message) => (message.as_str(), None, None),
+            Self::TooLarge => {
+                too_large = format!(
+                    "The request body is over the {} KiB any endpoint accepts.",
+                    crate::state::MAX_BODY_BYTES / 1024
+                );
+                (too_large.as_str(), None, None)
+            }
             Self::ExceedsCaller(excess) => (excess.as_str(), Some(EXCEEDS_CALLER), None),
             Self::TooManyRefusals(_) => (
                 "Too many credentials were refused from this address. Try again later.",
