@@ -231,6 +231,8 @@ impl Page {
 pub struct PortalToken {
     pub id: String,
     pub api: crate::common::ApiClient,
+    /// The page that showed it once created.
+    pub created: Page,
 }
 
 impl PortalToken {
@@ -260,6 +262,10 @@ impl PortalToken {
             .as_str()
             .unwrap_or_else(|| panic!("whoami of the new token: {:?}", whoami.body))
             .to_owned();
-        Self { id, api }
+        Self {
+            id,
+            api,
+            created: page,
+        }
     }
 }
