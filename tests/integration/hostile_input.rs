@@ -10,11 +10,9 @@ use reqwest::header::CONTENT_TYPE;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tokendesk::db::schema::api_tokens;
-use tokendesk::domain::{Scope, TokenSecret};
+use tokendesk::domain::Scope;
 
-use crate::common::{
-    DEMO_ADMIN_LOGIN, DEMO_CORP, NEVER_USED_TOKEN, TestApp, spawn_app, token_path,
-};
+use crate::common::{DEMO_ADMIN_LOGIN, NEVER_USED_TOKEN, TestApp, spawn_app, token_path};
 use crate::visitor::{Page, PortalToken, Visitor};
 
 /// Over the 16 KiB every form and JSON body may take.
@@ -89,21 +87,9 @@ fn concrete(routed: &str, id: &str) -> String {
         .replace("{path:.*}", "app.css")
 }
 
-/// A token of Demo Corp with every power the token API needs, and its secret.
+/// A token of Demo Corp with every power the token API needs: its secret.
 fn api_admin(app: &TestApp) -> String {
-    let secret = TokenSecret::generate();
-    app.insert_token(DEMO_CORP, Scope::Admin, &["billing", "tokens"], &secret);
-    secret.expose().to_owned()
-}
-
-/// A token of Demo Corp for a hostile request to change.
-fn target(app: &TestApp) -> String {
-    app.insert_token(
-        DEMO_CORP,
-        Scope::Read,
-        &["billing"],
-        &TokenSecret::generate(),
-    )
+    app.demo_corp_secret(Scope::Admin, &["billing", "tokens"])
 }
 
 /// The query strings every GET route is sent.
@@ -149,7 +135,7 @@ async fn hostile_query_strings_get_a_clear_4xx_or_a_clamped_200() {
     let app = spawn_app().await;
     let admin = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
     let bearer = api_admin(&app);
-    let id = target(&app);
+    let id = app.demo_corp_target();
     let api_gets = tokendesk::api::routed_operations()
         .into_iter()
         .filter(|(method, _)| method.as_str() == "GET")
@@ -356,12 +342,12 @@ async fn hostile_forms_get_a_clear_4xx_or_are_accepted_and_oversized_ones_get_41
     let mut misanswers = Misanswers::default();
     for routed in posts {
         for (what, body) in hostile_forms(&valid_form(routed)) {
-            let path = concrete(routed, &target(&app));
+            let path = concrete(routed, &app.demo_corp_target());
             let body = format!("csrf_token={csrf}&{body}");
             let page = post_raw(&admin, &path, body).await;
             misanswers.check(&format!("POST {path} with {what}"), &page);
         }
-        let path = concrete(routed, &target(&app));
+        let path = concrete(routed, &app.demo_corp_target());
         let oversized = format!("csrf_token={csrf}&name={}", "a".repeat(OVERSIZED));
         let page = post_raw(&admin, &path, oversized).await;
         misanswers.expect(
@@ -513,11 +499,11 @@ async fn hostile_json_gets_a_clear_4xx_or_is_accepted_and_oversized_json_gets_41
             client.send(request)
         };
         for (what, body) in hostile_json(&valid) {
-            let path = concrete(&routed, &target(&app));
+            let path = concrete(&routed, &app.demo_corp_target());
             let page = send(path.clone(), "application/json", body).await;
             misanswers.check(&format!("{method} {path} with {what}"), &page);
         }
-        let path = concrete(&routed, &target(&app));
+        let path = concrete(&routed, &app.demo_corp_target());
         let as_text = send(path.clone(), "text/plain", valid.to_string().into_bytes()).await;
         misanswers.check(&format!("{method} {path} as text/plain"), &as_text);
         let mut oversized = valid.clone();
@@ -573,7 +559,7 @@ async fn expiries_past_the_year_9999_are_refused_with_a_message() {
     let app = spawn_app().await;
     let (admin, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await;
     let api = app.api(&api_admin(&app));
-    let id = target(&app);
+    let id = app.demo_corp_target();
 
     let path = format!("/settings/api-tokens/{id}/edit");
     let form = |expires_on| {

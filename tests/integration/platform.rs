@@ -1,9 +1,9 @@
 //! Health probes, static files, security headers and unknown routes.
 
 use reqwest::StatusCode;
-use tokendesk::domain::{Scope, TokenSecret};
+use tokendesk::domain::Scope;
 
-use crate::common::{ACTIVE_TOKEN, ApiClient, DEMO_ADMIN_LOGIN, DEMO_CORP, TestApp, spawn_app};
+use crate::common::{ACTIVE_TOKEN, ApiClient, DEMO_ADMIN_LOGIN, TestApp, spawn_app};
 use crate::visitor::Visitor;
 
 #[tokio::test]
@@ -239,11 +239,9 @@ async fn no_api_answer_may_be_cached_and_unknown_api_paths_are_problems() {
     );
 }
 
-/// A token of Demo Corp that may read tokens through the API.
+/// A token of Demo Corp that may read tokens through the API: its secret.
 fn tokens_reader(app: &TestApp) -> String {
-    let secret = TokenSecret::generate();
-    app.insert_token(DEMO_CORP, Scope::Read, &["tokens"], &secret);
-    secret.expose().to_owned()
+    app.demo_corp_secret(Scope::Read, &["tokens"])
 }
 
 #[tokio::test]
