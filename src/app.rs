@@ -200,6 +200,10 @@ fn strict_transport_security() -> DefaultHeaders {
     ))
 }
 
+/// Headers on every response: pages, fragments, static files, the API, errors and the
+/// fallback alike (a header a handler set itself is left as it is). Powerful browser
+/// features are switched off, and other sites may neither frame the pages, hold a
+/// window reference to them, nor embed their responses.
 fn security_headers() -> DefaultHeaders {
     DefaultHeaders::new()
         .add((
@@ -210,4 +214,10 @@ fn security_headers() -> DefaultHeaders {
         .add(("X-Content-Type-Options", "nosniff"))
         .add(("X-Frame-Options", "DENY"))
         .add(("Referrer-Policy", "same-origin"))
+        .add((
+            "Permissions-Policy",
+            "camera=(), microphone=(), geolocation=(), payment=()",
+        ))
+        .add(("Cross-Origin-Opener-Policy", "same-origin"))
+        .add(("Cross-Origin-Resource-Policy", "same-origin"))
 }

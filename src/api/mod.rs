@@ -1,7 +1,8 @@
 //! The JSON API under `/api/v1`: bearer-token authentication, `whoami`, and `verify`
-//! for the platform's other services. Errors are `application/problem+json`. Each route
-//! is registered from its handler's `#[utoipa::path]`, and the OpenAPI document served
-//! at `/api/v1/openapi.json` is made from the same attributes as the routes are added.
+//! for the platform's other services. Errors are `application/problem+json`, and no
+//! answer under `/api` may be cached. Each route is registered from its handler's
+//! `#[utoipa::path]`, and the OpenAPI document served at `/api/v1/openapi.json` is made
+//! from the same attributes as the routes are added.
 
 mod bearer;
 mod documented;
@@ -14,7 +15,9 @@ mod tokens;
 mod verify;
 mod whoami;
 
-use actix_web::http::Method;
+use actix_web::error::{JsonPayloadError, UrlencodedError};
+use actix_web::http::{Method, header};
+use actix_web::middleware::DefaultHeaders;
 use actix_web::web;
 
 pub use bearer::Caller;
@@ -25,9 +28,29 @@ use documented::{Built, Documented};
 /// The prefix of every API path, and the document's one server.
 const PREFIX: &str = "/api/v1";
 
+/// The API's routes, and a problem+json 404 for any other path under `/api`. Nothing
+/// the API answers may be kept by a cache: not a token's details, nor a refusal.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     let api = build();
-    cfg.service(api.scope.app_data(web::Data::new(api.document)));
+    cfg.service(
+        api.scope
+            .app_data(web::Data::new(api.document))
+            .default_service(web::to(no_such_endpoint))
+            .wrap(no_store()),
+    );
+    cfg.service(
+        web::scope("/api")
+            .default_service(web::to(no_such_endpoint))
+            .wrap(no_store()),
+    );
+}
+
+fn no_store() -> DefaultHeaders {
+    DefaultHeaders::new().add((header::CACHE_CONTROL, "no-store"))
+}
+
+async fn no_such_endpoint() -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::NoSuchEndpoint)
 }
 
 /// The API's OpenAPI document: what `GET /api/v1/openapi.json` serves.
@@ -50,17 +73,25 @@ struct Api {
 fn build() -> Api {
     let json = web::JsonConfig::default()
         .limit(crate::state::MAX_BODY_BYTES)
-        .error_handler(|error, _| {
-            ApiError::BadRequest(format!(
-                "The request body is not valid JSON for this endpoint: {error}"
+        .error_handler(|error, _| match error {
+            JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+                ApiError::TooLarge.into()
+            }
+            other => ApiError::BadRequest(format!(
+                "The request body is not valid JSON for this endpoint: {other}"
             ))
-            .into()
+            .into(),
         });
     let form = web::FormConfig::default()
         .limit(crate::state::MAX_BODY_BYTES)
-        .error_handler(|error, _| {
-            ApiError::BadRequest(format!("The request body is not a valid form: {error}")).into()
+        .error_handler(|error, _| match error {
+            UrlencodedError::Overflow { .. } => ApiError::TooLarge.into(),
+            other => ApiError::BadRequest(format!("The request body is not a valid form: {other}"))
+                .into(),
         });
+    let query = web::QueryConfig::default().error_handler(|error, _| {
+        ApiError::BadRequest(format!("The query string is not valid: {error}")).into()
+    });
     let Built {
         scope,
         routed,
@@ -69,6 +100,7 @@ fn build() -> Api {
     } = Documented::new(PREFIX)
         .app_data(json)
         .app_data(form)
+        .app_data(query)
         .route(openapi::__path_document, openapi::document)
         .route(whoami::__path_whoami, whoami::whoami)
         .route(verify::__path_verify, verify::verify)

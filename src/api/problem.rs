@@ -24,8 +24,14 @@ pub enum ApiError {
     Rejected(Rejection),
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// A body over `MAX_BODY_BYTES`.
+    #[error("the body is too large")]
+    TooLarge,
     #[error("not found")]
     NotFound,
+    /// A path under `/api` that no endpoint serves.
+    #[error("no such endpoint")]
+    NoSuchEndpoint,
     /// The token's state does not allow the change.
     #[error("conflict: {0}")]
     Conflict(String),
@@ -75,7 +81,8 @@ impl ResponseError for ApiError {
             Self::Rejected(r) if r.is_valid_token_without_permission() => StatusCode::FORBIDDEN,
             Self::Rejected(_) => StatusCode::UNAUTHORIZED,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::NotFound | Self::NoSuchEndpoint => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::ExceedsCaller(_) => StatusCode::FORBIDDEN,
             Self::TooManyRefusals(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -88,6 +95,7 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
         let title = status.canonical_reason().unwrap_or("Error");
+        let too_large: String;
         let (detail, reason, challenge) = match self {
             Self::MissingCredentials => (
                 "Send the token as `Authorization: Bearer <token>`.",
@@ -107,6 +115,13 @@ impl ResponseError for ApiError {
                 )
             }
             Self::BadRequest(message) | Self::Conflict(message) => (message.as_str(), None, None),
+            Self::TooLarge => {
+                too_large = format!(
+                    "The request body is over the {} KiB any endpoint accepts.",
+                    crate::state::MAX_BODY_BYTES / 1024
+                );
+                (too_large.as_str(), None, None)
+            }
             Self::ExceedsCaller(excess) => (excess.as_str(), Some(EXCEEDS_CALLER), None),
             Self::TooManyRefusals(_) => (
                 "Too many credentials were refused from this address. Try again later.",
@@ -120,6 +135,11 @@ impl ResponseError for ApiError {
                 Some(SERVICE_CHALLENGE),
             ),
             Self::NotFound => ("There is no such token in this account.", None, None),
+            Self::NoSuchEndpoint => (
+                "There is no such endpoint: the API is described at /api/v1/openapi.json.",
+                None,
+                None,
+            ),
             Self::Invalid(_) => ("Some fields are not valid; see errors.", None, None),
             Self::Internal(error) => {
                 tracing::error!(error = format!("{error:#}"), "API request failed");

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::schema::{api_tokens, audit_events, users};
 use crate::domain::{
-    AccountId, Acting, Actor, AuditAction, ChangeContext, ClientIp, TokenId, Visibility,
+    AccountId, Acting, Actor, AuditAction, ChangeContext, ClientIp, PageNumber, TokenId, Visibility,
 };
 
 pub const PAGE_SIZE: i64 = 50;
@@ -127,7 +127,7 @@ pub fn list(
     conn: &mut PgConnection,
     visibility: &Visibility,
     token: Option<&TokenId>,
-    page: i64,
+    page: PageNumber,
 ) -> QueryResult<(Vec<AuditEntry>, i64)> {
     let filtered = || {
         let mut query = audit_events::table.into_boxed();
@@ -143,7 +143,7 @@ pub fn list(
     let ids: Vec<i64> = filtered()
         .order((audit_events::occurred_at.desc(), audit_events::id.desc()))
         .limit(PAGE_SIZE)
-        .offset((page.max(1) - 1) * PAGE_SIZE)
+        .offset(page.offset(PAGE_SIZE))
         .select(audit_events::id)
         .load(conn)?;
     let rows: Vec<EntryRow> = audit_events::table

@@ -47,6 +47,10 @@ pub fn credentials_by_email(
     conn: &mut PgConnection,
     email: &str,
 ) -> QueryResult<Option<Credentials>> {
+    // PostgreSQL text can't hold NUL, so no stored email has one (and asking would fail).
+    if email.contains('\0') {
+        return Ok(None);
+    }
     users::table
         .left_join(accounts::table)
         .filter(users::email.eq(email.trim().to_lowercase()))

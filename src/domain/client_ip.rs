@@ -61,6 +61,23 @@ impl fmt::Display for ClientIp {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        #[test]
+        fn any_forwarded_header_gives_the_peer_one_of_its_entries_or_nobody(
+            forwarded in ".*|([0-9.: a-f,]{0,20},?){0,4}",
+        ) {
+            let (proxy, client) = (ip("10.0.0.1"), ip("203.0.113.5"));
+            let resolved = ClientIp::resolve(Some(proxy), Some(forwarded.as_bytes()), &[proxy]);
+            let explained = resolved.is_none_or(|resolved| {
+                resolved.addr() == proxy
+                    || forwarded.split(',').any(|e| e.trim().parse() == Ok(resolved.addr()))
+            });
+            proptest::prop_assert!(explained);
+            let direct = ClientIp::resolve(Some(client), Some(forwarded.as_bytes()), &[proxy]);
+            proptest::prop_assert_eq!(direct, Some(ClientIp(client)));
+        }
+    }
+
     fn ip(raw: &str) -> IpAddr {
         raw.parse().unwrap()
     }

@@ -122,6 +122,27 @@ mod tests {
 
     proptest! {
         #[test]
+        fn any_text_is_an_id_only_in_its_exact_canonical_form(raw in ".*|[A-Z]{2}-[0-9-]{4,16}") {
+            if let Ok(id) = TokenId::parse(&raw) {
+                prop_assert_eq!(id.as_str(), raw.as_str());
+                prop_assert!(raw.starts_with("TK-") && raw.len() == 17);
+            }
+            if let Ok(id) = AccountId::parse(&raw) {
+                prop_assert_eq!(id.as_str(), raw.as_str());
+                prop_assert!(raw.starts_with("PA-") && raw.len() == 12);
+            }
+            if let Ok(id) = UserId::parse(&raw) {
+                prop_assert_eq!(id.as_str(), raw.as_str());
+            }
+        }
+
+        #[test]
+        fn canonical_ids_round_trip(raw in "TK-[0-9]{4}-[0-9]{4}-[0-9]{4}") {
+            let id = TokenId::parse(&raw).unwrap();
+            prop_assert_eq!(TokenId::parse(id.as_str()), Ok(id.clone()));
+        }
+
+        #[test]
         fn generated_ids_parse_back(_seed in 0u8..32) {
             let token = TokenId::generate();
             prop_assert_eq!(TokenId::parse(token.as_str()), Ok(token));

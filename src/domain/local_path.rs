@@ -43,6 +43,25 @@ impl fmt::Display for LocalPath {
 #[cfg(test)]
 mod tests {
     use super::LocalPath;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_text_is_refused_or_a_path_that_stays_here(raw in ".*|/[/\\\\%0-9a-fA-F?#.:]{0,20}") {
+            if let Some(path) = LocalPath::parse(&raw) {
+                prop_assert_eq!(path.as_str(), raw.as_str());
+                prop_assert!(raw.starts_with('/') && !raw.starts_with("//"));
+                prop_assert!(!raw.contains('\\'));
+                prop_assert!(!raw.chars().any(|c| c.is_control() || c.is_whitespace()));
+            }
+        }
+
+        #[test]
+        fn plain_paths_round_trip(raw in "/|(/[a-z0-9-]{1,12}){1,4}(\\?[a-z]{1,5}=[a-z0-9%]{0,8})?") {
+            let path = LocalPath::parse(&raw).unwrap();
+            prop_assert_eq!(LocalPath::parse(&path.to_string()), Some(path));
+        }
+    }
 
     #[test]
     fn paths_on_this_site_are_kept_with_their_query() {

@@ -35,6 +35,16 @@ impl fmt::Display for ModuleId {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        #[test]
+        fn any_text_is_refused_or_a_module_id_that_round_trips(raw in ".*|[a-z_A-Z ]{0,45}") {
+            if let Ok(module) = ModuleId::parse(&raw) {
+                proptest::prop_assert_eq!(module.as_str(), raw.as_str());
+                proptest::prop_assert_eq!(ModuleId::parse(&module.to_string()), Ok(module));
+            }
+        }
+    }
+
     #[test]
     fn accepts_catalog_ids_and_rejects_others() {
         assert!(ModuleId::parse("billing").is_ok());

@@ -48,6 +48,15 @@ impl fmt::Display for Role {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        #[test]
+        fn any_text_parses_only_as_the_word_it_spells(raw in ".*|admin|member|support|[a-z ]{0,10}") {
+            if let Some(word) = Role::parse(&raw).ok().map(Role::as_str) {
+                proptest::prop_assert_eq!(word, raw.as_str());
+            }
+        }
+    }
+
     #[test]
     fn round_trips_and_only_support_staff_stand_outside_accounts() {
         for role in [Role::Admin, Role::Member, Role::Support] {

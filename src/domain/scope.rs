@@ -58,6 +58,15 @@ impl fmt::Display for Scope {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        #[test]
+        fn any_text_parses_only_as_the_word_it_spells(raw in ".*|read|write|admin|[a-z ]{0,10}") {
+            if let Some(word) = Scope::parse(&raw).ok().map(Scope::as_str) {
+                proptest::prop_assert_eq!(word, raw.as_str());
+            }
+        }
+    }
+
     #[test]
     fn parses_labels_and_orders_by_power() {
         for scope in Scope::ALL {

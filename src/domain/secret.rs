@@ -244,8 +244,21 @@ mod tests {
         }
 
         #[test]
-        fn arbitrary_strings_never_panic(raw in "\\PC{0,60}") {
-            let _ = TokenSecret::parse(&raw);
+        fn arbitrary_strings_never_panic(raw in "\\PC{0,60}|.*|t[dk]{2}_[A-Za-z0-9]{36}") {
+            if let Ok(secret) = TokenSecret::parse(&raw) {
+                prop_assert_eq!(secret.expose(), raw.as_str());
+            }
+            if let Ok(secret) = ServiceSecret::parse(&raw) {
+                prop_assert_eq!(secret.expose(), raw.as_str());
+            }
+        }
+
+        #[test]
+        fn generated_secrets_of_each_kind_round_trip(_seed in 0u8..16) {
+            let token = TokenSecret::generate();
+            prop_assert_eq!(TokenSecret::parse(token.expose()), Ok(token.clone()));
+            let service = ServiceSecret::generate();
+            prop_assert_eq!(ServiceSecret::parse(service.expose()), Ok(service));
         }
     }
 }

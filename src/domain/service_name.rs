@@ -41,7 +41,24 @@ impl fmt::Display for ServiceName {
 
 #[cfg(test)]
 mod tests {
-    use super::ServiceName;
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_text_is_refused_or_a_plain_word(raw in ".*|[A-Za-z0-9:. _-]{0,70}") {
+            if let Ok(name) = ServiceName::parse(&raw) {
+                prop_assert_eq!(name.as_str(), raw.as_str());
+                prop_assert!(!raw.contains(':') && raw.len() <= MAX_SERVICE_NAME_CHARS);
+            }
+        }
+
+        #[test]
+        fn valid_names_round_trip(raw in "[A-Za-z0-9][A-Za-z0-9._-]{0,62}") {
+            let name = ServiceName::parse(&raw).unwrap();
+            prop_assert_eq!(ServiceName::parse(&name.to_string()), Ok(name));
+        }
+    }
 
     #[test]
     fn names_are_plain_words() {

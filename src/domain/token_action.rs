@@ -138,6 +138,15 @@ mod tests {
     use super::*;
     use TokenStatus::{Active, Deleted, Disabled};
 
+    proptest::proptest! {
+        #[test]
+        fn any_text_parses_only_as_the_word_it_spells(raw in ".*|enable|disable|delete|[a-z ]{0,10}") {
+            if let Some(word) = Transition::parse(&raw).map(Transition::slug) {
+                proptest::prop_assert_eq!(word, raw.as_str());
+            }
+        }
+    }
+
     #[test]
     fn menus_offer_only_what_the_state_allows() {
         use TokenAction::*;

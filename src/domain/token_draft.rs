@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
 
 use super::{ModuleId, Scope, TokenName};
 
@@ -12,6 +12,11 @@ pub const MAX_DESCRIPTION_CHARS: usize = 1000;
 pub const EXPIRY_PRESETS: [i64; 4] = [7, 30, 60, 90];
 /// The `modules` value that stands for every module in the catalog.
 pub const ALL_MODULES: &str = "all";
+/// The last year an expiry may fall in: dates have four-digit years in RFC 3339 and in
+/// browsers' date fields, and an expiry further off is no expiry at all.
+pub const LAST_EXPIRY_YEAR: i32 = 9999;
+const TOO_LATE: &str = "Choose an expiry before the year 10000, or no expiry.";
+const IN_THE_PAST: &str = "The expiry must be in the future.";
 
 /// The fields as submitted (repeated `modules` fields allowed). Its `Debug` leaves the
 /// CSRF token out.
@@ -93,6 +98,14 @@ impl TokenDraft {
             errors.description = Some(format!(
                 "The description can be at most {MAX_DESCRIPTION_CHARS} characters."
             ));
+        } else if description
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        {
+            errors.description = Some(
+                "The description cannot contain control characters other than line breaks and tabs."
+                    .into(),
+            );
         }
         let scope = if form.scope.is_empty() {
             errors.scope = Some("Choose a scope.".into());
@@ -135,19 +148,26 @@ impl TokenDraft {
             expires_in: Some("none".into()),
             ..form.clone()
         };
-        let future = expires_at.is_none_or(|at| at > now);
-        match Self::parse(&without_expiry, catalog, None, now) {
-            Ok(draft) if future => Ok(Self {
+        let expiry_error = match expires_at {
+            Some(at) if at <= now => Some(IN_THE_PAST),
+            Some(at) if at.year() > LAST_EXPIRY_YEAR => Some(TOO_LATE),
+            _ => None,
+        };
+        match (
+            Self::parse(&without_expiry, catalog, None, now),
+            expiry_error,
+        ) {
+            (Ok(draft), None) => Ok(Self {
                 expires_at,
                 ..draft
             }),
-            Ok(_) => Err(FieldErrors {
-                expires: Some("The expiry must be in the future.".into()),
+            (Ok(_), Some(error)) => Err(FieldErrors {
+                expires: Some(error.into()),
                 ..FieldErrors::default()
             }),
-            Err(mut errors) => {
-                if !future {
-                    errors.expires = Some("The expiry must be in the future.".into());
+            (Err(mut errors), error) => {
+                if let Some(error) = error {
+                    errors.expires = Some(error.into());
                 }
                 Err(errors)
             }
@@ -209,6 +229,9 @@ fn parse_date(
     }
     let date = NaiveDate::parse_from_str(raw, "%Y-%m-%d")
         .map_err(|_| "Enter the date as YYYY-MM-DD.".to_owned())?;
+    if date.year() > LAST_EXPIRY_YEAR {
+        return Err(TOO_LATE.into());
+    }
     if let Some(current) = current.filter(|c| c.date_naive() == date) {
         return Ok(Some(current));
     }
@@ -222,6 +245,7 @@ fn parse_date(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn catalog() -> Vec<ModuleId> {
         ["catalog", "billing", "tokens"]
@@ -360,6 +384,156 @@ mod tests {
         assert!(parse(with(Some("custom"), "")).is_err());
         assert!(parse(with(Some("45"), "")).is_err());
         assert!(parse(with(None, "31/01/2027")).is_err());
+    }
+
+    #[test]
+    fn descriptions_keep_line_breaks_but_no_other_control_characters() {
+        let with = |description: &str| TokenForm {
+            description: description.into(),
+            ..form()
+        };
+        let parse = |f: TokenForm| TokenDraft::parse(&f, &catalog(), None, now());
+        assert_eq!(
+            parse(with("line one\r\nline two\tend"))
+                .unwrap()
+                .description,
+            "line one\r\nline two\tend"
+        );
+        for hostile in ["a\u{0}b", "\u{1b}[31mred", "bell\u{7}"] {
+            let errors = parse(with(hostile)).unwrap_err();
+            assert!(
+                errors.description.unwrap().contains("control characters"),
+                "{hostile:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn expiries_past_the_year_9999_are_refused() {
+        for date in ["99999-01-01", "+99999-01-01", "10000-01-01"] {
+            let far = TokenForm {
+                expires_in: None,
+                expires_on: date.into(),
+                ..form()
+            };
+            let errors = TokenDraft::parse(&far, &catalog(), None, now()).unwrap_err();
+            assert!(errors.expires.is_some(), "{date}");
+        }
+        let last_day = TokenForm {
+            expires_in: Some("custom".into()),
+            expires_on: "9999-12-31".into(),
+            ..form()
+        };
+        assert!(TokenDraft::parse(&last_day, &catalog(), None, now()).is_ok());
+
+        let exact = |at: &str| {
+            TokenDraft::parse_with_exact_expiry(
+                &form(),
+                Some(at.parse().unwrap()),
+                &catalog(),
+                now(),
+            )
+            .map(|d| d.expires_at)
+        };
+        assert_eq!(
+            exact("+99999-01-01T00:00:00Z")
+                .unwrap_err()
+                .expires
+                .as_deref(),
+            Some(TOO_LATE)
+        );
+        assert_eq!(
+            exact("9999-12-31T23:59:59Z"),
+            Ok(Some("9999-12-31T23:59:59Z".parse().unwrap()))
+        );
+        assert_eq!(
+            exact("2020-01-01T00:00:00Z")
+                .unwrap_err()
+                .expires
+                .as_deref(),
+            Some(IN_THE_PAST)
+        );
+    }
+
+    /// Any text, or text shaped like what the field takes.
+    fn field(shaped: &'static str) -> impl Strategy<Value = String> {
+        prop_oneof![any::<String>(), shaped]
+    }
+
+    fn any_form() -> impl Strategy<Value = TokenForm> {
+        (
+            field("[ a-zA-Z<>\"&]{0,110}"),
+            field("[ a-z\\r\\n]{0,20}"),
+            field("read|write|admin|owner"),
+            proptest::collection::vec(field("catalog|billing|tokens|all|crypto"), 0..4),
+            proptest::option::of(field("none|custom|7|30|45|-1|99999999999999999999")),
+            field("[+-]?[0-9]{1,6}-[0-9]{1,2}-[0-9]{1,2}"),
+        )
+            .prop_map(
+                |(name, description, scope, modules, expires_in, expires_on)| TokenForm {
+                    name,
+                    description,
+                    scope,
+                    modules,
+                    expires_in,
+                    expires_on,
+                    csrf_token: None,
+                },
+            )
+    }
+
+    proptest! {
+        #[test]
+        fn any_form_is_a_valid_draft_or_field_errors(form in any_form()) {
+            match TokenDraft::parse(&form, &catalog(), None, now()) {
+                Ok(draft) => {
+                    prop_assert!(draft.description.chars().count() <= MAX_DESCRIPTION_CHARS);
+                    prop_assert!(!draft.description.contains('\0'));
+                    prop_assert!(!draft.modules.is_empty());
+                    if let Some(at) = draft.expires_at {
+                        prop_assert!(at > now() && at.year() <= LAST_EXPIRY_YEAR);
+                    }
+                }
+                Err(errors) => prop_assert!(!errors.is_empty()),
+            }
+        }
+
+        #[test]
+        fn a_draft_shown_in_the_edit_form_parses_back_unchanged(form in any_form()) {
+            let Ok(draft) = TokenDraft::parse(&form, &catalog(), None, now()) else {
+                return Ok(());
+            };
+            let shown = TokenForm {
+                name: draft.name.to_string(),
+                description: draft.description.clone(),
+                scope: draft.scope.as_str().into(),
+                modules: draft.modules.iter().map(ToString::to_string).collect(),
+                expires_in: None,
+                expires_on: draft
+                    .expires_at
+                    .map(|at| at.format("%Y-%m-%d").to_string())
+                    .unwrap_or_default(),
+                csrf_token: None,
+            };
+            prop_assert_eq!(
+                TokenDraft::parse(&shown, &catalog(), draft.expires_at, now()),
+                Ok(draft)
+            );
+        }
+
+        #[test]
+        fn any_exact_expiry_is_in_range_or_refused(
+            form in any_form(),
+            seconds in proptest::option::of(any::<i64>()),
+        ) {
+            let at = seconds.and_then(|s| DateTime::from_timestamp(s, 0));
+            if let Ok(draft) = TokenDraft::parse_with_exact_expiry(&form, at, &catalog(), now()) {
+                prop_assert_eq!(draft.expires_at, at);
+                if let Some(at) = at {
+                    prop_assert!(at > now() && at.year() <= LAST_EXPIRY_YEAR);
+                }
+            }
+        }
     }
 
     #[test]

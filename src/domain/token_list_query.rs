@@ -2,7 +2,7 @@
 //! query parameters. Unknown values fall back to the defaults, so an old or hand-edited
 //! link still shows a list; the parsed query renders back to the canonical parameters.
 
-use super::{AccountId, ModuleId};
+use super::{AccountId, ModuleId, PageNumber};
 
 pub const PAGE_SIZE: i64 = 25;
 const MAX_SEARCH_CHARS: usize = 100;
@@ -48,11 +48,12 @@ pub enum AccountFilter {
 }
 
 impl AccountFilter {
-    fn parse(raw: &str) -> Self {
+    /// An account id, or part of a name; `None` when nothing searchable is left.
+    fn parse(raw: &str) -> Option<Self> {
         let raw = raw.trim();
         match AccountId::parse(raw) {
-            Ok(id) => Self::Id(id),
-            Err(_) => Self::NameContains(raw.chars().take(MAX_SEARCH_CHARS).collect()),
+            Ok(id) => Some(Self::Id(id)),
+            Err(_) => searchable(raw).map(Self::NameContains),
         }
     }
 
@@ -91,7 +92,7 @@ pub struct TokenListQuery {
     pub sort: SortKey,
     /// `None` means the sort key's natural direction.
     pub direction: Option<SortDirection>,
-    pub page: i64,
+    pub page: PageNumber,
 }
 
 impl StatusFilter {
@@ -203,26 +204,34 @@ impl SortDirection {
     }
 }
 
+/// Text to search for: without control characters (no name holds one, and PostgreSQL
+/// text can't hold NUL), trimmed, at most `MAX_SEARCH_CHARS`; `None` if nothing is left.
+fn searchable(raw: &str) -> Option<String> {
+    let visible: String = raw.chars().filter(|c| !c.is_control()).collect();
+    let text: String = visible.trim().chars().take(MAX_SEARCH_CHARS).collect();
+    let text = text.trim_end().to_owned();
+    (!text.is_empty()).then_some(text)
+}
+
 impl From<RawTokenListQuery> for TokenListQuery {
     fn from(raw: RawTokenListQuery) -> Self {
         let present = |value: Option<String>| value.filter(|v| !v.trim().is_empty());
         Self {
-            search: present(raw.q).map(|q| q.trim().chars().take(MAX_SEARCH_CHARS).collect()),
+            search: present(raw.q).and_then(|q| searchable(&q)),
             status: present(raw.status)
                 .and_then(|s| StatusFilter::parse(&s))
                 .unwrap_or_default(),
             module: present(raw.module).and_then(|m| ModuleId::parse(&m).ok()),
             unused: present(raw.unused).and_then(|u| UnusedFilter::parse(&u)),
             expiring_within_days: present(raw.expiring).and_then(|e| (e == "7").then_some(7)),
-            account: present(raw.account).map(|a| AccountFilter::parse(&a)),
+            account: present(raw.account).and_then(|a| AccountFilter::parse(&a)),
             sort: present(raw.sort)
                 .and_then(|s| SortKey::parse(&s))
                 .unwrap_or_default(),
             direction: present(raw.dir).and_then(|d| SortDirection::parse(&d)),
             page: present(raw.page)
-                .and_then(|p| p.parse::<i64>().ok())
-                .filter(|p| *p >= 1)
-                .unwrap_or(1),
+                .map(|p| PageNumber::parse(&p))
+                .unwrap_or_default(),
         }
     }
 }
@@ -234,7 +243,7 @@ impl TokenListQuery {
     }
 
     pub fn offset(&self) -> i64 {
-        (self.page - 1).saturating_mul(PAGE_SIZE)
+        self.page.offset(PAGE_SIZE)
     }
 
     /// The canonical URL parameters, defaults left out, page last.
@@ -264,14 +273,14 @@ impl TokenListQuery {
         if let Some(dir) = self.direction {
             params.push(("dir", dir.as_param().to_owned()));
         }
-        if self.page > 1 {
+        if !self.page.is_first() {
             params.push(("page", self.page.to_string()));
         }
         params
     }
 
     /// The same view on another page.
-    pub fn with_page(&self, page: i64) -> Self {
+    pub fn with_page(&self, page: PageNumber) -> Self {
         Self {
             page,
             ..self.clone()
@@ -289,7 +298,7 @@ impl TokenListQuery {
         Self {
             sort: key,
             direction: Some(direction),
-            page: 1,
+            page: PageNumber::FIRST,
             ..self.clone()
         }
     }
@@ -308,6 +317,7 @@ impl TokenListQuery {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn parse(pairs: &[(&str, &str)]) -> TokenListQuery {
         let mut raw = RawTokenListQuery::default();
@@ -332,13 +342,7 @@ mod tests {
     #[test]
     fn empty_query_is_the_default_view() {
         let query = parse(&[]);
-        assert_eq!(
-            query,
-            TokenListQuery {
-                page: 1,
-                ..Default::default()
-            }
-        );
+        assert_eq!(query, TokenListQuery::default());
         assert!(query.to_params().is_empty());
         assert_eq!(query.effective_direction(), SortDirection::Desc);
     }
@@ -375,13 +379,7 @@ mod tests {
             ("account", "   "),
             ("q", "   "),
         ]);
-        assert_eq!(
-            query,
-            TokenListQuery {
-                page: 1,
-                ..Default::default()
-            }
-        );
+        assert_eq!(query, TokenListQuery::default());
     }
 
     #[test]
@@ -389,7 +387,7 @@ mod tests {
         let query = parse(&[("sort", "name"), ("page", "2")]);
         let toggled = query.sorted_by(SortKey::Name);
         assert_eq!(toggled.effective_direction(), SortDirection::Desc);
-        assert_eq!(toggled.page, 1);
+        assert_eq!(toggled.page, PageNumber::FIRST);
         let other = query.sorted_by(SortKey::LastAccess);
         assert_eq!(other.effective_direction(), SortDirection::Desc);
     }
@@ -413,5 +411,81 @@ mod tests {
     fn long_searches_are_cut() {
         let query = parse(&[("q", &"a".repeat(500))]);
         assert_eq!(query.search.map(|s| s.len()), Some(MAX_SEARCH_CHARS));
+    }
+
+    #[test]
+    fn control_characters_are_dropped_from_searches() {
+        let query = parse(&[("q", "ci\u{0}deploy\t"), ("account", "\u{0}Other\r\n")]);
+        assert_eq!(query.search.as_deref(), Some("cideploy"));
+        assert_eq!(
+            query.account,
+            Some(AccountFilter::NameContains("Other".into()))
+        );
+        assert_eq!(parse(&[("q", "\u{0}"), ("account", "\u{0}")]), parse(&[]));
+    }
+
+    /// Any text, and text shaped like the values the parameters take.
+    fn raw_value() -> impl Strategy<Value = Option<String>> {
+        proptest::option::of(prop_oneof![
+            any::<String>(),
+            "-?[0-9]{1,25}",
+            "[a-z_]{1,12}",
+            "PA-[0-9]{4}-[0-9]{4}",
+            "[ \\t\\x00]{0,3}[A-Za-z0-9 %_\\\\]{0,120}",
+        ])
+    }
+
+    fn raw_query() -> impl Strategy<Value = RawTokenListQuery> {
+        let fields = [(); 9].map(|()| raw_value());
+        fields.prop_map(
+            |[
+                q,
+                status,
+                module,
+                unused,
+                expiring,
+                account,
+                sort,
+                dir,
+                page,
+            ]| {
+                RawTokenListQuery {
+                    q,
+                    status,
+                    module,
+                    unused,
+                    expiring,
+                    account,
+                    sort,
+                    dir,
+                    page,
+                }
+            },
+        )
+    }
+
+    proptest! {
+        #[test]
+        fn any_parameters_make_a_valid_query(raw in raw_query()) {
+            let query = TokenListQuery::from(raw);
+            for text in [query.search.clone(), query.account.as_ref().map(AccountFilter::as_param)]
+                .into_iter()
+                .flatten()
+            {
+                prop_assert!(!text.is_empty() && text.chars().count() <= MAX_SEARCH_CHARS);
+                prop_assert!(!text.chars().any(char::is_control), "{:?}", text);
+                prop_assert_eq!(text.trim(), text.as_str());
+            }
+            prop_assert!(query.page.get() >= 1);
+            prop_assert!(query.offset() >= 0);
+        }
+
+        #[test]
+        fn a_parsed_query_round_trips_through_its_parameters(raw in raw_query()) {
+            let query = TokenListQuery::from(raw);
+            let params = query.to_params();
+            let pairs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            prop_assert_eq!(parse(&pairs), query);
+        }
     }
 }

@@ -77,6 +77,15 @@ mod tests {
     use super::*;
     use chrono::Duration;
 
+    proptest::proptest! {
+        #[test]
+        fn any_text_parses_only_as_the_word_it_spells(raw in ".*|active|disabled|deleted|[a-z ]{0,10}") {
+            if let Some(word) = TokenStatus::parse(&raw).ok().map(TokenStatus::as_str) {
+                proptest::prop_assert_eq!(word, raw.as_str());
+            }
+        }
+    }
+
     #[test]
     fn an_active_token_past_its_expiry_shows_as_expired() {
         let now = Utc::now();

@@ -22,8 +22,9 @@ pub struct Use {
 }
 
 impl Use {
-    /// A call at `at`, keeping at most `USER_AGENT_MAX_CHARS` of the user agent, and
-    /// none of its control characters (a NUL would make PostgreSQL refuse the write).
+    /// A call at `at`, keeping at most `USER_AGENT_MAX_CHARS` of the user agent and none
+    /// of its control characters: a service passes on whatever its client sent, and one
+    /// NUL (which PostgreSQL text can't hold) would fail every write of the batch.
     pub fn new(at: DateTime<Utc>, ip: Option<ClientIp>, user_agent: Option<&str>) -> Self {
         let user_agent = user_agent.map(|agent| {
             agent
@@ -182,5 +183,17 @@ mod tests {
         let long = "x".repeat(USER_AGENT_MAX_CHARS + 10);
         let kept = Use::new(Utc::now(), None, Some(&long)).user_agent.unwrap();
         assert_eq!(kept.chars().count(), USER_AGENT_MAX_CHARS);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_kept_user_agent_is_short_and_has_no_control_characters(agent in ".*|\\PC{0,600}") {
+            let kept = Use::new(Utc::now(), None, Some(&agent)).user_agent.unwrap();
+            proptest::prop_assert!(kept.chars().count() <= USER_AGENT_MAX_CHARS);
+            proptest::prop_assert!(!kept.chars().any(char::is_control));
+            if agent.chars().count() <= USER_AGENT_MAX_CHARS && !agent.chars().any(char::is_control) {
+                proptest::prop_assert_eq!(kept, agent);
+            }
+        }
     }
 }

@@ -13,7 +13,7 @@ use super::errors::WebError;
 use super::render;
 use super::time_view::TimeView;
 use crate::db::audit::{self, AuditEntry, PAGE_SIZE};
-use crate::domain::TokenId;
+use crate::domain::{PageNumber, TokenId};
 use crate::state::AppState;
 
 /// An event as the log's rows show it.
@@ -48,7 +48,7 @@ impl EntryView {
 #[derive(Deserialize)]
 pub struct AuditQuery {
     token: Option<String>,
-    page: Option<i64>,
+    page: Option<String>,
 }
 
 #[derive(Template)]
@@ -68,7 +68,11 @@ pub async fn page(
 ) -> Result<HttpResponse, WebError> {
     let token_filter = query.token.as_deref().unwrap_or_default().trim().to_owned();
     let token = TokenId::parse(&token_filter).ok();
-    let page = query.page.unwrap_or(1).max(1);
+    let page = query
+        .page
+        .as_deref()
+        .map(PageNumber::parse)
+        .unwrap_or_default();
     let visibility = access.visibility.clone();
     let filter = token.clone();
     let (entries, total) = if token_filter.is_empty() || token.is_some() {
@@ -81,9 +85,9 @@ pub async fn page(
         (Vec::new(), 0)
     };
     let now = Utc::now();
-    let next_href = (page * PAGE_SIZE < total).then(|| {
+    let next_href = (page.offset(PAGE_SIZE) + PAGE_SIZE < total).then(|| {
         let token = token.map(|t| format!("token={t}&")).unwrap_or_default();
-        format!("/settings/audit?{token}page={}", page + 1)
+        format!("/settings/audit?{token}page={}", page.next())
     });
     let view = AuditPage {
         chrome: Some(access.signed_in.chrome),

@@ -50,15 +50,10 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
         Box::pin(async move {
             // The app's `PayloadConfig` (`super::MAX_FORM_BYTES`) stops a larger body.
             let body = body.await.map_err(|error| {
-                let too_large = matches!(
-                    error.as_error::<actix_web::error::PayloadError>(),
-                    Some(actix_web::error::PayloadError::Overflow)
-                );
-                WebError::BadForm(if too_large {
-                    "The form is too large.".into()
-                } else {
-                    "The form could not be read.".into()
-                })
+                match error.as_error::<actix_web::error::PayloadError>() {
+                    Some(actix_web::error::PayloadError::Overflow) => WebError::TooLarge,
+                    _ => WebError::BadForm("The form could not be read.".into()),
+                }
             })?;
             let submitted = serde_html_form::from_bytes::<Vec<(String, String)>>(&body)
                 .ok()

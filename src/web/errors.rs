@@ -29,6 +29,9 @@ pub enum WebError {
     ReadOnly(Box<Chrome>),
     #[error("bad form: {0}")]
     BadForm(String),
+    /// A form body over `MAX_FORM_BYTES`.
+    #[error("the form is too large")]
+    TooLarge,
     /// A stored secret can't be decrypted: the server's key is not the one it was
     /// stored with.
     #[error("a token secret could not be decrypted: {0}")]
@@ -67,6 +70,7 @@ impl ResponseError for WebError {
             Self::LoginRequired { .. } => StatusCode::SEE_OTHER,
             Self::NoApiAccess(_) | Self::Csrf | Self::ReadOnly(_) => StatusCode::FORBIDDEN,
             Self::BadForm(_) => StatusCode::BAD_REQUEST,
+            Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::SecretUnavailable(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -114,6 +118,15 @@ impl ResponseError for WebError {
                 "read-only",
             ),
             Self::BadForm(message) => page(None, "The form could not be used", message, "bad-form"),
+            Self::TooLarge => page(
+                None,
+                "The form is too large",
+                &format!(
+                    "A form may send at most {} KiB. Shorten what you entered and try again.",
+                    super::MAX_FORM_BYTES / 1024
+                ),
+                "bad-form",
+            ),
             Self::SecretUnavailable(reason) => {
                 tracing::error!(%reason, "revealing a token secret failed");
                 page(

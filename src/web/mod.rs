@@ -19,7 +19,8 @@ mod time_view;
 mod tokens;
 mod view;
 
-use actix_web::web::{self, FormConfig, PayloadConfig};
+use actix_web::error::UrlencodedError;
+use actix_web::web::{self, FormConfig, PayloadConfig, QueryConfig};
 
 pub use errors::WebError;
 pub use session_store::PgSessionStore;
@@ -35,6 +36,7 @@ macro_rules! portal_routes {
         /// Every portal route.
         pub fn routes(cfg: &mut web::ServiceConfig) {
             $(cfg.route($path, web::$method().to($handler));)*
+            cfg.app_data(query_config());
             cfg.default_service(web::to(errors::not_found));
         }
     };
@@ -68,9 +70,23 @@ portal_routes! {
 /// The largest form body any form may send.
 pub const MAX_FORM_BYTES: usize = crate::state::MAX_BODY_BYTES;
 
-/// `web::Form` bodies obey `MAX_FORM_BYTES`.
+/// `web::Form` bodies obey `MAX_FORM_BYTES` (413 past it); a form that does not fit
+/// its fields gets the portal's error page.
 pub fn form_config() -> FormConfig {
-    FormConfig::default().limit(MAX_FORM_BYTES)
+    FormConfig::default()
+        .limit(MAX_FORM_BYTES)
+        .error_handler(|error, _| match error {
+            UrlencodedError::Overflow { .. } => WebError::TooLarge.into(),
+            other => WebError::BadForm(format!("The form is not valid: {other}")).into(),
+        })
+}
+
+/// A query string that does not fit a page's parameters (a repeated one, say) gets the
+/// portal's error page.
+fn query_config() -> QueryConfig {
+    QueryConfig::default().error_handler(|error, _| {
+        WebError::BadForm(format!("The address is not valid: {error}")).into()
+    })
 }
 
 /// Raw bodies (what `CsrfForm` reads) obey `MAX_FORM_BYTES` too.

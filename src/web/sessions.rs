@@ -77,11 +77,16 @@ pub async fn end_one(
     id: web::Path<String>,
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, WebError> {
-    let (user, ip, id) = (
-        signed_in.user.clone(),
-        state::client_ip(&req),
-        id.into_inner(),
-    );
+    let id = id.into_inner();
+    // Only what a session id can be reaches the database (22 URL-safe characters).
+    let well_formed = id.len() == 22
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !well_formed {
+        return Err(WebError::NotFound(Some(Box::new(signed_in.chrome))));
+    }
+    let (user, ip) = (signed_in.user.clone(), state::client_ip(&req));
     let ended = state
         .db("ending a session", move |conn| {
             let ended = sessions::end_one(conn, &user.id, &id)?;

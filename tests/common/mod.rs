@@ -402,6 +402,26 @@ impl TestApp {
         id.to_string()
     }
 
+    /// A new token of Demo Corp with `scope` and `modules`, added as `insert_token`
+    /// adds it: its secret.
+    pub fn demo_corp_secret(&self, scope: tokendesk::domain::Scope, modules: &[&str]) -> String {
+        let secret = tokendesk::domain::TokenSecret::generate();
+        self.insert_token(tokendesk::demo::DEMO_CORP, scope, modules, &secret);
+        secret.expose().to_owned()
+    }
+
+    /// A fresh token for a request to change: a read token of Demo Corp with Billing
+    /// that never expires, which every caller able to change tokens may change. Its id.
+    pub fn demo_corp_target(&self) -> String {
+        let secret = tokendesk::domain::TokenSecret::generate();
+        self.insert_token(
+            tokendesk::demo::DEMO_CORP,
+            tokendesk::domain::Scope::Read,
+            &["billing"],
+            &secret,
+        )
+    }
+
     /// A new service credential named `name`, as `tokendesk service add` makes it.
     pub fn add_service(&self, name: &str) -> String {
         let name = tokendesk::domain::ServiceName::parse(name).expect("a service name");

@@ -274,17 +274,6 @@ impl Client {
     }
 }
 
-/// A fresh target for one cell: a read token of Demo Corp with Billing that never
-/// expires, which every caller able to change tokens may change.
-fn target(app: &TestApp) -> String {
-    app.insert_token(
-        DEMO_CORP,
-        Scope::Read,
-        &["billing"],
-        &TokenSecret::generate(),
-    )
-}
-
 #[tokio::test]
 async fn every_route_answers_every_caller_as_the_table_says() {
     let app = spawn_app().await;
@@ -294,7 +283,8 @@ async fn every_route_answers_every_caller_as_the_table_says() {
     let mut mismatches = Vec::new();
     for row in &table {
         for (column, caller) in callers.iter().enumerate() {
-            let path = row.path.replace("{id}", &target(&app));
+            // A fresh target for each cell.
+            let path = row.path.replace("{id}", &app.demo_corp_target());
             let got = caller.call(&app, row, &path).await.as_u16();
             if got != row.expected[column] {
                 mismatches.push(format!(

@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use reqwest::StatusCode;
 
@@ -192,4 +193,40 @@ async fn support_exports_every_account_with_its_column_and_members_cannot_export
             .all(|r| r[2] == "Other Inc" && r[3] == OTHER_INC)
     );
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn names_starting_with_a_tab_or_a_carriage_return_are_escaped_too() {
+    let app = spawn_app().await;
+    // A token's name can't hold either, but people's and accounts' names come from the
+    // command line.
+    app.db
+        .connection()
+        .batch_execute(&format!(
+            "UPDATE users SET name = E'\\t=1+2' WHERE id = '{DEMO_ADMIN}';
+             UPDATE accounts SET name = E'\\r=3+4' WHERE id = '{DEMO_CORP}'"
+        ))
+        .unwrap();
+    let support = Visitor::signed_in(&app, SUPPORT_LOGIN).await;
+
+    let export = support
+        .get(&format!(
+            "/settings/api-tokens/export.csv?account={DEMO_CORP}"
+        ))
+        .await;
+
+    let rows = rows(&export.body);
+    let column = |name: &str| rows[0].iter().position(|c| c == name).unwrap();
+    let (account, created_by) = (column("Account"), column("Created by"));
+    assert!(rows.len() > 1);
+    for row in &rows[1..] {
+        assert_eq!(row[account], "'\r=3+4");
+        assert_eq!(row[created_by], "'\t=1+2");
+        for cell in row {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "{cell:?} in {row:?}"
+            );
+        }
+    }
 }

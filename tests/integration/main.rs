@@ -17,6 +17,7 @@ mod cli;
 mod containment;
 mod demo;
 mod export;
+mod hostile_input;
 mod last_access;
 mod lifecycle;
 mod migrations;

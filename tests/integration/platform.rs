@@ -1,8 +1,9 @@
 //! Health probes, static files, security headers and unknown routes.
 
 use reqwest::StatusCode;
+use tokendesk::domain::Scope;
 
-use crate::common::spawn_app;
+use crate::common::{ACTIVE_TOKEN, ApiClient, DEMO_ADMIN_LOGIN, TestApp, spawn_app};
 use crate::visitor::Visitor;
 
 #[tokio::test]
@@ -105,6 +106,142 @@ async fn pages_carry_security_headers_and_are_not_cached() {
     assert_eq!(page.header("x-content-type-options"), Some("nosniff"));
     assert_eq!(page.header("x-frame-options"), Some("DENY"));
     assert_eq!(page.header("cache-control"), Some("no-store"));
+}
+
+/// What every response carries, whatever answered it.
+const SECURITY_HEADERS: [(&str, &str); 7] = [
+    (
+        "content-security-policy",
+        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; \
+         form-action 'self'; frame-ancestors 'none'",
+    ),
+    ("x-content-type-options", "nosniff"),
+    ("x-frame-options", "DENY"),
+    ("referrer-policy", "same-origin"),
+    (
+        "permissions-policy",
+        "camera=(), microphone=(), geolocation=(), payment=()",
+    ),
+    ("cross-origin-opener-policy", "same-origin"),
+    ("cross-origin-resource-policy", "same-origin"),
+];
+
+#[tokio::test]
+async fn every_kind_of_response_carries_every_security_header() {
+    let app = spawn_app().await;
+    let admin = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
+    let anonymous = Visitor::new(&app);
+    let api = app.api(&app.secret_of(ACTIVE_TOKEN));
+    let token_reader = app.api(&tokens_reader(&app));
+
+    let portal = [
+        ("a page", admin.get("/settings/api-tokens").await),
+        (
+            "a fragment",
+            admin.get_htmx("/settings/api-tokens?q=ci").await,
+        ),
+        ("a static file", anonymous.get("/static/app.css").await),
+        ("a 404 page", admin.get("/no/such/page").await),
+        (
+            "a missing static file",
+            anonymous.get("/static/nope.css").await,
+        ),
+        ("a refused form", anonymous.post_form("/logout", &[]).await),
+    ];
+    let apis = [
+        ("an API success", api.whoami().await),
+        (
+            "an API 401",
+            ApiClient::anonymous(&app.address).whoami().await,
+        ),
+        (
+            "an API 404",
+            token_reader.get("/tokens/TK-9999-9999-9999").await,
+        ),
+        ("an unrouted API path", api.get("/no/such/endpoint").await),
+    ];
+
+    assert_eq!(portal[0].1.status, StatusCode::OK);
+    assert_eq!(portal[1].1.status, StatusCode::OK);
+    assert_eq!(portal[2].1.status, StatusCode::OK);
+    assert_eq!(portal[3].1.status, StatusCode::NOT_FOUND);
+    assert_eq!(portal[4].1.status, StatusCode::NOT_FOUND);
+    assert_eq!(portal[5].1.status, StatusCode::FORBIDDEN);
+    assert_eq!(apis[0].1.status, StatusCode::OK);
+    assert_eq!(apis[1].1.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(apis[2].1.status, StatusCode::NOT_FOUND);
+    assert_eq!(apis[3].1.status, StatusCode::NOT_FOUND);
+    let every = portal
+        .iter()
+        .map(|(what, page)| (*what, &page.headers))
+        .chain(apis.iter().map(|(what, answer)| (*what, &answer.headers)));
+    for (what, headers) in every {
+        for (name, value) in SECURITY_HEADERS {
+            assert_eq!(
+                headers.get(name).and_then(|v| v.to_str().ok()),
+                Some(value),
+                "{name} on {what}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn no_api_answer_may_be_cached_and_unknown_api_paths_are_problems() {
+    let app = spawn_app().await;
+    let api = app.api(&app.secret_of(ACTIVE_TOKEN));
+    let token_reader = app.api(&tokens_reader(&app));
+    let anonymous = reqwest::Client::new();
+
+    let answers = [
+        ("success", api.whoami().await),
+        ("401", ApiClient::anonymous(&app.address).whoami().await),
+        (
+            "problem",
+            token_reader.post("/tokens", &serde_json::json!({})).await,
+        ),
+        ("404", token_reader.get("/tokens/TK-9999-9999-9999").await),
+        ("unrouted", api.get("/no/such/endpoint").await),
+    ];
+    let outside_v1 = anonymous
+        .get(format!("{}/api/v2/tokens", app.address))
+        .send()
+        .await
+        .unwrap();
+
+    for (what, answer) in &answers {
+        assert_eq!(answer.header("cache-control"), Some("no-store"), "{what}");
+    }
+    assert_eq!(
+        answers[2].1.status,
+        StatusCode::BAD_REQUEST,
+        "no fields at all"
+    );
+    let unrouted = &answers[4].1;
+    assert_eq!(
+        unrouted.header("content-type"),
+        Some("application/problem+json")
+    );
+    assert_eq!(unrouted.body["status"], 404);
+    assert!(
+        unrouted.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("/api/v1/openapi.json"),
+        "{:?}",
+        unrouted.body
+    );
+    assert_eq!(outside_v1.status(), StatusCode::NOT_FOUND);
+    assert_eq!(outside_v1.headers()["cache-control"], "no-store");
+    assert_eq!(
+        outside_v1.headers()["content-type"],
+        "application/problem+json"
+    );
+}
+
+/// A token of Demo Corp that may read tokens through the API: its secret.
+fn tokens_reader(app: &TestApp) -> String {
+    app.demo_corp_secret(Scope::Read, &["tokens"])
 }
 
 #[tokio::test]

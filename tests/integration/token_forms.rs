@@ -416,9 +416,9 @@ async fn a_form_over_the_size_limit_is_refused_as_too_large_and_saves_nothing() 
     )
     .await;
 
-    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(
-        page.body.contains("The form is too large."),
+        page.body.contains("A form may send at most 16 KiB."),
         "{}",
         page.body
     );

@@ -261,6 +261,8 @@ impl Page {
 pub struct PortalToken {
     pub id: String,
     pub api: crate::common::ApiClient,
+    /// The page that showed it once created.
+    pub created: Page,
 }
 
 impl PortalToken {
@@ -290,6 +292,10 @@ impl PortalToken {
             .as_str()
             .unwrap_or_else(|| panic!("whoami of the new token: {:?}", whoami.body))
             .to_owned();
-        Self { id, api }
+        Self {
+            id,
+            api,
+            created: page,
+        }
     }
 }

@@ -42,7 +42,7 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let visibility = require(&caller, Scope::Read)?;
     let query = TokenListQuery::from(raw.into_inner());
-    let page = query.page;
+    let page = query.page.get();
     let found = state
         .db("listing tokens", move |conn| {
             tokens::list(conn, &visibility, &query, Utc::now())

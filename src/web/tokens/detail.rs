@@ -11,7 +11,7 @@ use super::row::TokenRow;
 use crate::db::modules::Module;
 use crate::db::{audit, tokens, usage};
 use crate::domain::usage_chart::{self, UsageChart};
-use crate::domain::{TokenId, Visibility};
+use crate::domain::{PageNumber, TokenId, Visibility};
 use crate::state::AppState;
 use crate::web::audit::EntryView;
 use crate::web::chrome::Chrome;
@@ -154,7 +154,7 @@ pub async fn show(
             let Some(detail) = tokens::find(conn, &lookup, &id)? else {
                 return Ok(None);
             };
-            let (history, _) = audit::list(conn, &lookup, Some(&id), 1)?;
+            let (history, _) = audit::list(conn, &lookup, Some(&id), PageNumber::FIRST)?;
             let ips = usage::recent_ips(conn, &id, RECENT_ADDRESSES)?;
             let first_day = Utc::now().date_naive() - chrono::Duration::days(usage_chart::DAYS - 1);
             let per_day = usage::requests_per_day(conn, &id, first_day)?;

@@ -228,7 +228,7 @@ mod tests {
 
     #[test]
     fn formula_starts_are_escaped_and_the_rest_left_alone() {
-        for risky in ["=SUM(A1)", "+1", "-2", "@cmd", "\tx"] {
+        for risky in ["=SUM(A1)", "+1", "-2", "@cmd", "\tx", "\r=1"] {
             assert_eq!(defuse(risky), format!("'{risky}"));
         }
         assert_eq!(defuse("CI deploy"), "CI deploy");

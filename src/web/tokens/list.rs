@@ -9,6 +9,7 @@ use super::LIST_PATH;
 use super::row::TokenRow;
 use crate::db::modules;
 use crate::db::tokens;
+use crate::domain::PageNumber;
 use crate::domain::token_list_query::{
     PAGE_SIZE, RawTokenListQuery, SortDirection, SortKey, StatusFilter, TokenListQuery,
     UnusedFilter,
@@ -33,7 +34,7 @@ struct ListPage {
     total: i64,
     first_shown: i64,
     last_shown: i64,
-    page: i64,
+    page: PageNumber,
     pages: i64,
     filtered: bool,
     search: String,
@@ -130,14 +131,15 @@ pub async fn page(
             expires: SortLink::new(&query, SortKey::Expires),
             last_access: SortLink::new(&query, SortKey::LastAccess),
         },
-        first_page_href: href(&query.with_page(1)),
-        export_href: href(&query.with_page(1)).replacen(
+        first_page_href: href(&query.with_page(PageNumber::FIRST)),
+        export_href: href(&query.with_page(PageNumber::FIRST)).replacen(
             LIST_PATH,
             &format!("{LIST_PATH}/export.csv"),
             1,
         ),
-        previous_href: (query.page > 1).then(|| href(&query.with_page(query.page - 1))),
-        next_href: (query.page < pages).then(|| href(&query.with_page(query.page + 1))),
+        previous_href: (!query.page.is_first())
+            .then(|| href(&query.with_page(query.page.previous()))),
+        next_href: (query.page.get() < pages).then(|| href(&query.with_page(query.page.next()))),
     };
     if htmx::wants_fragment(&req) {
         // The form sends every field, empty ones too; the address bar gets the
