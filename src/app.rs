@@ -166,12 +166,13 @@ impl Application {
             pool.clone(),
             recorder.clone(),
             self.access_stats.clone(),
+            self.state.database.clone(),
             self.flush_every,
         ));
         let served = self.server.await;
         listener.stop();
         writer.abort();
-        writer::flush(&pool, &recorder, &self.access_stats).await;
+        writer::flush(&pool, &recorder, &self.access_stats, &self.state.database).await;
         tracing::info!("stopped; last access written");
         served
     }

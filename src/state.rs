@@ -11,6 +11,7 @@ use diesel::{PgConnection, QueryResult};
 use crate::access::{AccessRecorder, RefusalLimiter, ServiceCache, TokenCache, TokenChanges};
 use crate::config::PublicUrl;
 use crate::db::DbPool;
+use crate::db::health::{DatabaseHealth, DatabaseUnavailable, is_connection_lost};
 use crate::domain::{ClientIp, SecretCipher};
 
 /// The largest request body the portal's forms and the API accept: forms and JSON
@@ -39,6 +40,8 @@ pub struct AppState {
     /// Password checks running at once: at most one per core, so a burst of sign-ins
     /// can't take every thread (and they never hold a database connection).
     pub password_checks: tokio::sync::Semaphore,
+    /// Whether the database answered last time, so an outage is logged once.
+    pub database: Arc<DatabaseHealth>,
 }
 
 /// What the portal needs to know of its deployment.
@@ -75,6 +78,7 @@ impl AppState {
             trusted_proxies,
             portal,
             password_checks: tokio::sync::Semaphore::new(cores),
+            database: Arc::new(DatabaseHealth::default()),
         }
     }
 
@@ -86,12 +90,24 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&mut PgConnection) -> QueryResult<T> + Send + 'static,
     {
-        let pool = self.pool.clone();
+        let (pool, health) = (self.pool.clone(), self.database.clone());
         actix_web::web::block(move || -> anyhow::Result<T> {
-            let mut conn = pool
-                .get()
-                .with_context(|| format!("getting a database connection for {doing}"))?;
-            work(&mut conn).with_context(|| doing.to_owned())
+            let mut conn = pool.get().map_err(|error| {
+                health.down(&error.to_string());
+                anyhow::Error::new(DatabaseUnavailable(error.to_string()))
+                    .context(format!("getting a database connection for {doing}"))
+            })?;
+            match work(&mut conn) {
+                Ok(done) => {
+                    health.up();
+                    Ok(done)
+                }
+                Err(error) if is_connection_lost(&error) => {
+                    health.down(&error.to_string());
+                    Err(anyhow::Error::new(DatabaseUnavailable(error.to_string())).context(doing))
+                }
+                Err(error) => Err(anyhow::Error::new(error).context(doing)),
+            }
         })
         .await
         .context("the blocking pool is shut down")?

@@ -76,21 +76,30 @@ impl Listener {
 }
 
 fn listen(pool: &DbPool, caches: &Caches, stop: &AtomicBool) {
+    // Said once per outage, at warn; every further retry only at debug.
+    let said = std::cell::Cell::new(false);
+    let retry = |what: &str, error: &dyn std::fmt::Display| {
+        if said.replace(true) {
+            tracing::debug!(%error, "token change listener: {what}; retrying");
+        } else {
+            tracing::warn!(%error, "token change listener: {what}; retrying every second");
+        }
+        std::thread::sleep(Duration::from_secs(1));
+    };
     while !stop.load(Ordering::Relaxed) {
         let mut conn = match pool.get() {
             Ok(conn) => conn,
             Err(error) => {
-                tracing::warn!(%error, "token change listener: no connection; retrying");
-                std::thread::sleep(Duration::from_secs(1));
+                retry("no connection", &error);
                 continue;
             }
         };
         let listen = format!("LISTEN {CHANGED_CHANNEL}; LISTEN {SERVICES_CHANNEL}");
         if let Err(error) = conn.batch_execute(&listen) {
-            tracing::warn!(%error, "token change listener: LISTEN failed; retrying");
-            std::thread::sleep(Duration::from_secs(1));
+            retry("LISTEN failed", &error);
             continue;
         }
+        said.set(false);
         // Whatever changed while we were not listening is unknown: start afresh.
         caches.clear();
         tracing::info!("listening for token changes");

@@ -3,18 +3,58 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::domain::TokenId;
 use crate::domain::token_use::{TokenUses, Use};
 
+/// How many tokens' uses are held between writes at most: while the database is away,
+/// the tokens used longest ago are dropped past this, and counted.
+pub const MAX_PENDING_TOKENS: usize = 100_000;
+
 #[derive(Default)]
 pub struct AccessRecorder {
     pending: Mutex<HashMap<TokenId, TokenUses>>,
+    /// Tokens whose uses were dropped because too many were waiting.
+    pub dropped: AtomicU64,
 }
 
 impl AccessRecorder {
     pub fn record(&self, token: &TokenId, used: Use) {
-        self.pending().entry(token.clone()).or_default().add(used);
+        let mut pending = self.pending();
+        pending.entry(token.clone()).or_default().add(used);
+        self.bound(&mut pending);
+    }
+
+    /// How many tokens' uses are waiting.
+    pub fn len(&self) -> usize {
+        self.pending().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Drops the tokens used longest ago while more than `MAX_PENDING_TOKENS` wait.
+    fn bound(&self, pending: &mut HashMap<TokenId, TokenUses>) {
+        if pending.len() <= MAX_PENDING_TOKENS {
+            return;
+        }
+        // Down to 99%, so the next thousand uses need no sorting again.
+        let over = pending.len() - (MAX_PENDING_TOKENS - MAX_PENDING_TOKENS / 100);
+        let mut by_age: Vec<(Option<chrono::DateTime<chrono::Utc>>, TokenId)> = pending
+            .iter()
+            .map(|(token, uses)| (uses.last.as_ref().map(|u| u.at), token.clone()))
+            .collect();
+        by_age.sort();
+        for (_, token) in by_age.into_iter().take(over) {
+            pending.remove(&token);
+        }
+        let dropped = self.dropped.fetch_add(over as u64, Ordering::Relaxed) + over as u64;
+        tracing::warn!(
+            dropped,
+            "too many token uses waiting for the database; dropped the oldest"
+        );
     }
 
     /// Everything recorded since the last call, leaving nothing behind.
@@ -28,6 +68,7 @@ impl AccessRecorder {
         for (token, uses) in failed {
             pending.entry(token).or_default().merge(uses);
         }
+        self.bound(&mut pending);
     }
 
     fn pending(&self) -> std::sync::MutexGuard<'_, HashMap<TokenId, TokenUses>> {

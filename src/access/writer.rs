@@ -1,11 +1,14 @@
 //! The background task that writes recorded uses at most once per interval, and the
-//! final write on shutdown. A failed write keeps its uses for the next one.
+//! final write on shutdown. A failed write keeps its uses for the next one (the recorder
+//! holds at most `recorder::MAX_PENDING_TOKENS` tokens' uses meanwhile), and an outage
+//! is logged once, through the database's health, not at every attempt.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use super::AccessRecorder;
+use crate::db::health::{DatabaseHealth, DatabaseUnavailable, is_connection_lost, is_unavailable};
 use crate::db::{DbPool, access};
 
 /// Counts what the writer did, and signals each write, for tests and logs.
@@ -18,7 +21,12 @@ pub struct WriterStats {
 }
 
 /// Writes everything recorded so far, off the async threads.
-pub async fn flush(pool: &DbPool, recorder: &Arc<AccessRecorder>, stats: &WriterStats) {
+pub async fn flush(
+    pool: &DbPool,
+    recorder: &Arc<AccessRecorder>,
+    stats: &WriterStats,
+    health: &DatabaseHealth,
+) {
     let batch = recorder.take();
     if batch.is_empty() {
         return;
@@ -27,9 +35,15 @@ pub async fn flush(pool: &DbPool, recorder: &Arc<AccessRecorder>, stats: &Writer
     let written = actix_web::web::block(move || {
         let result = pool
             .get()
-            .map_err(|e| anyhow::anyhow!("getting a connection: {e}"))
+            .map_err(|e| anyhow::Error::new(DatabaseUnavailable(e.to_string())))
             .and_then(|mut conn| {
-                access::write_uses(&mut conn, &batch).map_err(anyhow::Error::from)
+                access::write_uses(&mut conn, &batch).map_err(|error| {
+                    if is_connection_lost(&error) {
+                        anyhow::Error::new(DatabaseUnavailable(error.to_string()))
+                    } else {
+                        error.into()
+                    }
+                })
             });
         match result {
             Ok(statements) => Ok(statements),
@@ -42,9 +56,13 @@ pub async fn flush(pool: &DbPool, recorder: &Arc<AccessRecorder>, stats: &Writer
     .await;
     match written {
         Ok(Ok(statements)) => {
+            health.up();
             stats.flushes.fetch_add(1, Ordering::Relaxed);
             stats.statements.fetch_add(statements, Ordering::Relaxed);
             stats.written.notify_one();
+        }
+        Ok(Err(error)) if is_unavailable(&error) => {
+            health.down(&format!("{error:#}"));
         }
         Ok(Err(error)) => tracing::warn!(
             error = format!("{error:#}"),
@@ -59,11 +77,12 @@ pub async fn run(
     pool: DbPool,
     recorder: Arc<AccessRecorder>,
     stats: Arc<WriterStats>,
+    health: Arc<DatabaseHealth>,
     interval: Duration,
 ) {
     let mut ticks = actix_web::rt::time::interval(interval);
     loop {
         ticks.tick().await;
-        flush(&pool, &recorder, &stats).await;
+        flush(&pool, &recorder, &stats, &health).await;
     }
 }

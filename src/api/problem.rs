@@ -6,6 +6,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
+use crate::db::health::{RETRY_AFTER_SECONDS, is_unavailable};
 use crate::domain::verification::Rejection;
 
 /// What a service-only endpoint asks for when its credential is missing or wrong.
@@ -88,6 +89,7 @@ impl ResponseError for ApiError {
             Self::TooManyRefusals(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::ServiceRefused => StatusCode::UNAUTHORIZED,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Internal(error) if is_unavailable(error) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -141,6 +143,11 @@ impl ResponseError for ApiError {
                 None,
             ),
             Self::Invalid(_) => ("Some fields are not valid; see errors.", None, None),
+            Self::Internal(error) if is_unavailable(error) => (
+                "tokendesk can't reach its database just now. Try again in a moment.",
+                None,
+                None,
+            ),
             Self::Internal(error) => {
                 tracing::error!(error = format!("{error:#}"), "API request failed");
                 ("tokendesk could not complete the request.", None, None)
@@ -171,6 +178,9 @@ impl ResponseError for ApiError {
             // Whole seconds, rounded up, so a client that waits that long gets through.
             let seconds = left.as_secs() + u64::from(left.subsec_nanos() > 0);
             response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+        }
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS.to_string()));
         }
         response.json(body)
     }

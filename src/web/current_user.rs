@@ -12,6 +12,7 @@ use super::chrome::Chrome;
 use super::errors::WebError;
 use super::htmx;
 use super::session::TypedSession;
+use crate::db::health::DatabaseUnavailable;
 use crate::db::users::{self, User};
 use crate::domain::{AccountId, Acting, Actor, LocalPath, Role, Visibility};
 use crate::state::AppState;
@@ -35,6 +36,10 @@ impl FromRequest for SignedIn {
         let session = TypedSession::from_request(&req, payload).into_inner();
         Box::pin(async move {
             let session = session.map_err(|e| anyhow::anyhow!("reading the session: {e}"))?;
+            if session.database_unavailable() {
+                let unavailable = DatabaseUnavailable("reading the session".into());
+                return Err(WebError::Internal(anyhow::Error::new(unavailable)));
+            }
             let login_required = || WebError::LoginRequired {
                 next: req
                     .uri()

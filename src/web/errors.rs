@@ -9,6 +9,7 @@ use askama::Template;
 
 use super::chrome::Chrome;
 use super::render;
+use crate::db::health::{RETRY_AFTER_SECONDS, is_unavailable};
 use crate::domain::LocalPath;
 use crate::domain::containment::Excess;
 
@@ -73,6 +74,7 @@ impl ResponseError for WebError {
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::SecretUnavailable(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Internal(error) if is_unavailable(error) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -136,6 +138,21 @@ impl ResponseError for WebError {
                      Ask your administrator to restore the original key.",
                     "secret-unavailable",
                 )
+            }
+            Self::Internal(error) if is_unavailable(error) => {
+                // Said once in the log by the database's health, not per request.
+                tracing::debug!(error = format!("{error:#}"), "the database is unreachable");
+                let mut response = page(
+                    None,
+                    "Temporarily unavailable",
+                    "tokendesk can't reach its database just now. Try again in a moment.",
+                    "unavailable",
+                );
+                response.headers_mut().insert(
+                    actix_web::http::header::RETRY_AFTER,
+                    HeaderValue::from(RETRY_AFTER_SECONDS),
+                );
+                response
             }
             Self::Internal(error) => {
                 tracing::error!(error = format!("{error:#}"), "request failed");

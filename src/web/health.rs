@@ -1,9 +1,16 @@
-//! Liveness and readiness probes.
+//! Liveness and readiness probes. Liveness needs nothing; readiness asks the database,
+//! waiting at most `READY_WITHIN` for a connection so a probe answers within a second
+//! during an outage.
+
+use std::time::Duration;
 
 use actix_web::{HttpResponse, web};
 use diesel::RunQueryDsl;
 
 use crate::state::AppState;
+
+/// How long readiness waits for a database connection.
+const READY_WITHIN: Duration = Duration::from_millis(800);
 
 /// The process is up.
 pub async fn live() -> HttpResponse {
@@ -12,17 +19,30 @@ pub async fn live() -> HttpResponse {
 
 /// The process can reach its database.
 pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
-    let probe = state
-        .db("checking the database", |conn| {
-            diesel::sql_query("SELECT 1").execute(conn)
-        })
-        .await;
+    let (pool, health) = (state.pool.clone(), state.database.clone());
+    let probe = web::block(move || -> Result<(), String> {
+        let mut conn = pool.get_timeout(READY_WITHIN).map_err(|e| e.to_string())?;
+        diesel::sql_query("SELECT 1")
+            .execute(&mut conn)
+            .map(drop)
+            .map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| e.to_string())
+    .and_then(|probed| probed);
     match probe {
-        Ok(_) => HttpResponse::Ok().content_type("text/plain").body("ready"),
-        Err(error) => {
-            tracing::warn!(error = format!("{error:#}"), "readiness probe failed");
+        Ok(()) => {
+            health.up();
+            HttpResponse::Ok().content_type("text/plain").body("ready")
+        }
+        Err(reason) => {
+            health.down(&reason);
             HttpResponse::ServiceUnavailable()
                 .content_type("text/plain")
+                .insert_header((
+                    "Retry-After",
+                    crate::db::health::RETRY_AFTER_SECONDS.to_string(),
+                ))
                 .body("database unavailable")
         }
     }

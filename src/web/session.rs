@@ -18,6 +18,8 @@ pub(super) const USER_ID: &str = "user_id";
 pub(super) const IP: &str = "ip";
 pub(super) const USER_AGENT: &str = "user_agent";
 pub(super) const PUBLIC_ID: &str = "public_id";
+/// Set, in memory only, on a session the store could not read for want of a database.
+pub(super) const UNAVAILABLE: &str = "database_unavailable";
 const SIGNED_IN_AT: &str = "signed_in_at";
 const CSRF_TOKEN: &str = "csrf";
 const FLASH: &str = "flash";
@@ -57,6 +59,15 @@ impl TypedSession {
         }
         self.0.insert(CSRF_TOKEN, random_text(32))?;
         Ok(())
+    }
+
+    /// Whether the session could not be read because the database is unreachable.
+    pub fn database_unavailable(&self) -> bool {
+        self.0
+            .get::<bool>(UNAVAILABLE)
+            .ok()
+            .flatten()
+            .unwrap_or(false)
     }
 
     /// What the sessions page calls this session.

@@ -12,7 +12,10 @@ use actix_web::cookie::time::Duration as CookieDuration;
 use chrono::{Duration, Utc};
 use sha2::{Digest, Sha256};
 
-use super::session::{IP, MAX_SESSION_AGE, PUBLIC_ID, USER_AGENT, USER_ID, random_text};
+use super::session::{
+    IP, MAX_SESSION_AGE, PUBLIC_ID, UNAVAILABLE, USER_AGENT, USER_ID, random_text,
+};
+use crate::db::health::{DatabaseUnavailable, is_connection_lost, is_unavailable};
 use crate::db::{DbPool, sessions};
 use crate::domain::UserId;
 
@@ -37,8 +40,14 @@ impl PgSessionStore {
     {
         let pool = self.pool.clone();
         actix_web::web::block(move || -> anyhow::Result<T> {
-            let mut conn = pool.get()?;
-            Ok(work(&mut conn)?)
+            let mut conn = pool.get().map_err(|e| DatabaseUnavailable(e.to_string()))?;
+            work(&mut conn).map_err(|error| {
+                if is_connection_lost(&error) {
+                    anyhow::Error::new(DatabaseUnavailable(error.to_string()))
+                } else {
+                    error.into()
+                }
+            })
         })
         .await?
     }
@@ -60,10 +69,21 @@ fn text(state: &State, name: &str) -> Option<String> {
 impl SessionStore for PgSessionStore {
     async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
         let (digest, idle) = (digest(key), self.idle);
-        let stored = self
+        let stored = match self
             .run(move |conn| sessions::load(conn, &digest, Utc::now(), idle))
             .await
-            .map_err(LoadError::Other)?;
+        {
+            Ok(stored) => stored,
+            // Not "signed out": the session can't be read just now, which the request's
+            // extractors answer with 503 (see `TypedSession::database_unavailable`).
+            Err(error) if is_unavailable(&error) => {
+                return Ok(Some(State::from([(
+                    UNAVAILABLE.to_owned(),
+                    "true".to_owned(),
+                )])));
+            }
+            Err(error) => return Err(LoadError::Other(error)),
+        };
         stored
             .map(|state| serde_json::from_str(&state))
             .transpose()

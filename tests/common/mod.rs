@@ -7,6 +7,8 @@
     reason = "each test binary uses a different part of the harness"
 )]
 
+pub mod forwarder;
+
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -28,6 +30,16 @@ use tokendesk::domain::SecretCipher;
 /// The server tests talk to: `TEST_PG_URL` or the local default, without a database.
 pub fn server_url() -> String {
     std::env::var("TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+/// `host:port` of the server tests talk to.
+pub fn server_address() -> String {
+    let url = url::Url::parse(&server_url()).expect("TEST_PG_URL is a URL");
+    format!(
+        "{}:{}",
+        url.host_str().unwrap_or("127.0.0.1"),
+        url.port().unwrap_or(5432)
+    )
 }
 
 fn admin_connection() -> PgConnection {
@@ -291,6 +303,16 @@ pub async fn spawn_app_flushing_every(flush_every: std::time::Duration) -> TestA
 
 /// The app, run with `options`.
 pub async fn spawn_app_with(options: AppOptions) -> TestApp {
+    spawn(options, None).await
+}
+
+/// The app, reaching its database through `forwarder` (see `forwarder::Forwarder`), so
+/// a test can take the database away and bring it back.
+pub async fn spawn_app_behind(forwarder: &forwarder::Forwarder) -> TestApp {
+    spawn(AppOptions::default(), Some(forwarder.port)).await
+}
+
+async fn spawn(options: AppOptions, through_port: Option<u16>) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         let _ = tracing_subscriber::fmt()
             .with_env_filter("info")
@@ -301,18 +323,30 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
     let key = MasterKey::generate();
     let cipher = SecretCipher::from_master_key(key.as_bytes());
     let url = db.url.clone();
+    let app_url = match through_port {
+        Some(port) => db
+            .url
+            .replacen(&server_address(), &format!("127.0.0.1:{port}"), 1),
+        None => db.url.clone(),
+    };
     let seed_cipher = cipher.clone();
-    let pool = tokio::task::spawn_blocking(move || {
+    let (pool, app_pool) = tokio::task::spawn_blocking(move || {
         let pool = db::connect(&url, db::PoolSettings::with_size(4))
             .expect("connecting to the test database");
         let mut conn = pool.get().expect("a connection");
         tokendesk::demo::seed(&mut conn, &seed_cipher, chrono::Utc::now())
             .expect("seeding the demo data");
-        pool
+        let app_pool = if app_url == url {
+            pool.clone()
+        } else {
+            db::connect(&app_url, db::PoolSettings::with_size(4))
+                .expect("connecting through the forwarder")
+        };
+        (pool, app_pool)
     })
     .await
     .expect("setting up the test database");
-    let server = Instance::start(pool.clone(), key.clone(), options);
+    let server = Instance::start(app_pool, key.clone(), options);
     TestApp {
         address: server.address.clone(),
         pool,

@@ -22,6 +22,7 @@ mod last_access;
 mod lifecycle;
 mod migrations;
 mod openapi;
+mod outage;
 mod platform;
 mod secrets_and_audit;
 mod services;
