@@ -105,14 +105,10 @@ pub fn disable(
     email: &str,
     now: DateTime<Utc>,
 ) -> QueryResult<Option<SessionsEnded>> {
-    conn.transaction(|conn| {
-        let Some(user) = by_email(conn, email)? else {
-            return Ok(None);
-        };
-        diesel::update(users::table.find(&user.id))
+    change_ending_sessions(conn, email, AuditAction::UserDisabled, now, |conn, user| {
+        diesel::update(users::table.find(user))
             .set(users::disabled_at.eq(now))
-            .execute(conn)?;
-        ended(conn, user, AuditAction::UserDisabled, now).map(Some)
+            .execute(conn)
     })
 }
 
@@ -124,14 +120,34 @@ pub fn set_password(
     password_hash: &str,
     now: DateTime<Utc>,
 ) -> QueryResult<Option<SessionsEnded>> {
+    change_ending_sessions(
+        conn,
+        email,
+        AuditAction::PasswordChanged,
+        now,
+        |conn, user| {
+            diesel::update(users::table.find(user))
+                .set(users::password_hash.eq(password_hash))
+                .execute(conn)
+        },
+    )
+}
+
+/// Applies `change` to the active person with `email`, ends all their sessions and
+/// audits `action`, in one transaction; `None` if there is no such person.
+fn change_ending_sessions(
+    conn: &mut PgConnection,
+    email: &str,
+    action: AuditAction,
+    now: DateTime<Utc>,
+    change: impl FnOnce(&mut PgConnection, &UserId) -> QueryResult<usize>,
+) -> QueryResult<Option<SessionsEnded>> {
     conn.transaction(|conn| {
         let Some(user) = by_email(conn, email)? else {
             return Ok(None);
         };
-        diesel::update(users::table.find(&user.id))
-            .set(users::password_hash.eq(password_hash))
-            .execute(conn)?;
-        ended(conn, user, AuditAction::PasswordChanged, now).map(Some)
+        change(conn, &user.id)?;
+        ended(conn, user, action, now).map(Some)
     })
 }
 

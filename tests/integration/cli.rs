@@ -9,7 +9,8 @@ use tokendesk::db::schema::users;
 
 use crate::common::{ApiClient, NEVER_USED_TOKEN, TestDb, server_url};
 
-fn tokendesk(database_url: &str) -> Command {
+/// The `tokendesk` binary, set up to use `database_url`.
+pub(crate) fn tokendesk(database_url: &str) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_tokendesk"));
     command
         .env("DATABASE_URL", database_url)
@@ -19,6 +20,23 @@ fn tokendesk(database_url: &str) -> Command {
         )
         .env("RUST_LOG", "warn");
     command
+}
+
+/// Runs `tokendesk args…` against `database_url` with `stdin` as its standard input.
+pub(crate) fn run(database_url: &str, args: &[&str], stdin: &str) -> std::process::Output {
+    let mut child = tokendesk(database_url)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starting tokendesk");
+    if let Some(mut input) = child.stdin.take() {
+        input
+            .write_all(stdin.as_bytes())
+            .expect("writing to tokendesk");
+    }
+    child.wait_with_output().expect("running tokendesk")
 }
 
 #[test]

@@ -2,7 +2,6 @@
 //! introspection, which only they may call; the use they stand for, recorded like a
 //! direct call; and the negative cache and refusal limits that keep guessing cheap.
 
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use base64::Engine;
@@ -14,21 +13,12 @@ use serde_json::{Value, json};
 use tokendesk::db::schema::{api_tokens, token_access_ips, token_usage_daily};
 use tokendesk::domain::{ServiceSecret, TokenSecret};
 
+use crate::cli::run;
 use crate::common::{
     ACTIVE_TOKEN, ApiClient, DEMO_CORP, DISABLED_TOKEN, NEVER_USED_TOKEN, TestApp,
     invalidated_after, invalidated_within, spawn_app, token_path,
 };
 use crate::visitor::{PortalToken, Visitor};
-
-fn tokendesk(app: &TestApp, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_tokendesk"))
-        .env("DATABASE_URL", &app.db.url)
-        .env("RUST_LOG", "warn")
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("running tokendesk")
-}
 
 /// Waits (five seconds at most) until a use of `token` through a service was written;
 /// its last address and service.
@@ -58,13 +48,13 @@ async fn the_cli_adds_a_service_shown_once_lists_it_without_its_secret_and_remov
     let app = spawn_app().await;
     let second = app.second_instance();
 
-    let added = tokendesk(&app, &["service", "add", "--name", "kong-eu"]);
+    let added = run(&app.db.url, &["service", "add", "--name", "kong-eu"], "");
     assert!(added.status.success(), "{added:?}");
     let stdout = String::from_utf8(added.stdout).unwrap();
     let secret = stdout.strip_suffix('\n').expect("one line");
     assert!(!secret.contains('\n'), "the secret alone: {stdout:?}");
     assert!(ServiceSecret::parse(secret).is_ok(), "{secret}");
-    let taken = tokendesk(&app, &["service", "add", "--name", "kong-eu"]);
+    let taken = run(&app.db.url, &["service", "add", "--name", "kong-eu"], "");
     assert!(!taken.status.success());
 
     let gateway = app.api(secret);
@@ -74,7 +64,7 @@ async fn the_cli_adds_a_service_shown_once_lists_it_without_its_secret_and_remov
         let answer = client.post("/verify", &json!({ "token": token })).await;
         assert_eq!(answer.body["active"], true, "{:?}", answer.body);
     }
-    let listed = tokendesk(&app, &["service", "list"]);
+    let listed = run(&app.db.url, &["service", "list"], "");
     let listing = String::from_utf8(listed.stdout).unwrap();
     assert!(listing.starts_with("kong-eu\t"), "{listing}");
     assert!(listing.contains("last used"), "{listing}");
@@ -83,7 +73,7 @@ async fn the_cli_adds_a_service_shown_once_lists_it_without_its_secret_and_remov
         "never the secret: {listing}"
     );
 
-    let removed = tokendesk(&app, &["service", "remove", "--name", "kong-eu"]);
+    let removed = run(&app.db.url, &["service", "remove", "--name", "kong-eu"], "");
     assert!(removed.status.success(), "{removed:?}");
     // Both instances have the credential cached; each drops it when it hears of the
     // removal, which no signal here reports: ask until both refuse, a second at most.

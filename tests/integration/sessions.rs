@@ -3,14 +3,12 @@
 //! that sign-out, idleness, age, other sessions, a disabled person or a new password
 //! end at once, and the audit trail of all of it.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use chrono::{Duration, SubsecRound, Utc};
 use diesel::prelude::*;
 use reqwest::StatusCode;
 use tokendesk::db::schema::{audit_events, sessions};
 
+use crate::cli::run;
 use crate::common::{
     ACTIVE_TOKEN, DEMO_ADMIN, DEMO_ADMIN_LOGIN, DEMO_MEMBER_LOGIN, TestApp, spawn_app,
     spawn_app_with,
@@ -19,14 +17,11 @@ use crate::visitor::{Page, Visitor};
 
 /// The value of the session cookie a sign-in set.
 fn session_cookie(page: &Page) -> String {
-    page.headers
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|c| c.strip_prefix("tokendesk_session="))
-        .and_then(|c| c.split(';').next())
-        .expect("a session cookie")
-        .to_owned()
+    let cookie = page
+        .set_cookie("tokendesk_session")
+        .expect("a session cookie");
+    let value = cookie.split(';').next().unwrap_or_default();
+    value.trim_start_matches("tokendesk_session=").to_owned()
 }
 
 /// `GET path` with nothing but a saved copy of a session cookie.
@@ -54,25 +49,6 @@ fn audited(app: &TestApp, action: &str) -> Vec<(Option<String>, Option<String>, 
         ))
         .load(&mut app.db.connection())
         .unwrap()
-}
-
-fn tokendesk(app: &TestApp, args: &[&str], stdin: &str) -> std::process::Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tokendesk"))
-        .env("DATABASE_URL", &app.db.url)
-        .env("RUST_LOG", "warn")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
 }
 
 #[tokio::test]
@@ -400,14 +376,14 @@ async fn disabling_a_person_or_setting_their_password_ends_their_sessions_at_onc
     let member = Visitor::signed_in(&app, DEMO_MEMBER_LOGIN).await;
     let admin = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
 
-    let changed = tokendesk(
-        &app,
+    let changed = run(
+        &app.db.url,
         &["user", "password", "--email", DEMO_ADMIN_LOGIN.0],
         "a-brand-new-password\n",
     );
     assert!(changed.status.success(), "{changed:?}");
-    let disabled = tokendesk(
-        &app,
+    let disabled = run(
+        &app.db.url,
         &["user", "disable", "--email", DEMO_MEMBER_LOGIN.0],
         "",
     );

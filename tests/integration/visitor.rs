@@ -191,6 +191,16 @@ impl Page {
         Html::parse_document(&self.body)
     }
 
+    /// The whole `Set-Cookie` header that sets the cookie `name`, attributes included.
+    pub fn set_cookie(&self, name: &str) -> Option<&str> {
+        let prefix = format!("{name}=");
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|cookie| cookie.starts_with(&prefix))
+    }
+
     pub fn location(&self) -> Option<&str> {
         self.headers.get("location").and_then(|v| v.to_str().ok())
     }
