@@ -11,6 +11,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod domain;
+pub mod instruments;
 pub mod state;
 pub mod telemetry;
 pub mod web;

@@ -17,6 +17,7 @@ pub use super::generation::Generation;
 use super::generation::Generations;
 use crate::db::tokens::Lookup;
 use crate::domain::{SecretDigest, TokenId};
+use crate::instruments::{self, CacheResult};
 
 pub const TIME_TO_LIVE: Duration = Duration::from_secs(30);
 
@@ -65,11 +66,25 @@ impl TokenCache {
         self.generations.count()
     }
 
+    /// What is cached for `digest`, counted as a hit, a negative hit or a miss.
     pub fn get(&self, digest: &SecretDigest) -> Option<Lookup> {
-        if self.unknown.contains_key(digest) {
-            return Some(Lookup::Unknown);
-        }
-        self.entries.get(digest)
+        let (found, result) = if self.unknown.contains_key(digest) {
+            (Some(Lookup::Unknown), CacheResult::NegativeHit)
+        } else {
+            let found = self.entries.get(digest);
+            let result = match found {
+                Some(_) => CacheResult::Hit,
+                None => CacheResult::Miss,
+            };
+            (found, result)
+        };
+        instruments::token_cache_lookup(result);
+        found
+    }
+
+    /// How many tokens are cached, known and unknown (moka's estimate).
+    pub fn entry_counts(&self) -> (u64, u64) {
+        (self.entries.entry_count(), self.unknown.entry_count())
     }
 
     /// Caches `lookup` whatever happened meanwhile. A lookup read from the database goes

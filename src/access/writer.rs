@@ -1,7 +1,8 @@
 //! The background task that writes recorded uses at most once per interval, and the
 //! final write on shutdown. A failed write keeps its uses for the next one (the recorder
 //! holds at most `recorder::MAX_PENDING_TOKENS` tokens' uses meanwhile), and an outage
-//! is logged once, through the database's health, not at every attempt.
+//! is logged once, through the database's health, not at every attempt. Writes and
+//! failed writes are counted in the metrics.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -10,6 +11,7 @@ use std::time::Duration;
 use super::AccessRecorder;
 use crate::db::health::{DatabaseHealth, DatabaseUnavailable, is_connection_lost, is_unavailable};
 use crate::db::{DbPool, access};
+use crate::instruments;
 
 /// Counts what the writer did, and signals each write, for tests and logs.
 #[derive(Default)]
@@ -54,6 +56,7 @@ pub async fn flush(
         }
     })
     .await;
+    instruments::last_access_flushed(matches!(written, Ok(Ok(_))));
     match written {
         Ok(Ok(statements)) => {
             health.up();
@@ -84,5 +87,40 @@ pub async fn run(
     loop {
         ticks.tick().await;
         flush(&pool, &recorder, &stats, &health).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::TokenId;
+    use crate::domain::token_use::Use;
+
+    #[actix_web::test]
+    async fn a_failed_write_is_counted_and_keeps_its_uses() {
+        let metrics = crate::instruments::local_recorder();
+        let _local = metrics::set_default_local_recorder(&metrics);
+        let recorder = Arc::new(AccessRecorder::default());
+        let token = TokenId::parse("TK-1000-0000-0001").unwrap();
+        recorder.record(&token, Use::new(chrono::Utc::now(), None, None));
+
+        flush(
+            &crate::db::setup::unreachable_pool(),
+            &recorder,
+            &WriterStats::default(),
+            &DatabaseHealth::default(),
+        )
+        .await;
+
+        assert_eq!(recorder.len(), 1, "kept for the next write");
+        let text = metrics.handle().render();
+        assert!(
+            text.contains("\ntokendesk_last_access_flush_failures_total 1\n"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("tokendesk_last_access_flushes_total"),
+            "{text}"
+        );
     }
 }

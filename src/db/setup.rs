@@ -94,6 +94,7 @@ pub fn connect(database_url: &str, settings: PoolSettings) -> Result<DbPool, Set
         .max_size(settings.size)
         .connection_timeout(settings.connection_timeout)
         .connection_customizer(Box::new(StatementTimeout(settings.statement_timeout)))
+        .event_handler(Box::new(crate::instruments::PoolEvents))
         .build(ConnectionManager::<PgConnection>::new(database_url))
         .map_err(|e| SetupError::Unreachable {
             url: url.clone(),
@@ -105,6 +106,18 @@ pub fn connect(database_url: &str, settings: PoolSettings) -> Result<DbPool, Set
     })?;
     run_migrations(&mut conn).map_err(|reason| SetupError::MigrationFailed { url, reason })?;
     Ok(pool)
+}
+
+/// A pool of a database nobody serves (nothing listens on port 1), whose connections
+/// fail at once and time out after 50 ms: for tests of what an outage does.
+#[cfg(test)]
+pub(crate) fn unreachable_pool() -> DbPool {
+    DbPool::builder()
+        .connection_timeout(Duration::from_millis(50))
+        .event_handler(Box::new(crate::instruments::PoolEvents))
+        .build_unchecked(ConnectionManager::<PgConnection>::new(
+            "postgres://postgres@127.0.0.1:1/nothing",
+        ))
 }
 
 /// Applies every pending migration.

@@ -19,6 +19,7 @@ use crate::db::sign_in;
 use crate::db::users::{self, Credentials, User};
 use crate::domain::token_use::USER_AGENT_MAX_CHARS;
 use crate::domain::{AuditAction, ClientIp, LocalPath, password, sign_in_throttle};
+use crate::instruments;
 use crate::state::{self, AppState};
 
 const HOME: &str = "/settings/api-tokens";
@@ -110,6 +111,7 @@ pub async fn submit(
     let matched = check_password(&state, found.as_ref(), form.password).await?;
     let Some(user) = matched else {
         tracing::info!("sign-in refused: wrong email or password");
+        instruments::sign_in_failed();
         let failed = attempt.clone();
         state
             .db("recording a failed sign-in", move |conn| {
@@ -150,6 +152,7 @@ async fn throttled(
     typed_email: &str,
 ) -> Result<HttpResponse, WebError> {
     tracing::warn!(ip = ?attempt.ip, "sign-in held off after too many failures");
+    instruments::sign_in_throttled();
     if let Some(found) = found {
         let ip = attempt.ip;
         state
