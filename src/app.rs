@@ -1,5 +1,8 @@
-//! The actix application: sessions, security headers, request logging and routes,
-//! wired around the shared state. Tests and `serve` start it the same way, through `Application::build`.
+//! The actix application: sessions, security headers, request logging, metrics and
+//! routes, wired around the shared state. Tests and `serve` start it the same way,
+//! through `Application::build`.
+
+mod prometheus;
 
 use std::net::{IpAddr, TcpListener};
 use std::sync::Arc;
@@ -9,7 +12,7 @@ use actix_session::SessionMiddleware;
 use actix_session::config::{BrowserSession, CookieContentSecurity};
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::{Server, ServerHandle};
-use actix_web::middleware::{Condition, DefaultHeaders};
+use actix_web::middleware::{Condition, DefaultHeaders, from_fn};
 use actix_web::{App, HttpServer};
 use anyhow::Context;
 use tracing_actix_web::TracingLogger;
@@ -36,6 +39,8 @@ pub struct AppOptions {
     pub public_url: Option<PublicUrl>,
     /// How long a session may go unused.
     pub session_idle: chrono::Duration,
+    /// Where to serve `GET /metrics`, if anywhere (port 0 picks a free one).
+    pub metrics_bind: Option<String>,
 }
 
 impl AppOptions {
@@ -45,6 +50,7 @@ impl AppOptions {
             trusted_proxies: settings.trusted_proxies.clone(),
             public_url: settings.public_url.clone(),
             session_idle: settings.session_idle,
+            metrics_bind: settings.metrics_bind.clone(),
             ..Self::default()
         }
     }
@@ -57,6 +63,7 @@ impl Default for AppOptions {
             trusted_proxies: Vec::new(),
             public_url: None,
             session_idle: crate::config::DEFAULT_SESSION_IDLE,
+            metrics_bind: None,
         }
     }
 }
@@ -68,6 +75,7 @@ pub struct Application {
     state: actix_web::web::Data<AppState>,
     access_stats: Arc<WriterStats>,
     flush_every: Duration,
+    metrics: Option<prometheus::MetricsServer>,
 }
 
 impl Application {
@@ -107,6 +115,12 @@ impl Application {
             options.trusted_proxies.clone(),
             portal,
         ));
+        let metrics = options
+            .metrics_bind
+            .as_deref()
+            .map(|bind| prometheus::MetricsServer::bind(bind, state.clone()))
+            .transpose()?;
+        let measured = metrics.is_some();
         let server_state = state.clone();
         // Derived, so the session key and the token-secret key are never the same bytes.
         let session_key = Key::derive_from(key.as_bytes());
@@ -116,6 +130,7 @@ impl Application {
                 .wrap(security_headers())
                 .wrap(sessions(store.clone(), session_key.clone(), https))
                 .wrap(TracingLogger::default())
+                .wrap(Condition::new(measured, from_fn(prometheus::measure)))
                 .app_data(server_state.clone())
                 .app_data(web::form_config())
                 .app_data(web::payload_config())
@@ -131,11 +146,17 @@ impl Application {
             state,
             access_stats: Arc::new(WriterStats::default()),
             flush_every: options.flush_every,
+            metrics,
         })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// Where `GET /metrics` is served, when metrics are on.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(prometheus::MetricsServer::port)
     }
 
     /// Lets another thread stop the server.
@@ -169,7 +190,11 @@ impl Application {
             self.state.database.clone(),
             self.flush_every,
         ));
+        let metrics = self.metrics.map(prometheus::MetricsServer::spawn);
         let served = self.server.await;
+        if let Some(metrics) = metrics {
+            metrics.stop().await;
+        }
         listener.stop();
         writer.abort();
         writer::flush(&pool, &recorder, &self.access_stats, &self.state.database).await;

@@ -12,6 +12,7 @@
 //! | `TOKENDESK_DB_POOL` | `10` | database connections the server keeps |
 //! | `TOKENDESK_DB_TIMEOUT` | `2s` | how long a request waits for a connection before it answers 503 |
 //! | `TOKENDESK_DB_STATEMENT_TIMEOUT` | `5s` | how long any statement may run |
+//! | `TOKENDESK_METRICS_BIND` | off | where to serve Prometheus metrics (`GET /metrics`), apart from the portal |
 //! | `RUST_LOG` | `info` | log filter, in tracing's `EnvFilter` syntax |
 
 use std::fmt;
@@ -86,6 +87,8 @@ pub struct Settings {
     pub session_idle: chrono::Duration,
     /// The server's connection pool.
     pub pool: crate::db::PoolSettings,
+    /// Where to serve metrics, when set.
+    pub metrics_bind: Option<String>,
 }
 
 /// Where people reach the portal: over https, cookies are `Secure` and HSTS is sent.
@@ -194,6 +197,7 @@ impl fmt::Debug for Settings {
             .field("public_url", &self.public_url)
             .field("session_idle", &self.session_idle)
             .field("pool", &self.pool)
+            .field("metrics_bind", &self.metrics_bind)
             .finish()
     }
 }
@@ -229,6 +233,7 @@ impl Settings {
             trusted_proxies,
             public_url,
             session_idle,
+            metrics_bind: var("TOKENDESK_METRICS_BIND"),
             database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
             bind: var("TOKENDESK_BIND").unwrap_or_else(|| DEFAULT_BIND.into()),
             data_dir,
@@ -401,6 +406,7 @@ mod tests {
             public_url: None,
             session_idle: DEFAULT_SESSION_IDLE,
             pool: crate::db::PoolSettings::SERVER,
+            metrics_bind: None,
         };
 
         let shown = format!("{settings:?}");

@@ -27,6 +27,10 @@ enum Command {
         /// Address to listen on (overrides TOKENDESK_BIND).
         #[arg(long)]
         bind: Option<String>,
+        /// Serve Prometheus metrics (GET /metrics) on this address, apart from the
+        /// portal (overrides TOKENDESK_METRICS_BIND; off by default).
+        #[arg(long)]
+        metrics_bind: Option<String>,
         /// Seed the demo accounts, users and tokens (idempotent).
         #[arg(long)]
         demo: bool,
@@ -106,7 +110,11 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = Settings::from_env()?;
     match cli.command {
-        Command::Serve { bind, demo } => serve(settings, bind, demo),
+        Command::Serve {
+            bind,
+            metrics_bind,
+            demo,
+        } => serve(settings, bind, metrics_bind, demo),
         Command::Migrate => {
             db::connect(&settings.database_url, db::PoolSettings::COMMAND)?;
             println!("migrations are up to date");
@@ -201,7 +209,12 @@ fn service(settings: &Settings, command: ServiceCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn serve(settings: Settings, bind: Option<String>, with_demo: bool) -> anyhow::Result<()> {
+fn serve(
+    settings: Settings,
+    bind: Option<String>,
+    metrics_bind: Option<String>,
+    with_demo: bool,
+) -> anyhow::Result<()> {
     let pool = db::connect(&settings.database_url, settings.pool)?;
     if with_demo {
         let cipher = SecretCipher::from_master_key(settings.secret_key.as_bytes());
@@ -211,14 +224,21 @@ fn serve(settings: Settings, bind: Option<String>, with_demo: bool) -> anyhow::R
         demo::seed(&mut conn, &cipher, chrono::Utc::now())?;
     }
     let bind = bind.unwrap_or(settings.bind.clone());
+    let metrics_bind = metrics_bind.or(settings.metrics_bind.clone());
     actix_web::rt::System::new().block_on(async move {
         let app = Application::build(
             pool,
             &settings.secret_key,
             &bind,
-            AppOptions::from_settings(&settings),
+            AppOptions {
+                metrics_bind,
+                ..AppOptions::from_settings(&settings)
+            },
         )?;
         tracing::info!(address = %bind, port = app.port(), "tokendesk is serving");
+        if let Some(port) = app.metrics_port() {
+            tracing::info!(port, "metrics are served at GET /metrics");
+        }
         app.run_until_stopped().await.context("serving")
     })
 }

@@ -185,6 +185,8 @@ pub struct TestApp {
     pub access_stats: Arc<WriterStats>,
     /// The instance's cache of token lookups.
     pub cache: Arc<TokenCache>,
+    /// Where `GET /metrics` is served, when the options asked for metrics.
+    pub metrics_address: Option<String>,
     key: MasterKey,
     server: Instance,
     // Last: dropped after the pool has let go of its connections.
@@ -197,6 +199,7 @@ pub struct Instance {
     pub address: String,
     pub access_stats: Arc<WriterStats>,
     pub cache: Arc<TokenCache>,
+    pub metrics_address: Option<String>,
     running: Option<(ServerHandle, std::thread::JoinHandle<std::io::Result<()>>)>,
 }
 
@@ -210,6 +213,7 @@ impl Instance {
                 started
                     .send((
                         app.port(),
+                        app.metrics_port(),
                         app.handle(),
                         app.access_stats(),
                         app.token_cache(),
@@ -218,9 +222,11 @@ impl Instance {
                 app.run_until_stopped().await
             })
         });
-        let (port, handle, access_stats, cache) = ready.recv().expect("the app started");
+        let (port, metrics_port, handle, access_stats, cache) =
+            ready.recv().expect("the app started");
         Self {
             address: format!("http://127.0.0.1:{port}"),
+            metrics_address: metrics_port.map(|port| format!("http://127.0.0.1:{port}")),
             access_stats,
             cache,
             running: Some((handle, thread)),
@@ -353,6 +359,7 @@ async fn spawn(options: AppOptions, through_port: Option<u16>) -> TestApp {
         cipher,
         access_stats: server.access_stats.clone(),
         cache: server.cache.clone(),
+        metrics_address: server.metrics_address.clone(),
         key,
         server,
         db,
