@@ -1,8 +1,9 @@
-//! The actix application: sessions, security headers, request logging, metrics and
-//! routes, wired around the shared state. Tests and `serve` start it the same way,
+//! The actix application: sessions, security headers, request ids and logging, metrics
+//! and routes, wired around the shared state. Tests and `serve` start it the same way,
 //! through `Application::build`.
 
 mod prometheus;
+mod request_id;
 
 use std::net::{IpAddr, TcpListener};
 use std::sync::Arc;
@@ -129,8 +130,9 @@ impl Application {
                 .wrap(Condition::new(https, strict_transport_security()))
                 .wrap(security_headers())
                 .wrap(sessions(store.clone(), session_key.clone(), https))
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<request_id::RequestSpan>::new())
                 .wrap(Condition::new(measured, from_fn(prometheus::measure)))
+                .wrap(from_fn(request_id::assign))
                 .app_data(server_state.clone())
                 .app_data(web::form_config())
                 .app_data(web::payload_config())

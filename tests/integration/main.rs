@@ -25,6 +25,7 @@ mod migrations;
 mod openapi;
 mod outage;
 mod platform;
+mod request_ids;
 mod secrets_and_audit;
 mod services;
 mod sessions;
