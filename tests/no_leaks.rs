@@ -17,9 +17,6 @@ mod common;
 #[allow(dead_code, reason = "this test uses part of the visitor")]
 mod visitor;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex, PoisonError};
-
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use diesel::dsl::sql;
@@ -32,40 +29,13 @@ use serde_json::json;
 use tokendesk::db::schema::audit_events;
 use tokendesk::domain::secret::VISIBLE_PREFIX_LEN;
 use tokendesk::domain::{ServiceSecret, TokenSecret};
-use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::fmt::format::FmtSpan;
 
 use common::{
-    ACTIVE_TOKEN, ApiClient, ApiResponse, BILLING_WRITE_TOKEN, DEMO_ADMIN_LOGIN, DEMO_MEMBER_LOGIN,
-    DISABLED_TOKEN, SUPPORT_LOGIN, TestApp, spawn_app, token_path,
+    ACTIVE_TOKEN, ApiClient, ApiResponse, BILLING_WRITE_TOKEN, Captured, DEMO_ADMIN_LOGIN,
+    DEMO_MEMBER_LOGIN, DISABLED_TOKEN, SUPPORT_LOGIN, TestApp, spawn_app, token_path,
 };
 use visitor::{Page, Visitor};
-
-/// What the process's one subscriber wrote, line after line.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Captured {
-    type Writer = Self;
-
-    fn make_writer(&'a self) -> Self {
-        self.clone()
-    }
-}
 
 impl Captured {
     /// Installs the subscriber for the whole process: every level, every target (`log`
@@ -85,14 +55,6 @@ impl Captured {
             .try_init()
             .expect("the only subscriber in this test binary");
         captured
-    }
-
-    fn lines(&self) -> Vec<String> {
-        let bytes = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        String::from_utf8_lossy(&bytes)
-            .lines()
-            .map(str::to_owned)
-            .collect()
     }
 }
 
