@@ -14,6 +14,7 @@
 //! | `TOKENDESK_DB_STATEMENT_TIMEOUT` | `5s` | how long any statement may run |
 //! | `TOKENDESK_METRICS_BIND` | off | where to serve Prometheus metrics (`GET /metrics`), apart from the portal |
 //! | `RUST_LOG` | `info` | log filter, in tracing's `EnvFilter` syntax |
+//! | `TOKENDESK_LOG_FORMAT` | `text` | `json` for one JSON object per log line (read by `telemetry`) |
 
 use std::fmt;
 use std::path::{Path, PathBuf};
