@@ -22,6 +22,7 @@ mod lifecycle;
 mod migrations;
 mod openapi;
 mod platform;
+mod races;
 mod secrets_and_audit;
 mod services;
 mod sessions;
