@@ -26,6 +26,7 @@ mod races;
 mod secrets_and_audit;
 mod services;
 mod sessions;
+mod shutdown;
 mod token_cache;
 mod token_details;
 mod token_forms;
