@@ -99,11 +99,10 @@ struct Attempt {
     ip: String,
 }
 
-/// Fifty changes, in blocks of eight alternating between the portal and the API, with
-/// one delete, through `delete_through`, late in the list: most changes race each
-/// other before the token is gone. (The API answers sooner than the portal, which reads
-/// the session first, so a second delete would mostly end the race before the portal's
-/// changes arrive.)
+/// Fifty changes, in blocks of eight alternating between the portal and the API, one of
+/// them a delete through `delete_through`. (Only one: the API answers sooner than the
+/// portal, which reads the session first, so a second delete would mostly end the race
+/// before the portal's changes arrive.)
 fn attempts(delete_through: Channel) -> Vec<Attempt> {
     let [a, b, back] = drafts();
     let (first, second) = match delete_through {
