@@ -30,6 +30,12 @@ use crate::web::PgSessionStore;
 
 pub const SESSION_COOKIE: &str = "tokendesk_session";
 
+/// How long requests in flight may take to finish once SIGTERM or Ctrl-C has stopped
+/// the server accepting, before their connections are closed (actix's default is 30
+/// seconds). With the final write of last access after it, the process is gone within
+/// the 10 seconds an operator or orchestrator should have to wait.
+pub const SHUTDOWN_GRACE_SECONDS: u64 = 8;
+
 /// How the server runs, beyond where it listens.
 #[derive(Debug, Clone)]
 pub struct AppOptions {
@@ -139,6 +145,8 @@ impl Application {
                 .configure(crate::api::routes)
                 .configure(web::routes)
         })
+        .shutdown_timeout(SHUTDOWN_GRACE_SECONDS)
+        .shutdown_signal(stop_signal())
         .listen(listener)
         .context("starting the server")?
         .run();
@@ -176,8 +184,9 @@ impl Application {
         self.state.cache.clone()
     }
 
-    /// Serves until SIGINT or SIGTERM (or a stop through `handle`), finishes the
-    /// requests in flight, then writes the token uses still in memory.
+    /// Serves until SIGTERM or Ctrl-C (or a stop through `handle`): then stops
+    /// accepting, lets the requests in flight finish (for `SHUTDOWN_GRACE_SECONDS` at
+    /// most), and writes the token uses still in memory.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let (pool, recorder) = (self.state.pool.clone(), self.state.recorder.clone());
         let caches = Caches {
@@ -203,6 +212,38 @@ impl Application {
         tracing::info!("stopped; last access written");
         served
     }
+}
+
+/// Resolves on SIGTERM or SIGINT (Ctrl-C), each a graceful stop: actix's own handling
+/// would drop the requests in flight on Ctrl-C.
+async fn stop_signal() {
+    use actix_web::rt::signal;
+    let terminate = async {
+        match signal::unix::signal(signal::unix::SignalKind::terminate()) {
+            Ok(mut terminate) => drop(terminate.recv().await),
+            Err(error) => {
+                tracing::warn!(%error, "can't listen for SIGTERM; stop with Ctrl-C");
+                std::future::pending::<()>().await;
+            }
+        }
+        "SIGTERM"
+    };
+    let interrupt = async {
+        if let Err(error) = signal::ctrl_c().await {
+            tracing::warn!(%error, "can't listen for Ctrl-C; stop with SIGTERM");
+            std::future::pending::<()>().await;
+        }
+        "SIGINT"
+    };
+    let (terminate, interrupt) = (std::pin::pin!(terminate), std::pin::pin!(interrupt));
+    let (signal, _) = futures_util::future::select(terminate, interrupt)
+        .await
+        .factor_first();
+    tracing::info!(
+        signal,
+        grace_seconds = SHUTDOWN_GRACE_SECONDS,
+        "stopping: no new connections; finishing the requests in flight"
+    );
 }
 
 /// Sessions kept server-side; the cookie (which ends with the browser: no Max-Age)

@@ -9,15 +9,15 @@ use tokendesk::db::schema::users;
 
 use crate::common::{ApiClient, NEVER_USED_TOKEN, TestDb, server_url};
 
-/// The `tokendesk` binary, set up to use `database_url`.
+/// The secret key every command here runs with.
+const SECRET_KEY: &str = "dGVzdC1rZXktdGhhdC1pcy1hdC1sZWFzdC0zMi1ieXRlcy1sb25n";
+
+/// The binary, run against `database_url` with `SECRET_KEY`.
 pub(crate) fn tokendesk(database_url: &str) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_tokendesk"));
     command
         .env("DATABASE_URL", database_url)
-        .env(
-            "TOKENDESK_SECRET_KEY",
-            "dGVzdC1rZXktdGhhdC1pcy1hdC1sZWFzdC0zMi1ieXRlcy1sb25n",
-        )
+        .env("TOKENDESK_SECRET_KEY", SECRET_KEY)
         .env("RUST_LOG", "warn");
     command
 }
@@ -37,6 +37,46 @@ pub(crate) fn run(database_url: &str, args: &[&str], stdin: &str) -> std::proces
             .expect("writing to tokendesk");
     }
     child.wait_with_output().expect("running tokendesk")
+}
+
+/// `tokendesk serve --demo` on a free loopback port, logging at info to a pipe; returns
+/// the server, its port, and the reader of its log (the whole log once it exits).
+pub(crate) fn serve_demo(
+    db: &TestDb,
+) -> (std::process::Child, u16, std::thread::JoinHandle<String>) {
+    let mut server = tokendesk(&db.url)
+        .args(["serve", "--demo", "--bind", "127.0.0.1:0"])
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (port, log) = bound_port(server.stderr.take().unwrap());
+    (server, port, log)
+}
+
+/// The secret of the demo token `id`, decrypted as a server run by `tokendesk` would.
+pub(crate) fn demo_secret(db: &TestDb, id: &str) -> String {
+    use tokendesk::domain::{SecretCipher, TokenId};
+    let id = TokenId::parse(id).unwrap();
+    let ciphertext: Option<Vec<u8>> = tokendesk::db::schema::api_tokens::table
+        .find(id.as_str())
+        .select(tokendesk::db::schema::api_tokens::secret_ciphertext)
+        .first(&mut db.connection())
+        .unwrap();
+    let cipher = SecretCipher::from_master_key(&base64_decode(SECRET_KEY));
+    let secret = cipher.decrypt(&id, &ciphertext.unwrap()).unwrap();
+    secret.expose().to_owned()
+}
+
+/// Sends `signal` (`TERM`, `INT`) to `child`, as `kill` or Ctrl-C would.
+pub(crate) fn send_signal(child: &std::process::Child, signal: &str) {
+    let sent = Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success(), "kill -{signal}");
 }
 
 #[test]
@@ -179,43 +219,22 @@ fn bound_port(stderr: std::process::ChildStderr) -> (u16, std::thread::JoinHandl
 
 #[tokio::test]
 async fn sigterm_writes_the_recorded_last_access_before_exiting() {
-    use tokendesk::domain::{SecretCipher, TokenId};
     let db = TestDb::migrated();
-    let key = "dGVzdC1rZXktdGhhdC1pcy1hdC1sZWFzdC0zMi1ieXRlcy1sb25n";
-    let mut server = tokendesk(&db.url)
-        .args(["serve", "--demo", "--bind", "127.0.0.1:0"])
-        .env("RUST_LOG", "info")
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let (port, log) = bound_port(server.stderr.take().unwrap());
-    let id = TokenId::parse(NEVER_USED_TOKEN).unwrap();
-    let ciphertext: Option<Vec<u8>> = tokendesk::db::schema::api_tokens::table
-        .find(id.as_str())
-        .select(tokendesk::db::schema::api_tokens::secret_ciphertext)
-        .first(&mut db.connection())
-        .unwrap();
-    let cipher = SecretCipher::from_master_key(&base64_decode(key));
-    let secret = cipher.decrypt(&id, &ciphertext.unwrap()).unwrap();
+    let (mut server, port, log) = serve_demo(&db);
+    let secret = demo_secret(&db, NEVER_USED_TOKEN);
 
-    let answer = ApiClient::new(&format!("http://127.0.0.1:{port}"), secret.expose())
+    let answer = ApiClient::new(&format!("http://127.0.0.1:{port}"), &secret)
         .whoami()
         .await;
     assert_eq!(answer.status, reqwest::StatusCode::OK);
-    let killed = Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    send_signal(&server, "TERM");
     let status = server.wait().unwrap();
     let log = log.join().unwrap();
 
     assert!(status.success(), "a clean exit on SIGTERM:\n{log}");
     assert!(log.contains("stopped; last access written"), "{log}");
     let written: Option<chrono::DateTime<chrono::Utc>> = tokendesk::db::schema::api_tokens::table
-        .find(id.as_str())
+        .find(NEVER_USED_TOKEN)
         .select(tokendesk::db::schema::api_tokens::last_access_at)
         .first(&mut db.connection())
         .unwrap();

@@ -1,0 +1,174 @@
+//! Stopping the real binary: on SIGTERM, or Ctrl-C (SIGINT), `tokendesk serve` stops
+//! accepting connections, lets the request in flight finish with its normal answer,
+//! writes every last access it recorded, and exits 0 within 10 seconds.
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::TcpStream;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use diesel::prelude::*;
+use reqwest::StatusCode;
+use tokendesk::db::schema::{api_tokens, token_usage_daily};
+
+use crate::cli::{demo_secret, send_signal, serve_demo, tokendesk};
+use crate::common::{ApiClient, NEVER_USED_TOKEN, TestDb};
+
+/// How long the process may take to be gone once signalled.
+const EXIT_WITHIN: Duration = Duration::from_secs(10);
+/// The service the request in flight comes through.
+const SERVICE: &str = "gateway";
+/// The end client the request in flight speaks for.
+const CLIENT_IP: &str = "203.0.113.7";
+
+/// A `POST /api/v1/verify` sent by hand over one connection, its body in two halves.
+struct HalfSent {
+    stream: TcpStream,
+    rest: Vec<u8>,
+}
+
+impl HalfSent {
+    /// Sends the headers, waits for the server's `100 Continue` (the request is in its
+    /// hands now, waiting for its body), then sends the first half of the body.
+    fn start(port: u16, service_secret: &str, token: &str) -> Self {
+        let body = serde_json::json!({"token": token, "client_ip": CLIENT_IP}).to_string();
+        let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        stream.set_read_timeout(Some(EXIT_WITHIN)).unwrap();
+        let head = format!(
+            "POST /api/v1/verify HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\
+             Authorization: Bearer {service_secret}\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        stream.write_all(head.as_bytes()).unwrap();
+        let continued = b"HTTP/1.1 100 Continue\r\n\r\n";
+        let mut interim = vec![0; continued.len()];
+        stream.read_exact(&mut interim).unwrap();
+        assert_eq!(interim, continued, "{}", String::from_utf8_lossy(&interim));
+        let (first, rest) = body.as_bytes().split_at(body.len() / 2);
+        stream.write_all(first).unwrap();
+        Self {
+            stream,
+            rest: rest.to_vec(),
+        }
+    }
+
+    /// Sends the rest of the body; the whole answer, once the server has closed the
+    /// connection.
+    fn finish(mut self) -> String {
+        self.stream.write_all(&self.rest).unwrap();
+        let mut answer = String::new();
+        self.stream.read_to_string(&mut answer).unwrap();
+        answer
+    }
+}
+
+/// Waits until connecting to `port` is refused: the listening socket is closed.
+fn refused_within(port: u16, limit: Duration) {
+    let start = Instant::now();
+    loop {
+        match TcpStream::connect(("127.0.0.1", port)) {
+            Err(error) if error.kind() == ErrorKind::ConnectionRefused => return,
+            Err(error) => panic!("connecting after the signal: {error}"),
+            // Accepted before the listener closed; let it go and ask again.
+            Ok(accepted) => drop(accepted),
+        }
+        assert!(
+            start.elapsed() < limit,
+            "still accepting connections {limit:?} after the signal"
+        );
+        std::thread::yield_now();
+    }
+}
+
+/// A new service credential for the database, made as an operator makes it.
+fn add_service(db: &TestDb) -> String {
+    let output = tokendesk(&db.url)
+        .args(["service", "add", "--name", SERVICE])
+        .stderr(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    String::from_utf8(output.stdout).unwrap().trim().to_owned()
+}
+
+/// Every request counted for `token`, over all days.
+fn counted(db: &TestDb, token: &str) -> i64 {
+    let days: Vec<i64> = token_usage_daily::table
+        .filter(token_usage_daily::token_id.eq(token))
+        .select(token_usage_daily::requests)
+        .load(&mut db.connection())
+        .unwrap();
+    days.iter().sum()
+}
+
+/// Signals a server with calls recorded and a request in flight, and checks it stops
+/// as it should.
+async fn stops_gracefully_on(signal: &str) {
+    let db = TestDb::migrated();
+    let service = add_service(&db);
+    let (server, port, log) = serve_demo(&db);
+    let token = demo_secret(&db, NEVER_USED_TOKEN);
+    let before = counted(&db, NEVER_USED_TOKEN);
+    let caller = ApiClient::new(&format!("http://127.0.0.1:{port}"), &token);
+    for _ in 0..3 {
+        assert_eq!(caller.whoami().await.status, StatusCode::OK);
+    }
+    let in_flight = HalfSent::start(port, &service, &token);
+
+    send_signal(&server, signal);
+    let signalled = Instant::now();
+    refused_within(port, EXIT_WITHIN);
+    let answer = in_flight.finish();
+    let pid = server.id();
+    let (exited, exit) = std::sync::mpsc::channel();
+    let waiting = std::thread::spawn(move || {
+        let mut server = server;
+        let _ = exited.send(server.wait());
+    });
+    let status = exit.recv_timeout(EXIT_WITHIN.saturating_sub(signalled.elapsed()));
+    if status.is_err() {
+        // Ours, by its id: don't leave it running.
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status();
+    }
+    let _ = waiting.join();
+    let log = log.join().unwrap();
+
+    let status = status
+        .unwrap_or_else(|_| panic!("gone within {EXIT_WITHIN:?} of SIG{signal}:\n{log}"))
+        .unwrap();
+    assert!(status.success(), "a clean exit on SIG{signal}:\n{log}");
+    assert!(
+        answer.starts_with("HTTP/1.1 200 OK\r\n"),
+        "the request in flight was answered: {answer}\n{log}"
+    );
+    assert!(answer.contains(r#""active":true"#), "{answer}");
+    assert!(answer.contains(NEVER_USED_TOKEN), "{answer}");
+    assert_eq!(
+        counted(&db, NEVER_USED_TOKEN) - before,
+        4,
+        "the three calls before the signal and the one in flight were all written:\n{log}"
+    );
+    let (ip, via): (Option<String>, Option<String>) = api_tokens::table
+        .find(NEVER_USED_TOKEN)
+        .select((api_tokens::last_access_ip, api_tokens::last_access_via))
+        .first(&mut db.connection())
+        .unwrap();
+    assert_eq!(
+        (ip.as_deref(), via.as_deref()),
+        (Some(CLIENT_IP), Some(SERVICE)),
+        "the last access is the request that was in flight"
+    );
+}
+
+#[tokio::test]
+async fn sigterm_finishes_the_request_in_flight_writes_last_access_and_exits_0() {
+    stops_gracefully_on("TERM").await;
+}
+
+#[tokio::test]
+async fn ctrl_c_stops_as_gracefully_as_sigterm() {
+    stops_gracefully_on("INT").await;
+}
