@@ -208,8 +208,14 @@ impl Application {
         }
         listener.stop();
         writer.abort();
-        writer::flush(&pool, &recorder, &self.access_stats, &self.state.database).await;
-        tracing::info!("stopped; last access written");
+        if writer::flush(&pool, &recorder, &self.access_stats, &self.state.database).await {
+            tracing::info!("stopped; last access written");
+        } else {
+            tracing::error!(
+                tokens = recorder.len(),
+                "stopped, but the last access of these tokens could not be written and is lost"
+            );
+        }
         served
     }
 }

@@ -15,6 +15,7 @@ CREATE TABLE sessions (
     user_agent   TEXT
 );
 CREATE INDEX sessions_user_idx ON sessions (user_id, created_at DESC);
+CREATE INDEX sessions_expires_idx ON sessions (expires_at);
 
 -- Failed sign-ins, counted per email and per address over a sliding window, in the
 -- database so every instance shares the counts.
@@ -26,6 +27,7 @@ CREATE TABLE sign_in_failures (
 );
 CREATE INDEX sign_in_failures_email_idx ON sign_in_failures (email, at);
 CREATE INDEX sign_in_failures_ip_idx ON sign_in_failures (ip, at);
+CREATE INDEX sign_in_failures_at_idx ON sign_in_failures (at);
 
 -- A disabled person can't sign in, and their sessions are ended.
 ALTER TABLE users ADD COLUMN disabled_at TIMESTAMPTZ;

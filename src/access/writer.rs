@@ -22,16 +22,17 @@ pub struct WriterStats {
     pub written: tokio::sync::Notify,
 }
 
-/// Writes everything recorded so far, off the async threads.
+/// Writes everything recorded so far, off the async threads; whether nothing is left
+/// waiting (a failed write keeps its uses for the next).
 pub async fn flush(
     pool: &DbPool,
     recorder: &Arc<AccessRecorder>,
     stats: &WriterStats,
     health: &DatabaseHealth,
-) {
+) -> bool {
     let batch = recorder.take();
     if batch.is_empty() {
-        return;
+        return true;
     }
     let (pool, keep) = (pool.clone(), recorder.clone());
     let written = actix_web::web::block(move || {
@@ -56,7 +57,8 @@ pub async fn flush(
         }
     })
     .await;
-    instruments::last_access_flushed(matches!(written, Ok(Ok(_))));
+    let done = matches!(written, Ok(Ok(_)));
+    instruments::last_access_flushed(done);
     match written {
         Ok(Ok(statements)) => {
             health.up();
@@ -73,6 +75,7 @@ pub async fn flush(
         ),
         Err(error) => tracing::warn!(%error, "the last-access writer could not run"),
     }
+    done
 }
 
 /// Writes every `interval` until the task is dropped.
@@ -86,7 +89,7 @@ pub async fn run(
     let mut ticks = actix_web::rt::time::interval(interval);
     loop {
         ticks.tick().await;
-        flush(&pool, &recorder, &stats, &health).await;
+        let _ = flush(&pool, &recorder, &stats, &health).await;
     }
 }
 

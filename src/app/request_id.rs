@@ -97,7 +97,10 @@ impl RootSpanBuilder for RequestSpan {
             .headers()
             .get("user-agent")
             .and_then(|agent| agent.to_str().ok())
-            .unwrap_or_default();
+            .unwrap_or_default()
+            .chars()
+            .take(crate::domain::token_use::USER_AGENT_MAX_CHARS)
+            .collect::<String>();
         let client_ip = state::client_ip(request.request());
         tracing::info_span!(
             "HTTP request",
@@ -106,7 +109,7 @@ impl RootSpanBuilder for RequestSpan {
             http.route = %super::prometheus::route(request.request()),
             http.target = %request.uri().path_and_query().map_or("", |p| p.as_str()),
             http.client_ip = client_ip.map(tracing::field::display),
-            http.user_agent = %user_agent,
+            http.user_agent = ?user_agent,
             http.status_code = tracing::field::Empty,
             otel.status_code = tracing::field::Empty,
             exception.message = tracing::field::Empty,

@@ -6,10 +6,10 @@ use diesel::dsl::{count_star, min};
 use diesel::prelude::*;
 
 use super::schema::sign_in_failures;
-use crate::domain::sign_in_throttle::Failures;
+use crate::domain::sign_in_throttle::{self, Failures};
 
 /// The failures for `email` and those from `ip` since `since`.
-pub fn failures(
+fn failures(
     conn: &mut PgConnection,
     email: &str,
     ip: Option<&str>,
@@ -34,8 +34,43 @@ pub fn failures(
     Ok((by_email, by_ip))
 }
 
+/// How long sign-in is held off for `email` from `ip` at `now`, if it is; if not, the
+/// attempt is counted as a failure at once (a sign-in that succeeds clears it with
+/// `clear`). Counting is serialised per email and per address, so attempts sent all at
+/// once are held off from the limit on, as attempts sent one by one are.
+pub fn count_attempt(
+    conn: &mut PgConnection,
+    email: &str,
+    ip: Option<&str>,
+    now: DateTime<Utc>,
+) -> QueryResult<Option<Duration>> {
+    conn.transaction(|conn| {
+        serialise(conn, email, ip)?;
+        let (by_email, by_address) = failures(conn, email, ip, now - sign_in_throttle::WINDOW)?;
+        let held_off = sign_in_throttle::held_off(by_email, by_address, now);
+        if held_off.is_none() {
+            record_failure(conn, email, ip, now, sign_in_throttle::WINDOW)?;
+        }
+        Ok(held_off)
+    })
+}
+
+/// Takes transaction-scoped locks on `email` and `ip` (in that order), so attempts
+/// for the same email or from the same address are counted one after another.
+fn serialise(conn: &mut PgConnection, email: &str, ip: Option<&str>) -> QueryResult<()> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext('sign-in email ' || $1))")
+        .bind::<diesel::sql_types::Text, _>(email)
+        .execute(conn)?;
+    if let Some(ip) = ip {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext('sign-in address ' || $1))")
+            .bind::<diesel::sql_types::Text, _>(ip)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
 /// Records a failure, and forgets those older than `window`.
-pub fn record_failure(
+fn record_failure(
     conn: &mut PgConnection,
     email: &str,
     ip: Option<&str>,

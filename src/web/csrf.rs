@@ -23,6 +23,10 @@ pub fn verify(
     session: &TypedSession,
     submitted: Option<&str>,
 ) -> Result<(), WebError> {
+    if session.database_unavailable() {
+        let unavailable = crate::db::health::DatabaseUnavailable("reading the session".into());
+        return Err(WebError::Internal(anyhow::Error::new(unavailable)));
+    }
     let expected = session.existing_csrf_token().ok_or(WebError::Csrf)?;
     let header = req.headers().get(HEADER).and_then(|v| v.to_str().ok());
     let presented = header.or(submitted).ok_or(WebError::Csrf)?;

@@ -23,6 +23,8 @@ use crate::instruments;
 use crate::state::{self, AppState};
 
 const HOME: &str = "/settings/api-tokens";
+/// How long a sign-in waits for a password check before it is answered 503.
+const PASSWORD_QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -198,35 +200,28 @@ impl Attempt {
     }
 
     /// How long sign-in is held off for this email or address, if it is, and the
-    /// person with this email.
+    /// person with this email. An attempt that is not held off is counted as a failure
+    /// at once, before its password is checked (a sign-in that succeeds clears it), and
+    /// counting is serialised per email and per address: attempts sent all at once are
+    /// held off from the sixth on, as attempts sent one by one are.
     fn look_up(
         &self,
         conn: &mut diesel::PgConnection,
         now: chrono::DateTime<Utc>,
     ) -> diesel::QueryResult<(Option<chrono::Duration>, Option<Credentials>)> {
-        let since = now - sign_in_throttle::WINDOW;
-        let (by_email, by_address) =
-            sign_in::failures(conn, &self.email, self.ip_text().as_deref(), since)?;
-        let held_off = sign_in_throttle::held_off(by_email, by_address, now);
+        let ip = self.ip_text();
+        let held_off = sign_in::count_attempt(conn, &self.email, ip.as_deref(), now)?;
         Ok((held_off, users::credentials_by_email(conn, &self.email)?))
     }
 
-    /// Counts the failure, audited for a known person (an unknown email goes to the
-    /// server log only).
+    /// Audits the failure (already counted by `look_up`) for a known person; an unknown
+    /// email goes to the server log only.
     fn record_failure(
         &self,
         conn: &mut diesel::PgConnection,
         user: Option<&User>,
         now: chrono::DateTime<Utc>,
     ) -> diesel::QueryResult<()> {
-        let ip = self.ip_text();
-        sign_in::record_failure(
-            conn,
-            &self.email,
-            ip.as_deref(),
-            now,
-            sign_in_throttle::WINDOW,
-        )?;
         match user {
             Some(user) => users::audit_person(
                 conn,
@@ -260,11 +255,22 @@ async fn check_password(
     found: Option<&Credentials>,
     password: String,
 ) -> Result<Option<User>, WebError> {
-    let _permit = state
-        .password_checks
-        .acquire()
-        .await
-        .map_err(|e| WebError::Internal(anyhow::anyhow!("password checks closed: {e}")))?;
+    // A queue of checks longer than a few seconds' work means a flood: answer 503
+    // rather than hold everyone's sign-in.
+    let permit = tokio::time::timeout(PASSWORD_QUEUE_WAIT, state.password_checks.acquire()).await;
+    let _permit = match permit {
+        Ok(Ok(permit)) => permit,
+        Ok(Err(closed)) => {
+            return Err(WebError::Internal(anyhow::anyhow!(
+                "password checks closed: {closed}"
+            )));
+        }
+        Err(_) => {
+            tracing::warn!("too many sign-ins waiting for a password check");
+            let busy = crate::db::health::DatabaseUnavailable("password checks are busy".into());
+            return Err(WebError::Internal(anyhow::Error::new(busy)));
+        }
+    };
     let stored = found.map(|c| c.password_hash.clone());
     let matches = web::block(move || match stored {
         Some(hash) => password::verify(&password, &hash),

@@ -92,6 +92,10 @@ impl SessionStore for PgSessionStore {
 
     async fn save(&self, state: State, _ttl: &CookieDuration) -> Result<SessionKey, SaveError> {
         let key = new_key().map_err(SaveError::Other)?;
+        if state.contains_key(UNAVAILABLE) {
+            // Never written: it stands for a session that could not be read.
+            return Ok(key);
+        }
         let Some(user) = text(&state, USER_ID).and_then(|id| UserId::parse(&id).ok()) else {
             // Nobody signed in: nothing worth keeping, and nothing a visitor could pile up.
             return Ok(key);
@@ -132,6 +136,10 @@ impl SessionStore for PgSessionStore {
         state: State,
         _ttl: &CookieDuration,
     ) -> Result<SessionKey, UpdateError> {
+        if state.contains_key(UNAVAILABLE) {
+            // The row is as it was: a state that could not be read is never written over it.
+            return Ok(key);
+        }
         let serialized =
             serde_json::to_string(&state).map_err(|e| UpdateError::Serialization(e.into()))?;
         let key_digest = digest(&key);
