@@ -143,10 +143,22 @@ impl SessionStore for PgSessionStore {
         let serialized =
             serde_json::to_string(&state).map_err(|e| UpdateError::Serialization(e.into()))?;
         let key_digest = digest(&key);
-        let kept = self
+        let kept = match self
             .run(move |conn| sessions::update_state(conn, &key_digest, &serialized))
             .await
-            .map_err(UpdateError::Other)?;
+        {
+            Ok(kept) => kept,
+            // The database went away after the handler ran: what changed (a flash shown,
+            // say) is not worth a 500; the session stays as it was stored.
+            Err(error) if is_unavailable(&error) => {
+                tracing::debug!(
+                    error = format!("{error:#}"),
+                    "a session change was not saved"
+                );
+                return Ok(key);
+            }
+            Err(error) => return Err(UpdateError::Other(error)),
+        };
         if kept {
             Ok(key)
         } else {
