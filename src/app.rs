@@ -135,7 +135,6 @@ impl Application {
             App::new()
                 .wrap(Condition::new(https, strict_transport_security()))
                 .wrap(security_headers())
-                .wrap(sessions(store.clone(), session_key.clone(), https))
                 .wrap(TracingLogger::<request_id::RequestSpan>::new())
                 .wrap(Condition::new(measured, from_fn(prometheus::measure)))
                 .wrap(from_fn(request_id::assign))
@@ -143,7 +142,13 @@ impl Application {
                 .app_data(web::form_config())
                 .app_data(web::payload_config())
                 .configure(crate::api::routes)
-                .configure(web::routes)
+                .configure(web::public_routes)
+                .service(
+                    // Only the routes of people's pages read a session.
+                    actix_web::web::scope("")
+                        .wrap(sessions(store.clone(), session_key.clone(), https))
+                        .configure(web::session_routes),
+                )
         })
         .shutdown_timeout(SHUTDOWN_GRACE_SECONDS)
         .shutdown_signal(stop_signal())

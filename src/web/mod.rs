@@ -25,17 +25,30 @@ use actix_web::web::{self, FormConfig, PayloadConfig, QueryConfig};
 pub use errors::WebError;
 pub use session_store::PgSessionStore;
 
-/// Declares the portal's routes once: `routes` registers them in this order (fixed
-/// paths before `{id}` and `{action}`, as actix matches in order) and `ROUTES` lists
-/// them, so a test can hold every route to an access table.
+/// Declares the portal's routes once: `public_routes` and `session_routes` register
+/// them in this order (fixed paths before `{id}` and `{action}`, as actix matches in
+/// order) and `ROUTES` lists them all, so a test can hold every route to an access
+/// table. Public routes are served without reading a session, so a request for a
+/// static file or a probe never costs a database read for a cookie it carries.
 macro_rules! portal_routes {
-    ($($method:ident $path:literal => $handler:path,)*) => {
+    (
+        public: { $($pm:ident $pp:literal => $ph:path,)* }
+        signed_in: { $($sm:ident $sp:literal => $sh:path,)* }
+    ) => {
         /// Method and path of every portal route, in the order they are matched.
-        pub const ROUTES: &[(&str, &str)] = &[$((stringify!($method), $path),)*];
+        pub const ROUTES: &[(&str, &str)] = &[
+            $((stringify!($pm), $pp),)*
+            $((stringify!($sm), $sp),)*
+        ];
 
-        /// Every portal route.
-        pub fn routes(cfg: &mut web::ServiceConfig) {
-            $(cfg.route($path, web::$method().to($handler));)*
+        /// The routes that need no session: probes and static files.
+        pub fn public_routes(cfg: &mut web::ServiceConfig) {
+            $(cfg.route($pp, web::$pm().to($ph));)*
+        }
+
+        /// The routes that read people's sessions, and the fallback for unknown paths.
+        pub fn session_routes(cfg: &mut web::ServiceConfig) {
+            $(cfg.route($sp, web::$sm().to($sh));)*
             cfg.app_data(query_config());
             cfg.default_service(web::to(errors::not_found));
         }
@@ -43,28 +56,32 @@ macro_rules! portal_routes {
 }
 
 portal_routes! {
-    get "/" => login::home,
-    get "/healthz" => health::live,
-    get "/readyz" => health::ready,
-    get "/login" => login::form,
-    post "/login" => login::submit,
-    post "/logout" => login::logout,
-    get "/static/{path:.*}" => assets::serve,
-    get "/settings/audit" => audit::page,
-    get "/settings/sessions" => sessions::page,
-    post "/settings/sessions/end-others" => sessions::end_others,
-    post "/settings/sessions/{id}/end" => sessions::end_one,
-    get "/settings/api-tokens" => tokens::list::page,
-    post "/settings/api-tokens" => tokens::create::submit,
-    get "/settings/api-tokens/new" => tokens::create::form,
-    get "/settings/api-tokens/export.csv" => tokens::export::csv,
-    get "/settings/api-tokens/{id}" => tokens::detail::page,
-    get "/settings/api-tokens/{id}/menu" => tokens::menu::menu,
-    get "/settings/api-tokens/{id}/edit" => tokens::edit::form,
-    post "/settings/api-tokens/{id}/edit" => tokens::edit::submit,
-    post "/settings/api-tokens/{id}/secret" => tokens::secret::reveal,
-    get "/settings/api-tokens/{id}/{action}" => tokens::transition::confirm,
-    post "/settings/api-tokens/{id}/{action}" => tokens::transition::apply,
+    public: {
+        get "/healthz" => health::live,
+        get "/readyz" => health::ready,
+        get "/static/{path:.*}" => assets::serve,
+    }
+    signed_in: {
+        get "/" => login::home,
+        get "/login" => login::form,
+        post "/login" => login::submit,
+        post "/logout" => login::logout,
+        get "/settings/audit" => audit::page,
+        get "/settings/sessions" => sessions::page,
+        post "/settings/sessions/end-others" => sessions::end_others,
+        post "/settings/sessions/{id}/end" => sessions::end_one,
+        get "/settings/api-tokens" => tokens::list::page,
+        post "/settings/api-tokens" => tokens::create::submit,
+        get "/settings/api-tokens/new" => tokens::create::form,
+        get "/settings/api-tokens/export.csv" => tokens::export::csv,
+        get "/settings/api-tokens/{id}" => tokens::detail::page,
+        get "/settings/api-tokens/{id}/menu" => tokens::menu::menu,
+        get "/settings/api-tokens/{id}/edit" => tokens::edit::form,
+        post "/settings/api-tokens/{id}/edit" => tokens::edit::submit,
+        post "/settings/api-tokens/{id}/secret" => tokens::secret::reveal,
+        get "/settings/api-tokens/{id}/{action}" => tokens::transition::confirm,
+        post "/settings/api-tokens/{id}/{action}" => tokens::transition::apply,
+    }
 }
 
 /// The largest form body any form may send.

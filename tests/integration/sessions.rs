@@ -511,3 +511,44 @@ async fn attempts_sent_all_at_once_are_held_off_as_attempts_sent_one_by_one() {
         .await;
     assert_eq!(right.status, StatusCode::TOO_MANY_REQUESTS);
 }
+
+#[tokio::test]
+async fn static_files_probes_and_the_api_never_read_the_session_their_cookie_names() {
+    let app = spawn_app().await;
+    let visitor = Visitor::new(&app);
+    let cookie = session_cookie(
+        &visitor
+            .sign_in(DEMO_ADMIN_LOGIN.0, DEMO_ADMIN_LOGIN.1, None)
+            .await,
+    );
+    let mut conn = app.db.connection();
+    // Reading a session marks it seen once it was last seen over a minute ago.
+    let two_minutes_ago = (Utc::now() - Duration::minutes(2)).trunc_subsecs(6);
+    diesel::update(sessions::table)
+        .set(sessions::last_seen_at.eq(two_minutes_ago))
+        .execute(&mut conn)
+        .unwrap();
+    let last_seen = |conn: &mut PgConnection| -> chrono::DateTime<Utc> {
+        sessions::table
+            .select(sessions::last_seen_at)
+            .first(conn)
+            .unwrap()
+    };
+
+    for path in [
+        "/static/app.css",
+        "/healthz",
+        "/readyz",
+        "/api/v1/openapi.json",
+    ] {
+        assert_eq!(
+            with_copied_cookie(&app, &cookie, path).await,
+            StatusCode::OK,
+            "{path}"
+        );
+    }
+    assert_eq!(last_seen(&mut conn), two_minutes_ago, "no session was read");
+
+    with_copied_cookie(&app, &cookie, "/settings/api-tokens").await;
+    assert!(last_seen(&mut conn) > two_minutes_ago, "a page reads it");
+}
