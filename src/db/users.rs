@@ -191,3 +191,44 @@ pub fn audit_person(
         },
     )
 }
+
+/// Which of a person's own sessions they end from the sessions page.
+pub enum SessionsToEnd<'a> {
+    /// The one with this public id.
+    One(&'a str),
+    /// Every one but this.
+    AllBut(&'a str),
+}
+
+/// Ends `user`'s sessions as `which` says and audits it, in one transaction; how many
+/// ended (none for a public id that is not theirs).
+pub fn end_own_sessions(
+    conn: &mut PgConnection,
+    user: &User,
+    which: SessionsToEnd<'_>,
+    ip: Option<ClientIp>,
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
+    conn.transaction(|conn| {
+        let (ended, details) = match which {
+            SessionsToEnd::One(id) => {
+                let ended = usize::from(sessions::end_one(conn, &user.id, id)?);
+                (
+                    ended,
+                    "Signed out one session from the sessions page".to_owned(),
+                )
+            }
+            SessionsToEnd::AllBut(keep) => {
+                let ended = sessions::end_all(conn, &user.id, Some(keep))?;
+                (
+                    ended,
+                    format!("Signed out everywhere else: {ended} sessions ended"),
+                )
+            }
+        };
+        if ended > 0 || matches!(which, SessionsToEnd::AllBut(_)) {
+            audit_person(conn, user, AuditAction::SessionEnded, ip, details, now)?;
+        }
+        Ok(ended)
+    })
+}

@@ -13,8 +13,8 @@ use super::errors::WebError;
 use super::render;
 use super::session::TypedSession;
 use super::time_view::TimeView;
-use crate::db::{sessions, users};
-use crate::domain::AuditAction;
+use crate::db::sessions;
+use crate::db::users::{self, SessionsToEnd};
 use crate::state::{self, AppState};
 
 pub const PATH: &str = "/settings/sessions";
@@ -89,22 +89,10 @@ pub async fn end_one(
     let (user, ip) = (signed_in.user.clone(), state::client_ip(&req));
     let ended = state
         .db("ending a session", move |conn| {
-            let ended = sessions::end_one(conn, &user.id, &id)?;
-            if ended {
-                let details = "Signed out one session from the sessions page".to_owned();
-                users::audit_person(
-                    conn,
-                    &user,
-                    AuditAction::SessionEnded,
-                    ip,
-                    details,
-                    Utc::now(),
-                )?;
-            }
-            Ok(ended)
+            users::end_own_sessions(conn, &user, SessionsToEnd::One(&id), ip, Utc::now())
         })
         .await?;
-    if !ended {
+    if ended == 0 {
         return Err(WebError::NotFound(Some(Box::new(signed_in.chrome))));
     }
     back_to_the_list(&req, "The session is signed out.")
@@ -124,17 +112,8 @@ pub async fn end_others(
     let (user, ip) = (signed_in.user.clone(), state::client_ip(&req));
     let ended = state
         .db("ending the other sessions", move |conn| {
-            let ended = sessions::end_all(conn, &user.id, Some(&keep))?;
-            let details = format!("Signed out everywhere else: {ended} sessions ended");
-            users::audit_person(
-                conn,
-                &user,
-                AuditAction::SessionEnded,
-                ip,
-                details,
-                Utc::now(),
-            )?;
-            Ok(ended)
+            let others = SessionsToEnd::AllBut(&keep);
+            users::end_own_sessions(conn, &user, others, ip, Utc::now())
         })
         .await?;
     let message = match ended {
