@@ -69,6 +69,9 @@ fn refused_within(port: u16, limit: Duration) {
     loop {
         match TcpStream::connect(("127.0.0.1", port)) {
             Err(error) if error.kind() == ErrorKind::ConnectionRefused => return,
+            // Queued by the kernel as the listener closed, and reset with it: the close
+            // is under way, so ask again.
+            Err(error) if error.kind() == ErrorKind::ConnectionReset => {}
             Err(error) => panic!("connecting after the signal: {error}"),
             // Accepted before the listener closed; let it go and ask again.
             Ok(accepted) => drop(accepted),
