@@ -4,6 +4,7 @@ pub mod audit;
 pub mod client_ip;
 pub mod containment;
 pub mod ids;
+pub mod list_page;
 pub mod local_path;
 pub mod module_id;
 pub mod page_number;

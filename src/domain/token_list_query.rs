@@ -2,7 +2,8 @@
 //! query parameters. Unknown values fall back to the defaults, so an old or hand-edited
 //! link still shows a list; the parsed query renders back to the canonical parameters.
 
-use super::{AccountId, ModuleId, PageNumber};
+use super::list_page::PageCursor;
+use super::{AccountId, ModuleId, PageNumber, TokenId};
 
 pub const PAGE_SIZE: i64 = 25;
 const MAX_SEARCH_CHARS: usize = 100;
@@ -19,6 +20,8 @@ pub struct RawTokenListQuery {
     pub sort: Option<String>,
     pub dir: Option<String>,
     pub page: Option<String>,
+    pub after: Option<String>,
+    pub before: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -92,6 +95,10 @@ pub struct TokenListQuery {
     pub sort: SortKey,
     /// `None` means the sort key's natural direction.
     pub direction: Option<SortDirection>,
+    /// Where the page starts; `None` is the first page.
+    pub cursor: Option<PageCursor>,
+    /// The page's number, for showing only: pages are found by `cursor`. The first
+    /// page, always, when there is no cursor.
     pub page: PageNumber,
 }
 
@@ -229,10 +236,15 @@ impl From<RawTokenListQuery> for TokenListQuery {
                 .and_then(|s| SortKey::parse(&s))
                 .unwrap_or_default(),
             direction: present(raw.dir).and_then(|d| SortDirection::parse(&d)),
-            page: present(raw.page)
+            cursor: None,
+            page: PageNumber::FIRST,
+        }
+        .on_page(
+            PageCursor::parse(raw.after.as_deref(), raw.before.as_deref()),
+            present(raw.page)
                 .map(|p| PageNumber::parse(&p))
                 .unwrap_or_default(),
-        }
+        )
     }
 }
 
@@ -242,8 +254,24 @@ impl TokenListQuery {
             .unwrap_or_else(|| self.sort.natural_direction())
     }
 
-    pub fn offset(&self) -> i64 {
+    /// How many tokens the pages before this one show, going by its number.
+    pub fn shown_before(&self) -> i64 {
         self.page.offset(PAGE_SIZE)
+    }
+
+    /// The same view on the page `cursor` starts, numbered `page`; without a cursor,
+    /// the first page whatever the number said (a number alone can't find a page).
+    fn on_page(self, cursor: Option<PageCursor>, page: PageNumber) -> Self {
+        let page = if cursor.is_some() {
+            page
+        } else {
+            PageNumber::FIRST
+        };
+        Self {
+            cursor,
+            page,
+            ..self
+        }
     }
 
     /// The canonical URL parameters, defaults left out, page last.
@@ -273,18 +301,30 @@ impl TokenListQuery {
         if let Some(dir) = self.direction {
             params.push(("dir", dir.as_param().to_owned()));
         }
-        if !self.page.is_first() {
+        if let Some(cursor) = &self.cursor {
             params.push(("page", self.page.to_string()));
+            let (name, value) = cursor.as_param();
+            params.push((name, value));
         }
         params
     }
 
-    /// The same view on another page.
-    pub fn with_page(&self, page: PageNumber) -> Self {
-        Self {
-            page,
-            ..self.clone()
-        }
+    /// The same view on its first page.
+    pub fn first_page(&self) -> Self {
+        self.clone().on_page(None, PageNumber::FIRST)
+    }
+
+    /// The page after this one, which starts after `last`, this page's last token.
+    pub fn next_page(&self, last: &TokenId) -> Self {
+        self.clone()
+            .on_page(Some(PageCursor::After(last.clone())), self.page.next())
+    }
+
+    /// The page before this one, which ends before `first`, this page's first token.
+    pub fn previous_page(&self, first: &TokenId) -> Self {
+        let page = self.page.previous();
+        let cursor = (!page.is_first()).then(|| PageCursor::Before(first.clone()));
+        self.clone().on_page(cursor, page)
     }
 
     /// The view sorted by `key`: reversed if it already is, otherwise its natural
@@ -298,8 +338,7 @@ impl TokenListQuery {
         Self {
             sort: key,
             direction: Some(direction),
-            page: PageNumber::FIRST,
-            ..self.clone()
+            ..self.first_page()
         }
     }
 
@@ -333,6 +372,8 @@ mod tests {
                 "sort" => raw.sort = value,
                 "dir" => raw.dir = value,
                 "page" => raw.page = value,
+                "after" => raw.after = value,
+                "before" => raw.before = value,
                 other => panic!("unknown key {other}"),
             }
         }
@@ -359,13 +400,39 @@ mod tests {
             ("sort", "name"),
             ("dir", "desc"),
             ("page", "3"),
+            ("after", "TK-0000-0000-0042"),
         ];
         let query = parse(&pairs);
         let rendered: Vec<(&str, String)> = query.to_params();
         let expected: Vec<(&str, String)> =
             pairs.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
         assert_eq!(rendered, expected);
-        assert_eq!(query.offset(), 50);
+        assert_eq!(query.shown_before(), 50);
+    }
+
+    #[test]
+    fn a_page_number_without_a_cursor_is_the_first_page() {
+        let query = parse(&[("page", "3"), ("after", "not-a-token")]);
+        assert_eq!(query, TokenListQuery::default());
+        assert!(query.to_params().is_empty());
+    }
+
+    #[test]
+    fn next_and_previous_pages_carry_a_cursor_and_a_number() {
+        let first = parse(&[("sort", "name")]);
+        let last = TokenId::parse("TK-0000-0000-0025").unwrap();
+        let second = first.next_page(&last);
+        assert_eq!(second.cursor, Some(PageCursor::After(last.clone())));
+        assert_eq!(second.page.get(), 2);
+        let head = TokenId::parse("TK-0000-0000-0026").unwrap();
+        let third = second.next_page(&head);
+        assert_eq!(
+            third.previous_page(&head).cursor,
+            Some(PageCursor::Before(head.clone()))
+        );
+        assert_eq!(third.previous_page(&head).page.get(), 2);
+        // Back to the first page is the plain first page: no cursor to go stale.
+        assert_eq!(second.previous_page(&head), first);
     }
 
     #[test]
@@ -431,12 +498,13 @@ mod tests {
             "-?[0-9]{1,25}",
             "[a-z_]{1,12}",
             "PA-[0-9]{4}-[0-9]{4}",
+            "TK-[0-9]{4}-[0-9]{4}-[0-9]{4}",
             "[ \\t\\x00]{0,3}[A-Za-z0-9 %_\\\\]{0,120}",
         ])
     }
 
     fn raw_query() -> impl Strategy<Value = RawTokenListQuery> {
-        let fields = [(); 9].map(|()| raw_value());
+        let fields = [(); 11].map(|()| raw_value());
         fields.prop_map(
             |[
                 q,
@@ -448,6 +516,8 @@ mod tests {
                 sort,
                 dir,
                 page,
+                after,
+                before,
             ]| {
                 RawTokenListQuery {
                     q,
@@ -459,6 +529,8 @@ mod tests {
                     sort,
                     dir,
                     page,
+                    after,
+                    before,
                 }
             },
         )
@@ -477,7 +549,8 @@ mod tests {
                 prop_assert_eq!(text.trim(), text.as_str());
             }
             prop_assert!(query.page.get() >= 1);
-            prop_assert!(query.offset() >= 0);
+            prop_assert!(query.shown_before() >= 0);
+            prop_assert!(query.cursor.is_some() || query.page.is_first());
         }
 
         #[test]

@@ -66,9 +66,14 @@ async fn the_status_filter_sorting_and_paging_work_in_place() {
         .await;
     browser.find("page-next").await.click().await.unwrap();
     browser
-        .wait_until("location.search === '?sort=name&dir=asc&page=2'")
+        .wait_until("/^[?]sort=name&dir=asc&page=2&after=TK-[0-9-]+$/.test(location.search)")
         .await;
     browser.wait_until(&format!("{ROWS}.length === 2")).await;
+    browser
+        .wait_until(
+            "document.querySelector('[data-testid=page-status]').textContent === 'Page 2 of 2'",
+        )
+        .await;
     let status = browser.find("filter-status").await;
     thirtyfour::components::SelectElement::new(&status)
         .await

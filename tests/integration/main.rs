@@ -20,6 +20,7 @@ mod export;
 mod hostile_input;
 mod last_access;
 mod lifecycle;
+mod list_at_scale;
 mod metrics;
 mod migrations;
 mod openapi;

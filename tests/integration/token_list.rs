@@ -20,6 +20,14 @@ async fn admin_list(app: &TestApp, query: &str) -> Page {
     page
 }
 
+/// The page that `page`'s "Next" link leads to.
+async fn next_page(app: &TestApp, page: &Page) -> Page {
+    let next = page.attrs("[data-testid=page-next]", "href");
+    assert_eq!(next.len(), 1, "one Next link: {}", page.body);
+    let query = next[0].strip_prefix("/settings/api-tokens").unwrap();
+    admin_list(app, query).await
+}
+
 /// Demo Corp's demo token number `n` (1 to 28), for the lists the filters and sorts
 /// are checked against.
 fn id(n: u32) -> String {
@@ -139,7 +147,7 @@ async fn the_default_list_shows_active_and_disabled_tokens_but_not_deleted_ones(
     let app = spawn_app().await;
 
     let first = admin_list(&app, "").await;
-    let second = admin_list(&app, "?page=2").await;
+    let second = next_page(&app, &first).await;
 
     let mut shown = first.token_ids();
     shown.extend(second.token_ids());
@@ -255,7 +263,7 @@ async fn sorting_by_last_access_puts_never_used_tokens_last_when_newest_first() 
     let oldest = admin_list(&app, "?sort=last_access&dir=asc&status=all").await;
 
     assert_eq!(newest.token_ids()[0], id(5), "used a minute ago");
-    let second_page = admin_list(&app, "?sort=last_access&dir=desc&status=all&page=2").await;
+    let second_page = next_page(&app, &newest).await;
     assert_eq!(
         second_page.texts("token-last-access"),
         ["Never", "Never", "Never"]
@@ -273,7 +281,7 @@ async fn sorting_by_expiry_puts_soonest_first_and_tokens_without_expiry_last() {
     let page = admin_list(&app, "?sort=expires").await;
 
     assert_eq!(page.token_ids()[..3], ids(&[13, 25, 14]));
-    let last_page = admin_list(&app, "?sort=expires&page=2").await;
+    let last_page = next_page(&app, &page).await;
     assert!(
         last_page
             .texts("token-expires")
@@ -298,15 +306,19 @@ async fn pages_hold_25_tokens_with_the_total_and_links_that_keep_the_filters() {
     let app = spawn_app().await;
 
     let first = admin_list(&app, "?sort=name").await;
-    let second = admin_list(&app, "?sort=name&page=2").await;
+    let second = next_page(&app, &first).await;
 
     assert_eq!(first.text("token-count"), "Showing 1–25 of 27 tokens");
     assert_eq!(first.text("page-status"), "Page 1 of 2");
+    let last_on_first = first.token_ids().pop().unwrap();
     assert_eq!(
         first.attrs("[data-testid=page-next]", "href"),
-        ["/settings/api-tokens?sort=name&page=2"]
+        [format!(
+            "/settings/api-tokens?sort=name&page=2&after={last_on_first}"
+        )]
     );
     assert_eq!(second.text("token-count"), "Showing 26–27 of 27 tokens");
+    assert_eq!(second.text("page-status"), "Page 2 of 2");
     assert_eq!(
         second.attrs("[data-testid=page-prev]", "href"),
         ["/settings/api-tokens?sort=name"]
@@ -314,16 +326,59 @@ async fn pages_hold_25_tokens_with_the_total_and_links_that_keep_the_filters() {
     assert!(second.texts("page-next").is_empty());
     let mut all = first.token_ids();
     all.extend(second.token_ids());
+    all.sort();
     all.dedup();
     assert_eq!(all.len(), 27, "no token on two pages");
+}
+
+#[tokio::test]
+async fn walking_back_from_a_later_page_shows_the_page_before_it() {
+    let app = spawn_app().await;
+    let first = admin_list(&app, "?status=all&sort=name&dir=desc").await;
+    let second = next_page(&app, &first).await;
+    let third_first = &second.token_ids()[0];
+
+    // Back from page 3 (were there one) is page 2: the 25 tokens before its first.
+    let back = admin_list(
+        &app,
+        &format!("?status=all&sort=name&dir=desc&page=3&before={third_first}"),
+    )
+    .await;
+
+    let back_ids = back.token_ids();
+    assert_eq!(back_ids.len(), 25);
+    assert_eq!(back_ids[..], first.token_ids()[..25], "{}", back.body);
+    assert_eq!(
+        back.text("page-status"),
+        "Page 1 of 2",
+        "a walk back to the start is page 1"
+    );
+    assert!(back.texts("page-prev").is_empty());
+}
+
+#[tokio::test]
+async fn a_cursor_from_another_account_shows_nothing_of_it() {
+    let app = spawn_app().await;
+    // The oldest token of another account: were it a cursor, Demo Corp's newer tokens
+    // would follow it.
+    let page = admin_list(&app, &format!("?page=2&after={OTHER_INC_STALE_TOKEN}")).await;
+
+    assert!(page.token_ids().is_empty(), "{}", page.body);
+    assert!(page.text("empty-state").contains("No tokens on this page"));
 }
 
 #[tokio::test]
 async fn sort_links_keep_the_filters_and_return_to_the_first_page() {
     let app = spawn_app().await;
 
-    let page = admin_list(&app, "?status=all&module=catalog&page=2").await;
-    let second = admin_list(&app, "?status=all&page=2").await;
+    let first = admin_list(&app, "?status=all&module=catalog").await;
+    let last = first.token_ids().pop().unwrap();
+    let page = admin_list(
+        &app,
+        &format!("?status=all&module=catalog&page=2&after={last}"),
+    )
+    .await;
+    let second = next_page(&app, &admin_list(&app, "?status=all").await).await;
 
     assert!(page.text("empty-state").contains("No tokens on this page"));
     assert_eq!(

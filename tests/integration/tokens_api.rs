@@ -71,6 +71,41 @@ async fn a_read_token_lists_and_reads_but_changes_nothing() {
 }
 
 #[tokio::test]
+async fn the_list_is_walked_with_next_after_and_a_bare_page_number_is_refused() {
+    let app = spawn_app().await;
+    let reader = api_with_portal_token(&app, "Reader", "read", &["tokens"]).await;
+
+    let first = reader.get("/tokens?status=all&sort=name").await;
+    let after = first.body["next_after"].as_str().unwrap().to_owned();
+    let second = reader
+        .get(&format!("/tokens?status=all&sort=name&after={after}"))
+        .await;
+    let numbered = reader.get("/tokens?status=all&page=2").await;
+
+    assert_eq!(first.status, StatusCode::OK);
+    assert_eq!(ids(&first.body).len(), 25);
+    assert_eq!(ids(&first.body).last(), Some(&after));
+    assert_eq!(first.body["total"], 29, "28 demo tokens and the reader");
+    assert_eq!(first.body["total_is_exact"], true);
+    assert_eq!(second.status, StatusCode::OK);
+    assert_eq!(ids(&second.body).len(), 4);
+    assert_eq!(second.body["next_after"], Value::Null);
+    assert!(
+        ids(&second.body)
+            .iter()
+            .all(|id| !ids(&first.body).contains(id)),
+        "no token on two pages"
+    );
+    assert_eq!(numbered.status, StatusCode::BAD_REQUEST);
+    assert!(
+        numbered.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("next_after")
+    );
+}
+
+#[tokio::test]
 async fn a_token_without_the_tokens_module_is_refused() {
     let app = spawn_app().await;
     let billing = app.api(&app.secret_of(BILLING_WRITE_TOKEN));

@@ -9,18 +9,23 @@ use super::require;
 use super::view::TokenJson;
 use crate::api::{ApiError, Caller};
 use crate::db::tokens;
+use crate::domain::list_page::ListTotal;
 use crate::domain::token_list_query::{PAGE_SIZE, RawTokenListQuery, TokenListQuery};
-use crate::domain::{Scope, TokenId};
+use crate::domain::{PageNumber, Scope, TokenId};
 use crate::state::AppState;
 
 #[derive(Serialize, utoipa::ToSchema)]
 struct Page {
     tokens: Vec<TokenJson>,
-    /// How many tokens match, on every page.
+    /// How many tokens match, on every page, counted up to 1,000.
     total: i64,
-    page: i64,
+    /// Whether `total` is exact; `false` when more than 1,000 tokens match.
+    total_is_exact: bool,
     #[schema(example = 25)]
     page_size: i64,
+    /// The next page: pass it as `after`, with the same filters. `null` on the last page.
+    #[schema(value_type = Option<String>, example = "TK-1000-0000-0025")]
+    next_after: Option<String>,
 }
 
 #[utoipa::path(
@@ -41,8 +46,19 @@ pub async fn list(
     raw: web::Query<RawTokenListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let visibility = require(&caller, Scope::Read)?;
-    let query = TokenListQuery::from(raw.into_inner());
-    let page = query.page.get();
+    let raw = raw.into_inner();
+    let numbered_only = raw.after.is_none()
+        && raw.before.is_none()
+        && raw
+            .page
+            .as_deref()
+            .is_some_and(|page| !PageNumber::parse(page).is_first());
+    if numbered_only {
+        return Err(ApiError::BadRequest(
+            "Pages are found by cursor: pass the previous page's next_after as after.".into(),
+        ));
+    }
+    let query = TokenListQuery::from(raw);
     let found = state
         .db("listing tokens", move |conn| {
             tokens::list(conn, &visibility, &query, Utc::now())
@@ -50,9 +66,16 @@ pub async fn list(
         .await?;
     Ok(HttpResponse::Ok().json(Page {
         tokens: found.tokens.iter().map(TokenJson::summary).collect(),
-        total: found.total,
-        page,
+        total: match found.total {
+            ListTotal::Exact(count) | ListTotal::AtLeast(count) => count,
+        },
+        total_is_exact: matches!(found.total, ListTotal::Exact(_)),
         page_size: PAGE_SIZE,
+        next_after: found
+            .tokens
+            .last()
+            .filter(|_| found.has_next)
+            .map(|last| last.id.to_string()),
     }))
 }
 

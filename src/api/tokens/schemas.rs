@@ -72,7 +72,8 @@ pub struct TransitionPath {
 }
 
 /// The list's search, filters, sort and page, as the portal's list takes them; a value
-/// it does not know is ignored.
+/// it does not know is ignored. Pages of 25 are walked with `after`; `page` greater
+/// than 1 without it is `400`.
 #[derive(utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 #[expect(dead_code, reason = "only its parameters are used, for the document")]
@@ -96,9 +97,10 @@ pub struct ListQuery {
     /// The direction (default: newest first for times, A to Z for names, soonest expiry first)
     #[param(value_type = Option<DirectionWord>, inline)]
     dir: Option<String>,
-    /// 1-based page of 25
-    #[param(value_type = Option<i64>, minimum = 1)]
-    page: Option<String>,
+    /// The page after this token: the previous page's `next_after`. Without it, the
+    /// first page.
+    #[param(value_type = Option<String>, example = "TK-1000-0000-0025")]
+    after: Option<String>,
 }
 
 /// The new token, and its secret, which the API shows this once.

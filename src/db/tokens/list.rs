@@ -1,45 +1,99 @@
-//! The token list: search, filters, sort and one page, with the total count.
+//! The token list: search, filters, sort and one page, with a bounded total. A page is
+//! found by keyset (the rows after or before a cursor token, in the sort's order), and
+//! every sort has an index in that exact order (migration 000008), so a page deep in a
+//! list of a hundred thousand costs what the first page costs.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
+use diesel::dsl::sql;
+use diesel::expression::SqlLiteral;
 use diesel::prelude::*;
+use diesel::sql_types::{Bool, Integer, Text};
 
 use super::super::modules::Module;
 use super::super::schema::{accounts, api_tokens, modules, token_modules};
-use super::{BoxedTokens, SummaryRow, TokenSummary, into_summary, visible};
+use super::{SummaryRow, TokenSummary, into_summary, visible};
+use crate::domain::list_page::{COUNT_LIMIT, ListTotal, PageCursor};
 use crate::domain::token_list_query::{
     AccountFilter, PAGE_SIZE, SortDirection, SortKey, StatusFilter, TokenListQuery, UnusedFilter,
 };
 use crate::domain::{TokenId, TokenStatus, Visibility};
 
-#[declare_sql_function]
-extern "SQL" {
-    fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text;
-}
+/// The tokens that match a query, from `api_tokens` alone (no joins: counting and
+/// paging walk one index).
+type Matching = diesel::dsl::IntoBoxed<'static, api_tokens::table, diesel::pg::Pg>;
 
-/// One page of the list and how many tokens match in all.
+/// One page of the list, how many tokens match in all, and whether pages come before
+/// and after it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenPage {
     pub tokens: Vec<TokenSummary>,
-    pub total: i64,
+    pub total: ListTotal,
+    /// The page is the list's first (whatever its number said).
+    pub is_first: bool,
+    pub has_next: bool,
 }
 
-/// `limit` tokens of the filtered, sorted list from `offset` on, with their modules:
-/// the export reads the whole list this way, a chunk at a time.
+pub fn list(
+    conn: &mut PgConnection,
+    visibility: &Visibility,
+    query: &TokenListQuery,
+    now: DateTime<Utc>,
+) -> QueryResult<TokenPage> {
+    let counted = matching(visibility, query, now)
+        .select(sql::<Integer>("1"))
+        .limit(COUNT_LIMIT + 1)
+        .load::<i32>(conn)?
+        .len();
+    let total = ListTotal::from_bounded_count(i64::try_from(counted).unwrap_or(i64::MAX));
+    let mut tokens = chunk(conn, visibility, query, now, PAGE_SIZE + 1)?;
+    let more = tokens.len() > usize::try_from(PAGE_SIZE).unwrap_or(usize::MAX);
+    tokens.truncate(usize::try_from(PAGE_SIZE).unwrap_or(usize::MAX));
+    let (is_first, has_next) = match query.cursor {
+        None => (true, more),
+        Some(PageCursor::After(_)) => (false, more),
+        // Walking back: the cursor token itself comes after this page.
+        Some(PageCursor::Before(_)) => (!more, true),
+    };
+    Ok(TokenPage {
+        tokens,
+        total,
+        is_first,
+        has_next,
+    })
+}
+
+/// Up to `limit` tokens of the filtered, sorted list from the query's cursor on, with
+/// their modules: a page, or (for the export) a chunk of the whole list.
 pub fn chunk(
     conn: &mut PgConnection,
     visibility: &Visibility,
     query: &TokenListQuery,
     now: DateTime<Utc>,
-    offset: i64,
     limit: i64,
 ) -> QueryResult<Vec<TokenSummary>> {
-    let rows: Vec<SummaryRow> = sorted(filtered(visibility, query, now), query)
+    let order = Order::of(query);
+    let walk = match &query.cursor {
+        Some(PageCursor::Before(_)) => order.reversed(),
+        _ => order,
+    };
+    let mut page = matching(visibility, query, now);
+    if let Some(cursor) = &query.cursor {
+        page = walk.past(page, cursor, visibility);
+    }
+    let page_ids = page
+        .order(walk.order_by())
+        .select(api_tokens::id)
+        .limit(limit);
+    let mut rows: Vec<SummaryRow> = visible(visibility)
+        .filter(api_tokens::id.eq_any(page_ids))
+        .order(walk.order_by())
         .select(SummaryRow::as_select())
-        .limit(limit)
-        .offset(offset)
         .load(conn)?;
+    if walk != order {
+        rows.reverse();
+    }
     let ids: Vec<TokenId> = rows.iter().map(|row| row.id.clone()).collect();
     let mut modules = modules_of(conn, &ids)?;
     Ok(rows
@@ -49,17 +103,6 @@ pub fn chunk(
             into_summary(row, granted)
         })
         .collect())
-}
-
-pub fn list(
-    conn: &mut PgConnection,
-    visibility: &Visibility,
-    query: &TokenListQuery,
-    now: DateTime<Utc>,
-) -> QueryResult<TokenPage> {
-    let total = filtered(visibility, query, now).count().get_result(conn)?;
-    let tokens = chunk(conn, visibility, query, now, query.offset(), PAGE_SIZE)?;
-    Ok(TokenPage { tokens, total })
 }
 
 /// The modules granted to each of `ids`, in catalog order, in one query.
@@ -80,12 +123,84 @@ pub(super) fn modules_of(
     Ok(by_token)
 }
 
-fn filtered(
-    visibility: &Visibility,
-    query: &TokenListQuery,
-    now: DateTime<Utc>,
-) -> BoxedTokens<'static> {
-    let mut tokens = visible(visibility);
+/// A sort as PostgreSQL walks it: the key expression and the direction, the token id
+/// breaking ties in the same direction. Each key is written exactly as its index is
+/// (migration 000008), so the planner reads the index in order and stops at the page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Order {
+    /// The key, with `{t}` for the table's name.
+    key: &'static str,
+    descending: bool,
+}
+
+impl Order {
+    fn of(query: &TokenListQuery) -> Self {
+        let descending = query.effective_direction() == SortDirection::Desc;
+        let key = match (query.sort, descending) {
+            (SortKey::Created, _) => "{t}.created_at",
+            (SortKey::Name, _) => "lower({t}.name)",
+            // Tokens that never expire come after every expiry, in both directions.
+            (SortKey::Expires, false) => "coalesce({t}.expires_at, 'infinity'::timestamptz)",
+            (SortKey::Expires, true) => "coalesce({t}.expires_at, '-infinity'::timestamptz)",
+            // Never used counts as the oldest use: first oldest first, last newest first.
+            (SortKey::LastAccess, _) => "coalesce({t}.last_access_at, '-infinity'::timestamptz)",
+        };
+        Self { key, descending }
+    }
+
+    fn reversed(self) -> Self {
+        Self {
+            descending: !self.descending,
+            ..self
+        }
+    }
+
+    fn key_of(self, table: &str) -> String {
+        self.key.replace("{t}", table)
+    }
+
+    fn order_by(self) -> SqlLiteral<Text> {
+        let direction = if self.descending { "DESC" } else { "ASC" };
+        sql(&format!(
+            "{key} {direction}, api_tokens.id {direction}",
+            key = self.key_of("api_tokens")
+        ))
+    }
+
+    /// `tokens` narrowed to those that come after `cursor` in this order. The cursor's
+    /// key is read from its row, which must be one `visibility` allows: a token of
+    /// another account is no cursor, and the page is empty.
+    fn past(self, tokens: Matching, cursor: &PageCursor, visibility: &Visibility) -> Matching {
+        let id = match cursor {
+            PageCursor::After(id) | PageCursor::Before(id) => id.to_string(),
+        };
+        let comparison = if self.descending { "<" } else { ">" };
+        let head = sql::<Bool>(&format!(
+            "({key}, api_tokens.id) {comparison} ((SELECT {cursor_key} FROM api_tokens cursor_row \
+             WHERE cursor_row.id = ",
+            key = self.key_of("api_tokens"),
+            cursor_key = self.key_of("cursor_row"),
+        ))
+        .bind::<Text, _>(id.clone());
+        match visibility {
+            Visibility::Account(account) => tokens.filter(
+                head.sql(" AND cursor_row.account_id = ")
+                    .bind::<Text, _>(account.to_string())
+                    .sql("), ")
+                    .bind::<Text, _>(id)
+                    .sql(")"),
+            ),
+            Visibility::AllAccounts => tokens.filter(head.sql("), ").bind::<Text, _>(id).sql(")")),
+        }
+    }
+}
+
+/// The tokens `visibility` allows that match the query's search and filters.
+fn matching(visibility: &Visibility, query: &TokenListQuery, now: DateTime<Utc>) -> Matching {
+    let mut tokens = api_tokens::table.into_boxed();
+    if let Visibility::Account(account) = visibility {
+        tokens = tokens.filter(api_tokens::account_id.eq(account.clone()));
+    }
     if let Some(search) = &query.search {
         let pattern = format!("%{}%", escape_like(search));
         tokens = tokens.filter(
@@ -143,33 +258,19 @@ fn filtered(
                 .and(api_tokens::expires_at.le(until)),
         );
     }
-    tokens = match &query.account {
+    match &query.account {
         Some(AccountFilter::Id(account)) => {
             tokens.filter(api_tokens::account_id.eq(account.clone()))
         }
-        Some(AccountFilter::NameContains(name)) => {
-            tokens.filter(accounts::name.ilike(format!("%{}%", escape_like(name))))
-        }
+        Some(AccountFilter::NameContains(name)) => tokens.filter(
+            api_tokens::account_id.eq_any(
+                accounts::table
+                    .filter(accounts::name.ilike(format!("%{}%", escape_like(name))))
+                    .select(accounts::id),
+            ),
+        ),
         None => tokens,
-    };
-    tokens
-}
-
-fn sorted(tokens: BoxedTokens<'static>, query: &TokenListQuery) -> BoxedTokens<'static> {
-    use SortDirection::{Asc, Desc};
-    let tokens = match (query.sort, query.effective_direction()) {
-        (SortKey::Created, Asc) => tokens.order(api_tokens::created_at.asc()),
-        (SortKey::Created, Desc) => tokens.order(api_tokens::created_at.desc()),
-        (SortKey::Name, Asc) => tokens.order(lower(api_tokens::name).asc()),
-        (SortKey::Name, Desc) => tokens.order(lower(api_tokens::name).desc()),
-        // Tokens that never expire come after every expiry, in both directions.
-        (SortKey::Expires, Asc) => tokens.order(api_tokens::expires_at.asc().nulls_last()),
-        (SortKey::Expires, Desc) => tokens.order(api_tokens::expires_at.desc().nulls_last()),
-        // Never used counts as the oldest use: last when newest first.
-        (SortKey::LastAccess, Asc) => tokens.order(api_tokens::last_access_at.asc().nulls_first()),
-        (SortKey::LastAccess, Desc) => tokens.order(api_tokens::last_access_at.desc().nulls_last()),
-    };
-    tokens.then_order_by(api_tokens::id.asc())
+    }
 }
 
 /// Escapes `%`, `_` and `\` so a search matches them literally.

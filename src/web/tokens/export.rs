@@ -14,8 +14,9 @@ use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::db::tokens::{self, TokenSummary};
 use crate::db::users::{self, User};
+use crate::domain::list_page::PageCursor;
 use crate::domain::token_list_query::{RawTokenListQuery, TokenListQuery};
-use crate::domain::{AuditAction, ClientIp};
+use crate::domain::{AuditAction, ClientIp, TokenId};
 use crate::state::AppState;
 use crate::web::current_user::ApiAccess;
 use crate::web::errors::WebError;
@@ -25,7 +26,11 @@ const CHUNK: i64 = 1000;
 
 enum Next {
     Header,
-    From(i64),
+    /// The next chunk: the rows after this token, `sent` rows having gone before.
+    From {
+        after: Option<TokenId>,
+        sent: i64,
+    },
     /// Every row was sent: this many.
     Sent(i64),
     Done,
@@ -37,7 +42,8 @@ pub async fn csv(
     state: web::Data<AppState>,
     raw: web::Query<RawTokenListQuery>,
 ) -> Result<HttpResponse, WebError> {
-    let query = TokenListQuery::from(raw.into_inner());
+    // Every page, from the first, whatever page the link was made on.
+    let query = TokenListQuery::from(raw.into_inner()).first_page();
     let exported = Exported {
         user: access.signed_in.user.clone(),
         ip: crate::state::client_ip(&req),
@@ -58,24 +64,36 @@ pub async fn csv(
                     exported.record(&state, rows).await;
                     None
                 }
-                Next::Header => Some((Ok(encode(&[header_row(with_account)])), Next::From(0))),
-                Next::From(offset) => {
+                Next::Header => Some((
+                    Ok(encode(&[header_row(with_account)])),
+                    Next::From {
+                        after: None,
+                        sent: 0,
+                    },
+                )),
+                Next::From { after, sent } => {
+                    let query = TokenListQuery {
+                        cursor: after.map(PageCursor::After),
+                        ..query
+                    };
                     let read = state
                         .db("exporting tokens", move |conn| {
-                            tokens::chunk(conn, &visibility, &query, now, offset, CHUNK)
+                            tokens::chunk(conn, &visibility, &query, now, CHUNK)
                         })
                         .await;
                     match read {
                         Ok(rows) if rows.is_empty() => {
-                            exported.record(&state, offset).await;
+                            exported.record(&state, sent).await;
                             None
                         }
                         Ok(rows) => {
                             let read = i64::try_from(rows.len()).unwrap_or(CHUNK);
-                            let next = if read < CHUNK {
-                                Next::Sent(offset + read)
-                            } else {
-                                Next::From(offset + CHUNK)
+                            let next = match rows.last() {
+                                Some(last) if read == CHUNK => Next::From {
+                                    after: Some(last.id.clone()),
+                                    sent: sent + read,
+                                },
+                                _ => Next::Sent(sent + read),
                             };
                             let records: Vec<Vec<String>> =
                                 rows.iter().map(|t| record(t, with_account, now)).collect();
@@ -84,7 +102,7 @@ pub async fn csv(
                         Err(error) => {
                             tracing::error!(
                                 error = format!("{error:#}"),
-                                offset,
+                                sent,
                                 "the CSV export failed part-way"
                             );
                             Some((

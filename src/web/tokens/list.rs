@@ -10,6 +10,7 @@ use super::row::TokenRow;
 use crate::db::modules;
 use crate::db::tokens;
 use crate::domain::PageNumber;
+use crate::domain::list_page::{ListTotal, with_separators};
 use crate::domain::token_list_query::{
     PAGE_SIZE, RawTokenListQuery, SortDirection, SortKey, StatusFilter, TokenListQuery,
     UnusedFilter,
@@ -31,11 +32,14 @@ struct ListPage {
     /// Account admins may create and change tokens; support staff only look.
     can_manage: bool,
     rows: Vec<TokenRow>,
-    total: i64,
-    first_shown: i64,
-    last_shown: i64,
+    total: ListTotal,
+    first_shown: String,
+    last_shown: String,
     page: PageNumber,
-    pages: i64,
+    /// How many pages, when the total is exact.
+    pages: Option<i64>,
+    /// Whether there is more than one page: a link to another.
+    paged: bool,
     filtered: bool,
     search: String,
     account: String,
@@ -83,12 +87,29 @@ pub async fn page(
             ))
         })
         .await?;
-    let pages = ((found.total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
-    let first_shown = if found.tokens.is_empty() {
-        0
+    // A page walked back to the start is the first page, whatever its number said.
+    let page = if found.is_first {
+        PageNumber::FIRST
     } else {
-        query.offset() + 1
+        query.page
     };
+    let query = TokenListQuery {
+        page,
+        cursor: if found.is_first { None } else { query.cursor },
+        ..query
+    };
+    let shown_before = query.shown_before();
+    let shown = i64::try_from(found.tokens.len()).unwrap_or(i64::MAX);
+    let previous_href = found
+        .tokens
+        .first()
+        .filter(|_| !found.is_first)
+        .map(|first| href(&query.previous_page(&first.id)));
+    let next_href = found
+        .tokens
+        .last()
+        .filter(|_| found.has_next)
+        .map(|last| href(&query.next_page(&last.id)));
     let view = ListPage {
         chrome: Some(access.signed_in.chrome),
         current_sort: (query.sort != SortKey::default() || query.direction.is_some()).then(|| {
@@ -101,10 +122,11 @@ pub async fn page(
         can_manage: !access.visibility.spans_accounts(),
         rows: found.tokens.iter().map(|t| TokenRow::new(t, now)).collect(),
         total: found.total,
-        first_shown,
-        last_shown: query.offset() + i64::try_from(found.tokens.len()).unwrap_or(PAGE_SIZE),
+        first_shown: with_separators(shown_before + 1),
+        last_shown: with_separators(shown_before + shown),
         page: query.page,
-        pages,
+        pages: found.total.pages(PAGE_SIZE),
+        paged: previous_href.is_some() || next_href.is_some(),
         filtered: query.is_filtered(),
         search: query.search.clone().unwrap_or_default(),
         account: query
@@ -131,15 +153,14 @@ pub async fn page(
             expires: SortLink::new(&query, SortKey::Expires),
             last_access: SortLink::new(&query, SortKey::LastAccess),
         },
-        first_page_href: href(&query.with_page(PageNumber::FIRST)),
-        export_href: href(&query.with_page(PageNumber::FIRST)).replacen(
+        first_page_href: href(&query.first_page()),
+        export_href: href(&query.first_page()).replacen(
             LIST_PATH,
             &format!("{LIST_PATH}/export.csv"),
             1,
         ),
-        previous_href: (!query.page.is_first())
-            .then(|| href(&query.with_page(query.page.previous()))),
-        next_href: (query.page.get() < pages).then(|| href(&query.with_page(query.page.next()))),
+        previous_href,
+        next_href,
     };
     if htmx::wants_fragment(&req) {
         // The form sends every field, empty ones too; the address bar gets the
