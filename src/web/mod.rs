@@ -60,6 +60,7 @@ portal_routes! {
         get "/healthz" => health::live,
         get "/readyz" => health::ready,
         get "/static/{path:.*}" => assets::serve,
+        get "/favicon.ico" => assets::favicon,
     }
     signed_in: {
         get "/" => login::home,

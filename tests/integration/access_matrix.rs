@@ -149,6 +149,7 @@ fn table() -> Vec<Row> {
         portal("GET", "/login", "/login", Body::None,                       [200, 303, 303, 303, 303]),
         portal("POST", "/login", "/login", NO_FIELDS,                       [400, 400, 400, 400, 400]),
         portal("GET", "/static/{path:.*}", "/static/app.css", Body::None,   [200, 200, 200, 200, 200]),
+        portal("GET", "/favicon.ico", "/favicon.ico", Body::None,           [200, 200, 200, 200, 200]),
         portal("GET", "/settings/audit", "/settings/audit", Body::None,     [303, 403, 200, 200, 200]),
         portal("GET", "/settings/sessions", "/settings/sessions", Body::None, [303, 200, 200, 200, 200]),
         portal("POST", "/settings/sessions/{id}/end", "/settings/sessions/nosuchsession00000000/end", NO_FIELDS, [303, 404, 404, 404, 404]),
