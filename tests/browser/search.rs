@@ -20,7 +20,10 @@ fn assert_each_asked_once(requests: &[String]) {
     let searches = searches(requests);
     let mut distinct = searches.clone();
     distinct.dedup();
-    assert_eq!(searches, distinct, "the same search was sent twice in a row");
+    assert_eq!(
+        searches, distinct,
+        "the same search was sent twice in a row"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -147,7 +147,11 @@ async fn creating_a_token_shows_it_once_and_stores_only_its_digest_prefix_and_ci
         .load(&mut app.db.connection())
         .unwrap();
     assert_eq!(modules, ["billing", "reports"]);
-    assert_eq!(page.text("new-token-id"), id, "the dialog names the new token");
+    assert_eq!(
+        page.text("new-token-id"),
+        id,
+        "the dialog names the new token"
+    );
     let list = visitor.get("/settings/api-tokens").await;
     assert_eq!(list.token_ids()[0], id, "newest first");
     assert_eq!(
