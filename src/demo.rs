@@ -1,12 +1,15 @@
 //! The demo data that `serve --demo` seeds: two accounts, four people, and tokens in
 //! every state, a few with published secrets (`published`). Seeding is idempotent: what
 //! exists already (by its fixed id) is left as it is, so a restart neither duplicates
-//! nor undoes anything. Times are relative to the moment a token is first seeded.
-//! docs/testing.md describes it all for the authors of browser suites.
+//! nor undoes anything. Times are relative to the moment a token is first seeded;
+//! `reset` puts everything back as if seeded now. docs/testing.md describes it all for
+//! the authors of browser suites.
 
 mod published;
+mod reset;
 
-pub use published::{FIXED_SECRETS, fixed_secret};
+pub use published::{FIXED_SECRETS, fixed_secret, refuse_https};
+pub use reset::{ResetDone, reset};
 
 use anyhow::Context;
 use chrono::{DateTime, Duration, Utc};

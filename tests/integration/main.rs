@@ -16,6 +16,8 @@ mod auth;
 mod cli;
 mod containment;
 mod demo;
+mod demo_cli;
+mod demo_reset;
 mod export;
 mod hostile_input;
 mod last_access;
