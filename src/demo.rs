@@ -269,6 +269,11 @@ const fn t(
     }
 }
 
+/// Each demo token's id and name, in id order, as docs/testing.md lists them.
+pub fn token_names() -> impl Iterator<Item = (&'static str, &'static str)> {
+    TOKENS.iter().map(|token| (token.id, token.name))
+}
+
 /// How many demo tokens each account has.
 pub fn token_count(account: &str) -> usize {
     TOKENS

@@ -33,6 +33,7 @@ mod secrets_and_audit;
 mod services;
 mod sessions;
 mod shutdown;
+mod testing_docs;
 mod token_cache;
 mod token_details;
 mod token_forms;
