@@ -8,6 +8,7 @@ use diesel::sql_types::Text;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokendesk::app::AppOptions;
+use tokendesk::db::schema::api_tokens;
 use tokendesk::db::{self, accounts, audit, tokens, users};
 use tokendesk::demo;
 use tokendesk::domain::token_use::{TokenUses, Use};
@@ -344,14 +345,17 @@ async fn after_post_demo_reset_every_instance_answers_from_the_reset_state() {
     let other = app.second_instance();
     let disabled = demo::fixed_secret(DISABLED_TOKEN).unwrap().unwrap();
     let made_by_a_run = app.demo_corp_secret(Scope::Read, &["billing"]);
-    let (admin, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await;
-    let enabled = admin
-        .post_form(
-            &format!("{}/enable", token_path(DISABLED_TOKEN)),
-            &[("csrf_token", &csrf)],
-        )
-        .await;
-    assert_eq!(enabled.status, StatusCode::SEE_OTHER);
+    // Enabled behind the servers' backs, so that no notification is still on its way
+    // when the reset's arrives.
+    diesel::update(api_tokens::table.find(DISABLED_TOKEN))
+        .set((
+            api_tokens::status.eq("active"),
+            api_tokens::disabled_at.eq(None::<chrono::DateTime<chrono::Utc>>),
+            api_tokens::disabled_by_person.eq(false),
+        ))
+        .execute(&mut app.db.connection())
+        .unwrap();
+    let admin = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
     invalidated_after(&other.cache, 0).await; // the other instance is listening
     let clients = |secret: &str| {
         [
