@@ -48,6 +48,9 @@ pub struct AppOptions {
     pub session_idle: chrono::Duration,
     /// Where to serve `GET /metrics`, if anywhere (port 0 picks a free one).
     pub metrics_bind: Option<String>,
+    /// Serving the demo (`serve --demo`): routes `POST /demo/reset`, and refuses an
+    /// https public address.
+    pub demo: bool,
 }
 
 impl AppOptions {
@@ -71,6 +74,7 @@ impl Default for AppOptions {
             public_url: None,
             session_idle: crate::config::DEFAULT_SESSION_IDLE,
             metrics_bind: None,
+            demo: false,
         }
     }
 }
@@ -102,6 +106,9 @@ impl Application {
             Some(url) => url,
             None => PublicUrl::of_bind(&bound.to_string())?,
         };
+        if options.demo {
+            crate::demo::refuse_https(Some(&public_url))?;
+        }
         if !public_url.is_https() && !public_url.is_loopback() {
             tracing::warn!(
                 %public_url,
@@ -131,6 +138,7 @@ impl Application {
         let server_state = state.clone();
         // Derived, so the session key and the token-secret key are never the same bytes.
         let session_key = Key::derive_from(key.as_bytes());
+        let demo = options.demo;
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(Condition::new(https, strict_transport_security()))
@@ -143,6 +151,11 @@ impl Application {
                 .app_data(web::payload_config())
                 .configure(crate::api::routes)
                 .configure(web::public_routes)
+                .configure(|cfg| {
+                    if demo {
+                        web::demo_routes(cfg);
+                    }
+                })
                 .service(
                     // Only the routes of people's pages read a session.
                     actix_web::web::scope("")

@@ -1,7 +1,15 @@
 //! The demo data that `serve --demo` seeds: two accounts, four people, and tokens in
-//! every state. Seeding is idempotent: what exists already (by its fixed id) is left
-//! as it is, so a restart neither duplicates nor undoes anything. Times are relative
-//! to the moment a token is first seeded.
+//! every state, a few with published secrets (`published`). Seeding is idempotent: what
+//! exists already (by its fixed id) is left as it is, so a restart neither duplicates
+//! nor undoes anything. Times are relative to the moment a token is first seeded;
+//! `reset` puts everything back as if seeded now. docs/testing.md describes it all for
+//! the authors of browser suites.
+
+mod published;
+mod reset;
+
+pub use published::{FIXED_SECRETS, fixed_secret, refuse_https};
+pub use reset::{ResetDone, reset};
 
 use anyhow::Context;
 use chrono::{DateTime, Duration, Utc};
@@ -18,6 +26,8 @@ use crate::domain::{
 
 pub const DEMO_CORP: &str = "PA-1000-0001";
 pub const OTHER_INC: &str = "PA-2000-0002";
+/// The demo's accounts and their names.
+const ACCOUNTS: [(&str, &str); 2] = [(DEMO_CORP, "Demo Corp"), (OTHER_INC, "Other Inc")];
 pub const DEMO_ADMIN: &str = "UR-1000-0000-0001";
 pub const OTHER_ADMIN: &str = "UR-2000-0000-0001";
 
@@ -32,6 +42,9 @@ pub const BILLING_WRITE_TOKEN: &str = "TK-1000-0000-0002";
 pub const USAGE_WRITE_TOKEN: &str = "TK-1000-0000-0003";
 /// Active: read access to Reports alone (“Nightly reports export”).
 pub const REPORTS_READ_TOKEN: &str = "TK-1000-0000-0004";
+/// Active: admin scope with the Tokens module alone, for the token-management API
+/// (“Terraform provider”).
+pub const TOKENS_ADMIN_TOKEN: &str = "TK-1000-0000-0008";
 /// Active: read access to Billing, Usage and Reports (“Data warehouse ETL”).
 pub const THREE_MODULES_TOKEN: &str = "TK-1000-0000-0009";
 /// Disabled 14 days ago (“Legacy CRM bridge”).
@@ -59,6 +72,25 @@ pub const OTHER_INC_TOKEN: &str = "TK-2000-0000-0001";
 pub const OTHER_INC_STALE_TOKEN: &str = "TK-2000-0000-0002";
 /// Other Inc's disabled token (“Other Inc old key”).
 pub const OTHER_INC_DISABLED_TOKEN: &str = "TK-2000-0000-0003";
+
+/// Active, unexpired tokens of Demo Corp that no documented fixture relies on and none
+/// of which has a fixed secret: worker N of a parallel suite may own `WORKER_TOKENS[N]`
+/// and change it as it likes (edit, disable, enable, delete) without meeting another
+/// worker. A reset puts them back.
+pub const WORKER_TOKENS: [&str; 12] = [
+    "TK-1000-0000-0005",
+    "TK-1000-0000-0006",
+    "TK-1000-0000-0007",
+    "TK-1000-0000-0010",
+    "TK-1000-0000-0015",
+    "TK-1000-0000-0016",
+    "TK-1000-0000-0017",
+    "TK-1000-0000-0022",
+    "TK-1000-0000-0024",
+    "TK-1000-0000-0026",
+    "TK-1000-0000-0027",
+    "TK-1000-0000-0028",
+];
 
 /// A person the demo signs in as.
 pub struct DemoUser {
@@ -178,7 +210,7 @@ const TOKENS: &[DemoToken] = &[
     t("TK-1000-0000-0005", "Customer portal backend", "Reads customers and subscriptions for the self-service portal.", Scope::Read, State::Active, &["customers", "subscriptions"], 80, Some(180), Some(1), "203.0.113.20"),
     t("TK-1000-0000-0006", "Catalog importer", "Imports product feeds from suppliers.", Scope::Write, State::Active, &["catalog"], 150, None, Some(60 * 24 * 3), "203.0.113.21"),
     t("TK-1000-0000-0007", "Zapier integration", "Creates customers from form submissions.", Scope::Write, State::Active, &["customers"], 60, Some(30), Some(60 * 5), "192.0.2.44"),
-    t("TK-1000-0000-0008", "Terraform provider", "Manages API tokens as code.", Scope::Admin, State::Active, &["tokens"], 45, None, Some(60 * 24 * 12), "192.0.2.45"),
+    t(TOKENS_ADMIN_TOKEN, "Terraform provider", "Manages API tokens as code.", Scope::Admin, State::Active, &["tokens"], 45, None, Some(60 * 24 * 12), "192.0.2.45"),
     t(THREE_MODULES_TOKEN, "Data warehouse ETL", "Copies billing and usage into the warehouse.", Scope::Read, State::Active, &["billing", "usage", "reports"], 400, None, Some(60 * 24 * 40), "198.51.100.30"),
     t("TK-1000-0000-0010", "Support dashboard", "Shows customer subscriptions to the support team.", Scope::Read, State::Active, &["customers", "subscriptions", "billing"], 30, None, Some(25), "203.0.113.40"),
     t(DISABLED_TOKEN, "Legacy CRM bridge", "Old CRM sync, paused while the CRM is replaced.", Scope::Write, State::Disabled { days_ago: 14 }, &["customers"], 500, None, Some(60 * 24 * 20), "198.51.100.50"),
@@ -237,6 +269,11 @@ const fn t(
     }
 }
 
+/// Each demo token's id and name, in id order, as docs/testing.md lists them.
+pub fn token_names() -> impl Iterator<Item = (&'static str, &'static str)> {
+    TOKENS.iter().map(|token| (token.id, token.name))
+}
+
 /// How many demo tokens each account has.
 pub fn token_count(account: &str) -> usize {
     TOKENS
@@ -251,10 +288,10 @@ pub fn seed(
     cipher: &SecretCipher,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    accounts::insert_if_missing(conn, &parse_account(DEMO_CORP)?, "Demo Corp")
-        .context("seeding Demo Corp")?;
-    accounts::insert_if_missing(conn, &parse_account(OTHER_INC)?, "Other Inc")
-        .context("seeding Other Inc")?;
+    for (id, name) in ACCOUNTS {
+        accounts::insert_if_missing(conn, &parse_account(id)?, name)
+            .with_context(|| format!("seeding {name}"))?;
+    }
     for user in &USERS {
         seed_user(conn, user).with_context(|| format!("seeding {}", user.email))?;
     }
@@ -321,7 +358,7 @@ fn seed_token(
     };
     let account = parse_account(token.account)?;
     let name = TokenName::parse(token.name)?;
-    let secret = TokenSecret::generate();
+    let secret = fixed_secret(token.id)?.unwrap_or_else(TokenSecret::generate);
     let added = tokens::insert(
         conn,
         &tokens::NewToken {

@@ -48,6 +48,19 @@ enum Command {
         #[command(subcommand)]
         command: ServiceCommand,
     },
+    /// The demo data that `serve --demo` seeds.
+    Demo {
+        #[command(subcommand)]
+        command: DemoCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum DemoCommand {
+    /// Put the demo accounts back exactly in their first state (ids, names, states,
+    /// modules, last access relative to now, fixed secrets; audit log emptied), leaving
+    /// other accounts alone. Running servers drop their cached tokens at once.
+    Reset,
 }
 
 #[derive(Subcommand)]
@@ -146,7 +159,29 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             })
         }
         Command::Service { command } => service(&settings, command),
+        Command::Demo {
+            command: DemoCommand::Reset,
+        } => demo_reset(&settings),
     }
+}
+
+fn demo_reset(settings: &Settings) -> anyhow::Result<()> {
+    demo::refuse_https(settings.public_url.as_ref())?;
+    let pool = db::connect(&settings.database_url, db::PoolSettings::COMMAND)?;
+    let mut conn = pool.get().context("getting a database connection")?;
+    let cipher = SecretCipher::from_master_key(settings.secret_key.as_bytes());
+    let done = demo::reset(&mut conn, &cipher, chrono::Utc::now())?;
+    eprintln!(
+        "the demo is back in its first state: {} people and {} tokens in {}",
+        done.people,
+        done.tokens,
+        done.accounts
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(" and ")
+    );
+    Ok(())
 }
 
 /// Runs a change to the person with `email` that ends their sessions, and says so.
@@ -215,6 +250,10 @@ fn serve(
     metrics_bind: Option<String>,
     with_demo: bool,
 ) -> anyhow::Result<()> {
+    if with_demo {
+        // Before anything is seeded.
+        demo::refuse_https(settings.public_url.as_ref())?;
+    }
     let pool = db::connect(&settings.database_url, settings.pool)?;
     if with_demo {
         let cipher = SecretCipher::from_master_key(settings.secret_key.as_bytes());
@@ -232,6 +271,7 @@ fn serve(
             &bind,
             AppOptions {
                 metrics_bind,
+                demo: with_demo,
                 ..AppOptions::from_settings(&settings)
             },
         )?;

@@ -56,6 +56,34 @@
     }
   });
 
+  // ---- One request per change of a filter form ---------------------------------
+  // A form marked data-one-request-per-change sends a request only when what it asks
+  // for differs from what it asked for last (or was loaded with). Typing in the search
+  // box asks once its `input` trigger fires; leaving the box then fires `change`, and
+  // Enter fires `change` and `submit`, each asking again for the same results, whose
+  // swap would replace a menu opened from them in the meantime.
+  var ONCE = "form[data-one-request-per-change]";
+  var lastAsked = new WeakMap();
+  var asked = function (formData) { return new URLSearchParams(formData).toString(); };
+
+  document.addEventListener("htmx:load", function (event) {
+    var root = event.detail.elt;
+    var forms = root.matches && root.matches(ONCE) ? [root] : [];
+    if (root.querySelectorAll) { forms = forms.concat(Array.prototype.slice.call(root.querySelectorAll(ONCE))); }
+    forms.forEach(function (form) { lastAsked.set(form, asked(new FormData(form))); });
+  });
+
+  document.addEventListener("htmx:configRequest", function (event) {
+    var form = event.detail.elt;
+    if (!form.matches || !form.matches(ONCE)) { return; }
+    var query = asked(event.detail.formData);
+    if (query === lastAsked.get(form)) {
+      event.preventDefault();
+      return;
+    }
+    lastAsked.set(form, query);
+  });
+
   // ---- Actions menus ---------------------------------------------------------
   function menuItems(menu) { return Array.prototype.slice.call(menu.querySelectorAll("[role=menuitem]")); }
 

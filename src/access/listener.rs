@@ -1,8 +1,8 @@
-//! Hears, through PostgreSQL LISTEN/NOTIFY, of token changes (and created tokens, and
-//! removed service credentials) made by any instance or command, and drops them from
-//! this instance's caches. It runs on a thread of its own with a pooled connection;
-//! when the connection breaks it takes a new one and clears the caches, since changes
-//! may have been missed meanwhile.
+//! Hears, through PostgreSQL LISTEN/NOTIFY, of token changes (and created tokens, demo
+//! resets, and removed service credentials) made by any instance or command, and drops
+//! them from this instance's caches. It runs on a thread of its own with a pooled
+//! connection; when the connection breaks it takes a new one and clears the caches,
+//! since changes may have been missed meanwhile.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,7 +15,7 @@ use super::cache::TokenCache;
 use super::services::ServiceCache;
 use crate::db::DbPool;
 use crate::db::services::SERVICES_CHANNEL;
-use crate::db::tokens::{CHANGED_CHANNEL, CREATED_PAYLOAD};
+use crate::db::tokens::{CHANGED_CHANNEL, CREATED_PAYLOAD, EVERYTHING_PAYLOAD};
 use crate::domain::TokenId;
 
 /// The caches the listener keeps in step.
@@ -35,6 +35,8 @@ impl Caches {
             self.services.clear();
         } else if payload == CREATED_PAYLOAD {
             self.tokens.forget_unknown();
+        } else if payload == EVERYTHING_PAYLOAD {
+            self.tokens.clear();
         } else {
             match TokenId::parse(payload) {
                 Ok(token) => self.tokens.invalidate_token(&token),

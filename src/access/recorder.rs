@@ -62,6 +62,15 @@ impl AccessRecorder {
         std::mem::take(&mut *self.pending())
     }
 
+    /// Drops what is waiting for `tokens` (replaced by a demo reset): it would write a
+    /// use from before the reset over the reset's last access.
+    pub fn forget(&self, tokens: &[TokenId]) {
+        let mut pending = self.pending();
+        for token in tokens {
+            pending.remove(token);
+        }
+    }
+
     /// Puts back uses whose write failed, so the next write carries them.
     pub fn restore(&self, failed: HashMap<TokenId, TokenUses>) {
         let mut pending = self.pending();

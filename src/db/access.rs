@@ -1,5 +1,7 @@
 //! Writing coalesced token uses: one statement each for last access, daily counts and
 //! addresses, however many calls they stand for. Last access never moves backwards.
+//! Uses of a token that is gone (a demo reset removes tokens) are dropped, so they can't
+//! fail the batch they came in, and every batch after it.
 
 use std::collections::HashMap;
 
@@ -90,7 +92,8 @@ pub fn write_uses(
         .execute(conn)?;
         sql_query(
             "INSERT INTO token_usage_daily (token_id, day, requests)
-             SELECT * FROM unnest($1::text[], $2::date[], $3::bigint[])
+             SELECT v.* FROM unnest($1::text[], $2::date[], $3::bigint[]) AS v(id, day, requests)
+              WHERE EXISTS (SELECT 1 FROM api_tokens AS t WHERE t.id = v.id)
              ON CONFLICT (token_id, day) DO UPDATE SET requests = token_usage_daily.requests + excluded.requests",
         )
         .bind::<Array<Text>, _>(&daily.token_ids)
@@ -99,7 +102,9 @@ pub fn write_uses(
         .execute(conn)?;
         sql_query(
             "INSERT INTO token_access_ips (token_id, ip, first_seen_at, last_seen_at, user_agent, requests)
-             SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::text[], $6::bigint[])
+             SELECT v.* FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::text[], $6::bigint[])
+                    AS v(id, ip, first_seen, last_seen, agent, requests)
+              WHERE EXISTS (SELECT 1 FROM api_tokens AS t WHERE t.id = v.id)
              ON CONFLICT (token_id, ip) DO UPDATE SET
                  first_seen_at = LEAST(token_access_ips.first_seen_at, excluded.first_seen_at),
                  last_seen_at = GREATEST(token_access_ips.last_seen_at, excluded.last_seen_at),

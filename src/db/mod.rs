@@ -9,6 +9,7 @@ pub mod access;
 pub mod accounts;
 pub mod audit;
 mod columns;
+pub mod demo;
 pub mod health;
 pub mod modules;
 pub mod schema;

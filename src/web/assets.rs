@@ -33,8 +33,17 @@ fn collect_etags(dir: &'static Dir<'static>, tags: &mut HashMap<&'static str, En
 }
 
 pub async fn serve(req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, WebError> {
-    let path = path.into_inner();
-    let (Some(file), Some(etag)) = (STATIC.get_file(&path), ETAGS.get(path.as_str())) else {
+    file(&req, &path.into_inner())
+}
+
+/// `/favicon.ico`, where browsers look for the icon of any page that names none (a
+/// JSON answer, say): the same file as `/static/favicon.ico`.
+pub async fn favicon(req: HttpRequest) -> Result<HttpResponse, WebError> {
+    file(&req, "favicon.ico")
+}
+
+fn file(req: &HttpRequest, path: &str) -> Result<HttpResponse, WebError> {
+    let (Some(file), Some(etag)) = (STATIC.get_file(path), ETAGS.get(path)) else {
         return Err(WebError::NotFound(None));
     };
     let cache = (
@@ -57,7 +66,7 @@ pub async fn serve(req: HttpRequest, path: web::Path<String>) -> Result<HttpResp
             .insert_header(cache)
             .finish());
     }
-    let mime = mime_guess::from_path(&path).first_or_octet_stream();
+    let mime = mime_guess::from_path(path).first_or_octet_stream();
     Ok(HttpResponse::Ok()
         .content_type(mime.essence_str().to_owned() + text_charset(&mime))
         .insert_header(header::ETag(etag.clone()))

@@ -6,6 +6,7 @@ mod audit;
 mod chrome;
 mod csrf;
 mod current_user;
+mod demo_reset;
 mod errors;
 mod health;
 mod htmx;
@@ -60,6 +61,7 @@ portal_routes! {
         get "/healthz" => health::live,
         get "/readyz" => health::ready,
         get "/static/{path:.*}" => assets::serve,
+        get "/favicon.ico" => assets::favicon,
     }
     signed_in: {
         get "/" => login::home,
@@ -82,6 +84,14 @@ portal_routes! {
         get "/settings/api-tokens/{id}/{action}" => tokens::transition::confirm,
         post "/settings/api-tokens/{id}/{action}" => tokens::transition::apply,
     }
+}
+
+/// Method and path of the routes served only with `serve --demo`.
+pub const DEMO_ROUTES: &[(&str, &str)] = &[("post", "/demo/reset")];
+
+/// The routes served only with `serve --demo`: no session, like the public ones.
+pub fn demo_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/demo/reset", web::post().to(demo_reset::reset));
 }
 
 /// The largest form body any form may send.

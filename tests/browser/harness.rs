@@ -188,6 +188,40 @@ impl Browser {
             == serde_json::json!(true)
     }
 
+    /// Starts keeping the path (with its query) of every request htmx sends from this
+    /// document, and how many are still in flight, for `htmx_requests` and
+    /// `wait_for_htmx_idle`: the events a customer's suite can listen to as well.
+    pub async fn record_htmx_requests(&self) {
+        self.eval(
+            "(() => {
+               window.__htmxRequests = [];
+               window.__htmxInFlight = 0;
+               document.addEventListener('htmx:beforeRequest', (e) => {
+                 window.__htmxRequests.push(e.detail.pathInfo.finalRequestPath);
+                 window.__htmxInFlight += 1;
+               });
+               document.addEventListener('htmx:afterRequest', () => { window.__htmxInFlight -= 1; });
+               return true;
+             })()",
+        )
+        .await;
+    }
+
+    /// The requests htmx has sent since `record_htmx_requests`, oldest first.
+    pub async fn htmx_requests(&self) -> Vec<String> {
+        serde_json::from_value(self.eval("window.__htmxRequests").await)
+            .expect("the recorded requests")
+    }
+
+    /// Waits until no htmx request is in flight and no swap is settling.
+    pub async fn wait_for_htmx_idle(&self) {
+        self.wait_until(
+            "window.__htmxInFlight === 0 && \
+             !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')",
+        )
+        .await;
+    }
+
     /// Lets the page read and write the clipboard, as a person's browser would after
     /// they allowed it.
     pub async fn allow_clipboard(&self) {

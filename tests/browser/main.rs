@@ -12,6 +12,7 @@ mod common;
 mod harness;
 
 mod lifecycle;
+mod search;
 mod sign_in;
 mod support;
 mod token_details;

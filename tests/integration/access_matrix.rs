@@ -135,6 +135,10 @@ fn token_json() -> serde_json::Value {
     json!({"name": "Made by a token", "scope": "read", "modules": ["billing"]})
 }
 
+fn empty_json() -> serde_json::Value {
+    json!({})
+}
+
 fn verify_json() -> serde_json::Value {
     json!({"token": TokenSecret::generate().expose()})
 }
@@ -149,6 +153,9 @@ fn table() -> Vec<Row> {
         portal("GET", "/login", "/login", Body::None,                       [200, 303, 303, 303, 303]),
         portal("POST", "/login", "/login", NO_FIELDS,                       [400, 400, 400, 400, 400]),
         portal("GET", "/static/{path:.*}", "/static/app.css", Body::None,   [200, 200, 200, 200, 200]),
+        portal("GET", "/favicon.ico", "/favicon.ico", Body::None,           [200, 200, 200, 200, 200]),
+        // Served only with `serve --demo` (see demo_reset.rs); this app serves no demo.
+        portal("POST", "/demo/reset", "/demo/reset", Body::Json(empty_json), [404, 404, 404, 404, 404]),
         portal("GET", "/settings/audit", "/settings/audit", Body::None,     [303, 403, 200, 200, 200]),
         portal("GET", "/settings/sessions", "/settings/sessions", Body::None, [303, 200, 200, 200, 200]),
         portal("POST", "/settings/sessions/{id}/end", "/settings/sessions/nosuchsession00000000/end", NO_FIELDS, [303, 404, 404, 404, 404]),
@@ -301,6 +308,7 @@ async fn every_route_answers_every_caller_as_the_table_says() {
 fn the_table_covers_every_route_the_app_serves() {
     let served: BTreeSet<(String, String)> = tokendesk::web::ROUTES
         .iter()
+        .chain(tokendesk::web::DEMO_ROUTES)
         .map(|(method, path)| (method.to_uppercase(), (*path).to_owned()))
         .chain(
             tokendesk::api::routed_operations()

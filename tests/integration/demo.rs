@@ -1,4 +1,5 @@
-//! `serve --demo` seeds the same data however often it runs.
+//! `serve --demo` seeds the same data however often it runs, with the fixed secrets and
+//! the worker tokens docs/testing.md promises.
 
 use diesel::prelude::*;
 use tokendesk::db::schema::{accounts, api_tokens, token_modules, users};
@@ -68,4 +69,99 @@ async fn the_demo_covers_every_state_in_demo_corp_and_a_few_tokens_in_other_inc(
     assert!(expired >= 1 && never_used >= 1);
     assert_eq!(demo::token_count(demo::DEMO_CORP), 28);
     assert_eq!(demo::token_count(demo::OTHER_INC), 3);
+}
+
+#[tokio::test]
+async fn each_fixed_secret_is_answered_by_the_api_as_docs_testing_md_says() {
+    let app = spawn_app().await;
+
+    let mut answers = Vec::new();
+    for (id, secret) in demo::FIXED_SECRETS {
+        let answer = app.api(secret).whoami().await;
+        let said = match answer.status {
+            reqwest::StatusCode::OK => answer.body["account_id"].as_str().unwrap().to_owned(),
+            _ => answer.body["reason"].as_str().unwrap().to_owned(),
+        };
+        if answer.status == reqwest::StatusCode::OK {
+            assert_eq!(answer.body["token_id"], id);
+        }
+        answers.push((id, said));
+    }
+    let listed = app
+        .api(demo::FIXED_SECRETS[2].1)
+        .get("/tokens")
+        .await
+        .status;
+
+    assert_eq!(
+        answers,
+        [
+            (demo::ACTIVE_TOKEN, "PA-1000-0001".to_owned()),
+            (demo::REPORTS_READ_TOKEN, "PA-1000-0001".to_owned()),
+            (demo::TOKENS_ADMIN_TOKEN, "PA-1000-0001".to_owned()),
+            (demo::DISABLED_TOKEN, "disabled".to_owned()),
+            (demo::DELETED_TOKEN, "deleted".to_owned()),
+            (demo::EXPIRED_TOKEN, "expired".to_owned()),
+            (demo::OTHER_INC_TOKEN, "PA-2000-0002".to_owned()),
+        ]
+    );
+    assert_eq!(
+        listed,
+        reqwest::StatusCode::OK,
+        "the Tokens admin lists tokens"
+    );
+}
+
+#[tokio::test]
+async fn worker_tokens_are_active_demo_corp_tokens_that_no_fixture_relies_on() {
+    let app = spawn_app().await;
+    let fixtures = [
+        demo::ACTIVE_TOKEN,
+        demo::BILLING_WRITE_TOKEN,
+        demo::USAGE_WRITE_TOKEN,
+        demo::REPORTS_READ_TOKEN,
+        demo::TOKENS_ADMIN_TOKEN,
+        demo::THREE_MODULES_TOKEN,
+        demo::DISABLED_TOKEN,
+        demo::DELETED_TOKEN,
+        demo::EXPIRED_TOKEN,
+        demo::EXPIRING_SOON_TOKEN,
+        demo::RECENTLY_DISABLED_TOKEN,
+        demo::NEVER_USED_TOKEN,
+        demo::ALL_MODULES_TOKEN,
+        demo::USAGE_REPORTS_READ_TOKEN,
+        demo::DISABLED_NEVER_USED_TOKEN,
+    ];
+    let a_week_from_now = chrono::Utc::now() + chrono::Duration::days(7);
+
+    let mut distinct = demo::WORKER_TOKENS.to_vec();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(distinct.len(), demo::WORKER_TOKENS.len());
+    for id in demo::WORKER_TOKENS {
+        let (account, status, expires): (String, String, Option<chrono::DateTime<chrono::Utc>>) =
+            api_tokens::table
+                .find(id)
+                .select((
+                    api_tokens::account_id,
+                    api_tokens::status,
+                    api_tokens::expires_at,
+                ))
+                .first(&mut app.db.connection())
+                .unwrap();
+        assert_eq!(
+            (account.as_str(), status.as_str()),
+            (demo::DEMO_CORP, "active"),
+            "{id}"
+        );
+        assert!(
+            expires.is_none_or(|at| at > a_week_from_now),
+            "{id} expires soon"
+        );
+        assert!(!fixtures.contains(&id), "{id} is a fixture");
+        assert!(
+            demo::fixed_secret(id).unwrap().is_none(),
+            "{id} has a fixed secret"
+        );
+    }
 }

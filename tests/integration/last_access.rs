@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use diesel::prelude::*;
 use reqwest::StatusCode;
 use tokendesk::db::access::write_uses;
@@ -155,4 +155,41 @@ async fn a_late_write_never_moves_last_access_backwards() {
     .unwrap();
 
     assert_eq!(last_access(&app, token.as_str()).0, recorded);
+}
+
+#[tokio::test]
+async fn uses_of_a_token_that_is_gone_are_dropped_and_the_others_written() {
+    let app = spawn_app().await;
+    let gone = TokenId::parse("TK-9999-0000-0001").unwrap();
+    let used = TokenId::parse(NEVER_USED_TOKEN).unwrap();
+    let now = Utc::now();
+    let ip: tokendesk::domain::ClientIp =
+        "198.51.100.99".parse::<std::net::IpAddr>().unwrap().into();
+    let uses = || {
+        let mut uses = TokenUses::default();
+        uses.add(Use::new(now, Some(ip), Some("suite/1.0")));
+        uses
+    };
+
+    let written = write_uses(
+        &mut app.db.connection(),
+        &HashMap::from([(gone, uses()), (used.clone(), uses())]),
+    );
+
+    assert!(written.is_ok(), "{written:?}");
+    assert_eq!(
+        last_access(&app, used.as_str()).0,
+        Some(now.trunc_subsecs(6))
+    );
+    let days: i64 = token_usage_daily::table
+        .filter(token_usage_daily::token_id.eq(used.as_str()))
+        .count()
+        .get_result(&mut app.db.connection())
+        .unwrap();
+    let addresses: i64 = token_access_ips::table
+        .filter(token_access_ips::token_id.eq(used.as_str()))
+        .count()
+        .get_result(&mut app.db.connection())
+        .unwrap();
+    assert_eq!((days, addresses), (1, 1));
 }

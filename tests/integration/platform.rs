@@ -66,6 +66,33 @@ async fn static_files_have_their_types_and_etags_and_revalidate() {
 }
 
 #[tokio::test]
+async fn every_page_links_an_icon_and_favicon_ico_answers_so_no_page_logs_a_404() {
+    let app = spawn_app().await;
+    let client = reqwest::Client::new();
+    let page = Visitor::new(&app).get("/login").await;
+
+    let icons = page.attrs("link[rel=icon]", "href");
+    assert_eq!(icons, ["/static/favicon.ico", "/static/favicon.svg"]);
+    for (path, content_type) in [
+        ("/favicon.ico", "image/x-icon"),
+        ("/static/favicon.ico", "image/x-icon"),
+        ("/static/favicon.svg", "image/svg+xml"),
+    ] {
+        let answer = client
+            .get(format!("{}{path}", app.address))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), StatusCode::OK, "{path}");
+        assert_eq!(answer.headers()["content-type"], content_type, "{path}");
+        let body = answer.bytes().await.unwrap();
+        if path.ends_with(".ico") {
+            assert!(body.starts_with(&[0, 0, 1, 0]), "an ICO file at {path}");
+        }
+    }
+}
+
+#[tokio::test]
 async fn htmx_is_vendored_with_its_licence() {
     let app = spawn_app().await;
     let visitor = Visitor::new(&app);

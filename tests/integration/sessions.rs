@@ -537,6 +537,7 @@ async fn static_files_probes_and_the_api_never_read_the_session_their_cookie_nam
 
     for path in [
         "/static/app.css",
+        "/favicon.ico",
         "/healthz",
         "/readyz",
         "/api/v1/openapi.json",

@@ -56,6 +56,23 @@ async fn the_create_form_offers_scopes_modules_and_expiry_presets() {
         ]
     );
     assert_eq!(
+        dialog.attrs("[data-testid=create-module]", "data-module-id"),
+        [
+            "catalog",
+            "subscriptions",
+            "billing",
+            "usage",
+            "customers",
+            "reports",
+            "tokens"
+        ],
+        "each module's checkbox, by its id"
+    );
+    assert_eq!(
+        dialog.attrs("[data-testid=create-modules-all]", "value"),
+        ["all"]
+    );
+    assert_eq!(
         dialog.attrs("[data-testid=create-expires] option", "value"),
         ["none", "7", "30", "60", "90", "custom"]
     );
@@ -130,6 +147,11 @@ async fn creating_a_token_shows_it_once_and_stores_only_its_digest_prefix_and_ci
         .load(&mut app.db.connection())
         .unwrap();
     assert_eq!(modules, ["billing", "reports"]);
+    assert_eq!(
+        page.text("new-token-id"),
+        id,
+        "the dialog names the new token"
+    );
     let list = visitor.get("/settings/api-tokens").await;
     assert_eq!(list.token_ids()[0], id, "newest first");
     assert_eq!(
@@ -283,6 +305,10 @@ async fn the_edit_dialog_is_prefilled_with_the_current_values() {
     );
     assert_eq!(
         dialog.attrs("[data-testid=edit-modules] input[checked]", "value"),
+        ["catalog", "customers"]
+    );
+    assert_eq!(
+        dialog.attrs("[data-testid=edit-module][checked]", "data-module-id"),
         ["catalog", "customers"]
     );
     let in_three_days = (chrono::Utc::now() + chrono::Duration::days(3))

@@ -16,11 +16,14 @@ use crate::domain::{
     TokenStatus, Transition,
 };
 
-/// The channel every instance listens on for changed tokens; the payload is the id, or
-/// `CREATED_PAYLOAD` when a token was created.
+/// The channel every instance listens on for changed tokens; the payload is the id,
+/// `CREATED_PAYLOAD` when a token was created, or `EVERYTHING_PAYLOAD`.
 pub const CHANGED_CHANNEL: &str = "tokendesk_token_changed";
 /// Tells the listeners a token was created, so they forget tokens they knew as unknown.
 pub const CREATED_PAYLOAD: &str = "created";
+/// Tells the listeners that any token may have changed, been removed or been added (a
+/// demo reset), so they drop everything they cached.
+pub const EVERYTHING_PAYLOAD: &str = "everything";
 
 /// Tells every instance, when this transaction commits, that `token` changed.
 fn notify_changed(conn: &mut PgConnection, token: &TokenId) -> QueryResult<()> {
@@ -30,6 +33,12 @@ fn notify_changed(conn: &mut PgConnection, token: &TokenId) -> QueryResult<()> {
 /// Tells every instance, when this transaction commits, that a token was created.
 pub(super) fn notify_created(conn: &mut PgConnection) -> QueryResult<()> {
     notify(conn, CREATED_PAYLOAD)
+}
+
+/// Tells every instance, when this transaction commits, that any token may have
+/// changed.
+pub fn notify_everything(conn: &mut PgConnection) -> QueryResult<()> {
+    notify(conn, EVERYTHING_PAYLOAD)
 }
 
 fn notify(conn: &mut PgConnection, payload: &str) -> QueryResult<()> {

@@ -16,7 +16,10 @@ use super::modules::Module;
 use super::schema::{accounts, api_tokens, users};
 use crate::domain::{AccountId, Scope, TokenId, TokenStatus, UserId, Visibility};
 
-pub use change::{CHANGED_CHANNEL, CREATED_PAYLOAD, Outcome, edit, reveal, transition};
+pub use change::{
+    CHANGED_CHANNEL, CREATED_PAYLOAD, EVERYTHING_PAYLOAD, Outcome, edit, notify_everything, reveal,
+    transition,
+};
 pub use create::create;
 pub use find::find;
 pub use insert::{NewToken, insert};
