@@ -21,7 +21,7 @@ use tracing_actix_web::TracingLogger;
 use crate::access::TokenCache;
 use crate::access::listener::{Caches, Listener};
 use crate::access::writer::{self, WriterStats};
-use crate::config::{MasterKey, PublicUrl, Settings};
+use crate::config::{MasterKey, PublicUrl, Settings, TokenCacheMode};
 use crate::db::DbPool;
 use crate::domain::SecretCipher;
 use crate::state::{AppState, PortalSettings};
@@ -48,6 +48,8 @@ pub struct AppOptions {
     pub session_idle: chrono::Duration,
     /// Where to serve `GET /metrics`, if anywhere (port 0 picks a free one).
     pub metrics_bind: Option<String>,
+    /// Whether token lookups are cached.
+    pub token_cache: TokenCacheMode,
 }
 
 impl AppOptions {
@@ -58,6 +60,7 @@ impl AppOptions {
             public_url: settings.public_url.clone(),
             session_idle: settings.session_idle,
             metrics_bind: settings.metrics_bind.clone(),
+            token_cache: settings.token_cache,
             ..Self::default()
         }
     }
@@ -71,6 +74,7 @@ impl Default for AppOptions {
             public_url: None,
             session_idle: crate::config::DEFAULT_SESSION_IDLE,
             metrics_bind: None,
+            token_cache: TokenCacheMode::On,
         }
     }
 }
@@ -116,11 +120,19 @@ impl Application {
         };
         let https = portal.secure_cookies();
         let store = PgSessionStore::new(pool.clone(), portal.session_idle);
+        let cache = match options.token_cache {
+            TokenCacheMode::On => TokenCache::default(),
+            TokenCacheMode::Off => {
+                tracing::warn!("TOKENDESK_TOKEN_CACHE=off: every token lookup reads the database");
+                TokenCache::off()
+            }
+        };
         let state = actix_web::web::Data::new(AppState::new(
             pool,
             SecretCipher::from_master_key(key.as_bytes()),
             options.trusted_proxies.clone(),
             portal,
+            cache,
         ));
         let metrics = options
             .metrics_bind
