@@ -12,6 +12,7 @@ mod columns;
 pub mod health;
 pub mod modules;
 pub mod schema;
+pub mod seed;
 pub mod services;
 pub mod sessions;
 pub mod setup;
