@@ -219,11 +219,14 @@ fn seed_tokens(
     }
     let seconds = started.elapsed().as_secs_f64();
     let counts = seeded.counts;
+    let accounts = match plan.accounts {
+        1 => "1 account".to_owned(),
+        many => format!("{many} accounts"),
+    };
     eprintln!(
-        "seeded {} tokens over {} accounts in {seconds:.1} s: {} active, {} expired, \
+        "seeded {} tokens over {accounts} in {seconds:.1} s: {} active, {} expired, \
          {} disabled, {} deleted; {} never used; {} named with \"{}\"",
         plan.tokens,
-        plan.accounts,
         counts.active,
         counts.expired,
         counts.disabled,

@@ -119,7 +119,6 @@ fn pick<T: Copy>(rng: &mut impl Rng, items: &[T]) -> T {
 fn between(from: DateTime<Utc>, to: DateTime<Utc>, share: f64) -> DateTime<Utc> {
     let span = (to - from).num_seconds().max(0);
     // Whole seconds, at most a year and a half of them: exact in an f64.
-    #[expect(clippy::cast_possible_truncation, reason = "rounded within the span")]
     let offset = (span as f64 * share.clamp(0.0, 1.0)).round() as i64;
     from + Duration::seconds(offset)
 }
@@ -221,7 +220,7 @@ fn name(rng: &mut impl Rng, index: usize) -> TokenName {
     let purpose = pick(rng, PURPOSES);
     let place = pick(rng, PLACES);
     let number = rng.random_range(1..1_000);
-    let raw = if index % 100 == 0 {
+    let raw = if index.is_multiple_of(100) {
         format!("Nightly {system} {purpose} ({place}) {number}")
     } else {
         format!("{system} {purpose} ({place}) {number}")
@@ -275,7 +274,7 @@ mod tests {
     fn shapes_keep_the_rules_a_stored_token_must_keep() {
         let (mut rng, now, catalog) = (rand::rng(), Utc::now(), catalog());
         for index in 0..2_000 {
-            let shape = Shape::draw(&mut rng, index, index % 7 == 0, &catalog, now);
+            let shape = Shape::draw(&mut rng, index, index.is_multiple_of(7), &catalog, now);
             assert_eq!(
                 shape.disabled_at.is_some(),
                 shape.status == TokenStatus::Disabled
@@ -288,12 +287,12 @@ mod tests {
             if let Some(last) = &shape.last_use {
                 assert!(last.at >= shape.created_at && last.at <= now);
             }
-            if index % 7 == 0 {
+            if index.is_multiple_of(7) {
                 assert_eq!(shape.status, TokenStatus::Active);
                 assert!(shape.expires_at.is_none_or(|at| at > now), "usable");
             }
             let searchable = shape.name.as_str().to_lowercase().contains(SEARCH_WORD);
-            assert_eq!(searchable, index % 100 == 0, "{}", shape.name);
+            assert_eq!(searchable, index.is_multiple_of(100), "{}", shape.name);
         }
     }
 
