@@ -45,6 +45,15 @@ class Case:
         self.requests = sum(r["requests"] for r in rounds)
         self.non2xx = sum(r["non2xx"] for r in rounds)
         self.socket_errors = sum(r["socket_errors"] for r in rounds)
+        self.statuses = {}
+        for r in rounds:
+            for status, count in r["statuses"].items():
+                self.statuses[status] = self.statuses.get(status, 0) + count
+
+    def refusals(self):
+        """The non-2xx answers, with their statuses when they were counted."""
+        shown = ", ".join(f"{n:,}× {s}" for s, n in sorted(self.statuses.items()) if s >= 300)
+        return f"{self.non2xx:,} ({shown})" if shown else f"{self.non2xx:,}"
 
     def clean(self, expect_errors=False):
         """Whether every answer was what the case expects (2xx, or all refusals)."""
@@ -59,7 +68,13 @@ def read_results(path):
         if len(fields) < 3:
             continue
         values = dict(field.split("=", 1) for field in fields[2:])
-        rounds.setdefault(fields[0], []).append({k: int(v) for k, v in values.items()})
+        statuses = values.pop("statuses", "-")
+        parsed = {k: int(v) for k, v in values.items()}
+        parsed["statuses"] = {
+            int(status): int(count)
+            for status, count in (pair.split(":") for pair in statuses.split(",") if ":" in pair)
+        }
+        rounds.setdefault(fields[0], []).append(parsed)
     return {name: Case(r) for name, r in rounds.items()}
 
 
@@ -83,14 +98,15 @@ def build(cases, meta, commands):
         case = cases[name]
         rows.append(
             f"| {label} | {case.rate:,.0f} | {case.p50:.2f} | {case.p99:.2f} | "
-            f"{case.non2xx:,} | {reference} | {ratio} | {target} | "
+            f"{case.refusals()} | {reference} | {ratio} | {target} | "
             f"{'' if met is None else yes(met)} |"
         )
 
     def problems(case, expect_errors=False):
         if case.clean(expect_errors):
             return ""
-        return f" ({case.non2xx:,} non-2xx, {case.socket_errors:,} socket errors)"
+        errors = f", {case.socket_errors:,} socket errors" if case.socket_errors else ""
+        return f" ({case.refusals()} non-2xx{errors})"
 
     floor = cases["healthz"]
     row("healthz", "`GET /healthz` (the floor)")
@@ -112,8 +128,12 @@ def build(cases, meta, commands):
         row(name, label, "cached (its ratio: cached ÷ off)", f"{ratio:.2f}×",
             "cached ≥ 10×" if target else "", met)
         if target:
+            # No cached call can beat the floor: on a machine where /healthz itself is
+            # under 10× the cache-off rate, the target can't be met by the cache alone.
+            bound = floor.rate / cases[name].rate
             targets.append(("cached whoami ≥ 10× whoami with the cache off",
-                            f"{ratio:.2f}×{problems(cases[name])}", met))
+                            f"{ratio:.2f}×{problems(cases[name])} (/healthz itself is "
+                            f"{bound:.2f}× the cache-off rate here)", met))
     unknown, known = cases["unknown"], cases["whoami"]
     ratio = unknown.rate / known.rate
     met = ratio >= 0.8 and unknown.clean(expect_errors=True)
