@@ -50,10 +50,14 @@ class Case:
             for status, count in r["statuses"].items():
                 self.statuses[status] = self.statuses.get(status, 0) + count
 
+    def status_mix(self):
+        """The statuses of the non-2xx answers, when they were counted: `31× 503`."""
+        return ", ".join(f"{n:,}× {s}" for s, n in sorted(self.statuses.items()) if s >= 300)
+
     def refusals(self):
         """The non-2xx answers, with their statuses when they were counted."""
-        shown = ", ".join(f"{n:,}× {s}" for s, n in sorted(self.statuses.items()) if s >= 300)
-        return f"{self.non2xx:,} ({shown})" if shown else f"{self.non2xx:,}"
+        mix = self.status_mix()
+        return f"{self.non2xx:,} ({mix})" if mix else f"{self.non2xx:,}"
 
     def clean(self, expect_errors=False):
         """Whether every answer was what the case expects (2xx, or all refusals)."""
@@ -105,8 +109,9 @@ def build(cases, meta, commands):
     def problems(case, expect_errors=False):
         if case.clean(expect_errors):
             return ""
+        mix = f": {case.status_mix()}" if case.status_mix() else ""
         errors = f", {case.socket_errors:,} socket errors" if case.socket_errors else ""
-        return f" ({case.refusals()} non-2xx{errors})"
+        return f" ({case.non2xx:,} non-2xx{mix}{errors})"
 
     floor = cases["healthz"]
     row("healthz", "`GET /healthz` (the floor)")
@@ -269,7 +274,10 @@ def main():
                       lambda _: section, text, flags=re.S)
     else:
         title, _, rest = text.partition("\n")
-        text = f"{title}\n\n{section}\n{rest.lstrip()}"
+        rest = rest.lstrip()
+        if rest and not rest.startswith("#"):
+            rest = "## Soak runs: `bench/soak`\n\n" + rest
+        text = f"{title}\n\n{section}\n{rest}"
     path.write_text(text)
 
 
