@@ -21,7 +21,7 @@ use tracing_actix_web::TracingLogger;
 use crate::access::TokenCache;
 use crate::access::listener::{Caches, Listener};
 use crate::access::writer::{self, WriterStats};
-use crate::config::{MasterKey, PublicUrl, Settings};
+use crate::config::{MasterKey, PublicUrl, Settings, TokenCacheMode};
 use crate::db::DbPool;
 use crate::domain::SecretCipher;
 use crate::state::{AppState, PortalSettings};
@@ -51,6 +51,8 @@ pub struct AppOptions {
     /// Serving the demo (`serve --demo`): routes `POST /demo/reset`, and refuses an
     /// https public address.
     pub demo: bool,
+    /// Whether token lookups are cached.
+    pub token_cache: TokenCacheMode,
 }
 
 impl AppOptions {
@@ -61,6 +63,7 @@ impl AppOptions {
             public_url: settings.public_url.clone(),
             session_idle: settings.session_idle,
             metrics_bind: settings.metrics_bind.clone(),
+            token_cache: settings.token_cache,
             ..Self::default()
         }
     }
@@ -75,6 +78,7 @@ impl Default for AppOptions {
             session_idle: crate::config::DEFAULT_SESSION_IDLE,
             metrics_bind: None,
             demo: false,
+            token_cache: TokenCacheMode::On,
         }
     }
 }
@@ -123,11 +127,19 @@ impl Application {
         };
         let https = portal.secure_cookies();
         let store = PgSessionStore::new(pool.clone(), portal.session_idle);
+        let cache = match options.token_cache {
+            TokenCacheMode::On => TokenCache::default(),
+            TokenCacheMode::Off => {
+                tracing::warn!("TOKENDESK_TOKEN_CACHE=off: every token lookup reads the database");
+                TokenCache::off()
+            }
+        };
         let state = actix_web::web::Data::new(AppState::new(
             pool,
             SecretCipher::from_master_key(key.as_bytes()),
             options.trusted_proxies.clone(),
             portal,
+            cache,
         ));
         let metrics = options
             .metrics_bind

@@ -12,6 +12,7 @@
 //! | `TOKENDESK_DB_POOL` | `10` | database connections the server keeps |
 //! | `TOKENDESK_DB_TIMEOUT` | `2s` | how long a request waits for a connection before it answers 503 |
 //! | `TOKENDESK_DB_STATEMENT_TIMEOUT` | `5s` | how long any statement may run |
+//! | `TOKENDESK_TOKEN_CACHE` | `on` | `off` makes every bearer, verify and introspect lookup read the database (for measuring that path) |
 //! | `TOKENDESK_METRICS_BIND` | off | where to serve Prometheus metrics (`GET /metrics`), apart from the portal |
 //! | `RUST_LOG` | `info` | log filter, in tracing's `EnvFilter` syntax |
 //! | `TOKENDESK_LOG_FORMAT` | `text` | `json` for one JSON object per log line (read by `telemetry`) |
@@ -90,6 +91,28 @@ pub struct Settings {
     pub pool: crate::db::PoolSettings,
     /// Where to serve metrics, when set.
     pub metrics_bind: Option<String>,
+    /// Whether token lookups are cached.
+    pub token_cache: TokenCacheMode,
+}
+
+/// `TOKENDESK_TOKEN_CACHE`: whether token lookups are cached (the default), or every
+/// bearer, verify and introspect lookup reads the database, as a benchmark of that path
+/// needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TokenCacheMode {
+    #[default]
+    On,
+    Off,
+}
+
+impl TokenCacheMode {
+    pub fn parse(raw: &str) -> anyhow::Result<Self> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "on" => Ok(Self::On),
+            "off" => Ok(Self::Off),
+            _ => bail!("TOKENDESK_TOKEN_CACHE: {raw:?} must be on or off"),
+        }
+    }
 }
 
 /// Where people reach the portal: over https, cookies are `Secure` and HSTS is sent.
@@ -199,6 +222,7 @@ impl fmt::Debug for Settings {
             .field("session_idle", &self.session_idle)
             .field("pool", &self.pool)
             .field("metrics_bind", &self.metrics_bind)
+            .field("token_cache", &self.token_cache)
             .finish()
     }
 }
@@ -235,6 +259,10 @@ impl Settings {
             public_url,
             session_idle,
             metrics_bind: var("TOKENDESK_METRICS_BIND"),
+            token_cache: var("TOKENDESK_TOKEN_CACHE")
+                .map(|raw| TokenCacheMode::parse(&raw))
+                .transpose()?
+                .unwrap_or_default(),
             database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
             bind: var("TOKENDESK_BIND").unwrap_or_else(|| DEFAULT_BIND.into()),
             data_dir,
@@ -336,6 +364,17 @@ mod tests {
     }
 
     #[test]
+    fn the_token_cache_is_on_unless_turned_off() {
+        assert_eq!(TokenCacheMode::default(), TokenCacheMode::On);
+        assert_eq!(TokenCacheMode::parse("off").unwrap(), TokenCacheMode::Off);
+        assert_eq!(TokenCacheMode::parse(" ON ").unwrap(), TokenCacheMode::On);
+        for bad in ["", "no", "false", "0"] {
+            let error = TokenCacheMode::parse(bad).unwrap_err();
+            assert!(error.to_string().contains("on or off"), "{error}");
+        }
+    }
+
+    #[test]
     fn a_public_url_says_whether_it_is_https_and_loopback() {
         let https = PublicUrl::parse("https://tokens.example.com/").unwrap();
         assert!(https.is_https() && !https.is_loopback());
@@ -408,6 +447,7 @@ mod tests {
             session_idle: DEFAULT_SESSION_IDLE,
             pool: crate::db::PoolSettings::SERVER,
             metrics_bind: None,
+            token_cache: TokenCacheMode::On,
         };
 
         let shown = format!("{settings:?}");

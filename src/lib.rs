@@ -12,6 +12,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod instruments;
+pub mod seed;
 pub mod state;
 pub mod telemetry;
 pub mod web;

@@ -11,7 +11,7 @@ use tokendesk::db::{self, accounts, services, users};
 use tokendesk::domain::{
     AccountId, Role, SecretCipher, ServiceName, ServiceSecret, UserId, password,
 };
-use tokendesk::{demo, telemetry};
+use tokendesk::{demo, seed, telemetry};
 
 #[derive(Parser)]
 #[command(version, about = "API token portal and token service")]
@@ -52,6 +52,35 @@ enum Command {
     Demo {
         #[command(subcommand)]
         command: DemoCommand,
+    },
+    /// Add many tokens at once, for benchmarks and load tests (never in production).
+    ///
+    /// Adds --accounts new accounts ("Seeded account N of M (tag)"), each with one
+    /// admin, and spreads --tokens tokens over them in even blocks: mostly active, some
+    /// expired, disabled and deleted, with one to four modules, created over the past
+    /// year, mostly used since (a quarter never), a few days of usage for those used in
+    /// the past month. One name in a hundred contains the word "nightly", for searches.
+    /// Secrets are made and encrypted as the portal makes them, with TOKENDESK_SECRET_KEY.
+    ///
+    /// Standard output gets one line per account, tab-separated: its id, its admin's
+    /// email (admin@pa-1234-5678.seed.test) and password. Every admin of a run shares
+    /// one random password, made for the run. Progress and a summary go to standard
+    /// error.
+    #[command(verbatim_doc_comment)]
+    Seed {
+        /// How many tokens to add.
+        #[arg(long)]
+        tokens: usize,
+        /// How many new accounts to spread them over.
+        #[arg(long, default_value_t = 1)]
+        accounts: usize,
+        /// Write the secrets of --secrets active, unexpired tokens (spread over the
+        /// accounts) to this new file, one a line, readable by its owner alone.
+        #[arg(long, requires = "secrets")]
+        secrets_file: Option<std::path::PathBuf>,
+        /// How many secrets to write to --secrets-file.
+        #[arg(long, requires = "secrets_file")]
+        secrets: Option<usize>,
     },
 }
 
@@ -162,6 +191,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo {
             command: DemoCommand::Reset,
         } => demo_reset(&settings),
+        Command::Seed {
+            tokens,
+            accounts,
+            secrets_file,
+            secrets,
+        } => {
+            let plan = seed::Plan {
+                tokens,
+                accounts,
+                secrets: secrets.unwrap_or(0),
+            };
+            seed_tokens(&settings, plan, secrets_file.as_deref())
+        }
     }
 }
 
@@ -181,6 +223,60 @@ fn demo_reset(settings: &Settings) -> anyhow::Result<()> {
             .collect::<Vec<_>>()
             .join(" and ")
     );
+    Ok(())
+}
+
+/// `tokendesk seed`: the accounts on standard output, the summary on standard error.
+fn seed_tokens(
+    settings: &Settings,
+    plan: seed::Plan,
+    secrets_file: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    plan.check()?;
+    // Made before seeding, so an existing file stops the run before it starts.
+    let file = secrets_file.map(seed::create_secrets_file).transpose()?;
+    let started = std::time::Instant::now();
+    let pool = db::connect(&settings.database_url, db::PoolSettings::COMMAND)?;
+    let mut conn = pool.get().context("getting a database connection")?;
+    let cipher = SecretCipher::from_master_key(settings.secret_key.as_bytes());
+    let progress = seed::progress_bar(plan.tokens);
+    let seeded = seed::seed(&mut conn, &cipher, plan, chrono::Utc::now(), &progress)?;
+    progress.finish_and_clear();
+    if let (Some(file), Some(path)) = (file, secrets_file) {
+        seed::write_secrets(file, &seeded.secrets)
+            .with_context(|| format!("writing the secrets to {}", path.display()))?;
+    }
+    for account in &seeded.accounts {
+        println!(
+            "{}\t{}\t{}",
+            account.id, account.admin_email, seeded.password
+        );
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let counts = seeded.counts;
+    let accounts = match plan.accounts {
+        1 => "1 account".to_owned(),
+        many => format!("{many} accounts"),
+    };
+    eprintln!(
+        "seeded {} tokens over {accounts} in {seconds:.1} s: {} active, {} expired, \
+         {} disabled, {} deleted; {} never used; {} named with \"{}\"",
+        plan.tokens,
+        counts.active,
+        counts.expired,
+        counts.disabled,
+        counts.deleted,
+        counts.never_used,
+        counts.searchable,
+        seed::SEARCH_WORD,
+    );
+    if let Some(path) = secrets_file {
+        eprintln!(
+            "wrote {} secrets of active tokens to {}",
+            seeded.secrets.len(),
+            path.display()
+        );
+    }
     Ok(())
 }
 

@@ -64,9 +64,10 @@ impl AppState {
         cipher: SecretCipher,
         trusted_proxies: Vec<IpAddr>,
         portal: PortalSettings,
+        cache: TokenCache,
     ) -> Self {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
-        let cache = Arc::new(TokenCache::default());
+        let cache = Arc::new(cache);
         Self {
             pool,
             changes: Arc::new(TokenChanges::new(cache.clone(), cipher.clone())),

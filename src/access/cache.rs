@@ -8,6 +8,9 @@
 //! A lookup that read the database can't bring back what a change removed meanwhile:
 //! it reads the cache's generation before its database read and inserts only if no
 //! invalidation has happened since (`insert_if_current`, see `generation`).
+//!
+//! `TokenCache::off()` keeps nothing, known or unknown: every lookup is a miss and
+//! reads the database (`TOKENDESK_TOKEN_CACHE=off`, for measuring that path).
 
 use std::time::Duration;
 
@@ -30,6 +33,8 @@ pub struct TokenCache {
     generations: Generations,
     /// A signal after each invalidation.
     pub invalidated: tokio::sync::Notify,
+    /// Whether lookups are kept at all.
+    keeps: bool,
 }
 
 impl TokenCache {
@@ -46,7 +51,21 @@ impl TokenCache {
                 .build(),
             generations: Generations::default(),
             invalidated: tokio::sync::Notify::new(),
+            keeps: true,
         }
+    }
+
+    /// A cache that keeps nothing: every lookup reads the database.
+    pub fn off() -> Self {
+        Self {
+            keeps: false,
+            ..Self::default()
+        }
+    }
+
+    /// Whether this cache keeps lookups (false for `off()`).
+    pub fn is_on(&self) -> bool {
+        self.keeps
     }
 
     /// Runs `dropping` as one invalidation, then signals it.
@@ -68,7 +87,9 @@ impl TokenCache {
 
     /// What is cached for `digest`, counted as a hit, a negative hit or a miss.
     pub fn get(&self, digest: &SecretDigest) -> Option<Lookup> {
-        let (found, result) = if self.unknown.contains_key(digest) {
+        let (found, result) = if !self.keeps {
+            (None, CacheResult::Miss)
+        } else if self.unknown.contains_key(digest) {
             (Some(Lookup::Unknown), CacheResult::NegativeHit)
         } else {
             let found = self.entries.get(digest);
@@ -90,6 +111,9 @@ impl TokenCache {
     /// Caches `lookup` whatever happened meanwhile. A lookup read from the database goes
     /// through `insert_if_current` instead.
     pub fn insert(&self, digest: SecretDigest, lookup: &Lookup) {
+        if !self.keeps {
+            return;
+        }
         match lookup {
             Lookup::Unknown => self.unknown.insert(digest, ()),
             found => self.entries.insert(digest, found.clone()),
@@ -105,8 +129,10 @@ impl TokenCache {
         lookup: &Lookup,
         seen: Generation,
     ) -> bool {
-        self.generations
-            .if_current(seen, || self.insert(digest, lookup))
+        self.keeps
+            && self
+                .generations
+                .if_current(seen, || self.insert(digest, lookup))
     }
 
     /// Forgets the tokens remembered as unknown: one of them may just have been created.
@@ -190,6 +216,22 @@ mod tests {
             cache.insert_if_current(digest, &found, again),
             "the next lookup is"
         );
+    }
+
+    #[test]
+    fn a_cache_that_is_off_keeps_nothing_known_or_unknown() {
+        let cache = TokenCache::off();
+        let (digest, found) = presented();
+        let (unknown, _) = presented();
+
+        let seen = cache.generation();
+        assert!(!cache.insert_if_current(digest, &found, seen));
+        cache.insert(digest, &found);
+        cache.insert(unknown, &Lookup::Unknown);
+
+        assert_eq!(cache.get(&digest), None);
+        assert_eq!(cache.get(&unknown), None);
+        assert!(!cache.is_on() && TokenCache::default().is_on());
     }
 
     #[test]

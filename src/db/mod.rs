@@ -13,6 +13,7 @@ pub mod demo;
 pub mod health;
 pub mod modules;
 pub mod schema;
+pub mod seed;
 pub mod services;
 pub mod sessions;
 pub mod setup;

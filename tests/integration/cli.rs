@@ -56,17 +56,21 @@ pub(crate) fn serve_demo(
     (server, port, log)
 }
 
+/// The cipher of token secrets that commands run by `tokendesk` use.
+pub(crate) fn command_cipher() -> tokendesk::domain::SecretCipher {
+    tokendesk::domain::SecretCipher::from_master_key(&base64_decode(SECRET_KEY))
+}
+
 /// The secret of the demo token `id`, decrypted as a server run by `tokendesk` would.
 pub(crate) fn demo_secret(db: &TestDb, id: &str) -> String {
-    use tokendesk::domain::{SecretCipher, TokenId};
+    use tokendesk::domain::TokenId;
     let id = TokenId::parse(id).unwrap();
     let ciphertext: Option<Vec<u8>> = tokendesk::db::schema::api_tokens::table
         .find(id.as_str())
         .select(tokendesk::db::schema::api_tokens::secret_ciphertext)
         .first(&mut db.connection())
         .unwrap();
-    let cipher = SecretCipher::from_master_key(&base64_decode(SECRET_KEY));
-    let secret = cipher.decrypt(&id, &ciphertext.unwrap()).unwrap();
+    let secret = command_cipher().decrypt(&id, &ciphertext.unwrap()).unwrap();
     secret.expose().to_owned()
 }
 

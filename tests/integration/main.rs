@@ -31,6 +31,7 @@ mod platform;
 mod races;
 mod request_ids;
 mod secrets_and_audit;
+mod seed;
 mod services;
 mod sessions;
 mod shutdown;

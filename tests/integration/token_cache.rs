@@ -1,9 +1,13 @@
 //! The lookup cache: a hot token costs no database read, every change invalidates it
 //! on this instance before the response and on others through LISTEN/NOTIFY, and expiry
-//! is checked on cached entries too.
+//! is checked on cached entries too. Turned off, it keeps nothing: every lookup reads
+//! the database.
 
 use diesel::prelude::*;
 use reqwest::StatusCode;
+use serde_json::json;
+use tokendesk::app::AppOptions;
+use tokendesk::config::TokenCacheMode;
 use tokendesk::db::schema::api_tokens;
 use tokendesk::db::tokens::Lookup;
 use tokendesk::domain::verification::Grant;
@@ -11,7 +15,7 @@ use tokendesk::domain::{AccountId, Scope, TokenId, TokenSecret, TokenStatus, Use
 
 use crate::common::{
     ApiClient, DEMO_ADMIN_LOGIN, DEMO_CORP, USAGE_WRITE_TOKEN, invalidated_after, spawn_app,
-    token_path,
+    spawn_app_with, token_path,
 };
 use crate::visitor::Visitor;
 
@@ -35,6 +39,51 @@ async fn a_hot_token_is_served_from_the_cache_without_reading_the_database() {
     );
     app.cache.clear();
     assert_eq!(api.whoami().await.body["name"], "Renamed behind the cache");
+}
+
+#[tokio::test]
+async fn with_the_cache_off_a_change_made_straight_in_the_database_is_seen_at_once() {
+    let app = spawn_app_with(AppOptions {
+        token_cache: TokenCacheMode::Off,
+        ..AppOptions::default()
+    })
+    .await;
+    let secret = app.secret_of(USAGE_WRITE_TOKEN);
+    let (api, gateway) = (app.api(&secret), app.service("gateway"));
+    assert_eq!(api.whoami().await.body["name"], "Usage reporter");
+
+    // Behind the app's back, with no notification: only a database read sees these
+    // (the cached test above is still shown the old name).
+    diesel::update(api_tokens::table.find(USAGE_WRITE_TOKEN))
+        .set(api_tokens::name.eq("Renamed behind the cache"))
+        .execute(&mut app.db.connection())
+        .unwrap();
+    assert_eq!(api.whoami().await.body["name"], "Renamed behind the cache");
+    diesel::update(api_tokens::table.find(USAGE_WRITE_TOKEN))
+        .set((
+            api_tokens::status.eq("disabled"),
+            api_tokens::disabled_at.eq(chrono::Utc::now()),
+            api_tokens::disabled_by_person.eq(true),
+        ))
+        .execute(&mut app.db.connection())
+        .unwrap();
+    assert_eq!(api.whoami().await.body["reason"], "disabled");
+    let verified = gateway.post("/verify", &json!({ "token": secret })).await;
+    assert_eq!(verified.body["reason"], "disabled", "{:?}", verified.body);
+
+    // Nor is an unknown token remembered: added behind the app's back, it works at once.
+    let unknown_then = TokenSecret::generate();
+    let newcomer = app.api(unknown_then.expose());
+    assert_eq!(newcomer.whoami().await.body["reason"], "unknown");
+    let asked = json!({ "token": unknown_then.expose() });
+    assert_eq!(
+        gateway.post("/verify", &asked).await.body["reason"],
+        "unknown"
+    );
+    app.insert_token(DEMO_CORP, Scope::Read, &["usage"], &unknown_then);
+    assert_eq!(newcomer.whoami().await.status, StatusCode::OK);
+    assert_eq!(gateway.post("/verify", &asked).await.body["active"], true);
+    assert_eq!(app.cache.entry_counts(), (0, 0), "nothing was kept");
 }
 
 #[tokio::test]

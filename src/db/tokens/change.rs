@@ -31,7 +31,7 @@ fn notify_changed(conn: &mut PgConnection, token: &TokenId) -> QueryResult<()> {
 }
 
 /// Tells every instance, when this transaction commits, that a token was created.
-pub(super) fn notify_created(conn: &mut PgConnection) -> QueryResult<()> {
+pub fn notify_created(conn: &mut PgConnection) -> QueryResult<()> {
     notify(conn, CREATED_PAYLOAD)
 }
 

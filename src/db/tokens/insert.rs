@@ -27,16 +27,46 @@ pub struct NewToken<'a> {
     pub last_access: Option<(DateTime<Utc>, &'a str, &'a str)>,
 }
 
+/// What a token's row keeps of its secret: the prefix lists show, and the lookup digest
+/// with the encrypted copy, or once deleted only the digest as a tombstone.
+pub struct SecretColumns {
+    pub prefix: String,
+    pub digest: Option<Vec<u8>>,
+    pub deleted_digest: Option<Vec<u8>>,
+    pub ciphertext: Option<Vec<u8>>,
+}
+
+impl SecretColumns {
+    /// The columns of token `id` in `status` holding `secret`, encrypted with `cipher`.
+    pub fn of(
+        id: &TokenId,
+        status: TokenStatus,
+        secret: &TokenSecret,
+        cipher: &SecretCipher,
+    ) -> Self {
+        let keeps_secret = status != TokenStatus::Deleted;
+        let digest = secret.digest().as_bytes().to_vec();
+        Self {
+            prefix: secret.visible_prefix().to_owned(),
+            ciphertext: keeps_secret.then(|| cipher.encrypt(id, secret)),
+            deleted_digest: (!keeps_secret).then(|| digest.clone()),
+            digest: keeps_secret.then_some(digest),
+        }
+    }
+}
+
 /// Inserts the token unless its id exists already; returns whether it was added.
 pub fn insert(
     conn: &mut PgConnection,
     token: &NewToken<'_>,
     cipher: &SecretCipher,
 ) -> QueryResult<bool> {
-    let keeps_secret = token.status != TokenStatus::Deleted;
-    let digest = keeps_secret.then(|| token.secret.digest().as_bytes().to_vec());
-    let tombstone = (!keeps_secret).then(|| token.secret.digest().as_bytes().to_vec());
-    let ciphertext = keeps_secret.then(|| cipher.encrypt(token.id, token.secret));
+    let SecretColumns {
+        prefix,
+        digest,
+        deleted_digest: tombstone,
+        ciphertext,
+    } = SecretColumns::of(token.id, token.status, token.secret, cipher);
     conn.transaction(|conn| {
         let added = diesel::insert_into(api_tokens::table)
             .values((
@@ -46,7 +76,7 @@ pub fn insert(
                 api_tokens::description.eq(token.description),
                 api_tokens::scope.eq(token.scope),
                 api_tokens::status.eq(token.status),
-                api_tokens::secret_prefix.eq(token.secret.visible_prefix()),
+                api_tokens::secret_prefix.eq(prefix),
                 api_tokens::secret_digest.eq(digest),
                 api_tokens::deleted_digest.eq(tombstone),
                 api_tokens::secret_ciphertext.eq(ciphertext),

@@ -17,12 +17,12 @@ use super::schema::{accounts, api_tokens, users};
 use crate::domain::{AccountId, Scope, TokenId, TokenStatus, UserId, Visibility};
 
 pub use change::{
-    CHANGED_CHANNEL, CREATED_PAYLOAD, EVERYTHING_PAYLOAD, Outcome, edit, notify_everything, reveal,
-    transition,
+    CHANGED_CHANNEL, CREATED_PAYLOAD, EVERYTHING_PAYLOAD, Outcome, edit, notify_created,
+    notify_everything, reveal, transition,
 };
 pub use create::create;
 pub use find::find;
-pub use insert::{NewToken, insert};
+pub use insert::{NewToken, SecretColumns, insert};
 pub use list::{TokenPage, chunk, list};
 pub use lookup::{Lookup, by_digest};
 
