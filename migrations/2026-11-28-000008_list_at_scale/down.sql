@@ -1,5 +1,4 @@
 DROP INDEX accounts_name_trgm_idx;
-DROP INDEX api_tokens_id_trgm_idx;
 DROP INDEX api_tokens_name_trgm_idx;
 DROP INDEX api_tokens_last_access_idx;
 DROP INDEX api_tokens_expires_desc_idx;

@@ -35,6 +35,18 @@ macro_rules! marketplace_id {
             pub fn as_str(&self) -> &str {
                 &self.0
             }
+
+            /// Whether `text` could be part of such an id, ignoring case: made only of
+            /// the prefix's letters, digits and hyphens. A search that can't needs no
+            /// look at ids.
+            pub fn could_contain(text: &str) -> bool {
+                !text.is_empty()
+                    && text.chars().all(|c| {
+                        c.is_ascii_digit()
+                            || c == '-'
+                            || $prefix.contains(c.to_ascii_uppercase())
+                    })
+            }
         }
 
         impl fmt::Display for $name {
@@ -96,6 +108,16 @@ fn example(prefix: &str, groups: usize) -> String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn only_digits_hyphens_and_the_prefix_could_be_part_of_an_id() {
+        for part in ["TK-1234-5678-9012", "0042", "tk-10", "-56", "K"] {
+            assert!(TokenId::could_contain(part), "{part}");
+        }
+        for other in ["nightly", "TK 1234", "PA-1234", "", "٣"] {
+            assert!(!TokenId::could_contain(other), "{other}");
+        }
+    }
 
     #[test]
     fn accepts_canonical_ids() {

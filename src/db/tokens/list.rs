@@ -203,11 +203,16 @@ fn matching(visibility: &Visibility, query: &TokenListQuery, now: DateTime<Utc>)
     }
     if let Some(search) = &query.search {
         let pattern = format!("%{}%", escape_like(search));
-        tokens = tokens.filter(
-            api_tokens::name
-                .ilike(pattern.clone())
-                .or(api_tokens::id.ilike(pattern)),
-        );
+        tokens = if TokenId::could_contain(search) {
+            tokens.filter(
+                api_tokens::name
+                    .ilike(pattern.clone())
+                    .or(api_tokens::id.ilike(pattern)),
+            )
+        } else {
+            // Only the name can match: its trigram index finds it.
+            tokens.filter(api_tokens::name.ilike(pattern))
+        };
     }
     tokens = match query.status {
         StatusFilter::Current => {
