@@ -158,6 +158,13 @@ impl<'a> TokenRow<'a> {
     }
 }
 
+/// Updates the planner's statistics for the tables a seed fills.
+pub fn analyze(conn: &mut PgConnection) -> QueryResult<()> {
+    diesel::sql_query("ANALYZE accounts, users, api_tokens, token_modules, token_usage_daily")
+        .execute(conn)
+        .map(drop)
+}
+
 /// Adds `tokens` (at most `ROWS_PER_STATEMENT`, ids not taken) with their modules and
 /// the usage history in `uses`, in one transaction.
 pub fn insert_tokens(

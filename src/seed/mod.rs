@@ -162,6 +162,9 @@ pub fn seed(
         }
         progress.inc((end - start) as u64);
     }
+    // As after any bulk load: the planner's statistics describe the new rows now, not
+    // whenever autovacuum gets round to it (until then it would sort whole accounts).
+    rows::analyze(conn).context("updating the planner's statistics")?;
     Ok(seeded)
 }
 
