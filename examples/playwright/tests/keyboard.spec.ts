@@ -26,6 +26,15 @@ async function tabTo(page: Page, testId: string, limit = 40): Promise<string[]> 
   throw new Error(`Tab never reached ${testId}; it went ${path.join(' → ')}`);
 }
 
+/** Presses ArrowDown in an open menu until `testId` has focus (a menu has at most five items). */
+async function arrowTo(page: Page, testId: string): Promise<void> {
+  for (let i = 0; i < 6; i++) {
+    if ((await focused(page)) === testId) return;
+    await page.keyboard.press('ArrowDown');
+  }
+  await expect.poll(() => focused(page)).toBe(testId);
+}
+
 /** Whether the focused element is the ••• control of this token's row. */
 async function focusIsOnRowMenuButton(page: Page, tokenId: string): Promise<boolean> {
   return page.evaluate(
@@ -56,7 +65,7 @@ test('a keyboard alone finds a token, disables it, and focus returns to what ope
   await page.keyboard.press('Enter');
   await expect(menu).toBeVisible();
   await expect(trigger).toHaveAttribute('aria-expanded', 'true');
-  expect(await focused(page)).toBe('action-edit');
+  await expect.poll(() => focused(page)).toBe('action-edit');
   await page.keyboard.press('Escape');
   await expect(menu).toHaveCount(0);
   await expect(trigger).toHaveAttribute('aria-expanded', 'false');
@@ -65,12 +74,10 @@ test('a keyboard alone finds a token, disables it, and focus returns to what ope
   // Space opens it too (the control is a link with role=button).
   await page.keyboard.press('Space');
   await expect(menu).toBeVisible();
-  expect(await focused(page)).toBe('action-edit');
+  await expect.poll(() => focused(page)).toBe('action-edit');
 
   // Arrow keys to Disable, Enter opens the confirm dialog.
-  while ((await focused(page)) !== 'action-disable') {
-    await page.keyboard.press('ArrowDown');
-  }
+  await arrowTo(page, 'action-disable');
   await page.keyboard.press('Enter');
   const dialog = openDialog(page);
   await expect(dialog).toContainText(token.name);
@@ -88,10 +95,8 @@ test('a keyboard alone finds a token, disables it, and focus returns to what ope
   // Another dialog from the same menu (Delete), closed with Escape: nothing changes,
   // and focus is back on the ••• control.
   await page.keyboard.press('Enter');
-  await expect(menu).toBeVisible();
-  while ((await focused(page)) !== 'action-delete') {
-    await page.keyboard.press('ArrowDown');
-  }
+  await expect(menu.getByTestId('action-enable')).toBeFocused();
+  await arrowTo(page, 'action-delete');
   await page.keyboard.press('Enter');
   await expect(openDialog(page)).toBeVisible();
   await htmxIdle(page);
@@ -117,13 +122,13 @@ test('the details page Actions control opens its menu with Space, and Escape ret
   await actions.focus();
   await page.keyboard.press('Space');
   await expect(page.getByTestId('actions-menu')).toBeVisible();
-  expect(await focused(page)).toBe('action-edit');
+  await expect.poll(() => focused(page)).toBe('action-edit');
   await page.keyboard.press('Escape');
   await expect(page.getByTestId('actions-menu')).toHaveCount(0);
   await expect(actions).toBeFocused();
   // Enter, an item, then Escape on its dialog: focus back on Actions.
   await page.keyboard.press('Enter');
-  await expect(page.getByTestId('actions-menu')).toBeVisible();
+  await expect(page.getByTestId('action-edit')).toBeFocused();
   await page.keyboard.press('Enter'); // Edit
   await expect(openDialog(page).getByTestId('edit-name')).toBeFocused();
   await page.keyboard.press('Escape');
