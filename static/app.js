@@ -11,12 +11,39 @@
   var opener = null;
 
   // ---- Dialogs -------------------------------------------------------------
+  // What opened the dialog, to give focus back to when it closes. An item of an
+  // actions menu is gone by then (the menu closes as the dialog opens), so the menu's
+  // button stands for it, remembered with its row: a change replaces the row, button
+  // and all, before the dialog closes.
+  var openerRow = null;
   document.addEventListener("htmx:beforeRequest", function (event) {
     var target = event.detail.target;
     if (target && target.id === "modal" && !modal().open) {
       opener = document.activeElement;
+      var slot = opener && opener.closest && opener.closest(".menu-slot");
+      if (slot && slot.previousElementSibling) { opener = slot.previousElementSibling; }
+      var row = opener && opener.closest && opener.closest("tr[id]");
+      openerRow = row ? row.id : null;
     }
   });
+
+  // A dialog shown as a page of its own (its address opened directly, or reloaded) has
+  // no dialog around it: its form is sent as a plain form, as without this script, so
+  // the answer replaces the page instead of opening a second copy of the form, ids and
+  // all, in the dialog.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail.elt;
+    var target = event.detail.target;
+    if (!target || target.id !== "modal" || !elt.closest || !elt.closest(".modal-page")) { return; }
+    event.preventDefault();
+    if (elt.tagName === "FORM") { elt.submit(); } else if (elt.href) { window.location.href = elt.href; }
+  });
+
+  function openerNow() {
+    if (opener && document.body.contains(opener)) { return opener; }
+    var row = openerRow && document.getElementById(openerRow);
+    return (row && row.querySelector("[aria-haspopup=menu]")) || document.getElementById("main");
+  }
 
   document.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail.target;
@@ -25,6 +52,9 @@
     var reswap = event.detail.xhr && event.detail.xhr.getResponseHeader("HX-Reswap");
     if (target && target.id === "modal" && reswap !== "none") {
       closeMenus(false);
+      // Named by its title while it has one; an empty dialog points at nothing.
+      if (target.querySelector("#modal-title")) { target.setAttribute("aria-labelledby", "modal-title"); }
+      else { target.removeAttribute("aria-labelledby"); }
       if (!target.open) { target.showModal(); }
       var first = target.querySelector("input:not([type=hidden]), select, textarea, [data-testid=confirm-submit], [data-testid=confirm-cancel]");
       if (first) { first.focus(); }
@@ -36,6 +66,16 @@
     if (target && target.classList.contains("menu-slot")) { openMenu(target); }
   });
 
+  // The results are not a live region (each search would read the whole table out):
+  // once they settle, a status line says how many there are.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail.target;
+    var status = document.getElementById("token-results-status");
+    if (!target || target.id !== "token-results" || !status) { return; }
+    var summary = target.querySelector("[data-testid=token-count], .empty-state h2");
+    status.textContent = summary ? summary.textContent.trim() : "";
+  });
+
   document.addEventListener("tokendesk:close-modal", function () {
     var dialog = modal();
     if (dialog && dialog.open) { dialog.close(); }
@@ -44,8 +84,11 @@
   document.addEventListener("close", function (event) {
     if (event.target.id !== "modal") { return; }
     event.target.innerHTML = "";
-    if (opener && document.body.contains(opener)) { opener.focus(); }
+    event.target.removeAttribute("aria-labelledby");
+    var back = openerNow();
+    if (back) { back.focus(); }
     opener = null;
+    openerRow = null;
   }, true);
 
   document.addEventListener("click", function (event) {
@@ -115,6 +158,14 @@
       event.preventDefault();
       closeMenus(true);
     }
+  });
+
+  // The ••• and Actions ▾ controls are links (so they work without this script) with
+  // role=button: Space presses them, as it would a button, instead of scrolling.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== " " || !event.target.matches || !event.target.matches("a[role=button]")) { return; }
+    event.preventDefault();
+    event.target.click();
   });
 
   document.addEventListener("keydown", function (event) {

@@ -93,13 +93,17 @@ async fn the_status_filter_sorting_and_paging_work_in_place() {
         names,
         serde_json::json!(["Backup checker", "Legacy CRM bridge", "Subscription sync"])
     );
-    let opacity = browser
-        .eval("getComputedStyle(document.querySelector('[data-testid=token-row]')).opacity")
+    let look = browser
+        .eval(
+            "(() => { const row = document.querySelector('[data-testid=token-row]'); \
+               return [getComputedStyle(row).opacity, \
+                       getComputedStyle(row.querySelector('[data-testid=token-scope]')).color]; })()",
+        )
         .await;
     assert_eq!(
-        opacity,
-        serde_json::json!("0.55"),
-        "disabled rows are dimmed"
+        look,
+        serde_json::json!(["1", "rgb(91, 101, 115)"]),
+        "disabled rows are set apart by muted text (5.5:1 or more) and a badge, not by opacity"
     );
     assert!(browser.same_document().await);
     browser.close().await;

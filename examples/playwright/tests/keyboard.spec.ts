@@ -1,0 +1,137 @@
+// Everything by keyboard alone: search, tab through the list to a row's ••• control,
+// open its menu with Enter and with Space, disable the token through the confirm
+// dialog, close other dialogs with Escape, and find focus back on what opened them.
+import { test, expect, type Page } from '@playwright/test';
+import { ADMIN, workerToken } from './demo';
+import { htmxIdle, openDialog, signIn } from './portal';
+
+/** The focused element's test id, or its tag when it has none. */
+async function focused(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const el = document.activeElement;
+    if (!el || el === document.body) return 'body';
+    return el.getAttribute('data-testid') || el.tagName.toLowerCase();
+  });
+}
+
+/** Presses Tab until the focused element is `testId`, failing after `limit` presses. */
+async function tabTo(page: Page, testId: string, limit = 40): Promise<string[]> {
+  const path: string[] = [];
+  for (let i = 0; i < limit; i++) {
+    await page.keyboard.press('Tab');
+    const now = await focused(page);
+    path.push(now);
+    if (now === testId) return path;
+  }
+  throw new Error(`Tab never reached ${testId}; it went ${path.join(' → ')}`);
+}
+
+/** Presses ArrowDown in an open menu until `testId` has focus (a menu has at most five items). */
+async function arrowTo(page: Page, testId: string): Promise<void> {
+  for (let i = 0; i < 6; i++) {
+    if ((await focused(page)) === testId) return;
+    await page.keyboard.press('ArrowDown');
+  }
+  await expect.poll(() => focused(page)).toBe(testId);
+}
+
+/** Whether the focused element is the ••• control of this token's row. */
+async function focusIsOnRowMenuButton(page: Page, tokenId: string): Promise<boolean> {
+  return page.evaluate(
+    (id) => document.activeElement === document.querySelector(`[data-token-id="${id}"] [data-testid=token-actions]`),
+    tokenId,
+  );
+}
+
+test('a keyboard alone finds a token, disables it, and focus returns to what opened each dialog', async ({ page }, testInfo) => {
+  const token = workerToken(testInfo.parallelIndex, 'keyboard');
+  await signIn(page, ADMIN);
+  const row = page.locator(`[data-testid=token-row][data-token-id="${token.id}"]`);
+  const trigger = row.getByTestId('token-actions');
+  const menu = page.getByTestId('actions-menu');
+
+  // Search: type into the box, wait for the one row.
+  await tabTo(page, 'filter-q');
+  await page.keyboard.type(token.name);
+  await expect(page.getByTestId('token-row')).toHaveCount(1);
+  await expect(row).toBeVisible();
+  await htmxIdle(page);
+
+  // Tab on through the filters and the table to the row's ••• control.
+  const path = await tabTo(page, 'token-actions');
+  expect(path).toContain('token-name');
+
+  // Enter opens the menu, focus goes to its first item; Escape closes it and returns focus.
+  await page.keyboard.press('Enter');
+  await expect(menu).toBeVisible();
+  await expect(trigger).toHaveAttribute('aria-expanded', 'true');
+  await expect.poll(() => focused(page)).toBe('action-edit');
+  await page.keyboard.press('Escape');
+  await expect(menu).toHaveCount(0);
+  await expect(trigger).toHaveAttribute('aria-expanded', 'false');
+  expect(await focusIsOnRowMenuButton(page, token.id)).toBe(true);
+
+  // Space opens it too (the control is a link with role=button).
+  await page.keyboard.press('Space');
+  await expect(menu).toBeVisible();
+  await expect.poll(() => focused(page)).toBe('action-edit');
+
+  // Arrow keys to Disable, Enter opens the confirm dialog.
+  await arrowTo(page, 'action-disable');
+  await page.keyboard.press('Enter');
+  const dialog = openDialog(page);
+  await expect(dialog).toContainText(token.name);
+  await htmxIdle(page);
+  // Focus starts inside the dialog; Tab to the confirm button and press Enter.
+  expect(await page.evaluate(() => !!document.activeElement?.closest('dialog#modal'))).toBe(true);
+  if ((await focused(page)) !== 'confirm-submit') await tabTo(page, 'confirm-submit', 5);
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('flash-message')).toContainText(`“${token.name}” is disabled`);
+  await expect(page.locator('dialog#modal')).not.toHaveAttribute('open');
+  await expect(row.getByTestId('token-status')).toHaveText('Disabled');
+  // The row was replaced; focus is on its new ••• control, not lost on the page.
+  await expect.poll(() => focusIsOnRowMenuButton(page, token.id)).toBe(true);
+
+  // Another dialog from the same menu (Delete), closed with Escape: nothing changes,
+  // and focus is back on the ••• control.
+  await page.keyboard.press('Enter');
+  await expect(menu.getByTestId('action-enable')).toBeFocused();
+  await arrowTo(page, 'action-delete');
+  await page.keyboard.press('Enter');
+  await expect(openDialog(page)).toBeVisible();
+  await htmxIdle(page);
+  await page.keyboard.press('Escape');
+  await expect(page.locator('dialog#modal')).not.toHaveAttribute('open');
+  await expect(menu).toHaveCount(0);
+  expect(await focusIsOnRowMenuButton(page, token.id)).toBe(true);
+  await expect(row.getByTestId('token-status')).toHaveText('Disabled');
+
+  // Create token: Enter opens its dialog, Escape closes it, focus is back on the button.
+  await page.getByTestId('create-token').focus();
+  await page.keyboard.press('Enter');
+  await expect(openDialog(page).getByTestId('create-name')).toBeFocused();
+  await page.keyboard.press('Escape');
+  await expect(page.locator('dialog#modal')).not.toHaveAttribute('open');
+  await expect(page.getByTestId('create-token')).toBeFocused();
+});
+
+test('the details page Actions control opens its menu with Space, and Escape returns focus', async ({ page }) => {
+  await signIn(page, ADMIN);
+  await page.goto('/settings/api-tokens/TK-1000-0000-0002');
+  const actions = page.getByTestId('detail-actions');
+  await actions.focus();
+  await page.keyboard.press('Space');
+  await expect(page.getByTestId('actions-menu')).toBeVisible();
+  await expect.poll(() => focused(page)).toBe('action-edit');
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('actions-menu')).toHaveCount(0);
+  await expect(actions).toBeFocused();
+  // Enter, an item, then Escape on its dialog: focus back on Actions.
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('action-edit')).toBeFocused();
+  await page.keyboard.press('Enter'); // Edit
+  await expect(openDialog(page).getByTestId('edit-name')).toBeFocused();
+  await page.keyboard.press('Escape');
+  await expect(page.locator('dialog#modal')).not.toHaveAttribute('open');
+  await expect(actions).toBeFocused();
+});
