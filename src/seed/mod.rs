@@ -162,9 +162,10 @@ pub fn seed(
         }
         progress.inc((end - start) as u64);
     }
-    // As after any bulk load: the planner's statistics describe the new rows now, not
-    // whenever autovacuum gets round to it (until then it would sort whole accounts).
-    rows::analyze(conn).context("updating the planner's statistics")?;
+    // As after any bulk load: the planner's statistics and the visibility map describe
+    // the new rows now, not whenever autovacuum gets round to it (until then the
+    // planner would sort whole accounts for a page).
+    rows::vacuum_analyze(conn).context("vacuuming and analyzing the seeded tables")?;
     Ok(seeded)
 }
 
