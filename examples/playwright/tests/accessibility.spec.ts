@@ -1,6 +1,8 @@
 // axe-core on every page, tab, dialog and menu state, signed in as each role, at 1280
 // and 390 px wide: any serious or critical violation fails. Menus must also open
-// inside the viewport. Nothing here changes a token (dialogs are opened, then left).
+// inside the viewport. Nothing here changes a demo token (dialogs are opened, then
+// left); the "Token created" state adds a token of its own, named uniquely, which no
+// other spec looks for.
 import { test, expect, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import { ADMIN, ACTIVE_FIXTURE, DISABLED_FIXTURE, MEMBER, SUPPORT, USED_FIXTURE, UNUSED_FIXTURE, type Person } from './demo';
@@ -132,6 +134,19 @@ const ROLES: { role: string; who: Person; states: State[] }[] = [
           await page.getByTestId('create-token').click();
           await openDialog(page).getByTestId('create-submit').click();
           await expect(openDialog(page).getByTestId('field-error').first()).toBeVisible();
+        },
+      },
+      {
+        name: 'token created dialog',
+        open: async (page) => {
+          await page.goto('/settings/api-tokens');
+          await page.getByTestId('create-token').click();
+          const dialog = openDialog(page);
+          await dialog.getByTestId('create-name').fill(`a11y check ${test.info().project.name} ${Date.now()}`);
+          await dialog.getByTestId('create-scope').selectOption('read');
+          await dialog.getByTestId('create-module').first().check();
+          await dialog.getByTestId('create-submit').click();
+          await expect(openDialog(page).getByTestId('new-token-secret')).toBeVisible();
         },
       },
       {
