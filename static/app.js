@@ -45,7 +45,10 @@
     return (row && row.querySelector("[aria-haspopup=menu]")) || document.getElementById("main");
   }
 
-  document.addEventListener("htmx:afterSwap", function (event) {
+  // Dialogs, tabs and menus take focus once their content has settled: htmx processes
+  // swapped-in content only then, and Enter on a menu item or in a field focused any
+  // earlier would follow its plain link or send its plain form.
+  document.addEventListener("htmx:afterSettle", function (event) {
     var target = event.detail.target;
     // A change answered with out-of-band updates leaves the dialog as it is; the
     // after-swap trigger then closes it.

@@ -11,6 +11,7 @@
 mod common;
 mod harness;
 
+mod focus;
 mod lifecycle;
 mod search;
 mod sign_in;
