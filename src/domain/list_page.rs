@@ -1,6 +1,7 @@
 //! Paging through a long list without counting or skipping rows: a page starts right
 //! after (or ends right before) a token of the list, named by its id, and the list's
-//! size is counted only up to `COUNT_LIMIT`. The cost of a page does not grow with the
+//! size is counted only up to `COUNT_LIMIT` (`NARROWED_COUNT_LIMIT` for a search or a
+//! module filter). The cost of a page does not grow with the
 //! list; the price is that a page is reached by walking, not by number.
 
 use std::fmt;
@@ -9,6 +10,11 @@ use super::TokenId;
 
 /// Tokens counted at most for a list's total; past it the total is "1,000+".
 pub const COUNT_LIMIT: i64 = 1_000;
+
+/// Tokens counted at most for a searched or module-filtered list: past it, "100+".
+/// Such a count can't be read from an index alone (each match is checked against its
+/// row or its modules), so it stops sooner.
+pub const NARROWED_COUNT_LIMIT: i64 = 100;
 
 /// Where a page of the list starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,7 +44,7 @@ impl PageCursor {
     }
 }
 
-/// How many tokens a list holds: exactly, or at least `COUNT_LIMIT`.
+/// How many tokens a list holds: exactly, or at least the limit it was counted to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ListTotal {
     Exact(i64),
@@ -46,10 +52,10 @@ pub enum ListTotal {
 }
 
 impl ListTotal {
-    /// The total from a count that stopped at `COUNT_LIMIT + 1` rows.
-    pub fn from_bounded_count(counted: i64) -> Self {
-        if counted > COUNT_LIMIT {
-            Self::AtLeast(COUNT_LIMIT)
+    /// The total from a count that stopped at `limit + 1` rows.
+    pub fn from_bounded_count(counted: i64, limit: i64) -> Self {
+        if counted > limit {
+            Self::AtLeast(limit)
         } else {
             Self::Exact(counted.max(0))
         }
@@ -128,15 +134,23 @@ mod tests {
 
     #[test]
     fn totals_past_the_limit_are_at_least_the_limit() {
-        assert_eq!(ListTotal::from_bounded_count(27), ListTotal::Exact(27));
         assert_eq!(
-            ListTotal::from_bounded_count(COUNT_LIMIT),
+            ListTotal::from_bounded_count(27, COUNT_LIMIT),
+            ListTotal::Exact(27)
+        );
+        assert_eq!(
+            ListTotal::from_bounded_count(COUNT_LIMIT, COUNT_LIMIT),
             ListTotal::Exact(COUNT_LIMIT)
         );
         assert_eq!(
-            ListTotal::from_bounded_count(COUNT_LIMIT + 1),
+            ListTotal::from_bounded_count(COUNT_LIMIT + 1, COUNT_LIMIT),
             ListTotal::AtLeast(COUNT_LIMIT)
         );
+        assert_eq!(
+            ListTotal::from_bounded_count(NARROWED_COUNT_LIMIT + 1, NARROWED_COUNT_LIMIT),
+            ListTotal::AtLeast(NARROWED_COUNT_LIMIT)
+        );
+        assert_eq!(ListTotal::AtLeast(NARROWED_COUNT_LIMIT).to_string(), "100+");
         assert_eq!(ListTotal::Exact(27).to_string(), "27");
         assert_eq!(ListTotal::AtLeast(1_000).to_string(), "1,000+");
         assert_eq!(ListTotal::Exact(51).pages(25), Some(3));

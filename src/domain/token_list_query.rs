@@ -2,7 +2,7 @@
 //! query parameters. Unknown values fall back to the defaults, so an old or hand-edited
 //! link still shows a list; the parsed query renders back to the canonical parameters.
 
-use super::list_page::PageCursor;
+use super::list_page::{COUNT_LIMIT, NARROWED_COUNT_LIMIT, PageCursor};
 use super::{AccountId, ModuleId, PageNumber, TokenId};
 
 pub const PAGE_SIZE: i64 = 25;
@@ -252,6 +252,16 @@ impl TokenListQuery {
     pub fn effective_direction(&self) -> SortDirection {
         self.direction
             .unwrap_or_else(|| self.sort.natural_direction())
+    }
+
+    /// How far the list's total is counted: less far when a search or a module
+    /// narrows it, since each of those matches is checked row by row.
+    pub fn count_limit(&self) -> i64 {
+        if self.search.is_some() || self.module.is_some() {
+            NARROWED_COUNT_LIMIT
+        } else {
+            COUNT_LIMIT
+        }
     }
 
     /// How many tokens the pages before this one show, going by its number.

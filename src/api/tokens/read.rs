@@ -17,9 +17,10 @@ use crate::state::AppState;
 #[derive(Serialize, utoipa::ToSchema)]
 struct Page {
     tokens: Vec<TokenJson>,
-    /// How many tokens match, on every page, counted up to 1,000.
+    /// How many tokens match, on every page, counted up to 1,000 (up to 100 when `q`
+    /// or `module` narrows the list).
     total: i64,
-    /// Whether `total` is exact; `false` when more than 1,000 tokens match.
+    /// Whether `total` is exact; `false` when the count stopped at its limit.
     total_is_exact: bool,
     #[schema(example = 25)]
     page_size: i64,

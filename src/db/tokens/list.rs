@@ -1,6 +1,6 @@
 //! The token list: search, filters, sort and one page, with a bounded total. A page is
 //! found by keyset (the rows after or before a cursor token, in the sort's order), and
-//! every sort has an index in that exact order (migration 000008), so a page deep in a
+//! every sort has an index in that exact order (migrations 000008 and 000009), so a page deep in a
 //! list of a hundred thousand costs what the first page costs.
 
 use std::collections::HashMap;
@@ -14,7 +14,7 @@ use diesel::sql_types::{Bool, Integer, Text};
 use super::super::modules::Module;
 use super::super::schema::{accounts, api_tokens, modules, token_modules};
 use super::{SummaryRow, TokenSummary, into_summary, visible};
-use crate::domain::list_page::{COUNT_LIMIT, ListTotal, PageCursor};
+use crate::domain::list_page::{ListTotal, PageCursor};
 use crate::domain::token_list_query::{
     AccountFilter, PAGE_SIZE, SortDirection, SortKey, StatusFilter, TokenListQuery, UnusedFilter,
 };
@@ -41,12 +41,6 @@ pub fn list(
     query: &TokenListQuery,
     now: DateTime<Utc>,
 ) -> QueryResult<TokenPage> {
-    let counted = matching(visibility, query, now)
-        .select(sql::<Integer>("1"))
-        .limit(COUNT_LIMIT + 1)
-        .load::<i32>(conn)?
-        .len();
-    let total = ListTotal::from_bounded_count(i64::try_from(counted).unwrap_or(i64::MAX));
     let mut tokens = chunk(conn, visibility, query, now, PAGE_SIZE + 1)?;
     let more = tokens.len() > usize::try_from(PAGE_SIZE).unwrap_or(usize::MAX);
     tokens.truncate(usize::try_from(PAGE_SIZE).unwrap_or(usize::MAX));
@@ -55,6 +49,18 @@ pub fn list(
         Some(PageCursor::After(_)) => (false, more),
         // Walking back: the cursor token itself comes after this page.
         Some(PageCursor::Before(_)) => (!more, true),
+    };
+    let total = if is_first && !has_next {
+        // The whole list is on this page: nothing left to count.
+        ListTotal::Exact(i64::try_from(tokens.len()).unwrap_or(i64::MAX))
+    } else {
+        let limit = query.count_limit();
+        let counted = matching(visibility, query, now)
+            .select(sql::<Integer>("1"))
+            .limit(limit + 1)
+            .load::<i32>(conn)?
+            .len();
+        ListTotal::from_bounded_count(i64::try_from(counted).unwrap_or(i64::MAX), limit)
     };
     Ok(TokenPage {
         tokens,
