@@ -190,6 +190,25 @@
     if (!event.target.closest(".menu-wrap")) { closeMenus(false); }
   });
 
+  // ---- Countdowns ------------------------------------------------------------
+  // A [data-countdown-to] (an RFC 3339 time) says how long is left, to the second; the
+  // server's wording ("in 5 hours") stands without this script.
+  function left(seconds) {
+    var d = Math.floor(seconds / 86400), h = Math.floor(seconds % 86400 / 3600);
+    var m = Math.floor(seconds % 3600 / 60), s = Math.floor(seconds % 60);
+    var parts = d ? [d + " d", h + " h", m + " min"] : h ? [h + " h", m + " min", s + " s"] : m ? [m + " min", s + " s"] : [s + " s"];
+    return parts.join(" ") + " left";
+  }
+
+  function tickCountdowns() {
+    document.querySelectorAll("[data-countdown-to]").forEach(function (el) {
+      var seconds = (Date.parse(el.getAttribute("data-countdown-to")) - Date.now()) / 1000;
+      el.textContent = seconds > 0 ? left(seconds) : "ended";
+    });
+  }
+  tickCountdowns();
+  setInterval(tickCountdowns, 1000);
+
   // ---- Secrets: copy, show, hide -------------------------------------------
   function fetchSecret(url) {
     return fetch(url, {

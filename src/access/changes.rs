@@ -11,7 +11,8 @@ use diesel::{PgConnection, QueryResult};
 use super::TokenCache;
 use crate::db::tokens::{self, Outcome};
 use crate::domain::{
-    Acting, ChangeContext, SecretCipher, TokenDraft, TokenId, TokenSecret, Transition, UserId,
+    Acting, ChangeContext, Grace, SecretCipher, TokenDraft, TokenId, TokenSecret, Transition,
+    UserId,
 };
 
 pub struct TokenChanges {
@@ -65,6 +66,23 @@ impl TokenChanges {
         let outcome = tokens::transition(conn, ctx, transition)?;
         if matches!(outcome, Outcome::Done(_)) {
             self.cache.invalidate_token(&ctx.token);
+        }
+        Ok(outcome)
+    }
+
+    /// Gives the token a new secret, the old one working for `grace` more.
+    pub fn rotate(
+        &self,
+        conn: &mut PgConnection,
+        ctx: &ChangeContext,
+        grace: Grace,
+    ) -> QueryResult<Outcome<tokens::Rotated>> {
+        let outcome = tokens::rotate(conn, ctx, grace, &self.cipher)?;
+        if matches!(outcome, Outcome::Done(_)) {
+            // The old secret's cached grant has no end yet; the new one may have been
+            // remembered as unknown.
+            self.cache.invalidate_token(&ctx.token);
+            self.cache.forget_unknown();
         }
         Ok(outcome)
     }

@@ -17,12 +17,13 @@ use crate::domain::{DisplayStatus, Scope};
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// Every refusal, in the order the API documents them.
-const REJECTIONS: [Rejection; 7] = [
+const REJECTIONS: [Rejection; 8] = [
     Rejection::Malformed,
     Rejection::Unknown,
     Rejection::Disabled,
     Rejection::Expired,
     Rejection::Deleted,
+    Rejection::Rotated,
     Rejection::ModuleNotGranted,
     Rejection::InsufficientScope,
 ];
@@ -46,6 +47,7 @@ fn listed(rejection: Rejection, status: DisplayStatus) {
         | R::Disabled
         | R::Expired
         | R::Deleted
+        | R::Rotated
         | R::ModuleNotGranted
         | R::InsufficientScope => {}
     }
@@ -296,6 +298,7 @@ mod tests {
                 "disabled",
                 "expired",
                 "deleted",
+                "rotated",
                 "module_not_granted",
                 "insufficient_scope"
             ])

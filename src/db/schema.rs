@@ -31,6 +31,8 @@ diesel::table! {
         deleted_digest -> Nullable<Bytea>,
         disabled_by_person -> Bool,
         last_access_via -> Nullable<Text>,
+        previous_secret_digest -> Nullable<Bytea>,
+        previous_secret_ends_at -> Nullable<Timestamptz>,
     }
 }
 

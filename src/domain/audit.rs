@@ -12,6 +12,7 @@ pub enum AuditAction {
     TokenDisable,
     TokenDelete,
     TokenReveal,
+    TokenRotate,
     TokensExport,
     SignIn,
     SignInFailed,
@@ -23,13 +24,14 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 14] = [
+    pub const ALL: [AuditAction; 15] = [
         Self::TokenCreate,
         Self::TokenEdit,
         Self::TokenEnable,
         Self::TokenDisable,
         Self::TokenDelete,
         Self::TokenReveal,
+        Self::TokenRotate,
         Self::TokensExport,
         Self::SignIn,
         Self::SignInFailed,
@@ -48,6 +50,7 @@ impl AuditAction {
             Self::TokenDisable => "token.disable",
             Self::TokenDelete => "token.delete",
             Self::TokenReveal => "token.reveal",
+            Self::TokenRotate => "token.rotate",
             Self::TokensExport => "tokens.export",
             Self::SignIn => "user.sign_in",
             Self::SignInFailed => "user.sign_in_failed",
@@ -72,6 +75,7 @@ impl AuditAction {
             Self::TokenDisable => "Disabled",
             Self::TokenDelete => "Deleted",
             Self::TokenReveal => "Revealed the secret",
+            Self::TokenRotate => "Rotated the secret",
             Self::TokensExport => "Exported the token list",
             Self::SignIn => "Signed in",
             Self::SignInFailed => "Failed to sign in",

@@ -2,7 +2,7 @@
 //! create or change only tokens that are no more powerful than itself. "No more
 //! powerful" compares three things: scope (read < write < admin), modules (a subset),
 //! and expiry (no later; never expiring is the most powerful). A token may disable or
-//! delete itself, but never edit or enable itself, and a token a person disabled can be
+//! delete itself, but never edit, rotate or enable itself, and a token a person disabled can be
 //! enabled only by a person. People act by their role and are not held to this.
 
 use std::fmt;
@@ -32,6 +32,8 @@ pub enum Excess {
         held: DateTime<Utc>,
     },
     EditsItself,
+    /// A leaked token rotating itself would lock its owner out and keep the new secret.
+    RotatesItself,
     EnablesItself,
     DisabledByPerson,
     /// The token asked to edit has expired: extending it is a person's decision.
@@ -106,6 +108,7 @@ impl fmt::Display for Excess {
                 ),
             },
             Self::EditsItself => f.write_str("a token can't edit itself"),
+            Self::RotatesItself => f.write_str("a token can't rotate itself"),
             Self::EnablesItself => f.write_str("a token can't enable itself"),
             Self::DisabledByPerson => {
                 f.write_str("a person disabled this token; only a person can enable it")

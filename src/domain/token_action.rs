@@ -1,12 +1,13 @@
 //! What can be done to a token in each state, and the state changes with the message
 //! each refusal gives.
 
-use super::TokenStatus;
+use super::{DisplayStatus, TokenStatus};
 
 /// An item of a token's actions menu.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenAction {
     Edit,
+    Rotate,
     Copy,
     Enable,
     Disable,
@@ -14,18 +15,27 @@ pub enum TokenAction {
 }
 
 impl TokenAction {
-    /// The actions an account admin may take on a token in `status`, in menu order.
-    pub fn allowed(status: TokenStatus) -> &'static [TokenAction] {
+    /// The actions an account admin may take on a token shown as `status`, in menu
+    /// order. An expired token can't be rotated: its new secret would be refused too.
+    pub fn allowed(status: DisplayStatus) -> &'static [TokenAction] {
         match status {
-            TokenStatus::Active => &[Self::Edit, Self::Copy, Self::Disable, Self::Delete],
-            TokenStatus::Disabled => &[Self::Enable, Self::Copy, Self::Delete],
-            TokenStatus::Deleted => &[],
+            DisplayStatus::Active => &[
+                Self::Edit,
+                Self::Rotate,
+                Self::Copy,
+                Self::Disable,
+                Self::Delete,
+            ],
+            DisplayStatus::Expired => &[Self::Edit, Self::Copy, Self::Disable, Self::Delete],
+            DisplayStatus::Disabled => &[Self::Enable, Self::Copy, Self::Delete],
+            DisplayStatus::Deleted => &[],
         }
     }
 
     pub fn slug(self) -> &'static str {
         match self {
             Self::Edit => "edit",
+            Self::Rotate => "rotate",
             Self::Copy => "copy",
             Self::Enable => "enable",
             Self::Disable => "disable",
@@ -36,6 +46,7 @@ impl TokenAction {
     pub fn label(self) -> &'static str {
         match self {
             Self::Edit => "Edit",
+            Self::Rotate => "Rotate",
             Self::Copy => "Copy",
             Self::Enable => "Enable",
             Self::Disable => "Disable",
@@ -122,6 +133,20 @@ pub enum Refusal {
     EditWhileDisabled,
     #[error("This token changed while you were looking at it. Reload the page and try again.")]
     Changed,
+    #[error("Enable the token before rotating it.")]
+    RotateWhileDisabled,
+    #[error("This token has expired: a new secret would be refused too. Extend its expiry first.")]
+    RotateExpired,
+}
+
+/// Whether a token shown as `current` may get a new secret.
+pub fn check_rotate(current: DisplayStatus) -> Result<(), Refusal> {
+    match current {
+        DisplayStatus::Active => Ok(()),
+        DisplayStatus::Expired => Err(Refusal::RotateExpired),
+        DisplayStatus::Disabled => Err(Refusal::RotateWhileDisabled),
+        DisplayStatus::Deleted => Err(Refusal::Deleted),
+    }
 }
 
 /// Whether the token's details may be edited in `current`.
@@ -150,9 +175,24 @@ mod tests {
     #[test]
     fn menus_offer_only_what_the_state_allows() {
         use TokenAction::*;
-        assert_eq!(TokenAction::allowed(Active), [Edit, Copy, Disable, Delete]);
-        assert_eq!(TokenAction::allowed(Disabled), [Enable, Copy, Delete]);
-        assert!(TokenAction::allowed(Deleted).is_empty());
+        assert_eq!(
+            TokenAction::allowed(DisplayStatus::Active),
+            [Edit, Rotate, Copy, Disable, Delete]
+        );
+        assert_eq!(
+            TokenAction::allowed(DisplayStatus::Expired),
+            [Edit, Copy, Disable, Delete]
+        );
+        assert_eq!(
+            TokenAction::allowed(DisplayStatus::Disabled),
+            [Enable, Copy, Delete]
+        );
+        assert!(TokenAction::allowed(DisplayStatus::Deleted).is_empty());
+        assert_eq!(check_rotate(DisplayStatus::Active), Ok(()));
+        assert_eq!(
+            check_rotate(DisplayStatus::Expired),
+            Err(Refusal::RotateExpired)
+        );
     }
 
     #[test]

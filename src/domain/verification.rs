@@ -13,6 +13,7 @@ pub enum Rejection {
     Disabled,
     Expired,
     Deleted,
+    Rotated,
     ModuleNotGranted,
     InsufficientScope,
 }
@@ -25,6 +26,7 @@ impl Rejection {
             Self::Disabled => "disabled",
             Self::Expired => "expired",
             Self::Deleted => "deleted",
+            Self::Rotated => "rotated",
             Self::ModuleNotGranted => "module_not_granted",
             Self::InsufficientScope => "insufficient_scope",
         }
@@ -38,6 +40,9 @@ impl Rejection {
             Self::Disabled => "The token is disabled. An account admin can enable it again.",
             Self::Expired => "The token has expired.",
             Self::Deleted => "The token was deleted and can never be used again.",
+            Self::Rotated => {
+                "This secret was replaced when the token was rotated, and its grace period has ended."
+            }
             Self::ModuleNotGranted => "The token is not granted this module.",
             Self::InsufficientScope => "The token's scope does not allow this.",
         }
@@ -62,17 +67,22 @@ pub struct Grant {
     pub created_by: UserId,
     pub created_at: DateTime<Utc>,
     pub expires_at: Option<DateTime<Utc>>,
+    /// When the presented secret stops working: set when it is one a rotation replaced,
+    /// `None` for the token's current secret.
+    pub secret_ends_at: Option<DateTime<Utc>>,
 }
 
 impl Grant {
-    /// Whether the token may authenticate at `now`.
+    /// Whether the token may authenticate at `now` with the secret it was found by.
     pub fn check_usable(&self, now: DateTime<Utc>) -> Result<(), Rejection> {
+        let secret_ended = self.secret_ends_at.is_some_and(|at| at <= now);
         match self.status {
             TokenStatus::Disabled => Err(Rejection::Disabled),
             TokenStatus::Deleted => Err(Rejection::Deleted),
             TokenStatus::Active if self.expires_at.is_some_and(|at| at <= now) => {
                 Err(Rejection::Expired)
             }
+            TokenStatus::Active if secret_ended => Err(Rejection::Rotated),
             TokenStatus::Active => Ok(()),
         }
     }
@@ -110,6 +120,7 @@ impl Grant {
             created_by: UserId::parse("UR-1000-0000-0001").expect("a user id"),
             created_at: Utc::now() - chrono::Duration::days(30),
             expires_at: None,
+            secret_ends_at: None,
         }
     }
 }
@@ -151,6 +162,24 @@ mod tests {
             ..Grant::example()
         };
         assert_eq!(deleted.check(now, None, None), Err(Rejection::Deleted));
+        let replaced = Grant {
+            secret_ends_at: Some(now),
+            ..Grant::example()
+        };
+        assert_eq!(replaced.check(now, None, None), Err(Rejection::Rotated));
+        let in_grace = Grant {
+            secret_ends_at: Some(now + Duration::seconds(1)),
+            ..Grant::example()
+        };
+        assert_eq!(in_grace.check(now, None, None), Ok(()));
+        let disabled_in_grace = Grant {
+            status: TokenStatus::Disabled,
+            ..in_grace
+        };
+        assert_eq!(
+            disabled_in_grace.check(now, None, None),
+            Err(Rejection::Disabled)
+        );
         assert!(Rejection::InsufficientScope.is_valid_token_without_permission());
         assert!(!Rejection::Disabled.is_valid_token_without_permission());
     }

@@ -81,6 +81,8 @@ portal_routes! {
         get "/settings/api-tokens/{id}/edit" => tokens::edit::form,
         post "/settings/api-tokens/{id}/edit" => tokens::edit::submit,
         post "/settings/api-tokens/{id}/secret" => tokens::secret::reveal,
+        get "/settings/api-tokens/{id}/rotate" => tokens::rotate::confirm,
+        post "/settings/api-tokens/{id}/rotate" => tokens::rotate::apply,
         get "/settings/api-tokens/{id}/{action}" => tokens::transition::confirm,
         post "/settings/api-tokens/{id}/{action}" => tokens::transition::apply,
     }

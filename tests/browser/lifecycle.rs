@@ -311,7 +311,7 @@ async fn the_actions_menu_works_from_the_keyboard() {
         .await;
     browser.press(Key::Down).await;
     browser
-        .wait_until(&format!("{focused} === 'action-copy'"))
+        .wait_until(&format!("{focused} === 'action-rotate'"))
         .await;
     browser.press(Key::Up).await;
     browser.press(Key::Up).await;

@@ -13,6 +13,7 @@ mod harness;
 
 mod focus;
 mod lifecycle;
+mod rotate;
 mod search;
 mod sign_in;
 mod support;

@@ -131,6 +131,12 @@ const EDIT: Body = Body::Form(&[
     ("expires_on", ""),
 ]);
 
+const ROTATE: Body = Body::Form(&[("grace", "3600")]);
+
+fn rotate_json() -> serde_json::Value {
+    json!({"grace_seconds": 3600})
+}
+
 fn token_json() -> serde_json::Value {
     json!({"name": "Made by a token", "scope": "read", "modules": ["billing"]})
 }
@@ -168,6 +174,8 @@ fn table() -> Vec<Row> {
         portal("GET", "/settings/api-tokens/{id}/edit", "/settings/api-tokens/{id}/edit", Body::None, [303, 403, 403, 200, 404]),
         portal("POST", "/settings/api-tokens/{id}/edit", "/settings/api-tokens/{id}/edit", EDIT, [303, 403, 403, 303, 404]),
         portal("POST", "/settings/api-tokens/{id}/secret", "/settings/api-tokens/{id}/secret", NO_FIELDS, [303, 403, 403, 200, 404]),
+        portal("GET", "/settings/api-tokens/{id}/rotate", "/settings/api-tokens/{id}/rotate", Body::None, [303, 403, 403, 200, 404]),
+        portal("POST", "/settings/api-tokens/{id}/rotate", "/settings/api-tokens/{id}/rotate", ROTATE, [303, 403, 403, 200, 404]),
         portal("GET", "/settings/api-tokens/{id}/{action}", "/settings/api-tokens/{id}/disable", Body::None, [303, 403, 403, 200, 404]),
         portal("GET", "/settings/api-tokens/{id}/{action}", "/settings/api-tokens/{id}/delete", Body::None, [303, 403, 403, 200, 404]),
         portal("POST", "/settings/api-tokens/{id}/{action}", "/settings/api-tokens/{id}/disable", NO_FIELDS, [303, 403, 403, 303, 404]),
@@ -192,6 +200,8 @@ fn table() -> Vec<Row> {
             [403, 403, 403, 200, 403, 200, 403, 403, 403, 404, 403, 404], 401),
         api("DELETE", "/api/v1/tokens/{id}", "/api/v1/tokens/{id}", Body::None, 401,
             [403, 403, 403, 204, 403, 204, 403, 403, 403, 404, 403, 404], 401),
+        api("POST", "/api/v1/tokens/{id}/rotate", "/api/v1/tokens/{id}/rotate", Body::Json(rotate_json), 401,
+            [403, 403, 403, 200, 403, 200, 403, 403, 403, 404, 403, 404], 401),
         api("POST", "/api/v1/tokens/{id}/{action}", "/api/v1/tokens/{id}/disable", Body::None, 401,
             [403, 403, 403, 200, 403, 200, 403, 403, 403, 404, 403, 404], 401),
         api("POST", "/api/v1/tokens/{id}/{action}", "/api/v1/tokens/{id}/enable", Body::None, 401,
@@ -340,6 +350,8 @@ async fn another_accounts_token_is_answered_like_an_unknown_one_on_every_page() 
         (Method::POST, "/delete"),
         (Method::POST, "/secret"),
         (Method::POST, "/edit"),
+        (Method::GET, "/rotate"),
+        (Method::POST, "/rotate"),
     ] {
         let answer = |id: &'static str| {
             let request = admin

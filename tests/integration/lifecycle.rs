@@ -184,6 +184,7 @@ async fn the_menu_offers_only_what_the_tokens_state_allows() {
         actions(&active),
         [
             "action-edit",
+            "action-rotate",
             "action-copy",
             "action-disable",
             "action-delete"

@@ -30,6 +30,7 @@ mod outage;
 mod platform;
 mod races;
 mod request_ids;
+mod rotate;
 mod secrets_and_audit;
 mod seed;
 mod services;

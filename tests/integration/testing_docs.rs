@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use tokendesk::demo;
-use tokendesk::domain::{TokenAction, TokenStatus};
+use tokendesk::domain::{DisplayStatus, TokenAction};
 
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
@@ -110,7 +110,7 @@ fn expand(template: &Path, id: &str, root: &Path) -> Vec<String> {
         return from(vec!["create".into(), "edit".into()], "{{ form.prefix }}");
     }
     if id.contains("{{ item.slug }}") {
-        let slugs: BTreeSet<String> = [TokenStatus::Active, TokenStatus::Disabled]
+        let slugs: BTreeSet<String> = [DisplayStatus::Active, DisplayStatus::Disabled]
             .into_iter()
             .flat_map(TokenAction::allowed)
             .map(|action| action.slug().to_owned())

@@ -158,6 +158,9 @@ const ROLES: { role: string; who: Person; states: State[] }[] = [
         },
       },
       { name: 'edit dialog', open: (page) => openRowDialog(page, ACTIVE_FIXTURE.id, 'edit') },
+      // Opened, not sent: rotating would replace the fixture's documented secret. The
+      // "Token rotated" dialog is the "Token created" one, checked above.
+      { name: 'rotate dialog', open: (page) => openRowDialog(page, ACTIVE_FIXTURE.id, 'rotate') },
       { name: 'disable dialog', open: (page) => openRowDialog(page, ACTIVE_FIXTURE.id, 'disable') },
       { name: 'delete dialog', open: (page) => openRowDialog(page, ACTIVE_FIXTURE.id, 'delete') },
       { name: 'enable dialog', open: (page) => openRowDialog(page, DISABLED_FIXTURE.id, 'enable') },

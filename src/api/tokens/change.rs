@@ -1,4 +1,5 @@
-//! Creating, updating, enabling, disabling and deleting tokens through the API.
+//! Creating, updating, rotating, enabling, disabling and deleting tokens through the
+//! API.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
@@ -10,7 +11,7 @@ use super::{invalid, require};
 use crate::api::{ApiError, Caller};
 use crate::db::tokens::Outcome;
 use crate::db::{modules, tokens};
-use crate::domain::{Scope, TokenDraft, TokenForm, TokenId, Transition, Visibility};
+use crate::domain::{Grace, Scope, TokenDraft, TokenForm, TokenId, Transition, Visibility};
 use crate::state::AppState;
 
 /// A token's details as JSON.
@@ -243,4 +244,69 @@ pub async fn delete(
     require(&caller, Scope::Write)?;
     apply(&req, &caller, &state, parse_id(&id)?, Transition::Delete).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// How long the secret a rotation replaces keeps working.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = RotateInput)]
+#[serde(deny_unknown_fields)]
+pub struct RotateBody {
+    /// Seconds the old secret keeps working: 0 (it stops at once) to 604800 (7 days).
+    #[schema(minimum = 0, maximum = 604800, example = 86400)]
+    grace_seconds: i64,
+}
+
+#[utoipa::path(
+    post,
+    path = "/tokens/{id}/rotate",
+    operation_id = "rotateToken",
+    summary = "Give an active token a new secret, returned once; the old one works for the grace period",
+    params(super::schemas::TokenPath),
+    request_body = RotateBody,
+    responses(
+        (status = 200, description = "Rotated", body = inline(super::schemas::RotatedToken)),
+        (status = 400, response = inline(crate::api::schemas::BadRequest)),
+        (status = 401, response = inline(crate::api::schemas::Unauthorized)),
+        (status = 403, response = inline(crate::api::schemas::Forbidden)),
+        (status = 404, response = inline(crate::api::schemas::NotFound)),
+        (
+            status = 409,
+            description = "The token is disabled, expired or deleted",
+            body = crate::api::problem::Problem,
+            content_type = "application/problem+json",
+        ),
+        (status = 422, response = inline(crate::api::schemas::Invalid)),
+    ),
+)]
+pub async fn rotate(
+    req: HttpRequest,
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: web::Json<RotateBody>,
+) -> Result<HttpResponse, ApiError> {
+    let visibility = require(&caller, Scope::Write)?;
+    let id = parse_id(&id)?;
+    let grace = Grace::from_seconds(body.grace_seconds)
+        .map_err(|error| ApiError::Invalid(vec![("grace_seconds", error.to_string())]))?;
+    let ctx = caller.acting(&req).on(id.clone());
+    let changes = state.changes.clone();
+    let outcome = state
+        .db("rotating a token", move |conn| {
+            changes.rotate(conn, &ctx, grace)
+        })
+        .await?;
+    let rotated = settled(outcome)?;
+    tracing::info!(
+        token_id = %id,
+        by = %caller.grant.token_id,
+        grace_seconds = grace.seconds(),
+        "token rotated through the API"
+    );
+    let token = current(&state, visibility, id).await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "token": token,
+        "secret": rotated.secret.expose(),
+        "old_secret_ends_at": rotated.old_secret_ends_at,
+    })))
 }

@@ -20,6 +20,8 @@ pub fn routes(api: Documented) -> Documented {
         .route(read::__path_get, read::get)
         .route(change::__path_update, change::update)
         .route(change::__path_delete, change::delete)
+        // Before `/tokens/{id}/{action}`, which would take "rotate" for an action.
+        .route(change::__path_rotate, change::rotate)
         .route(change::__path_transition, change::transition)
 }
 

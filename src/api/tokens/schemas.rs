@@ -112,6 +112,17 @@ pub struct CreatedToken {
     secret: String,
 }
 
+/// The rotated token, its new secret (shown this once) and when the old one stops.
+#[derive(utoipa::ToSchema)]
+#[expect(dead_code, reason = "only its schema is used, for the document")]
+pub struct RotatedToken {
+    token: TokenJson,
+    /// The token's new value, `tdk_…`: the API answers with it here only.
+    secret: String,
+    /// When the replaced secret stops working: the rotation itself with no grace period.
+    old_secret_ends_at: chrono::DateTime<chrono::Utc>,
+}
+
 #[cfg(test)]
 mod tests {
     use crate::domain::token_list_query::PAGE_SIZE;

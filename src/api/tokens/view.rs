@@ -37,6 +37,10 @@ pub struct TokenJson {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = String)]
     pub description: Option<String>,
+    /// Only in a single token's answer, while a secret that a rotation replaced still
+    /// works: when it stops.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_secret_ends_at: Option<DateTime<Utc>>,
 }
 
 impl TokenJson {
@@ -53,12 +57,14 @@ impl TokenJson {
             expires_at: token.expires_at,
             last_access_at: token.last_access_at,
             description: None,
+            old_secret_ends_at: None,
         }
     }
 
     pub fn detail(token: &TokenDetail) -> Self {
         Self {
             description: Some(token.description.clone()),
+            old_secret_ends_at: token.old_secret_working_until(Utc::now()),
             ..Self::summary(&token.summary)
         }
     }

@@ -26,7 +26,7 @@ pub const CREATED_PAYLOAD: &str = "created";
 pub const EVERYTHING_PAYLOAD: &str = "everything";
 
 /// Tells every instance, when this transaction commits, that `token` changed.
-fn notify_changed(conn: &mut PgConnection, token: &TokenId) -> QueryResult<()> {
+pub(super) fn notify_changed(conn: &mut PgConnection, token: &TokenId) -> QueryResult<()> {
     notify(conn, token.as_str())
 }
 
@@ -72,14 +72,14 @@ type Target<'a> =
     diesel::dsl::Filter<ById<'a>, diesel::dsl::Eq<api_tokens::account_id, &'a AccountId>>;
 
 /// The token `ctx` names, in `ctx`'s account.
-fn target(ctx: &ChangeContext) -> Target<'_> {
+pub(super) fn target(ctx: &ChangeContext) -> Target<'_> {
     api_tokens::table
         .filter(api_tokens::id.eq(&ctx.token))
         .filter(api_tokens::account_id.eq(&ctx.by.account))
 }
 
 /// The token's current status, for explaining a refusal.
-fn current_status(
+pub(super) fn current_status(
     conn: &mut PgConnection,
     ctx: &ChangeContext,
 ) -> QueryResult<Option<TokenStatus>> {
@@ -134,6 +134,8 @@ pub fn transition(
                     api_tokens::deleted_digest.eq(api_tokens::secret_digest),
                     api_tokens::secret_digest.eq(None::<Vec<u8>>),
                     api_tokens::secret_ciphertext.eq(None::<Vec<u8>>),
+                    api_tokens::previous_secret_digest.eq(None::<Vec<u8>>),
+                    api_tokens::previous_secret_ends_at.eq(none),
                     api_tokens::updated_at.eq(now),
                 ))
                 .returning(api_tokens::name)

@@ -97,6 +97,26 @@ fn caller_is(by: &Acting, token: &TokenId) -> bool {
     matches!(&by.actor, Actor::Token(id) if id == token)
 }
 
+/// The acting token's reach and the token `ctx` names (locked), when a token acts on
+/// another; `Ok(None)` when a person acts or there is no such token (the change then
+/// finds none); refused with `on_itself` when the token names itself.
+fn caller_and_target(
+    conn: &mut PgConnection,
+    ctx: &ChangeContext,
+    on_itself: Excess,
+) -> QueryResult<Result<Option<(Reach, Held)>, Excess>> {
+    let (caller_id, caller) = match acting_token(conn, &ctx.by)? {
+        Ok(Some(acting)) => acting,
+        Ok(None) => return Ok(Ok(None)),
+        Err(excess) => return Ok(Err(excess)),
+    };
+    if caller_id == ctx.token {
+        return Ok(Err(on_itself));
+    }
+    let target = held(conn, &ctx.by.account, &ctx.token, true)?;
+    Ok(Ok(target.map(|target| (caller, target))))
+}
+
 fn reach_of_draft(draft: &TokenDraft) -> Reach {
     Reach {
         scope: draft.scope,
@@ -126,16 +146,10 @@ pub(super) fn check_edit(
     ctx: &ChangeContext,
     draft: &TokenDraft,
 ) -> QueryResult<Result<(), Excess>> {
-    let (caller_id, caller) = match acting_token(conn, &ctx.by)? {
-        Ok(Some(acting)) => acting,
+    let (caller, current) = match caller_and_target(conn, ctx, Excess::EditsItself)? {
+        Ok(Some(pair)) => pair,
         Ok(None) => return Ok(Ok(())),
         Err(excess) => return Ok(Err(excess)),
-    };
-    if caller_id == ctx.token {
-        return Ok(Err(Excess::EditsItself));
-    }
-    let Some(current) = held(conn, &ctx.by.account, &ctx.token, true)? else {
-        return Ok(Ok(()));
     };
     if current.expired(ctx.by.at) {
         return Ok(Err(Excess::EditsExpired));
@@ -178,4 +192,17 @@ pub(super) fn check_transition(
         return Ok(Err(Excess::DisabledByPerson));
     }
     Ok(Ok(()))
+}
+
+/// Why the acting token may not rotate the token: never itself (a leaked token would
+/// trade its secret for one only its thief knows), any other only within its reach.
+pub(super) fn check_rotate(
+    conn: &mut PgConnection,
+    ctx: &ChangeContext,
+) -> QueryResult<Result<(), Excess>> {
+    Ok(match caller_and_target(conn, ctx, Excess::RotatesItself)? {
+        Ok(Some((caller, target))) => caller.covers(&target.reach),
+        Ok(None) => Ok(()),
+        Err(excess) => Err(excess),
+    })
 }

@@ -21,6 +21,7 @@ struct DetailRow {
     last_access_ip: Option<String>,
     last_access_user_agent: Option<String>,
     last_access_via: Option<String>,
+    previous_secret_ends_at: Option<DateTime<Utc>>,
 }
 
 /// The token, if it exists and `visibility` allows it; `None` for both "no such token"
@@ -50,5 +51,6 @@ pub fn find(
         last_access_ip: row.last_access_ip,
         last_access_user_agent: row.last_access_user_agent,
         last_access_via: row.last_access_via,
+        old_secret_ends_at: row.previous_secret_ends_at,
     }))
 }

@@ -1,5 +1,6 @@
 //! Finding the token a presented secret belongs to, by its SHA-256 digest: the lookup
-//! on every authenticated API request.
+//! on every authenticated API request. A secret a rotation replaced still finds its
+//! token, with the end of its grace period, which is checked on every request.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -29,11 +30,17 @@ struct GrantRow {
     created_by: UserId,
     created_at: DateTime<Utc>,
     expires_at: Option<DateTime<Utc>>,
+    previous_secret_digest: Option<Vec<u8>>,
+    previous_secret_ends_at: Option<DateTime<Utc>>,
 }
 
 pub fn by_digest(conn: &mut PgConnection, digest: &SecretDigest) -> QueryResult<Lookup> {
     let row: Option<GrantRow> = api_tokens::table
-        .filter(api_tokens::secret_digest.eq(digest.as_bytes()))
+        .filter(
+            api_tokens::secret_digest
+                .eq(digest.as_bytes())
+                .or(api_tokens::previous_secret_digest.eq(digest.as_bytes())),
+        )
         .select(GrantRow::as_select())
         .first(conn)
         .optional()?;
@@ -53,6 +60,7 @@ pub fn by_digest(conn: &mut PgConnection, digest: &SecretDigest) -> QueryResult<
         .order(token_modules::module_id)
         .select(token_modules::module_id)
         .load(conn)?;
+    let replaced = row.previous_secret_digest.as_deref() == Some(digest.as_bytes());
     Ok(Lookup::Found(Grant {
         token_id: row.id,
         account_id: row.account_id,
@@ -63,5 +71,6 @@ pub fn by_digest(conn: &mut PgConnection, digest: &SecretDigest) -> QueryResult<
         created_by: row.created_by,
         created_at: row.created_at,
         expires_at: row.expires_at,
+        secret_ends_at: row.previous_secret_ends_at.filter(|_| replaced),
     }))
 }

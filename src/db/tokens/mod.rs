@@ -8,6 +8,7 @@ mod find;
 mod insert;
 mod list;
 mod lookup;
+mod rotate;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -25,6 +26,7 @@ pub use find::find;
 pub use insert::{NewToken, SecretColumns, insert};
 pub use list::{TokenPage, chunk, list};
 pub use lookup::{Lookup, by_digest};
+pub use rotate::{Rotated, rotate};
 
 /// What the list shows of a token.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,6 +58,17 @@ pub struct TokenDetail {
     pub last_access_user_agent: Option<String>,
     /// The service the last access came through, if it was not a direct call.
     pub last_access_via: Option<String>,
+    /// When the secret the last rotation replaced stops (or stopped) working.
+    pub old_secret_ends_at: Option<DateTime<Utc>>,
+}
+
+impl TokenDetail {
+    /// When the replaced secret stops working, while it still works at `now` (only an
+    /// active token's secrets work).
+    pub fn old_secret_working_until(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.old_secret_ends_at
+            .filter(|at| *at > now && self.summary.status == TokenStatus::Active)
+    }
 }
 
 /// The columns the list and the details page share.

@@ -3,33 +3,21 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use askama::Template;
 use chrono::Utc;
 
 use super::LIST_PATH;
 use super::edit::module_ids;
 use super::form_page::FormPage;
 use super::form_view::FormView;
+use super::shown_once::SecretShownOnce;
 use crate::db::modules;
 use crate::db::tokens::Outcome;
 use crate::state::AppState;
 
 use crate::domain::{TokenDraft, TokenForm};
-use crate::web::chrome::Chrome;
 use crate::web::csrf::CsrfForm;
 use crate::web::current_user::AccountAdmin;
 use crate::web::errors::WebError;
-use crate::web::render;
-
-#[derive(Template)]
-#[template(path = "tokens/created.html", blocks = ["dialog"])]
-struct CreatedPage {
-    chrome: Option<Chrome>,
-    title: &'static str,
-    name: String,
-    token_id: String,
-    secret: String,
-}
 
 pub async fn form(
     req: HttpRequest,
@@ -72,19 +60,16 @@ pub async fn submit(
         }
     };
     tracing::info!(token_id = %id, "token created");
-    let created = CreatedPage {
+    let created = SecretShownOnce {
         chrome: Some(admin.signed_in.chrome),
         title: "Token created",
         name: draft.name.to_string(),
         token_id: id.to_string(),
         secret: secret.expose().to_owned(),
+        old_secret_note: None,
+        done_href: LIST_PATH.to_owned(),
     };
-    Ok(render::full_or_fragment(
-        &req,
-        StatusCode::CREATED,
-        &created,
-        &created.as_dialog(),
-    ))
+    Ok(created.respond(&req, StatusCode::CREATED))
 }
 
 fn page(admin: &AccountAdmin, form: FormView) -> FormPage {

@@ -97,6 +97,8 @@ struct DetailPage {
     last_access_user_agent: Option<String>,
     /// The service (verify, introspection) the last access came through, if any.
     last_access_via: Option<String>,
+    /// When the secret the last rotation replaced stops working, while it still works.
+    old_secret_ends: Option<TimeView>,
 }
 
 impl DetailPage {
@@ -165,6 +167,7 @@ pub async fn show(
         return Err(not_found());
     };
     let now = Utc::now();
+    let old_secret_ends = TimeView::optional(detail.old_secret_working_until(now), now);
     let chart = UsageChart::new(now.date_naive(), &per_day);
     let view = DetailPage {
         csrf_token: chrome.csrf_token.clone(),
@@ -195,6 +198,7 @@ pub async fn show(
         last_access_ip: detail.last_access_ip,
         last_access_user_agent: detail.last_access_user_agent,
         last_access_via: detail.last_access_via,
+        old_secret_ends,
     };
     Ok(render::full_or_fragment(
         req,

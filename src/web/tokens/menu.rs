@@ -41,8 +41,13 @@ pub async fn menu(
 ) -> Result<HttpResponse, WebError> {
     let (_, detail) = admins_token(&state, &admin, &id).await?;
     let origin = Origin::from(&*query);
-    let token = TokenRow::new(&detail.summary, Utc::now());
-    let items = TokenAction::allowed(detail.summary.status)
+    let now = Utc::now();
+    let token = TokenRow::new(&detail.summary, now);
+    let shown = detail
+        .summary
+        .status
+        .display(detail.summary.expires_at, now);
+    let items = TokenAction::allowed(shown)
         .iter()
         .map(|action| MenuItem {
             slug: action.slug(),

@@ -11,8 +11,10 @@ pub mod list;
 mod load;
 pub mod menu;
 mod origin;
+pub mod rotate;
 mod row;
 pub mod secret;
+mod shown_once;
 pub mod transition;
 
 /// Where the list lives.

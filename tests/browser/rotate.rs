@@ -1,0 +1,64 @@
+//! Rotating a token in the browser: from the row menu, a grace period chosen in the
+//! dialog, the new secret shown once and copied, and the details page counting down
+//! the old secret's last moments; both secrets work meanwhile.
+
+use thirtyfour::components::SelectElement;
+
+use crate::common::{DEMO_ADMIN_LOGIN, USAGE_WRITE_TOKEN, spawn_app, token_path};
+use crate::harness::Browser;
+
+const MODAL_OPEN: &str = "document.getElementById('modal').open";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rotating_from_the_row_menu_shows_the_new_secret_and_the_old_one_counts_down() {
+    let app = spawn_app().await;
+    let old = app.secret_of(USAGE_WRITE_TOKEN);
+    let browser = Browser::open(&app).await;
+    browser.sign_in(DEMO_ADMIN_LOGIN).await;
+    browser.allow_clipboard().await;
+
+    browser.row_action(USAGE_WRITE_TOKEN, "rotate").await;
+    browser.wait_until(MODAL_OPEN).await;
+    SelectElement::new(&browser.find("rotate-grace").await)
+        .await
+        .unwrap()
+        .select_by_value("3600")
+        .await
+        .unwrap();
+    browser.find("confirm-submit").await.click().await.unwrap();
+
+    let new = browser.find("new-token-secret").await.text().await.unwrap();
+    assert!(new.starts_with("tdk_") && new != old, "{new}");
+    assert_eq!(browser.text("new-token-id").await, USAGE_WRITE_TOKEN);
+    assert!(
+        browser
+            .text("old-secret-note")
+            .await
+            .contains("keeps working until")
+    );
+    browser.find("secret-copy").await.click().await.unwrap();
+    browser
+        .wait_until("!document.querySelector('[data-testid=copied]').hidden")
+        .await;
+    assert_eq!(browser.clipboard().await, new);
+    for secret in [&old, &new] {
+        assert_eq!(
+            app.api(secret).whoami().await.status,
+            reqwest::StatusCode::OK
+        );
+    }
+
+    browser.goto(&token_path(USAGE_WRITE_TOKEN)).await;
+    browser
+        .wait_until(
+            "/^59 min \\d+ s left$/.test(document.querySelector('[data-testid=old-secret-countdown]').textContent)",
+        )
+        .await;
+    let first = browser.text("old-secret-countdown").await;
+    browser
+        .wait_until(&format!(
+            "document.querySelector('[data-testid=old-secret-countdown]').textContent !== '{first}'"
+        ))
+        .await;
+    browser.close().await;
+}
