@@ -18,6 +18,7 @@ pub mod services;
 pub mod sessions;
 pub mod setup;
 pub mod sign_in;
+pub mod token_policy;
 pub mod tokens;
 pub mod usage;
 pub mod users;

@@ -5,6 +5,8 @@ diesel::table! {
         id -> Text,
         name -> Text,
         created_at -> Timestamptz,
+        token_max_lifetime_days -> Nullable<Int4>,
+        token_expiry_required -> Bool,
     }
 }
 

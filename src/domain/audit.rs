@@ -14,6 +14,7 @@ pub enum AuditAction {
     TokenReveal,
     TokenRotate,
     TokensExport,
+    TokenPolicyChange,
     SignIn,
     SignInFailed,
     SignInThrottled,
@@ -24,7 +25,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 15] = [
+    pub const ALL: [AuditAction; 16] = [
         Self::TokenCreate,
         Self::TokenEdit,
         Self::TokenEnable,
@@ -33,6 +34,7 @@ impl AuditAction {
         Self::TokenReveal,
         Self::TokenRotate,
         Self::TokensExport,
+        Self::TokenPolicyChange,
         Self::SignIn,
         Self::SignInFailed,
         Self::SignInThrottled,
@@ -52,6 +54,7 @@ impl AuditAction {
             Self::TokenReveal => "token.reveal",
             Self::TokenRotate => "token.rotate",
             Self::TokensExport => "tokens.export",
+            Self::TokenPolicyChange => "account.token_policy",
             Self::SignIn => "user.sign_in",
             Self::SignInFailed => "user.sign_in_failed",
             Self::SignInThrottled => "user.sign_in_throttled",
@@ -77,6 +80,7 @@ impl AuditAction {
             Self::TokenReveal => "Revealed the secret",
             Self::TokenRotate => "Rotated the secret",
             Self::TokensExport => "Exported the token list",
+            Self::TokenPolicyChange => "Changed the token expiry policy",
             Self::SignIn => "Signed in",
             Self::SignInFailed => "Failed to sign in",
             Self::SignInThrottled => "Sign-in held off",

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod client_ip;
 pub mod containment;
+pub mod expiry_policy;
 pub mod ids;
 pub mod list_page;
 pub mod local_path;
@@ -29,6 +30,7 @@ pub mod visibility;
 
 pub use audit::{Acting, Actor, AuditAction, ChangeContext};
 pub use client_ip::ClientIp;
+pub use expiry_policy::{ExpiryPolicy, PolicyBreach};
 pub use ids::{AccountId, TokenId, UserId};
 pub use local_path::LocalPath;
 pub use module_id::ModuleId;

@@ -78,6 +78,14 @@ impl FieldErrors {
     pub fn is_empty(&self) -> bool {
         *self == Self::default()
     }
+
+    /// Only the expiry is wrong, for this reason.
+    pub fn on_expiry(reason: String) -> Self {
+        Self {
+            expires: Some(reason),
+            ..Self::default()
+        }
+    }
 }
 
 impl TokenDraft {

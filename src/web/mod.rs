@@ -17,6 +17,7 @@ mod session;
 mod session_store;
 mod sessions;
 mod time_view;
+mod token_policy;
 mod tokens;
 mod view;
 
@@ -70,6 +71,8 @@ portal_routes! {
         post "/logout" => login::logout,
         get "/settings/audit" => audit::page,
         get "/settings/sessions" => sessions::page,
+        get "/settings/token-policy" => token_policy::page,
+        post "/settings/token-policy" => token_policy::save,
         post "/settings/sessions/end-others" => sessions::end_others,
         post "/settings/sessions/{id}/end" => sessions::end_one,
         get "/settings/api-tokens" => tokens::list::page,

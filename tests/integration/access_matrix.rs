@@ -133,6 +133,12 @@ const EDIT: Body = Body::Form(&[
 
 const ROTATE: Body = Body::Form(&[("grace", "3600")]);
 
+const NO_POLICY: Body = Body::Form(&[("max_lifetime", "")]);
+
+fn policy_json() -> serde_json::Value {
+    json!({"max_lifetime_days": null, "expiry_required": false})
+}
+
 fn rotate_json() -> serde_json::Value {
     json!({"grace_seconds": 3600})
 }
@@ -165,6 +171,8 @@ fn table() -> Vec<Row> {
         portal("GET", "/settings/audit", "/settings/audit", Body::None,     [303, 403, 200, 200, 200]),
         portal("GET", "/settings/sessions", "/settings/sessions", Body::None, [303, 200, 200, 200, 200]),
         portal("POST", "/settings/sessions/{id}/end", "/settings/sessions/nosuchsession00000000/end", NO_FIELDS, [303, 404, 404, 404, 404]),
+        portal("GET", "/settings/token-policy", "/settings/token-policy", Body::None, [303, 403, 403, 200, 200]),
+        portal("POST", "/settings/token-policy", "/settings/token-policy", NO_POLICY, [303, 403, 403, 303, 303]),
         portal("GET", "/settings/api-tokens", "/settings/api-tokens", Body::None, [303, 403, 200, 200, 200]),
         portal("POST", "/settings/api-tokens", "/settings/api-tokens", NEW_TOKEN, [303, 403, 403, 201, 201]),
         portal("GET", "/settings/api-tokens/new", "/settings/api-tokens/new", Body::None, [303, 403, 403, 200, 200]),
@@ -206,6 +214,10 @@ fn table() -> Vec<Row> {
             [403, 403, 403, 200, 403, 200, 403, 403, 403, 404, 403, 404], 401),
         api("POST", "/api/v1/tokens/{id}/{action}", "/api/v1/tokens/{id}/enable", Body::None, 401,
             [403, 403, 403, 409, 403, 409, 403, 403, 403, 404, 403, 404], 401),
+        api("GET", "/api/v1/token-policy", "/api/v1/token-policy", Body::None, 401,
+            [403, 200, 403, 200, 403, 200, 403, 200, 403, 200, 403, 200], 401),
+        api("PUT", "/api/v1/token-policy", "/api/v1/token-policy", Body::Json(policy_json), 401,
+            [403, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403, 200], 401),
         // Last: they end the people's sessions.
         portal("POST", "/settings/sessions/end-others", "/settings/sessions/end-others", NO_FIELDS, [303, 303, 303, 303, 303]),
         portal("POST", "/logout", "/logout", NO_FIELDS,                     [403, 303, 303, 303, 303]),

@@ -41,5 +41,6 @@ mod token_cache;
 mod token_details;
 mod token_forms;
 mod token_list;
+mod token_policy;
 mod tokens_api;
 mod usage;

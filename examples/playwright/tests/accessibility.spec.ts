@@ -82,6 +82,7 @@ const ROLES: { role: string; who: Person; states: State[] }[] = [
     who: ADMIN,
     states: [
       { name: 'token list', open: async (page) => void (await page.goto('/settings/api-tokens')) },
+      { name: 'token policy', open: async (page) => void (await page.goto('/settings/token-policy')) },
       {
         name: 'token list, searched',
         open: async (page) => {

@@ -74,6 +74,9 @@ fn settled<T>(outcome: Outcome<T>) -> Result<T, ApiError> {
         Outcome::Done(done) => Ok(done),
         Outcome::Refused(refusal) => Err(ApiError::Conflict(refusal.to_string())),
         Outcome::Exceeds(excess) => Err(ApiError::ExceedsCaller(excess.to_string())),
+        Outcome::BreaksPolicy(breach) => {
+            Err(ApiError::Invalid(vec![("expires_at", breach.to_string())]))
+        }
         Outcome::NotFound => Err(ApiError::NotFound),
     }
 }
@@ -271,7 +274,7 @@ pub struct RotateBody {
         (status = 404, response = inline(crate::api::schemas::NotFound)),
         (
             status = 409,
-            description = "The token is disabled, expired or deleted",
+            description = "The token is disabled, expired or deleted, or its expiry breaks the account's expiry policy",
             body = crate::api::problem::Problem,
             content_type = "application/problem+json",
         ),
@@ -296,7 +299,11 @@ pub async fn rotate(
             changes.rotate(conn, &ctx, grace)
         })
         .await?;
-    let rotated = settled(outcome)?;
+    let rotated = match outcome {
+        // The token's own expiry breaks the policy: not a field of this request.
+        Outcome::BreaksPolicy(breach) => return Err(ApiError::Conflict(breach.to_string())),
+        outcome => settled(outcome)?,
+    };
     tracing::info!(
         token_id = %id,
         by = %caller.grant.token_id,

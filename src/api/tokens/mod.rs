@@ -3,6 +3,7 @@
 //! audit events as the portal, with the calling token as the actor.
 
 mod change;
+mod policy;
 mod read;
 mod schemas;
 mod view;
@@ -23,6 +24,8 @@ pub fn routes(api: Documented) -> Documented {
         // Before `/tokens/{id}/{action}`, which would take "rotate" for an action.
         .route(change::__path_rotate, change::rotate)
         .route(change::__path_transition, change::transition)
+        .route(policy::__path_get, policy::get)
+        .route(policy::__path_set, policy::set)
 }
 
 /// The caller may use the Tokens module with `access`; returns what it may see.

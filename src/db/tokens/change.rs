@@ -12,8 +12,8 @@ use super::containment;
 use crate::domain::containment::Excess;
 use crate::domain::token_action::check_edit;
 use crate::domain::{
-    AccountId, Actor, AuditAction, ChangeContext, ModuleId, Refusal, Scope, TokenDraft, TokenId,
-    TokenStatus, Transition,
+    AccountId, Actor, AuditAction, ChangeContext, ModuleId, PolicyBreach, Refusal, Scope,
+    TokenDraft, TokenId, TokenStatus, Transition,
 };
 
 /// The channel every instance listens on for changed tokens; the payload is the id,
@@ -57,6 +57,8 @@ pub enum Outcome<T> {
     Refused(Refusal),
     /// The token acting may not reach that far (see `domain::containment`).
     Exceeds(Excess),
+    /// The expiry breaks the account's expiry policy.
+    BreaksPolicy(PolicyBreach),
     NotFound,
 }
 
@@ -193,6 +195,14 @@ pub fn edit(
         };
         if let Err(refusal) = check_edit(current.status) {
             return Ok(Outcome::Refused(refusal));
+        }
+        // An expiry left as it was is not set again: a token made before the policy
+        // can still be renamed.
+        if current.expires_at != draft.expires_at {
+            let policy = super::super::token_policy::policy(conn, &ctx.by.account)?;
+            if let Err(breach) = policy.check(draft.expires_at, ctx.by.at) {
+                return Ok(Outcome::BreaksPolicy(breach));
+            }
         }
         let mut modules: Vec<ModuleId> = token_modules::table
             .filter(token_modules::token_id.eq(&ctx.token))

@@ -1,4 +1,5 @@
-//! Creating a token from a validated draft, audited in the same transaction.
+//! Creating a token from a validated draft, within its account's expiry policy, audited
+//! in the same transaction.
 
 use diesel::prelude::*;
 
@@ -23,6 +24,10 @@ pub fn create(
     conn.transaction(|conn| {
         if let Err(excess) = containment::check_create(conn, by, draft)? {
             return Ok(excess.into());
+        }
+        let policy = super::super::token_policy::policy(conn, &by.account)?;
+        if let Err(breach) = policy.check(draft.expires_at, by.at) {
+            return Ok(Outcome::BreaksPolicy(breach));
         }
         let secret = TokenSecret::generate();
         // A random id can collide with an existing one; draw again.

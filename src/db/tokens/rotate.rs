@@ -37,6 +37,18 @@ pub fn rotate(
             return Ok(excess.into());
         }
         let now = ctx.by.at;
+        // A new secret renews the token: its expiry must follow the policy as if set now.
+        let expiry: Option<Option<DateTime<Utc>>> = target(ctx)
+            .filter(api_tokens::status.eq(TokenStatus::Active))
+            .select(api_tokens::expires_at)
+            .first(conn)
+            .optional()?;
+        if let Some(expires_at) = expiry.filter(|at| at.is_none_or(|at| at > now)) {
+            let policy = super::super::token_policy::policy(conn, &ctx.by.account)?;
+            if let Err(breach) = policy.check(expires_at, now) {
+                return Ok(Outcome::BreaksPolicy(breach));
+            }
+        }
         let secret = TokenSecret::generate();
         let columns = SecretColumns::of(&ctx.token, TokenStatus::Active, &secret, cipher);
         let ends_at = grace.ends(now);

@@ -9,12 +9,12 @@ use super::LIST_PATH;
 use super::edit::module_ids;
 use super::form_page::FormPage;
 use super::form_view::FormView;
+use super::load::catalog_and_policy;
 use super::shown_once::SecretShownOnce;
-use crate::db::modules;
 use crate::db::tokens::Outcome;
 use crate::state::AppState;
 
-use crate::domain::{TokenDraft, TokenForm};
+use crate::domain::{FieldErrors, TokenDraft, TokenForm};
 use crate::web::csrf::CsrfForm;
 use crate::web::current_user::AccountAdmin;
 use crate::web::errors::WebError;
@@ -24,8 +24,8 @@ pub async fn form(
     admin: AccountAdmin,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, WebError> {
-    let catalog = state.db("loading the modules", modules::all).await?;
-    Ok(page(&admin, FormView::for_create(&catalog)).respond(&req, StatusCode::OK))
+    let (catalog, policy) = catalog_and_policy(&state, &admin).await?;
+    Ok(page(&admin, FormView::for_create(&catalog, policy)).respond(&req, StatusCode::OK))
 }
 
 pub async fn submit(
@@ -35,11 +35,11 @@ pub async fn submit(
     submitted: CsrfForm<TokenForm>,
 ) -> Result<HttpResponse, WebError> {
     let submitted = submitted.0;
-    let catalog = state.db("loading the modules", modules::all).await?;
+    let (catalog, policy) = catalog_and_policy(&state, &admin).await?;
     let draft = match TokenDraft::parse(&submitted, &module_ids(&catalog), None, Utc::now()) {
         Ok(draft) => draft,
         Err(errors) => {
-            let view = FormView::resubmitted("create", &submitted, &catalog, errors);
+            let view = FormView::resubmitted("create", &submitted, &catalog, errors, policy);
             return Ok(page(&admin, view).respond(&req, StatusCode::UNPROCESSABLE_ENTITY));
         }
     };
@@ -52,6 +52,11 @@ pub async fn submit(
         .await?;
     let (id, secret) = match outcome {
         Outcome::Done(created) => created,
+        Outcome::BreaksPolicy(breach) => {
+            let errors = FieldErrors::on_expiry(breach.to_string());
+            let view = FormView::resubmitted("create", &submitted, &catalog, errors, policy);
+            return Ok(page(&admin, view).respond(&req, StatusCode::UNPROCESSABLE_ENTITY));
+        }
         Outcome::Exceeds(excess) => return Err(WebError::person_held_to_token_reach(&excess)),
         Outcome::Refused(_) | Outcome::NotFound => {
             return Err(

@@ -9,12 +9,12 @@ use chrono::Utc;
 use super::changed;
 use super::form_page::FormPage;
 use super::form_view::FormView;
-use super::load::admins_token;
+use super::load::{admins_token, catalog_and_policy};
 use super::origin::{FromQuery, Origin};
-use crate::db::modules::{self, Module};
+use crate::db::modules::Module;
 use crate::db::tokens::{Outcome, TokenDetail};
 use crate::domain::token_action::check_edit;
-use crate::domain::{TokenDraft, TokenForm};
+use crate::domain::{FieldErrors, TokenDraft, TokenForm};
 use crate::state::AppState;
 use crate::web::csrf::CsrfForm;
 use crate::web::current_user::AccountAdmin;
@@ -28,7 +28,7 @@ pub async fn form(
     query: web::Query<FromQuery>,
 ) -> Result<HttpResponse, WebError> {
     let (_, detail) = admins_token(&state, &admin, &id).await?;
-    let catalog = state.db("loading the modules", modules::all).await?;
+    let (catalog, policy) = catalog_and_policy(&state, &admin).await?;
     let origin = Origin::from(&*query);
     let refusal = check_edit(detail.summary.status)
         .err()
@@ -38,7 +38,7 @@ pub async fn form(
     } else {
         StatusCode::OK
     };
-    let view = FormView::for_edit(&detail, &catalog);
+    let view = FormView::for_edit(&detail, &catalog, policy);
     Ok(page(&admin, &detail, origin, view, refusal).respond(&req, status))
 }
 
@@ -52,9 +52,9 @@ pub async fn submit(
 ) -> Result<HttpResponse, WebError> {
     let submitted = submitted.0;
     let (id, detail) = admins_token(&state, &admin, &id).await?;
-    let catalog = state.db("loading the modules", modules::all).await?;
+    let (catalog, policy) = catalog_and_policy(&state, &admin).await?;
     let origin = Origin::from(&*query);
-    let resubmitted = |errors| FormView::resubmitted("edit", &submitted, &catalog, errors);
+    let resubmitted = |errors| FormView::resubmitted("edit", &submitted, &catalog, errors, policy);
     if let Err(refusal) = check_edit(detail.summary.status) {
         let view = resubmitted(Default::default());
         return Ok(
@@ -91,6 +91,11 @@ pub async fn submit(
                 format!("“{}” is updated.", draft.name)
             };
             changed::respond(&req, &state, &admin, &id, origin, &message).await
+        }
+        Outcome::BreaksPolicy(breach) => {
+            let view = resubmitted(FieldErrors::on_expiry(breach.to_string()));
+            Ok(page(&admin, &detail, origin, view, None)
+                .respond(&req, StatusCode::UNPROCESSABLE_ENTITY))
         }
         Outcome::Refused(refusal) => {
             let view = resubmitted(Default::default());

@@ -1,10 +1,12 @@
 //! The create and edit forms' fields, filled from defaults, a token, or what was
 //! submitted (with its errors).
 
+use chrono::Utc;
+
 use crate::db::modules::Module;
 use crate::db::tokens::TokenDetail;
 use crate::domain::token_draft::{ALL_MODULES, EXPIRY_PRESETS};
-use crate::domain::{FieldErrors, Scope, TokenForm};
+use crate::domain::{ExpiryPolicy, FieldErrors, Scope, TokenForm};
 use crate::web::view::Choice;
 
 pub struct ModuleChoice {
@@ -25,26 +27,51 @@ pub struct FormView {
     pub expiry_choices: Vec<Choice>,
     pub expires_on: String,
     pub errors: FieldErrors,
+    pub expiry_rules: ExpiryRules,
 }
 
-const DEFAULT_EXPIRY: &str = "90";
+/// What the account's expiry policy asks of the expiry field.
+pub struct ExpiryRules {
+    /// The policy in a sentence, when it has any rule.
+    pub hint: Option<String>,
+    /// The latest date the date field accepts (`YYYY-MM-DD`), if there is one.
+    pub latest_date: Option<String>,
+    /// Whether the token may be set never to expire.
+    pub never_allowed: bool,
+}
+
+impl ExpiryRules {
+    fn of(policy: ExpiryPolicy) -> Self {
+        Self {
+            hint: policy.must_expire().then(|| policy.describe()),
+            latest_date: policy
+                .latest_expiry(Utc::now())
+                .map(|at| at.format("%Y-%m-%d").to_string()),
+            never_allowed: !policy.must_expire(),
+        }
+    }
+}
 
 impl FormView {
-    pub fn for_create(catalog: &[Module]) -> Self {
+    pub fn for_create(catalog: &[Module], policy: ExpiryPolicy) -> Self {
+        let default = policy
+            .default_preset(&EXPIRY_PRESETS)
+            .map_or_else(|| "custom".to_owned(), |days| days.to_string());
         Self::build(
             "create",
             "",
             "",
             Scope::Read.as_str(),
             &[],
-            Some(DEFAULT_EXPIRY),
+            Some(&default),
             "",
             catalog,
             FieldErrors::default(),
+            policy,
         )
     }
 
-    pub fn for_edit(token: &TokenDetail, catalog: &[Module]) -> Self {
+    pub fn for_edit(token: &TokenDetail, catalog: &[Module], policy: ExpiryPolicy) -> Self {
         let granted: Vec<String> = token
             .summary
             .modules
@@ -66,6 +93,7 @@ impl FormView {
             &expires_on,
             catalog,
             FieldErrors::default(),
+            policy,
         )
     }
 
@@ -75,6 +103,7 @@ impl FormView {
         form: &TokenForm,
         catalog: &[Module],
         errors: FieldErrors,
+        policy: ExpiryPolicy,
     ) -> Self {
         Self::build(
             prefix,
@@ -86,12 +115,13 @@ impl FormView {
             &form.expires_on,
             catalog,
             errors,
+            policy,
         )
     }
 
     #[expect(
         clippy::too_many_arguments,
-        reason = "every field of the form, in order"
+        reason = "every field of the form, in order, and the policy"
     )]
     fn build(
         prefix: &'static str,
@@ -103,10 +133,17 @@ impl FormView {
         expires_on: &str,
         catalog: &[Module],
         errors: FieldErrors,
+        policy: ExpiryPolicy,
     ) -> Self {
         let all_modules = modules.iter().any(|m| m == ALL_MODULES);
-        let mut expiry_choices = vec![Choice::new("none", "Never", expires_in == Some("none"))];
-        for days in EXPIRY_PRESETS {
+        let mut expiry_choices = Vec::new();
+        if policy.allows_days(None) {
+            expiry_choices.push(Choice::new("none", "Never", expires_in == Some("none")));
+        }
+        for days in EXPIRY_PRESETS
+            .into_iter()
+            .filter(|days| policy.allows_days(Some(*days)))
+        {
             let value = days.to_string();
             let selected = expires_in == Some(value.as_str());
             expiry_choices.push(Choice::new(&value, &format!("In {days} days"), selected));
@@ -137,6 +174,7 @@ impl FormView {
             expiry_choices,
             expires_on: expires_on.to_owned(),
             errors,
+            expiry_rules: ExpiryRules::of(policy),
         }
     }
 }

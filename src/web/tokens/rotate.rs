@@ -117,20 +117,35 @@ pub async fn apply(
             Ok(shown_once(&admin, &id, rotated, origin).respond(&req, StatusCode::OK))
         }
         Outcome::Refused(refusal) => {
-            let (_, detail) = admins_token(&state, &admin, &raw_id).await?;
-            let dialog = Dialog {
-                token: TokenRow::new(&detail.summary, Utc::now()),
-                origin,
-                chosen: grace,
-                grace_error: None,
-                refusal: Some(refusal.to_string()),
-                earlier_secret_ends: None,
-            };
-            Ok(dialog.respond(&req, &admin))
+            refused(&req, &state, &admin, &raw_id, origin, refusal.to_string()).await
+        }
+        Outcome::BreaksPolicy(breach) => {
+            refused(&req, &state, &admin, &raw_id, origin, breach.to_string()).await
         }
         Outcome::Exceeds(excess) => Err(WebError::person_held_to_token_reach(&excess)),
         Outcome::NotFound => Err(WebError::NotFound(Some(admin.chrome()))),
     }
+}
+
+/// The dialog again, saying why the token was not rotated.
+async fn refused(
+    req: &HttpRequest,
+    state: &AppState,
+    admin: &AccountAdmin,
+    raw_id: &str,
+    origin: Origin,
+    why: String,
+) -> Result<HttpResponse, WebError> {
+    let (_, detail) = admins_token(state, admin, raw_id).await?;
+    let dialog = Dialog {
+        token: TokenRow::new(&detail.summary, Utc::now()),
+        origin,
+        chosen: Grace::DEFAULT,
+        grace_error: None,
+        refusal: Some(why),
+        earlier_secret_ends: None,
+    };
+    Ok(dialog.respond(req, admin))
 }
 
 /// The new secret, once, and what became of the old one.

@@ -41,7 +41,10 @@ pub async fn reveal(
                 .content_type("text/plain; charset=utf-8")
                 .body(refusal.to_string()));
         }
-        Outcome::Refused(_) | Outcome::Exceeds(_) | Outcome::NotFound => {
+        Outcome::Refused(_)
+        | Outcome::Exceeds(_)
+        | Outcome::BreaksPolicy(_)
+        | Outcome::NotFound => {
             return Err(WebError::NotFound(Some(admin.chrome())));
         }
     };

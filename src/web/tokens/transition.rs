@@ -149,6 +149,9 @@ pub async fn apply(
             ))
         }
         Outcome::Exceeds(excess) => Err(WebError::person_held_to_token_reach(&excess)),
+        Outcome::BreaksPolicy(breach) => {
+            Err(anyhow::anyhow!("a status change answered a policy breach: {breach}").into())
+        }
         Outcome::NotFound => Err(WebError::NotFound(Some(admin.chrome()))),
     }
 }

@@ -1,0 +1,172 @@
+//! `/settings/token-policy`: the account's token expiry policy, which its admins set
+//! (audited), and the tokens that break it, listed and left as they are.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::Utc;
+use serde::Deserialize;
+
+use super::chrome::Chrome;
+use super::csrf::CsrfForm;
+use super::current_user::AccountAdmin;
+use super::errors::WebError;
+use super::render;
+use super::session::TypedSession;
+use super::time_view::TimeView;
+use super::view::Choice;
+use crate::db::token_policy::{self, Breaking};
+use crate::domain::expiry_policy::LIFETIME_CHOICES;
+use crate::domain::{ExpiryPolicy, TokenId};
+use crate::state::AppState;
+
+pub const PATH: &str = "/settings/token-policy";
+
+/// Breaking tokens listed at most; past it the page says there are more.
+const BREAKING_SHOWN: i64 = 100;
+
+struct BreakingView {
+    id: TokenId,
+    name: String,
+    expires: Option<TimeView>,
+}
+
+#[derive(Template)]
+#[template(path = "token_policy.html")]
+struct PolicyPage {
+    chrome: Option<Chrome>,
+    csrf_token: String,
+    lifetimes: Vec<Choice>,
+    expiry_required: bool,
+    summary: String,
+    error: Option<String>,
+    breaking: Vec<BreakingView>,
+    more_breaking: bool,
+}
+
+/// The form: a lifetime of `LIFETIME_CHOICES` in days or empty for none, and the box.
+#[derive(Deserialize)]
+pub struct PolicyForm {
+    #[serde(default)]
+    max_lifetime: String,
+    expiry_required: Option<String>,
+}
+
+impl PolicyForm {
+    fn parse(&self) -> Result<ExpiryPolicy, String> {
+        let days = match self.max_lifetime.trim() {
+            "" => None,
+            raw => Some(
+                raw.parse::<i32>()
+                    .map_err(|_| "Choose one of the lifetimes offered.".to_owned())?,
+            ),
+        };
+        ExpiryPolicy::new(days, self.expiry_required.is_some()).map_err(|e| e.to_string())
+    }
+}
+
+pub async fn page(
+    admin: AccountAdmin,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, WebError> {
+    let account = admin.account.clone();
+    let policy = state
+        .db("loading the expiry policy", move |conn| {
+            token_policy::policy(conn, &account)
+        })
+        .await?;
+    show(&state, admin, policy, None).await
+}
+
+pub async fn save(
+    req: HttpRequest,
+    admin: AccountAdmin,
+    state: web::Data<AppState>,
+    form: CsrfForm<PolicyForm>,
+) -> Result<HttpResponse, WebError> {
+    let policy = match form.0.parse() {
+        Ok(policy) => policy,
+        Err(error) => {
+            let account = admin.account.clone();
+            let current = state
+                .db("loading the expiry policy", move |conn| {
+                    token_policy::policy(conn, &account)
+                })
+                .await?;
+            return show(&state, admin, current, Some(error)).await;
+        }
+    };
+    let by = admin.acting(&req);
+    let changed = state
+        .db("saving the expiry policy", move |conn| {
+            token_policy::set_policy(conn, &by, policy)
+        })
+        .await?;
+    let message = if changed {
+        tracing::info!(account = %admin.account, policy = %policy.describe(), "expiry policy changed");
+        "The expiry policy is saved."
+    } else {
+        "Nothing changed in the expiry policy."
+    };
+    TypedSession::from_request_sync(&req)
+        .set_flash(message)
+        .map_err(WebError::internal("keeping the flash message"))?;
+    Ok(HttpResponse::build(StatusCode::SEE_OTHER)
+        .insert_header((header::LOCATION, PATH))
+        .finish())
+}
+
+/// The page with `policy` in its form (and `error` about what was sent), listing the
+/// tokens that break the policy saved.
+async fn show(
+    state: &AppState,
+    admin: AccountAdmin,
+    policy: ExpiryPolicy,
+    error: Option<String>,
+) -> Result<HttpResponse, WebError> {
+    let account = admin.account.clone();
+    let now = Utc::now();
+    let breaking: Vec<Breaking> = state
+        .db("listing the tokens that break the policy", move |conn| {
+            let saved = token_policy::policy(conn, &account)?;
+            token_policy::breaking(conn, &account, saved, now, BREAKING_SHOWN + 1)
+        })
+        .await?;
+    let more_breaking = breaking.len() > usize::try_from(BREAKING_SHOWN).unwrap_or(usize::MAX);
+    let mut lifetimes = vec![Choice::new(
+        "",
+        "No maximum",
+        policy.max_lifetime_days().is_none(),
+    )];
+    lifetimes.extend(LIFETIME_CHOICES.iter().map(|days| {
+        Choice::new(
+            &days.to_string(),
+            &format!("{days} days"),
+            policy.max_lifetime_days() == Some(*days),
+        )
+    }));
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let page = PolicyPage {
+        csrf_token: admin.signed_in.chrome.csrf_token.clone(),
+        chrome: Some(admin.signed_in.chrome),
+        lifetimes,
+        expiry_required: policy.expiry_required(),
+        summary: policy.describe(),
+        error,
+        breaking: breaking
+            .into_iter()
+            .take(usize::try_from(BREAKING_SHOWN).unwrap_or(usize::MAX))
+            .map(|token| BreakingView {
+                expires: TimeView::optional(token.expires_at, now),
+                id: token.id,
+                name: token.name,
+            })
+            .collect(),
+        more_breaking,
+    };
+    Ok(render::page_with_status(status, &page))
+}
