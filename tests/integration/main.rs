@@ -20,6 +20,7 @@ mod demo_cli;
 mod demo_reset;
 mod export;
 mod hostile_input;
+mod labels;
 mod last_access;
 mod lifecycle;
 mod list_at_scale;
