@@ -26,7 +26,7 @@ pub struct RawTokenListQuery {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum StatusFilter {
-    /// Active and disabled, expired included: everything but deleted.
+    /// Everything but deleted: active, expired and disabled.
     #[default]
     Current,
     Active,
@@ -130,7 +130,7 @@ impl StatusFilter {
 
     pub fn label(self) -> &'static str {
         match self {
-            Self::Current => "Active and disabled",
+            Self::Current => "All but deleted",
             Self::Active => "Active",
             Self::Disabled => "Disabled",
             Self::Expired => "Expired",

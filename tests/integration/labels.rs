@@ -1,7 +1,10 @@
 //! Buttons and menu items read the same way everywhere, in sentence case ("Disable
-//! token", "Save changes").
+//! token", "Save changes"), and the list's default status filter says what it lists.
 
-use crate::common::{ACTIVE_TOKEN, DEMO_ADMIN_LOGIN, DISABLED_TOKEN, spawn_app, token_path};
+use crate::common::{
+    ACTIVE_TOKEN, DELETED_TOKEN, DEMO_ADMIN_LOGIN, DISABLED_TOKEN, EXPIRED_TOKEN, spawn_app,
+    token_path,
+};
 use crate::visitor::{Page, Visitor};
 
 /// Buttons, links styled as buttons, menu items and disclosure toggles.
@@ -114,4 +117,23 @@ async fn each_action_reads_the_same_in_the_menu_and_on_its_dialogs_button() {
     assert_eq!(create.text("create-submit"), "Create token");
     assert_eq!(list.text("create-token"), "Create token");
     assert_eq!(edit.text("edit-submit"), "Save changes");
+}
+
+#[tokio::test]
+async fn the_default_status_filter_says_it_lists_all_but_deleted_tokens() {
+    let app = spawn_app().await;
+    let admin = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
+
+    // Tokens 10 to 19: 11 is disabled, 12 deleted, 13 expired.
+    let page = admin.get("/settings/api-tokens?q=TK-1000-0000-001").await;
+
+    assert_eq!(
+        page.select("[data-testid=filter-status] option[selected]"),
+        ["All but deleted"]
+    );
+    let listed = page.token_ids();
+    for shown in [EXPIRED_TOKEN, DISABLED_TOKEN] {
+        assert!(listed.contains(&shown.to_owned()), "{shown} is listed");
+    }
+    assert!(!listed.contains(&DELETED_TOKEN.to_owned()));
 }
