@@ -18,6 +18,7 @@ mod containment;
 mod demo;
 mod demo_cli;
 mod demo_reset;
+mod expiry_reminders;
 mod export;
 mod hostile_input;
 mod labels;
