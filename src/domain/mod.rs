@@ -4,6 +4,7 @@ pub mod audit;
 pub mod client_ip;
 pub mod containment;
 pub mod expiry_policy;
+pub mod expiry_reminder;
 pub mod ids;
 pub mod list_page;
 pub mod local_path;

@@ -43,14 +43,26 @@ impl TokenAction {
         }
     }
 
+    /// The menu item's label, in sentence case; a confirm dialog's button says the same.
     pub fn label(self) -> &'static str {
         match self {
-            Self::Edit => "Edit",
-            Self::Rotate => "Rotate",
-            Self::Copy => "Copy",
-            Self::Enable => "Enable",
-            Self::Disable => "Disable",
-            Self::Delete => "Delete",
+            Self::Edit => "Edit token",
+            Self::Rotate => "Rotate token",
+            Self::Copy => "Copy token",
+            Self::Enable => "Enable token",
+            Self::Disable => "Disable token",
+            Self::Delete => "Delete token",
+        }
+    }
+}
+
+impl From<Transition> for TokenAction {
+    /// The menu item that asks for the change.
+    fn from(transition: Transition) -> Self {
+        match transition {
+            Transition::Enable => Self::Enable,
+            Transition::Disable => Self::Disable,
+            Transition::Delete => Self::Delete,
         }
     }
 }

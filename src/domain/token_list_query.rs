@@ -6,6 +6,8 @@ use super::list_page::{COUNT_LIMIT, NARROWED_COUNT_LIMIT, PageCursor};
 use super::{AccountId, ModuleId, PageNumber, TokenId};
 
 pub const PAGE_SIZE: i64 = 25;
+/// The `expiring` filter's one window: tokens expiring within this many days.
+pub const EXPIRING_SOON_DAYS: u32 = 7;
 const MAX_SEARCH_CHARS: usize = 100;
 
 /// The raw parameters, as they come from the URL.
@@ -26,7 +28,7 @@ pub struct RawTokenListQuery {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum StatusFilter {
-    /// Active and disabled, expired included: everything but deleted.
+    /// Everything but deleted: active, expired and disabled.
     #[default]
     Current,
     Active,
@@ -130,7 +132,7 @@ impl StatusFilter {
 
     pub fn label(self) -> &'static str {
         match self {
-            Self::Current => "Active and disabled",
+            Self::Current => "All but deleted",
             Self::Active => "Active",
             Self::Disabled => "Disabled",
             Self::Expired => "Expired",
@@ -230,7 +232,9 @@ impl From<RawTokenListQuery> for TokenListQuery {
                 .unwrap_or_default(),
             module: present(raw.module).and_then(|m| ModuleId::parse(&m).ok()),
             unused: present(raw.unused).and_then(|u| UnusedFilter::parse(&u)),
-            expiring_within_days: present(raw.expiring).and_then(|e| (e == "7").then_some(7)),
+            expiring_within_days: present(raw.expiring)
+                .filter(|e| *e == EXPIRING_SOON_DAYS.to_string())
+                .map(|_| EXPIRING_SOON_DAYS),
             account: present(raw.account).and_then(|a| AccountFilter::parse(&a)),
             sort: present(raw.sort)
                 .and_then(|s| SortKey::parse(&s))

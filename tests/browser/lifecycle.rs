@@ -85,7 +85,7 @@ async fn disabling_from_the_row_menu_dims_the_row_and_enabling_restores_it() {
     assert!(warnings.contains("immediately lose access"), "{warnings}");
     assert_eq!(
         browser.find("confirm-submit").await.text().await.unwrap(),
-        "Disable Token"
+        "Disable token"
     );
     browser.find("confirm-submit").await.click().await.unwrap();
     browser
@@ -126,7 +126,7 @@ async fn disabling_from_the_row_menu_dims_the_row_and_enabling_restores_it() {
     browser.wait_until(MODAL_OPEN).await;
     assert_eq!(
         browser.find("confirm-submit").await.text().await.unwrap(),
-        "Enable Token"
+        "Enable token"
     );
     browser.find("confirm-submit").await.click().await.unwrap();
     browser
@@ -239,7 +239,7 @@ async fn deleting_from_the_details_page_removes_the_token_from_the_list() {
     browser.wait_until(MODAL_OPEN).await;
     assert_eq!(
         browser.find("confirm-submit").await.text().await.unwrap(),
-        "Delete Token"
+        "Delete token"
     );
     browser.find("confirm-submit").await.click().await.unwrap();
 
@@ -385,7 +385,7 @@ async fn with_javascript_off_disabling_works_through_plain_pages() {
     browser.find("action-disable").await.click().await.unwrap();
     assert_eq!(
         browser.find("confirm-submit").await.text().await.unwrap(),
-        "Disable Token"
+        "Disable token"
     );
     browser.find("confirm-submit").await.click().await.unwrap();
 

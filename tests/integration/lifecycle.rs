@@ -214,19 +214,19 @@ async fn confirmations_carry_the_seeds_warnings_and_buttons() {
     let enable = visitor.get_htmx(&format!("{disabled_path}/enable")).await;
     let delete = visitor.get(&format!("{active_path}/delete")).await;
 
-    assert_eq!(disable.text("confirm-submit"), "Disable Token");
+    assert_eq!(disable.text("confirm-submit"), "Disable token");
     assert!(
         disable
             .select(".warnings li")
             .contains(&"CI/CD pipelines and integrations will fail to authenticate.".to_owned())
     );
-    assert_eq!(enable.text("confirm-submit"), "Enable Token");
+    assert_eq!(enable.text("confirm-submit"), "Enable token");
     assert!(
         enable
             .select(".warnings li")
             .contains(&"The token becomes active immediately.".to_owned())
     );
-    assert_eq!(delete.text("confirm-submit"), "Delete Token");
+    assert_eq!(delete.text("confirm-submit"), "Delete token");
     assert!(
         delete
             .select(".warnings li")

@@ -2,8 +2,9 @@
 //! (and support's view over them), every page (the first, a search, each sort, a
 //! module filter, and one deep in the list) reads a bounded number of rows, with no
 //! sequential scan of `api_tokens`; a search or a module filter, whose matches each
-//! cost a visit to their row, reads fewer still. PostgreSQL's own per-transaction
-//! counters (`pg_stat_xact_user_tables`) say what each list read.
+//! cost a visit to their row, reads fewer still; the expiry reminder's count reads only
+//! the tokens in its window. PostgreSQL's own per-transaction counters
+//! (`pg_stat_xact_user_tables`) say what each read.
 
 use chrono::Utc;
 use diesel::connection::SimpleConnection;
@@ -199,4 +200,48 @@ fn a_deep_page_holds_the_tokens_that_follow_the_page_before_it() {
             "?{sort}: pages 41 and 42 continue the list"
         );
     }
+}
+
+#[test]
+fn the_expiry_reminder_counts_from_the_accounts_expiry_index_alone() {
+    let db = TestDb::migrated();
+    let mut conn = big_account(&db);
+    let account = AccountId::parse(ACCOUNT).unwrap();
+
+    let (counted, read) = conn
+        .transaction(|conn| {
+            let before = reads(conn)?;
+            let counted = tokens::count_expiring_soon(conn, &account, Utc::now())?;
+            let after = reads(conn)?;
+            let read = Read {
+                seq_scan: after.seq_scan - before.seq_scan,
+                rows: after.rows - before.rows,
+            };
+            Ok::<_, diesel::result::Error>((counted, read))
+        })
+        .unwrap();
+
+    #[derive(QueryableByName)]
+    struct Expected {
+        #[diesel(sql_type = BigInt)]
+        due: i64,
+        #[diesel(sql_type = BigInt)]
+        in_window: i64,
+    }
+    let expected: Expected = diesel::sql_query(format!(
+        "SELECT count(*) FILTER (WHERE status = 'active') AS due, count(*) AS in_window
+         FROM api_tokens WHERE account_id = '{ACCOUNT}'
+           AND expires_at > now() AND expires_at <= now() + interval '7 days'"
+    ))
+    .get_result(&mut conn)
+    .unwrap();
+    assert!(expected.due > 0, "the account has tokens expiring soon");
+    assert_eq!(counted, expected.due);
+    assert_eq!(read.seq_scan, 0, "no sequential scan");
+    assert!(
+        read.rows <= expected.in_window,
+        "read {} rows of {TOKENS} for {} expiring within 7 days",
+        read.rows,
+        expected.in_window
+    );
 }

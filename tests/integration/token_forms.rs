@@ -289,7 +289,7 @@ async fn the_edit_dialog_is_prefilled_with_the_current_values() {
 
     assert_eq!(
         dialog.text("modal").split(" Name").next(),
-        Some("Edit Access Token")
+        Some("Edit API token")
     );
     assert_eq!(
         dialog.attrs("[data-testid=edit-name]", "value"),
@@ -318,7 +318,7 @@ async fn the_edit_dialog_is_prefilled_with_the_current_values() {
         dialog.attrs("[data-testid=edit-expires]", "value"),
         [in_three_days]
     );
-    assert_eq!(dialog.text("edit-submit"), "Update Access Token");
+    assert_eq!(dialog.text("edit-submit"), "Save changes");
 }
 
 #[tokio::test]

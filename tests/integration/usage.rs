@@ -2,12 +2,14 @@
 
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
 use diesel::prelude::*;
 use reqwest::StatusCode;
 use tokendesk::db::schema::{token_access_ips, token_usage_daily};
 
-use crate::common::{DEMO_ADMIN_LOGIN, NEVER_USED_TOKEN, SUPPORT_LOGIN, spawn_app, token_path};
+use crate::common::{
+    DEMO_ADMIN_LOGIN, NEVER_USED_TOKEN, SUPPORT_LOGIN, TestApp, spawn_app, token_path,
+};
 use crate::visitor::Visitor;
 
 /// The Details tab of a token the demo seeds no usage for.
@@ -15,25 +17,37 @@ fn details() -> String {
     format!("{}?tab=details", token_path(NEVER_USED_TOKEN))
 }
 
+/// The day `back` days before today (UTC).
+fn days_back() -> impl Fn(i64) -> NaiveDate {
+    let today = Utc::now().date_naive();
+    move |back| today - chrono::Duration::days(back)
+}
+
+/// Stores `(days back, requests)` as the never-used token's usage.
+fn record_usage(app: &TestApp, usage: &[(i64, i64)]) {
+    let day = days_back();
+    let rows: Vec<_> = usage
+        .iter()
+        .map(|(back, requests)| {
+            (
+                token_usage_daily::token_id.eq(NEVER_USED_TOKEN),
+                token_usage_daily::day.eq(day(*back)),
+                token_usage_daily::requests.eq(*requests),
+            )
+        })
+        .collect();
+    diesel::insert_into(token_usage_daily::table)
+        .values(rows)
+        .execute(&mut app.db.connection())
+        .unwrap();
+}
+
 #[tokio::test]
 async fn the_chart_shows_known_counts_and_summarises_them() {
     let app = spawn_app().await;
-    let today = Utc::now().date_naive();
-    let day = |back: i64| today - chrono::Duration::days(back);
-    diesel::insert_into(token_usage_daily::table)
-        .values(
-            [(0, 5), (3, 12), (40, 99)]
-                .map(|(back, requests)| {
-                    (
-                        token_usage_daily::token_id.eq(NEVER_USED_TOKEN),
-                        token_usage_daily::day.eq(day(back)),
-                        token_usage_daily::requests.eq(requests),
-                    )
-                })
-                .to_vec(),
-        )
-        .execute(&mut app.db.connection())
-        .unwrap();
+    let day = days_back();
+    record_usage(&app, &[(0, 5), (3, 12), (40, 99)]);
+    let today = day(0);
     let admin = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
 
     let page = admin.get(&details()).await;
@@ -58,8 +72,8 @@ async fn the_chart_shows_known_counts_and_summarises_them() {
     );
     assert_eq!(
         page.attrs(&format!("rect[data-day=\"{}\"]", day(3)), "height"),
-        ["120"],
-        "the busiest day is full height"
+        ["96"],
+        "the busiest day, 12, reaches 12/15 of the axis"
     );
     assert_eq!(
         page.text("usage-summary"),
@@ -67,6 +81,102 @@ async fn the_chart_shows_known_counts_and_summarises_them() {
             "17 requests in the last 30 days; busiest day {} (12); last used {today}.",
             day(3)
         )
+    );
+}
+
+#[tokio::test]
+async fn the_chart_has_a_requests_axis_dates_and_a_total() {
+    let app = spawn_app().await;
+    let day = days_back();
+    record_usage(&app, &[(0, 5), (3, 1200), (29, 34), (40, 99)]);
+    let admin = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
+
+    let page = admin.get(&details()).await;
+
+    assert_eq!(
+        page.select("[data-testid=usage-y-axis] span"),
+        ["1,500", "1,000", "500", "0"],
+        "round steps up past the busiest day, 1,200"
+    );
+    assert_eq!(
+        page.attrs(&format!("rect[data-day=\"{}\"]", day(3)), "height"),
+        ["96"],
+        "1,200 of 1,500 is four fifths of the height"
+    );
+    let dated: Vec<NaiveDate> = [28, 21, 14, 7, 0].map(&day).to_vec();
+    assert_eq!(
+        page.attrs("[data-testid=usage-x-axis] time", "datetime"),
+        dated.iter().map(NaiveDate::to_string).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        page.select("[data-testid=usage-x-axis] time"),
+        dated
+            .iter()
+            .map(|d| d.format("%b %-d").to_string())
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(
+        page.text("usage-total"),
+        "1,239",
+        "days outside the 30 don't count"
+    );
+}
+
+#[tokio::test]
+async fn the_charts_numbers_are_a_table_too() {
+    let app = spawn_app().await;
+    record_usage(&app, &[(0, 5), (3, 1200), (29, 34)]);
+    let admin = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
+
+    let page = admin.get(&details()).await;
+
+    let charted: Vec<(String, String)> = page
+        .attrs("[data-testid=usage-chart] rect", "data-day")
+        .into_iter()
+        .zip(page.attrs("[data-testid=usage-chart] rect", "data-requests"))
+        .collect();
+    let tabled: Vec<(String, String)> = page
+        .attrs("[data-testid=usage-table] tbody tr", "data-day")
+        .into_iter()
+        .zip(
+            page.select("[data-testid=usage-table] tbody tr td")
+                .iter()
+                .map(|number| number.replace(',', "")),
+        )
+        .collect();
+    assert_eq!(charted.len(), 30);
+    assert_eq!(
+        tabled, charted,
+        "a row per bar, with the same day and number"
+    );
+    assert_eq!(
+        page.select(&format!(
+            "[data-testid=usage-table] tr[data-day=\"{}\"] td",
+            days_back()(3)
+        )),
+        ["1,200"]
+    );
+    assert_eq!(
+        page.select("[data-testid=usage-table] tbody tr th"),
+        charted
+            .iter()
+            .map(|(day, _)| day.clone())
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(page.text("usage-table-total"), "1,239");
+    assert_eq!(page.text("usage-table-total"), page.text("usage-total"));
+    assert_eq!(
+        page.select("[data-testid=usage-table] thead th"),
+        ["Day (UTC)", "Requests"]
+    );
+    assert_eq!(
+        page.select("details [data-testid=usage-table]").len(),
+        1,
+        "the table is in a <details>, for anyone to open"
+    );
+    assert_eq!(
+        page.text("usage-table-toggle"),
+        "Requests per day as a table"
     );
 }
 

@@ -106,7 +106,24 @@ const ROLES: { role: string; who: Person; states: State[] }[] = [
           await expect(page.getByTestId('page-status')).toContainText('Page 2');
         },
       },
+      {
+        name: 'token list, the tokens expiring soon (from the reminder)',
+        open: async (page) => {
+          await page.goto('/settings/api-tokens');
+          await page.getByTestId('expiry-reminder-link').click();
+          await expect(page).toHaveURL(/\?status=active&expiring=7$/);
+          await expect(page.getByTestId('token-expiry-hint').first()).toBeVisible();
+        },
+      },
       ...detailTabs(USED_FIXTURE.id),
+      {
+        name: `details ${USED_FIXTURE.id}, the usage chart's numbers as a table`,
+        open: async (page) => {
+          await page.goto(`/settings/api-tokens/${USED_FIXTURE.id}?tab=details`);
+          await page.getByTestId('usage-table-toggle').click();
+          await expect(page.getByTestId('usage-table')).toBeVisible();
+        },
+      },
       ...detailTabs(UNUSED_FIXTURE.id),
       ...detailTabs(DISABLED_FIXTURE.id),
       { name: 'details of a deleted token', open: async (page) => void (await page.goto('/settings/api-tokens/TK-1000-0000-0012?tab=details')) },

@@ -9,16 +9,17 @@ use chrono::{DateTime, Duration, Utc};
 use diesel::dsl::sql;
 use diesel::expression::SqlLiteral;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Integer, Text};
+use diesel::sql_types::{Bool, Integer, Text, Timestamptz};
 
 use super::super::modules::Module;
 use super::super::schema::{accounts, api_tokens, modules, token_modules};
 use super::{SummaryRow, TokenSummary, into_summary, visible};
+use crate::domain::expiry_reminder;
 use crate::domain::list_page::{ListTotal, PageCursor};
 use crate::domain::token_list_query::{
     AccountFilter, PAGE_SIZE, SortDirection, SortKey, StatusFilter, TokenListQuery, UnusedFilter,
 };
-use crate::domain::{TokenId, TokenStatus, Visibility};
+use crate::domain::{AccountId, TokenId, TokenStatus, Visibility};
 
 /// The tokens that match a query, from `api_tokens` alone (no joins: counting and
 /// paging walk one index).
@@ -68,6 +69,20 @@ pub fn list(
         is_first,
         has_next,
     })
+}
+
+/// How many of `account`'s tokens expire soon (`expiry_reminder::expiring_soon`): the
+/// tokens that list shows, counted in one query that walks the account's expiry index
+/// over the window alone.
+pub fn count_expiring_soon(
+    conn: &mut PgConnection,
+    account: &AccountId,
+    now: DateTime<Utc>,
+) -> QueryResult<i64> {
+    let visibility = Visibility::Account(account.clone());
+    matching(&visibility, &expiry_reminder::expiring_soon(), now)
+        .count()
+        .get_result(conn)
 }
 
 /// Up to `limit` tokens of the filtered, sorted list from the query's cursor on, with
@@ -129,6 +144,10 @@ pub(super) fn modules_of(
     Ok(by_token)
 }
 
+/// The expiry as the ascending expiry indexes hold it (migration 000008), with `{t}`
+/// for the table's name: no expiry is the end of time.
+const EXPIRES_KEY: &str = "coalesce({t}.expires_at, 'infinity'::timestamptz)";
+
 /// A sort as PostgreSQL walks it: the key expression and the direction, the token id
 /// breaking ties in the same direction. Each key is written exactly as its index is
 /// (migration 000008), so the planner reads the index in order and stops at the page.
@@ -146,7 +165,7 @@ impl Order {
             (SortKey::Created, _) => "{t}.created_at",
             (SortKey::Name, _) => "lower({t}.name)",
             // Tokens that never expire come after every expiry, in both directions.
-            (SortKey::Expires, false) => "coalesce({t}.expires_at, 'infinity'::timestamptz)",
+            (SortKey::Expires, false) => EXPIRES_KEY,
             (SortKey::Expires, true) => "coalesce({t}.expires_at, '-infinity'::timestamptz)",
             // Never used counts as the oldest use: first oldest first, last newest first.
             (SortKey::LastAccess, _) => "coalesce({t}.last_access_at, '-infinity'::timestamptz)",
@@ -263,11 +282,9 @@ fn matching(visibility: &Visibility, query: &TokenListQuery, now: DateTime<Utc>)
     };
     if let Some(days) = query.expiring_within_days {
         let until = now + Duration::days(i64::from(days));
-        tokens = tokens.filter(
-            api_tokens::expires_at
-                .gt(now)
-                .and(api_tokens::expires_at.le(until)),
-        );
+        // Written as the expiry index's key, so an account's window is one range of it.
+        let expires = || sql::<Timestamptz>(&EXPIRES_KEY.replace("{t}", "api_tokens"));
+        tokens = tokens.filter(expires().gt(now).and(expires().le(until)));
     }
     match &query.account {
         Some(AccountFilter::Id(account)) => {

@@ -24,7 +24,7 @@ pub use change::{
 pub use create::create;
 pub use find::find;
 pub use insert::{NewToken, SecretColumns, insert};
-pub use list::{TokenPage, chunk, list};
+pub use list::{TokenPage, chunk, count_expiring_soon, list};
 pub use lookup::{Lookup, by_digest};
 pub use rotate::{Rotated, rotate};
 

@@ -1,4 +1,4 @@
-//! `GET|POST /settings/api-tokens/{id}/edit`: the "Edit Access Token" dialog, pre-filled;
+//! `GET|POST /settings/api-tokens/{id}/edit`: the "Edit API token" dialog, pre-filled;
 //! each invalid field is shown beside it and nothing is saved. Disabled tokens can't
 //! be edited (409).
 
@@ -119,11 +119,11 @@ fn page(
     let href = format!("{}/{}", super::LIST_PATH, detail.summary.id);
     FormPage {
         chrome: Some(admin.signed_in.chrome.clone()),
-        title: "Edit Access Token",
+        title: "Edit API token",
         action_url: format!("{href}/edit{}", origin.query()),
         cancel_url: origin.page(&href),
         csrf_token: admin.signed_in.chrome.csrf_token.clone(),
-        submit_label: "Update Access Token",
+        submit_label: "Save changes",
         form,
         refusal,
     }

@@ -9,12 +9,13 @@ use super::LIST_PATH;
 use super::row::TokenRow;
 use crate::db::modules;
 use crate::db::tokens;
-use crate::domain::PageNumber;
+use crate::domain::expiry_reminder;
 use crate::domain::list_page::{ListTotal, with_separators};
 use crate::domain::token_list_query::{
     PAGE_SIZE, RawTokenListQuery, SortDirection, SortKey, StatusFilter, TokenListQuery,
     UnusedFilter,
 };
+use crate::domain::{PageNumber, Visibility};
 use crate::state::AppState;
 use crate::web::chrome::Chrome;
 use crate::web::current_user::ApiAccess;
@@ -31,6 +32,8 @@ struct ListPage {
     spans_accounts: bool,
     /// Account admins may create and change tokens; support staff only look.
     can_manage: bool,
+    /// The banner over an admin's list when tokens of their account expire soon.
+    expiry_reminder: Option<ExpiryReminder>,
     rows: Vec<TokenRow>,
     total: ListTotal,
     first_shown: String,
@@ -53,6 +56,21 @@ struct ListPage {
     export_href: String,
     previous_href: Option<String>,
     next_href: Option<String>,
+}
+
+/// "3 tokens expire within 7 days", linking to the list of exactly those.
+struct ExpiryReminder {
+    message: String,
+    href: String,
+}
+
+impl ExpiryReminder {
+    fn new(count: i64) -> Option<Self> {
+        expiry_reminder::banner(count).map(|message| Self {
+            message,
+            href: href(&expiry_reminder::expiring_soon()),
+        })
+    }
 }
 
 /// A sortable column header.
@@ -79,11 +97,20 @@ pub async fn page(
     let now = Utc::now();
     let visibility = access.visibility.clone();
     let db_query = query.clone();
-    let (found, catalog) = state
+    let fragment = htmx::wants_fragment(&req);
+    let (found, catalog, expiring_soon) = state
         .db("listing tokens", move |conn| {
+            // An admin's reminder sits above the results: a fragment doesn't show it.
+            let expiring_soon = match &visibility {
+                Visibility::Account(account) if !fragment => {
+                    Some(tokens::count_expiring_soon(conn, account, now)?)
+                }
+                _ => None,
+            };
             Ok((
                 tokens::list(conn, &visibility, &db_query, now)?,
                 modules::all(conn)?,
+                expiring_soon,
             ))
         })
         .await?;
@@ -120,6 +147,7 @@ pub async fn page(
         }),
         spans_accounts: access.visibility.spans_accounts(),
         can_manage: !access.visibility.spans_accounts(),
+        expiry_reminder: expiring_soon.and_then(ExpiryReminder::new),
         rows: found.tokens.iter().map(|t| TokenRow::new(t, now)).collect(),
         total: found.total,
         first_shown: with_separators(shown_before + 1),
@@ -162,7 +190,7 @@ pub async fn page(
         previous_href,
         next_href,
     };
-    if htmx::wants_fragment(&req) {
+    if fragment {
         // The form sends every field, empty ones too; the address bar gets the
         // canonical URL, so shared links stay short and stable.
         let mut response = render::page(&view.as_results());

@@ -15,7 +15,7 @@ use super::shown_once::SecretShownOnce;
 use crate::db::tokens::{Outcome, Rotated};
 use crate::domain::relative_time;
 use crate::domain::token_action::check_rotate;
-use crate::domain::{Grace, TokenId};
+use crate::domain::{Grace, TokenAction, TokenId};
 use crate::state::AppState;
 use crate::web::chrome::Chrome;
 use crate::web::csrf::CsrfForm;
@@ -33,6 +33,8 @@ struct RotatePage {
     cancel_url: String,
     csrf_token: String,
     presets: Vec<Preset>,
+    /// The menu item's words, on the button too.
+    button_label: &'static str,
     /// What is wrong with the grace period sent.
     grace_error: Option<String>,
     refusal: Option<String>,
@@ -213,6 +215,7 @@ impl Dialog {
             token: self.token,
             csrf_token: admin.signed_in.chrome.csrf_token.clone(),
             presets,
+            button_label: TokenAction::Rotate.label(),
             grace_error: self.grace_error,
             refusal: self.refusal,
             earlier_secret_ends: self

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use super::LIST_PATH;
 use crate::db::tokens::TokenSummary;
 use crate::domain::DisplayStatus;
+use crate::domain::expiry_reminder;
 use crate::domain::secret::masked;
 use crate::web::time_view::TimeView;
 
@@ -23,6 +24,8 @@ pub struct TokenRow {
     pub created_by_id: String,
     pub created_at: TimeView,
     pub expires_at: Option<TimeView>,
+    /// "Expires in 3 days", on tokens an expiry reminder is about.
+    pub expiry_hint: Option<String>,
     pub last_access: Option<TimeView>,
     pub status: DisplayStatus,
 }
@@ -48,6 +51,7 @@ impl TokenRow {
             created_by_id: token.created_by_id.to_string(),
             created_at: TimeView::new(token.created_at, now),
             expires_at: TimeView::optional(token.expires_at, now),
+            expiry_hint: expiry_reminder::hint(token.status, token.expires_at, now),
             last_access: TimeView::optional(token.last_access_at, now),
             status: token.status.display(token.expires_at, now),
         }

@@ -11,7 +11,7 @@ use super::load::admins_token;
 use super::origin::{FromQuery, Origin};
 use super::row::TokenRow;
 use crate::db::tokens::Outcome;
-use crate::domain::Transition;
+use crate::domain::{TokenAction, Transition};
 use crate::state::AppState;
 use crate::web::chrome::Chrome;
 use crate::web::csrf::{CsrfForm, NoFields};
@@ -37,7 +37,6 @@ struct ConfirmPage {
 struct Wording {
     title: &'static str,
     warnings: &'static [&'static str],
-    button_label: &'static str,
     button_class: &'static str,
 }
 
@@ -50,7 +49,6 @@ fn wording(transition: Transition) -> Wording {
                 "CI/CD pipelines and integrations will fail to authenticate.",
                 "You can enable it again later.",
             ],
-            button_label: "Disable Token",
             button_class: "button-warning",
         },
         Transition::Enable => Wording {
@@ -59,7 +57,6 @@ fn wording(transition: Transition) -> Wording {
                 "Integrations and automation using this token regain access.",
                 "The token becomes active immediately.",
             ],
-            button_label: "Enable Token",
             button_class: "button-primary",
         },
         Transition::Delete => Wording {
@@ -69,7 +66,6 @@ fn wording(transition: Transition) -> Wording {
                 "Any processes using this token immediately stop working.",
                 "CI/CD pipelines, automation scripts and integrations will fail.",
             ],
-            button_label: "Delete Token",
             button_class: "button-danger",
         },
     }
@@ -178,7 +174,8 @@ fn page(
         token,
         warnings: wording.warnings,
         csrf_token: admin.signed_in.chrome.csrf_token.clone(),
-        button_label: wording.button_label,
+        // The button says what the menu item that opened the dialog said.
+        button_label: TokenAction::from(transition).label(),
         button_class: wording.button_class,
         refusal,
     };
