@@ -378,6 +378,8 @@ fn seed_token(
             last_access: token
                 .last_used_minutes_ago
                 .map(|minutes| (now - Duration::minutes(minutes), token.ip, USER_AGENT)),
+            allowed_addresses: crate::domain::AddressAllowlist::ANYWHERE,
+            rate_limit: None,
         },
         cipher,
     )?;

@@ -8,7 +8,9 @@ use actix_web::HttpRequest;
 use anyhow::Context;
 use diesel::{PgConnection, QueryResult};
 
-use crate::access::{AccessRecorder, RefusalLimiter, ServiceCache, TokenCache, TokenChanges};
+use crate::access::{
+    AccessRecorder, RefusalLimiter, ServiceCache, TokenCache, TokenChanges, TokenQuotas,
+};
 use crate::config::PublicUrl;
 use crate::db::DbPool;
 use crate::db::health::{DatabaseHealth, DatabaseUnavailable, is_connection_lost};
@@ -33,6 +35,8 @@ pub struct AppState {
     pub services: Arc<ServiceCache>,
     /// Refused credentials per client address, to hold off guessing.
     pub refusals: RefusalLimiter,
+    /// Each rate-limited token's calls on this instance.
+    pub quotas: TokenQuotas,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<IpAddr>,
     /// Where people reach the portal, and how long their sessions last unused.
@@ -75,6 +79,7 @@ impl AppState {
             recorder: Arc::new(AccessRecorder::default()),
             services: Arc::new(ServiceCache::default()),
             refusals: RefusalLimiter::default(),
+            quotas: TokenQuotas::default(),
             cache,
             trusted_proxies,
             portal,

@@ -1,19 +1,24 @@
 //! The bearer-token extractor: a malformed token or one with a bad checksum is refused
 //! without touching the database; then the digest lookup (cached, unknown tokens too,
-//! but not what a read that overlapped a change found); then status and expiry, checked
-//! on every request, so an expiry passing needs no cache change. Each refusal counts
-//! against the caller's address, and an address with too many is held off before any
-//! database read.
+//! but not what a read that overlapped a change found); then status, expiry and the
+//! token's address allowlist, checked on every request, so an expiry passing needs no
+//! cache change; then the token's rate limit, whose state every answer to the call
+//! carries in `RateLimit` headers. Each refusal counts against the caller's address,
+//! and an address with too many is held off before any database read.
 
 use std::future::Future;
+use std::net::IpAddr;
 use std::pin::Pin;
 
-use actix_web::dev::Payload;
-use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use chrono::Utc;
 
 use super::problem::ApiError;
+use crate::access::token_quotas::QuotaState;
 use crate::db::tokens::{self, Lookup};
 use crate::domain::token_use::Use;
 use crate::domain::verification::{Grant, Rejection};
@@ -57,13 +62,17 @@ pub(super) fn not_held_off(state: &AppState, from: Option<ClientIp>) -> Result<(
 }
 
 /// Checks a presented token: its format, then what the cache or the database knows of
-/// it. `from` is the address presenting it as its own credential, whose refusals are
-/// counted and which may be held off; `None` when a service asks about a token.
+/// it, then that `client` (the address the call comes from, as far as it is known) is
+/// on its allowlist, then takes one call from its rate limit. `from` is the address
+/// presenting it as its own credential, whose refusals are counted and which may be
+/// held off; `None` when a service asks about a token. Returns the grant and, for a
+/// rate-limited token, its quota.
 pub async fn authenticate(
     state: &AppState,
     presented: &str,
     from: Option<ClientIp>,
-) -> Result<Grant, ApiError> {
+    client: Option<IpAddr>,
+) -> Result<(Grant, Option<QuotaState>), ApiError> {
     let reject = |rejection| refused(state, from, ApiError::Rejected(rejection));
     let secret = TokenSecret::parse(presented).map_err(|_| reject(Rejection::Malformed))?;
     let digest = secret.digest();
@@ -89,7 +98,14 @@ pub async fn authenticate(
         Lookup::Unknown => return Err(reject(Rejection::Unknown)),
     };
     grant.check_usable(Utc::now()).map_err(reject)?;
-    Ok(grant)
+    grant.check_address(client).map_err(reject)?;
+    let quota = grant
+        .rate_limit
+        .map(|limit| state.quotas.take(&grant.token_id, limit));
+    match quota {
+        Some(refused) if !refused.allowed() => Err(ApiError::RateLimited(refused)),
+        _ => Ok((grant, quota)),
+    }
 }
 
 fn bearer_token(req: &HttpRequest) -> Option<String> {
@@ -113,12 +129,39 @@ impl FromRequest for Caller {
         let from = state::client_ip(req);
         let used = Use::new(Utc::now(), from, user_agent);
         let state = req.app_data::<web::Data<AppState>>().cloned();
+        let req = req.clone();
         Box::pin(async move {
             let token = token.ok_or(ApiError::MissingCredentials)?;
             let state = state.ok_or_else(|| anyhow::anyhow!("AppState is not registered"))?;
-            let grant = authenticate(&state, &token, from).await?;
+            let (grant, quota) =
+                authenticate(&state, &token, from, from.map(ClientIp::addr)).await?;
+            if let Some(quota) = quota {
+                req.extensions_mut().insert(quota);
+            }
             state.recorder.record(&grant.token_id, used);
             Ok(Caller { grant })
         })
     }
+}
+
+/// Middleware for the API: an answer to a call made with a rate-limited token carries
+/// its quota (`RateLimit-Policy` and `RateLimit`), whatever the answer.
+pub async fn rate_limit_headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let mut response = next.call(req).await?;
+    let quota = response.request().extensions().get::<QuotaState>().copied();
+    if let Some(quota) = quota {
+        let headers = response.headers_mut();
+        for (name, value) in [
+            ("ratelimit-policy", quota.policy_header()),
+            ("ratelimit", quota.header()),
+        ] {
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                headers.insert(HeaderName::from_static(name), value);
+            }
+        }
+    }
+    Ok(response)
 }

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::bearer::authenticate;
 use super::problem::ApiError;
 use super::service::ServiceCaller;
+use crate::domain::ClientIp;
 use crate::domain::token_use::Use;
 use crate::domain::verification::Grant;
 use crate::state::AppState;
@@ -28,6 +29,11 @@ pub struct IntrospectForm {
         reason = "RFC 7662 lets clients send it; it changes nothing here"
     )]
     token_type_hint: Option<String>,
+    /// The address of the client that presented the token to the gateway (an extension
+    /// of RFC 7662): a token with an address allowlist is active only for a client on
+    /// it, and never when this is missing.
+    #[schema(example = "203.0.113.7")]
+    client_ip: Option<String>,
 }
 
 /// RFC 7662's answer.
@@ -95,7 +101,8 @@ impl From<&Grant> for Introspection {
         (status = 200, description = "The introspection", body = Introspection),
         (
             status = 400,
-            description = "A body that is not a form with a `token`",
+            description = "A body that is not a form with a `token`, or a `client_ip` that is \
+                           not an IP address",
             body = super::problem::Problem,
             content_type = "application/problem+json",
         ),
@@ -108,13 +115,17 @@ pub async fn introspect(
     state: web::Data<AppState>,
     form: web::Form<IntrospectForm>,
 ) -> Result<HttpResponse, ApiError> {
-    let answer = match authenticate(&state, &form.token, None).await {
-        Ok(grant) => {
-            let used = Use::new(Utc::now(), None, None).through(service.name);
+    let client_ip = super::verify::client_ip(form.client_ip.as_deref())?;
+    let answer = match authenticate(&state, &form.token, None, client_ip.map(ClientIp::addr)).await
+    {
+        Ok((grant, _)) => {
+            let used = Use::new(Utc::now(), client_ip, None).through(service.name);
             state.recorder.record(&grant.token_id, used);
             Introspection::from(&grant)
         }
-        Err(ApiError::Rejected(_)) => Introspection::Inactive { active: false },
+        Err(ApiError::Rejected(_) | ApiError::RateLimited(_)) => {
+            Introspection::Inactive { active: false }
+        }
         Err(other) => return Err(other),
     };
     Ok(HttpResponse::Ok()

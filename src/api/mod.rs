@@ -36,6 +36,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         api.scope
             .app_data(web::Data::new(api.document))
             .default_service(web::to(no_such_endpoint))
+            .wrap(actix_web::middleware::from_fn(bearer::rate_limit_headers))
             .wrap(no_store()),
     );
     cfg.service(

@@ -6,6 +6,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
+use crate::access::token_quotas::QuotaState;
 use crate::db::health::{RETRY_AFTER_SECONDS, is_unavailable};
 use crate::domain::verification::Rejection;
 
@@ -15,6 +16,8 @@ const SERVICE_CHALLENGE: &str =
 
 /// The `reason` of a refusal for reaching beyond the calling token's own reach.
 pub const EXCEEDS_CALLER: &str = "exceeds_caller";
+/// The `reason` of a refusal for a token past its rate limit.
+pub const RATE_LIMITED: &str = "rate_limited";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -42,6 +45,9 @@ pub enum ApiError {
     /// Fields that fail validation, each with its message.
     #[error("invalid fields")]
     Invalid(Vec<(&'static str, String)>),
+    /// The token made more calls than its rate limit allows.
+    #[error("the token's rate limit is used up")]
+    RateLimited(QuotaState),
     /// Too many credentials refused from this address: wait this long.
     #[error("too many refused credentials")]
     TooManyRefusals(std::time::Duration),
@@ -86,7 +92,7 @@ impl ResponseError for ApiError {
             Self::NotFound | Self::NoSuchEndpoint => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::ExceedsCaller(_) => StatusCode::FORBIDDEN,
-            Self::TooManyRefusals(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooManyRefusals(_) | Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::ServiceRefused => StatusCode::UNAUTHORIZED,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Internal(error) if is_unavailable(error) => StatusCode::SERVICE_UNAVAILABLE,
@@ -98,6 +104,7 @@ impl ResponseError for ApiError {
         let status = self.status_code();
         let title = status.canonical_reason().unwrap_or("Error");
         let too_large: String;
+        let rate_limited: String;
         let (detail, reason, challenge) = match self {
             Self::MissingCredentials => (
                 "Send the token as `Authorization: Bearer <token>`.",
@@ -125,6 +132,14 @@ impl ResponseError for ApiError {
                 (too_large.as_str(), None, None)
             }
             Self::ExceedsCaller(excess) => (excess.as_str(), Some(EXCEEDS_CALLER), None),
+            Self::RateLimited(quota) => {
+                rate_limited = format!(
+                    "This token may make {} calls a minute, and has made them: try again in {} s.",
+                    quota.limit,
+                    quota.retry_after.unwrap_or(1)
+                );
+                (rate_limited.as_str(), Some(RATE_LIMITED), None)
+            }
             Self::TooManyRefusals(_) => (
                 "Too many credentials were refused from this address. Try again later.",
                 None,
@@ -179,9 +194,20 @@ impl ResponseError for ApiError {
             let seconds = left.as_secs() + u64::from(left.subsec_nanos() > 0);
             response.insert_header((header::RETRY_AFTER, seconds.to_string()));
         }
+        if let Self::RateLimited(quota) = self {
+            rate_limit_headers(&mut response, quota);
+            let wait = quota.retry_after.unwrap_or(1);
+            response.insert_header((header::RETRY_AFTER, wait.to_string()));
+        }
         if status == StatusCode::SERVICE_UNAVAILABLE {
             response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS.to_string()));
         }
         response.json(body)
     }
+}
+
+/// The `RateLimit-Policy` and `RateLimit` headers of a rate-limited token's answer.
+pub fn rate_limit_headers(response: &mut actix_web::HttpResponseBuilder, quota: &QuotaState) {
+    response.insert_header(("RateLimit-Policy", quota.policy_header()));
+    response.insert_header(("RateLimit", quota.header()));
 }

@@ -17,13 +17,14 @@ use crate::domain::{DisplayStatus, Scope};
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// Every refusal, in the order the API documents them.
-const REJECTIONS: [Rejection; 8] = [
+const REJECTIONS: [Rejection; 9] = [
     Rejection::Malformed,
     Rejection::Unknown,
     Rejection::Disabled,
     Rejection::Expired,
     Rejection::Deleted,
     Rejection::Rotated,
+    Rejection::AddressNotAllowed,
     Rejection::ModuleNotGranted,
     Rejection::InsufficientScope,
 ];
@@ -48,6 +49,7 @@ fn listed(rejection: Rejection, status: DisplayStatus) {
         | R::Expired
         | R::Deleted
         | R::Rotated
+        | R::AddressNotAllowed
         | R::ModuleNotGranted
         | R::InsufficientScope => {}
     }
@@ -106,18 +108,23 @@ word_schema!(
 
 word_schema!(
     ReasonWord = "Reason",
-    "Why a token was refused.",
-    REJECTIONS.map(Rejection::reason)
+    "Why a token was refused: its state or grants, or `rate_limited` when it made more \
+     calls than its rate limit allows.",
+    REJECTIONS
+        .map(Rejection::reason)
+        .into_iter()
+        .chain([super::problem::RATE_LIMITED])
 );
 
 word_schema!(
     ProblemReasonWord = "ProblemReason",
-    "Why a call was refused: the token's refusal, or `exceeds_caller` when the calling \
-     token asked for more than it holds itself.",
+    "Why a call was refused: the token's refusal, `rate_limited` when it made more calls \
+     than its rate limit allows, or `exceeds_caller` when the calling token asked for more \
+     than it holds itself.",
     REJECTIONS
         .map(Rejection::reason)
         .into_iter()
-        .chain([super::problem::EXCEEDS_CALLER])
+        .chain([super::problem::RATE_LIMITED, super::problem::EXCEEDS_CALLER])
 );
 
 /// `true`, always: the `active` of an active answer from `verify`.
@@ -299,8 +306,10 @@ mod tests {
                 "expired",
                 "deleted",
                 "rotated",
+                "address_not_allowed",
                 "module_not_granted",
-                "insufficient_scope"
+                "insufficient_scope",
+                "rate_limited"
             ])
         );
     }

@@ -93,12 +93,7 @@ pub async fn verify(
     body: web::Json<VerifyRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let request = body.into_inner();
-    let client_ip = request
-        .client_ip
-        .as_deref()
-        .map(|raw| raw.trim().parse::<IpAddr>().map(ClientIp::from))
-        .transpose()
-        .map_err(|_| ApiError::BadRequest("client_ip is not an IPv4 or IPv6 address.".into()))?;
+    let client_ip = client_ip(request.client_ip.as_deref())?;
     let module = request
         .module
         .as_deref()
@@ -115,21 +110,30 @@ pub async fn verify(
         active: false,
         reason,
     };
-    let answer = match authenticate(&state, &request.token, None).await {
-        Err(ApiError::Rejected(rejection)) => inactive(rejection.reason()),
-        Err(other) => return Err(other),
-        Ok(grant) => {
-            let used = Use::new(Utc::now(), client_ip, request.user_agent.as_deref());
-            state
-                .recorder
-                .record(&grant.token_id, used.through(service.name));
-            verdict(&grant, module.as_ref(), access)
-        }
-    };
+    let answer =
+        match authenticate(&state, &request.token, None, client_ip.map(ClientIp::addr)).await {
+            Err(ApiError::Rejected(rejection)) => inactive(rejection.reason()),
+            Err(ApiError::RateLimited(_)) => inactive(super::problem::RATE_LIMITED),
+            Err(other) => return Err(other),
+            Ok((grant, _)) => {
+                let used = Use::new(Utc::now(), client_ip, request.user_agent.as_deref());
+                state
+                    .recorder
+                    .record(&grant.token_id, used.through(service.name));
+                verdict(&grant, module.as_ref(), access)
+            }
+        };
     Ok(HttpResponse::Ok().json(answer))
 }
 
 /// What verify answers about a usable token asked to use `module` with `access`.
+/// The end client's address a service passes on, if it does.
+pub(super) fn client_ip(raw: Option<&str>) -> Result<Option<ClientIp>, ApiError> {
+    raw.map(|raw| raw.trim().parse::<IpAddr>().map(ClientIp::from))
+        .transpose()
+        .map_err(|_| ApiError::BadRequest("client_ip is not an IPv4 or IPv6 address.".into()))
+}
+
 fn verdict(grant: &Grant, module: Option<&ModuleId>, access: Option<Scope>) -> VerifyResponse {
     match grant.check(Utc::now(), module, access) {
         Err(rejection) => VerifyResponse::Inactive {

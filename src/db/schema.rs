@@ -35,6 +35,8 @@ diesel::table! {
         last_access_via -> Nullable<Text>,
         previous_secret_digest -> Nullable<Bytea>,
         previous_secret_ends_at -> Nullable<Timestamptz>,
+        allowed_addresses -> Array<Text>,
+        rate_limit_per_minute -> Nullable<Int4>,
     }
 }
 

@@ -1,7 +1,9 @@
 //! No credential reaches further than its holder: a token acting through the API may
 //! create or change only tokens that are no more powerful than itself. "No more
 //! powerful" compares three things: scope (read < write < admin), modules (a subset),
-//! and expiry (no later; never expiring is the most powerful). A token may disable or
+//! expiry (no later; never expiring is the most powerful), addresses (within the
+//! caller's allowlist, if it has one) and rate limit (no higher than the caller's, if it
+//! has one). A token may disable or
 //! delete itself, but never edit, rotate or enable itself, and a token a person disabled can be
 //! enabled only by a person. People act by their role and are not held to this.
 
@@ -9,7 +11,7 @@ use std::fmt;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
-use super::{ModuleId, Scope};
+use super::{AddressAllowlist, ModuleId, RateLimit, Scope};
 
 /// How far a token reaches.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +19,8 @@ pub struct Reach {
     pub scope: Scope,
     pub modules: Vec<ModuleId>,
     pub expires_at: Option<DateTime<Utc>>,
+    pub allowed_addresses: AddressAllowlist,
+    pub rate_limit: Option<RateLimit>,
 }
 
 /// Why a token may not do what it asked, naming what exceeds it.
@@ -30,6 +34,12 @@ pub enum Excess {
     Expiry {
         asked: Option<DateTime<Utc>>,
         held: DateTime<Utc>,
+    },
+    /// Addresses outside the acting token's allowlist.
+    Addresses,
+    RateLimit {
+        asked: Option<RateLimit>,
+        held: RateLimit,
     },
     EditsItself,
     /// A leaked token rotating itself would lock its owner out and keep the new secret.
@@ -65,6 +75,17 @@ impl Reach {
         {
             return Err(Excess::Expiry {
                 asked: other.expires_at,
+                held,
+            });
+        }
+        if !self.allowed_addresses.covers(&other.allowed_addresses) {
+            return Err(Excess::Addresses);
+        }
+        if let Some(held) = self.rate_limit
+            && other.rate_limit.is_none_or(|asked| asked > held)
+        {
+            return Err(Excess::RateLimit {
+                asked: other.rate_limit,
                 held,
             });
         }
@@ -107,6 +128,16 @@ impl fmt::Display for Excess {
                     instant(*held)
                 ),
             },
+            Self::Addresses => f.write_str(
+                "the allowed addresses reach outside this token's allowlist (or allow anywhere)",
+            ),
+            Self::RateLimit { asked, held } => match asked {
+                None => write!(f, "no rate limit is above this token's limit of {held}"),
+                Some(asked) => write!(
+                    f,
+                    "a limit of {asked} is above this token's limit of {held}"
+                ),
+            },
             Self::EditsItself => f.write_str("a token can't edit itself"),
             Self::RotatesItself => f.write_str("a token can't rotate itself"),
             Self::EnablesItself => f.write_str("a token can't enable itself"),
@@ -135,6 +166,8 @@ mod tests {
             scope,
             modules: modules(ids),
             expires_at,
+            allowed_addresses: AddressAllowlist::ANYWHERE,
+            rate_limit: None,
         }
     }
 
@@ -181,6 +214,50 @@ mod tests {
                 .unwrap_err()
                 .to_string()
                 .starts_with("no expiry is later than this token's expiry ")
+        );
+    }
+
+    #[test]
+    fn an_allowlist_or_a_rate_limit_bounds_what_a_token_may_hand_on() {
+        let office = AddressAllowlist::parse_text("10.0.0.0/8").unwrap();
+        let limit = |calls| Some(RateLimit::per_minute(calls).unwrap());
+        let caller = Reach {
+            allowed_addresses: office.clone(),
+            rate_limit: limit(60),
+            ..reach(Scope::Write, &["tokens"], None)
+        };
+        let within = Reach {
+            allowed_addresses: AddressAllowlist::parse_text("10.1.0.0/16").unwrap(),
+            rate_limit: limit(60),
+            ..reach(Scope::Read, &["tokens"], None)
+        };
+        assert_eq!(caller.covers(&within), Ok(()));
+        let anywhere = Reach {
+            allowed_addresses: AddressAllowlist::ANYWHERE,
+            ..within.clone()
+        };
+        assert_eq!(caller.covers(&anywhere), Err(Excess::Addresses));
+        let faster = Reach {
+            rate_limit: limit(61),
+            ..within.clone()
+        };
+        assert!(
+            caller
+                .covers(&faster)
+                .unwrap_err()
+                .to_string()
+                .contains("61 calls a minute")
+        );
+        let unlimited = Reach {
+            rate_limit: None,
+            ..within
+        };
+        assert!(
+            caller
+                .covers(&unlimited)
+                .unwrap_err()
+                .to_string()
+                .starts_with("no rate limit is above")
         );
     }
 }

@@ -1,5 +1,6 @@
 //! Pure rules and types of tokendesk: no actix, no diesel, no I/O beyond randomness.
 
+pub mod address_allowlist;
 pub mod audit;
 pub mod client_ip;
 pub mod containment;
@@ -11,6 +12,7 @@ pub mod local_path;
 pub mod module_id;
 pub mod page_number;
 pub mod password;
+pub mod rate_limit;
 pub mod relative_time;
 pub mod role;
 pub mod rotation;
@@ -29,6 +31,7 @@ pub mod usage_chart;
 pub mod verification;
 pub mod visibility;
 
+pub use address_allowlist::AddressAllowlist;
 pub use audit::{Acting, Actor, AuditAction, ChangeContext};
 pub use client_ip::ClientIp;
 pub use expiry_policy::{ExpiryPolicy, PolicyBreach};
@@ -36,6 +39,7 @@ pub use ids::{AccountId, TokenId, UserId};
 pub use local_path::LocalPath;
 pub use module_id::ModuleId;
 pub use page_number::PageNumber;
+pub use rate_limit::RateLimit;
 pub use role::Role;
 pub use rotation::Grace;
 pub use scope::Scope;

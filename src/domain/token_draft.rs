@@ -5,7 +5,7 @@ use std::fmt;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
 
-use super::{ModuleId, Scope, TokenName};
+use super::{AddressAllowlist, ModuleId, RateLimit, Scope, TokenName};
 
 pub const MAX_DESCRIPTION_CHARS: usize = 1000;
 /// The expiry presets the create form offers, in days.
@@ -36,6 +36,13 @@ pub struct TokenForm {
     /// `YYYY-MM-DD`: the custom expiry, or the edit form's expiry (empty for none).
     #[serde(default)]
     pub expires_on: String,
+    /// Addresses and CIDR ranges, separated by lines, commas or spaces; empty for
+    /// anywhere.
+    #[serde(default)]
+    pub allowed_addresses: String,
+    /// Calls a minute; empty for no limit.
+    #[serde(default)]
+    pub rate_limit: String,
     pub csrf_token: Option<String>,
 }
 
@@ -49,6 +56,8 @@ impl fmt::Debug for TokenForm {
             .field("modules", &self.modules)
             .field("expires_in", &self.expires_in)
             .field("expires_on", &self.expires_on)
+            .field("allowed_addresses", &self.allowed_addresses)
+            .field("rate_limit", &self.rate_limit)
             .field("csrf_token", &csrf_token)
             .finish()
     }
@@ -62,6 +71,8 @@ pub struct TokenDraft {
     pub scope: Scope,
     pub modules: Vec<ModuleId>,
     pub expires_at: Option<DateTime<Utc>>,
+    pub allowed_addresses: AddressAllowlist,
+    pub rate_limit: Option<RateLimit>,
 }
 
 /// What is wrong with each field; empty when nothing is.
@@ -72,6 +83,8 @@ pub struct FieldErrors {
     pub scope: Option<String>,
     pub modules: Option<String>,
     pub expires: Option<String>,
+    pub allowed_addresses: Option<String>,
+    pub rate_limit: Option<String>,
 }
 
 impl FieldErrors {
@@ -91,6 +104,10 @@ impl FieldErrors {
 impl TokenDraft {
     /// Validates `form` against the module `catalog` at `now`. `current_expiry` is the
     /// token's expiry when editing: a date equal to its day keeps it to the second.
+    #[expect(
+        clippy::result_large_err,
+        reason = "one message per field, made once per submitted form: boxing buys nothing"
+    )]
     pub fn parse(
         form: &TokenForm,
         catalog: &[ModuleId],
@@ -129,16 +146,36 @@ impl TokenDraft {
         let expires_at = parse_expiry(form, current_expiry, now)
             .map_err(|e| errors.expires = Some(e))
             .ok();
-        match (name, scope, modules, expires_at) {
-            (Some(name), Some(scope), Some(modules), Some(expires_at)) if errors.is_empty() => {
-                Ok(Self {
-                    name,
-                    description,
-                    scope,
-                    modules,
-                    expires_at,
-                })
-            }
+        let allowed_addresses = AddressAllowlist::parse_text(&form.allowed_addresses)
+            .map_err(|e| errors.allowed_addresses = Some(e))
+            .ok();
+        let rate_limit = RateLimit::parse_text(&form.rate_limit)
+            .map_err(|e| errors.rate_limit = Some(e.0))
+            .ok();
+        match (
+            name,
+            scope,
+            modules,
+            expires_at,
+            allowed_addresses,
+            rate_limit,
+        ) {
+            (
+                Some(name),
+                Some(scope),
+                Some(modules),
+                Some(expires_at),
+                Some(allowed_addresses),
+                Some(rate_limit),
+            ) if errors.is_empty() => Ok(Self {
+                name,
+                description,
+                scope,
+                modules,
+                expires_at,
+                allowed_addresses,
+                rate_limit,
+            }),
             _ => Err(errors),
         }
     }
@@ -146,6 +183,10 @@ impl TokenDraft {
 
 impl TokenDraft {
     /// The API's form: an exact expiry time instead of the forms' choices and dates.
+    #[expect(
+        clippy::result_large_err,
+        reason = "one message per field, made once per submitted form: boxing buys nothing"
+    )]
     pub fn parse_with_exact_expiry(
         form: &TokenForm,
         expires_at: Option<DateTime<Utc>>,
@@ -251,6 +292,10 @@ fn parse_date(
 }
 
 #[cfg(test)]
+#[expect(
+    clippy::result_large_err,
+    reason = "closures that return what parse returns"
+)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
@@ -316,6 +361,8 @@ mod tests {
             modules: vec![],
             expires_in: Some("custom".into()),
             expires_on: "2026-11-01".into(),
+            allowed_addresses: "10.0.0.5/24".into(),
+            rate_limit: "0".into(),
             csrf_token: None,
         };
         let errors = TokenDraft::parse(&bad, &catalog(), None, now()).unwrap_err();
@@ -333,6 +380,14 @@ mod tests {
             errors.expires.as_deref(),
             Some("The expiry date must be in the future.")
         );
+        assert!(
+            errors
+                .allowed_addresses
+                .as_deref()
+                .unwrap()
+                .contains("did you mean 10.0.0.0/24?")
+        );
+        assert!(errors.rate_limit.as_deref().unwrap().contains("from 1 to"));
     }
 
     #[test]
@@ -476,16 +531,31 @@ mod tests {
             proptest::collection::vec(field("catalog|billing|tokens|all|crypto"), 0..4),
             proptest::option::of(field("none|custom|7|30|45|-1|99999999999999999999")),
             field("[+-]?[0-9]{1,6}-[0-9]{1,2}-[0-9]{1,2}"),
+            field("|10\\.0\\.0\\.[0-9]{1,3}(/[0-9]{1,2})?|2001:db8::/[0-9]{1,3}|[a-z:./ ,]{0,12}"),
+            field("|[0-9]{1,7}|-1|x"),
         )
             .prop_map(
-                |(name, description, scope, modules, expires_in, expires_on)| TokenForm {
+                |(
                     name,
                     description,
                     scope,
                     modules,
                     expires_in,
                     expires_on,
-                    csrf_token: None,
+                    allowed_addresses,
+                    rate_limit,
+                )| {
+                    TokenForm {
+                        name,
+                        description,
+                        scope,
+                        modules,
+                        expires_in,
+                        expires_on,
+                        allowed_addresses,
+                        rate_limit,
+                        csrf_token: None,
+                    }
                 },
             )
     }
@@ -520,6 +590,11 @@ mod tests {
                 expires_on: draft
                     .expires_at
                     .map(|at| at.format("%Y-%m-%d").to_string())
+                    .unwrap_or_default(),
+                allowed_addresses: draft.allowed_addresses.entries().join("\n"),
+                rate_limit: draft
+                    .rate_limit
+                    .map(|limit| limit.calls().to_string())
                     .unwrap_or_default(),
                 csrf_token: None,
             };

@@ -3,7 +3,11 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{AccountId, ModuleId, Scope, TokenId, TokenStatus, UserId};
+use std::net::IpAddr;
+
+use super::{
+    AccountId, AddressAllowlist, ModuleId, RateLimit, Scope, TokenId, TokenStatus, UserId,
+};
 
 /// Why a token is refused; `reason()` is the API's word for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,6 +18,7 @@ pub enum Rejection {
     Expired,
     Deleted,
     Rotated,
+    AddressNotAllowed,
     ModuleNotGranted,
     InsufficientScope,
 }
@@ -27,6 +32,7 @@ impl Rejection {
             Self::Expired => "expired",
             Self::Deleted => "deleted",
             Self::Rotated => "rotated",
+            Self::AddressNotAllowed => "address_not_allowed",
             Self::ModuleNotGranted => "module_not_granted",
             Self::InsufficientScope => "insufficient_scope",
         }
@@ -43,6 +49,9 @@ impl Rejection {
             Self::Rotated => {
                 "This secret was replaced when the token was rotated, and its grace period has ended."
             }
+            Self::AddressNotAllowed => {
+                "The token may not be used from this address: it is not on the token's allowlist."
+            }
             Self::ModuleNotGranted => "The token is not granted this module.",
             Self::InsufficientScope => "The token's scope does not allow this.",
         }
@@ -50,7 +59,10 @@ impl Rejection {
 
     /// A valid token that lacks a grant: 403 rather than 401.
     pub fn is_valid_token_without_permission(self) -> bool {
-        matches!(self, Self::ModuleNotGranted | Self::InsufficientScope)
+        matches!(
+            self,
+            Self::AddressNotAllowed | Self::ModuleNotGranted | Self::InsufficientScope
+        )
     }
 }
 
@@ -70,6 +82,9 @@ pub struct Grant {
     /// When the presented secret stops working: set when it is one a rotation replaced,
     /// `None` for the token's current secret.
     pub secret_ends_at: Option<DateTime<Utc>>,
+    /// Where the token may be used from.
+    pub allowed_addresses: AddressAllowlist,
+    pub rate_limit: Option<RateLimit>,
 }
 
 impl Grant {
@@ -84,6 +99,16 @@ impl Grant {
             }
             TokenStatus::Active if secret_ended => Err(Rejection::Rotated),
             TokenStatus::Active => Ok(()),
+        }
+    }
+
+    /// Whether a call from `client` (its address, if known) may use the token: anywhere
+    /// when the token has no allowlist.
+    pub fn check_address(&self, client: Option<IpAddr>) -> Result<(), Rejection> {
+        if self.allowed_addresses.allows(client) {
+            Ok(())
+        } else {
+            Err(Rejection::AddressNotAllowed)
         }
     }
 
@@ -121,6 +146,8 @@ impl Grant {
             created_at: Utc::now() - chrono::Duration::days(30),
             expires_at: None,
             secret_ends_at: None,
+            allowed_addresses: AddressAllowlist::ANYWHERE,
+            rate_limit: None,
         }
     }
 }

@@ -200,6 +200,8 @@ impl Seedling {
                 .last_use
                 .as_ref()
                 .map(|last| (last.at, last.ip.as_str(), last.user_agent)),
+            allowed_addresses: crate::domain::AddressAllowlist::ANYWHERE,
+            rate_limit: None,
         }
     }
 }

@@ -435,6 +435,8 @@ impl TestApp {
                 disabled_at: None,
                 deleted_at: None,
                 last_access: None,
+                allowed_addresses: tokendesk::domain::AddressAllowlist::ANYWHERE,
+                rate_limit: None,
             },
             &self.cipher,
         )
@@ -583,6 +585,20 @@ impl ApiClient {
         if let Some(body) = body {
             request = request.json(body);
         }
+        Self::answer(request).await
+    }
+
+    /// POST `form`, form-encoded, to `/api/v1{path}`.
+    pub async fn post_form(&self, path: &str, form: &[(&str, String)]) -> ApiResponse {
+        let request = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .headers(self.headers.clone())
+            .form(form);
+        Self::answer(request).await
+    }
+
+    async fn answer(request: reqwest::RequestBuilder) -> ApiResponse {
         let response = request.send().await.expect("sending the API request");
         let status = response.status();
         let headers = response.headers().clone();

@@ -150,6 +150,8 @@ fn add_third_account(conn: &mut PgConnection, cipher: &tokendesk::domain::Secret
             disabled_at: None,
             deleted_at: None,
             last_access: None,
+            allowed_addresses: tokendesk::domain::AddressAllowlist::ANYWHERE,
+            rate_limit: None,
         },
         cipher,
     )

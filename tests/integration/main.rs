@@ -42,6 +42,7 @@ mod testing_docs;
 mod token_cache;
 mod token_details;
 mod token_forms;
+mod token_limits;
 mod token_list;
 mod token_policy;
 mod tokens_api;

@@ -159,6 +159,8 @@ async fn an_expiry_passing_refuses_a_cached_token_without_any_change_to_its_row(
         created_at: chrono::Utc::now() - chrono::Duration::days(1),
         expires_at: Some(chrono::Utc::now() - chrono::Duration::milliseconds(1)),
         secret_ends_at: None,
+        allowed_addresses: tokendesk::domain::AddressAllowlist::ANYWHERE,
+        rate_limit: None,
     };
     // The listener's start-up clear is behind us, so nothing drops what is put in.
     invalidated_after(&app.cache, 0).await;

@@ -30,6 +30,15 @@ pub struct TokenBody {
     modules: Vec<String>,
     /// In the future; absent or null for none
     expires_at: Option<DateTime<Utc>>,
+    /// Addresses and CIDR ranges (IPv4 or IPv6, at most 50) the token may be used from;
+    /// absent or empty for anywhere.
+    #[serde(default)]
+    #[schema(max_items = 50, example = json!(["203.0.113.0/24", "2001:db8::/32"]))]
+    allowed_addresses: Vec<String>,
+    /// At most this many calls a minute (1 to 100000), counted on each instance; absent
+    /// or null for no limit.
+    #[schema(minimum = 1, maximum = 100000, example = 600)]
+    rate_limit_per_minute: Option<i64>,
 }
 
 impl TokenBody {
@@ -41,6 +50,11 @@ impl TokenBody {
             description: self.description.clone(),
             scope: self.scope.clone(),
             modules: self.modules.clone(),
+            allowed_addresses: self.allowed_addresses.join("\n"),
+            rate_limit: self
+                .rate_limit_per_minute
+                .map(|calls| calls.to_string())
+                .unwrap_or_default(),
             ..TokenForm::default()
         };
         TokenDraft::parse_with_exact_expiry(&form, self.expires_at, &ids, Utc::now())

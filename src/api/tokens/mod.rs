@@ -45,6 +45,8 @@ fn invalid(errors: FieldErrors) -> ApiError {
         ("scope", errors.scope),
         ("modules", errors.modules),
         ("expires_at", errors.expires),
+        ("allowed_addresses", errors.allowed_addresses),
+        ("rate_limit_per_minute", errors.rate_limit),
     ];
     ApiError::Invalid(
         fields

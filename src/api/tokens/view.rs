@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::db::tokens::{TokenDetail, TokenSummary};
+use crate::domain::RateLimit;
 
 #[derive(Serialize, utoipa::ToSchema)]
 #[schema(as = Token)]
@@ -37,6 +38,15 @@ pub struct TokenJson {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = String)]
     pub description: Option<String>,
+    /// Only in a single token's answer: the addresses and ranges it may be used from
+    /// (empty for anywhere).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Vec<String>, example = json!(["203.0.113.0/24"]))]
+    pub allowed_addresses: Option<Vec<String>>,
+    /// Only in a single token's answer: its rate limit in calls a minute, `null` for none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<u32>, example = 600)]
+    pub rate_limit_per_minute: Option<Option<u32>>,
     /// Only in a single token's answer, while a secret that a rotation replaced still
     /// works: when it stops.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -57,6 +67,8 @@ impl TokenJson {
             expires_at: token.expires_at,
             last_access_at: token.last_access_at,
             description: None,
+            allowed_addresses: None,
+            rate_limit_per_minute: None,
             old_secret_ends_at: None,
         }
     }
@@ -64,6 +76,8 @@ impl TokenJson {
     pub fn detail(token: &TokenDetail) -> Self {
         Self {
             description: Some(token.description.clone()),
+            allowed_addresses: Some(token.allowed_addresses.entries()),
+            rate_limit_per_minute: Some(token.rate_limit.map(RateLimit::calls)),
             old_secret_ends_at: token.old_secret_working_until(Utc::now()),
             ..Self::summary(&token.summary)
         }

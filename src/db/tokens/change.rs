@@ -172,6 +172,8 @@ struct Editable {
     scope: Scope,
     status: TokenStatus,
     expires_at: Option<DateTime<Utc>>,
+    allowed_addresses: Vec<String>,
+    rate_limit_per_minute: Option<i32>,
 }
 
 /// Saves `draft` over an active token; returns the names of the fields that changed
@@ -228,6 +230,14 @@ pub fn edit(
         if modules != wanted {
             changed.push("modules");
         }
+        let (allowlist, rate_limit) =
+            super::limits_of(&current.allowed_addresses, current.rate_limit_per_minute)?;
+        if allowlist != draft.allowed_addresses {
+            changed.push("allowed addresses");
+        }
+        if rate_limit != draft.rate_limit {
+            changed.push("rate limit");
+        }
         if changed.is_empty() {
             return Ok(Outcome::Done(changed));
         }
@@ -237,6 +247,9 @@ pub fn edit(
                 api_tokens::description.eq(&draft.description),
                 api_tokens::scope.eq(draft.scope),
                 api_tokens::expires_at.eq(draft.expires_at),
+                api_tokens::allowed_addresses.eq(draft.allowed_addresses.entries()),
+                api_tokens::rate_limit_per_minute
+                    .eq(draft.rate_limit.map(super::insert::stored_rate_limit)),
                 api_tokens::updated_at.eq(ctx.by.at),
             ))
             .execute(conn)?;

@@ -20,6 +20,8 @@ struct ReachRow {
     status: TokenStatus,
     expires_at: Option<DateTime<Utc>>,
     disabled_by_person: bool,
+    allowed_addresses: Vec<String>,
+    rate_limit_per_minute: Option<i32>,
 }
 
 /// A token as containment sees it.
@@ -63,10 +65,14 @@ fn held(
         .filter(token_modules::token_id.eq(token))
         .select(token_modules::module_id)
         .load(conn)?;
+    let (allowed_addresses, rate_limit) =
+        super::limits_of(&row.allowed_addresses, row.rate_limit_per_minute)?;
     let reach = Reach {
         scope: row.scope,
         modules,
         expires_at: row.expires_at,
+        allowed_addresses,
+        rate_limit,
     };
     Ok(Some(Held {
         reach,
@@ -122,6 +128,8 @@ fn reach_of_draft(draft: &TokenDraft) -> Reach {
         scope: draft.scope,
         modules: draft.modules.clone(),
         expires_at: draft.expires_at,
+        allowed_addresses: draft.allowed_addresses.clone(),
+        rate_limit: draft.rate_limit,
     }
 }
 

@@ -50,6 +50,8 @@ pub fn create(
                     disabled_at: None,
                     deleted_at: None,
                     last_access: None,
+                    allowed_addresses: draft.allowed_addresses.clone(),
+                    rate_limit: draft.rate_limit,
                 },
                 cipher,
             )?;

@@ -22,6 +22,8 @@ struct DetailRow {
     last_access_user_agent: Option<String>,
     last_access_via: Option<String>,
     previous_secret_ends_at: Option<DateTime<Utc>>,
+    allowed_addresses: Vec<String>,
+    rate_limit_per_minute: Option<i32>,
 }
 
 /// The token, if it exists and `visibility` allows it; `None` for both "no such token"
@@ -42,6 +44,8 @@ pub fn find(
     let granted = modules_of(conn, std::slice::from_ref(id))?
         .remove(id)
         .unwrap_or_default();
+    let (allowed_addresses, rate_limit) =
+        super::limits_of(&row.allowed_addresses, row.rate_limit_per_minute)?;
     Ok(Some(TokenDetail {
         summary: into_summary(row.summary, granted),
         description: row.description,
@@ -52,5 +56,7 @@ pub fn find(
         last_access_user_agent: row.last_access_user_agent,
         last_access_via: row.last_access_via,
         old_secret_ends_at: row.previous_secret_ends_at,
+        allowed_addresses,
+        rate_limit,
     }))
 }

@@ -5,7 +5,8 @@ use diesel::prelude::*;
 
 use super::super::schema::{api_tokens, token_modules};
 use crate::domain::{
-    AccountId, ModuleId, Scope, SecretCipher, TokenId, TokenName, TokenSecret, TokenStatus, UserId,
+    AccountId, AddressAllowlist, ModuleId, RateLimit, Scope, SecretCipher, TokenId, TokenName,
+    TokenSecret, TokenStatus, UserId,
 };
 
 /// A token to add. Its secret is given in full: the row keeps the digest, the visible
@@ -25,6 +26,8 @@ pub struct NewToken<'a> {
     pub disabled_at: Option<DateTime<Utc>>,
     pub deleted_at: Option<DateTime<Utc>>,
     pub last_access: Option<(DateTime<Utc>, &'a str, &'a str)>,
+    pub allowed_addresses: AddressAllowlist,
+    pub rate_limit: Option<RateLimit>,
 }
 
 /// What a token's row keeps of its secret: the prefix lists show, and the lookup digest
@@ -91,6 +94,8 @@ pub fn insert(
                 api_tokens::last_access_at.eq(token.last_access.map(|(at, _, _)| at)),
                 api_tokens::last_access_ip.eq(token.last_access.map(|(_, ip, _)| ip)),
                 api_tokens::last_access_user_agent.eq(token.last_access.map(|(_, _, ua)| ua)),
+                api_tokens::allowed_addresses.eq(token.allowed_addresses.entries()),
+                api_tokens::rate_limit_per_minute.eq(token.rate_limit.map(stored_rate_limit)),
             ))
             .on_conflict_do_nothing()
             .execute(conn)?;
@@ -121,4 +126,9 @@ pub(super) fn grant_modules(
         .values(grants)
         .execute(conn)
         .map(drop)
+}
+
+/// A rate limit as its column holds it.
+pub(super) fn stored_rate_limit(limit: RateLimit) -> i32 {
+    i32::try_from(limit.calls()).unwrap_or(i32::MAX)
 }

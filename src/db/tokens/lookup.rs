@@ -32,6 +32,8 @@ struct GrantRow {
     expires_at: Option<DateTime<Utc>>,
     previous_secret_digest: Option<Vec<u8>>,
     previous_secret_ends_at: Option<DateTime<Utc>>,
+    allowed_addresses: Vec<String>,
+    rate_limit_per_minute: Option<i32>,
 }
 
 pub fn by_digest(conn: &mut PgConnection, digest: &SecretDigest) -> QueryResult<Lookup> {
@@ -61,6 +63,8 @@ pub fn by_digest(conn: &mut PgConnection, digest: &SecretDigest) -> QueryResult<
         .select(token_modules::module_id)
         .load(conn)?;
     let replaced = row.previous_secret_digest.as_deref() == Some(digest.as_bytes());
+    let (allowed_addresses, rate_limit) =
+        super::limits_of(&row.allowed_addresses, row.rate_limit_per_minute)?;
     Ok(Lookup::Found(Grant {
         token_id: row.id,
         account_id: row.account_id,
@@ -72,5 +76,7 @@ pub fn by_digest(conn: &mut PgConnection, digest: &SecretDigest) -> QueryResult<
         created_at: row.created_at,
         expires_at: row.expires_at,
         secret_ends_at: row.previous_secret_ends_at.filter(|_| replaced),
+        allowed_addresses,
+        rate_limit,
     }))
 }

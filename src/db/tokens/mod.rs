@@ -15,7 +15,9 @@ use diesel::prelude::*;
 
 use super::modules::Module;
 use super::schema::{accounts, api_tokens, users};
-use crate::domain::{AccountId, Scope, TokenId, TokenStatus, UserId, Visibility};
+use crate::domain::{
+    AccountId, AddressAllowlist, RateLimit, Scope, TokenId, TokenStatus, UserId, Visibility,
+};
 
 pub use change::{
     CHANGED_CHANNEL, CREATED_PAYLOAD, EVERYTHING_PAYLOAD, Outcome, edit, notify_created,
@@ -60,6 +62,8 @@ pub struct TokenDetail {
     pub last_access_via: Option<String>,
     /// When the secret the last rotation replaced stops (or stopped) working.
     pub old_secret_ends_at: Option<DateTime<Utc>>,
+    pub allowed_addresses: AddressAllowlist,
+    pub rate_limit: Option<RateLimit>,
 }
 
 impl TokenDetail {
@@ -126,4 +130,20 @@ fn into_summary(row: SummaryRow, modules: Vec<Module>) -> TokenSummary {
         last_access_at: row.last_access_at,
         modules,
     }
+}
+
+/// A token's stored allowlist and rate limit as the domain has them. A stored value that
+/// breaks the domain's rules is an error, never a wider right.
+pub(super) fn limits_of(
+    addresses: &[String],
+    rate_limit: Option<i32>,
+) -> QueryResult<(AddressAllowlist, Option<RateLimit>)> {
+    let broken = |what: String| diesel::result::Error::DeserializationError(what.into());
+    let allowlist =
+        AddressAllowlist::parse(addresses.iter().map(String::as_str)).map_err(broken)?;
+    let limit = rate_limit
+        .map(|calls| RateLimit::per_minute(i64::from(calls)))
+        .transpose()
+        .map_err(|error| broken(error.0))?;
+    Ok((allowlist, limit))
 }

@@ -99,6 +99,9 @@ struct DetailPage {
     last_access_via: Option<String>,
     /// When the secret the last rotation replaced stops working, while it still works.
     old_secret_ends: Option<TimeView>,
+    /// Where it may be used from: empty for anywhere.
+    allowed_addresses: Vec<String>,
+    rate_limit: Option<String>,
 }
 
 impl DetailPage {
@@ -199,6 +202,8 @@ pub async fn show(
         last_access_user_agent: detail.last_access_user_agent,
         last_access_via: detail.last_access_via,
         old_secret_ends,
+        allowed_addresses: detail.allowed_addresses.entries(),
+        rate_limit: detail.rate_limit.map(|limit| limit.to_string()),
     };
     Ok(render::full_or_fragment(
         req,

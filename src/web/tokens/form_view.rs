@@ -26,6 +26,9 @@ pub struct FormView {
     pub all_modules: bool,
     pub expiry_choices: Vec<Choice>,
     pub expires_on: String,
+    /// One address or range a line.
+    pub allowed_addresses: String,
+    pub rate_limit: String,
     pub errors: FieldErrors,
     pub expiry_rules: ExpiryRules,
 }
@@ -69,6 +72,7 @@ impl FormView {
             FieldErrors::default(),
             policy,
         )
+        .limited("", "")
     }
 
     pub fn for_edit(token: &TokenDetail, catalog: &[Module], policy: ExpiryPolicy) -> Self {
@@ -95,6 +99,13 @@ impl FormView {
             FieldErrors::default(),
             policy,
         )
+        .limited(
+            &token.allowed_addresses.entries().join("\n"),
+            &token
+                .rate_limit
+                .map(|limit| limit.calls().to_string())
+                .unwrap_or_default(),
+        )
     }
 
     /// The form as submitted, to show again beside its errors.
@@ -117,6 +128,16 @@ impl FormView {
             errors,
             policy,
         )
+        .limited(&form.allowed_addresses, &form.rate_limit)
+    }
+
+    /// With the allowlist and rate limit fields filled in.
+    fn limited(self, allowed_addresses: &str, rate_limit: &str) -> Self {
+        Self {
+            allowed_addresses: allowed_addresses.to_owned(),
+            rate_limit: rate_limit.to_owned(),
+            ..self
+        }
     }
 
     #[expect(
@@ -173,6 +194,8 @@ impl FormView {
             all_modules,
             expiry_choices,
             expires_on: expires_on.to_owned(),
+            allowed_addresses: String::new(),
+            rate_limit: String::new(),
             errors,
             expiry_rules: ExpiryRules::of(policy),
         }
