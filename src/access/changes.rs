@@ -70,14 +70,16 @@ impl TokenChanges {
         Ok(outcome)
     }
 
-    /// Gives the token a new secret, the old one working for `grace` more.
+    /// Gives the token a new secret, the old one working for `grace` more (see
+    /// `tokens::rotate` for `seen_prefix`).
     pub fn rotate(
         &self,
         conn: &mut PgConnection,
         ctx: &ChangeContext,
         grace: Grace,
+        seen_prefix: Option<&str>,
     ) -> QueryResult<Outcome<tokens::Rotated>> {
-        let outcome = tokens::rotate(conn, ctx, grace, &self.cipher)?;
+        let outcome = tokens::rotate(conn, ctx, grace, seen_prefix, &self.cipher)?;
         if matches!(outcome, Outcome::Done(_)) {
             // The old secret's cached grant has no end yet; the new one may have been
             // remembered as unknown.

@@ -45,13 +45,10 @@ impl QuotaState {
         format!("\"token\";q={};w={}", self.limit, WINDOW.as_secs())
     }
 
-    /// `RateLimit`, per the same draft.
+    /// `RateLimit`, per the same draft: `t` is always the seconds until the whole quota
+    /// is back (`Retry-After` says when the next call is allowed).
     pub fn header(&self) -> String {
-        format!(
-            "\"token\";r={};t={}",
-            self.remaining,
-            self.retry_after.unwrap_or(self.reset_seconds)
-        )
+        format!("\"token\";r={};t={}", self.remaining, self.reset_seconds)
     }
 }
 
@@ -99,12 +96,12 @@ impl TokenQuotas {
                 }
             }
             Err(not_until) => {
-                let wait = whole_seconds_up(not_until.wait_time_from(self.clock.now())).max(1);
+                let wait = not_until.wait_time_from(self.clock.now());
                 QuotaState {
                     limit: calls.get(),
                     remaining: 0,
-                    reset_seconds: whole_seconds_up(WINDOW),
-                    retry_after: Some(wait),
+                    reset_seconds: whole_seconds_up(wait + per_call * (calls.get() - 1)),
+                    retry_after: Some(whole_seconds_up(wait).max(1)),
                 }
             }
         }
@@ -132,7 +129,9 @@ mod tests {
         assert!(!refused.allowed());
         let wait = refused.retry_after.unwrap();
         assert!((19..=20).contains(&wait), "{wait}");
-        assert_eq!(refused.header(), format!("\"token\";r=0;t={wait}"));
+        let reset = refused.reset_seconds;
+        assert!((wait + 39..=wait + 40).contains(&reset), "{reset}");
+        assert_eq!(refused.header(), format!("\"token\";r=0;t={reset}"));
 
         let raised = quotas.take(&token, RateLimit::per_minute(4).unwrap());
         assert!(raised.allowed(), "an edited limit starts afresh");

@@ -6,32 +6,64 @@ use diesel::prelude::*;
 
 use super::audit::{self, NewEvent};
 use super::schema::{accounts, api_tokens};
-use crate::domain::{AccountId, Acting, AuditAction, ExpiryPolicy, TokenId, TokenStatus};
+use crate::domain::{AccountId, Acting, Actor, AuditAction, ExpiryPolicy, TokenId, TokenStatus};
 
 /// The account's policy (none for an account that does not exist). Read inside a
 /// change's transaction, it is shared-locked until the change commits, so a policy
 /// saved meanwhile waits for the change and then sees it among the breaking tokens.
 pub fn policy(conn: &mut PgConnection, account: &AccountId) -> QueryResult<ExpiryPolicy> {
-    let found: Option<(Option<i32>, bool)> = accounts::table
-        .find(account)
-        .select((
-            accounts::token_max_lifetime_days,
-            accounts::token_expiry_required,
-        ))
-        .for_share()
-        .first(conn)
-        .optional()?;
-    Ok(found
-        .and_then(|(days, required)| ExpiryPolicy::new(days, required).ok())
-        .unwrap_or(ExpiryPolicy::NONE))
+    read(conn, account, Lock::Share)
 }
 
-/// Sets the policy of `by`'s account, audited; returns whether it changed.
-pub fn set_policy(conn: &mut PgConnection, by: &Acting, policy: ExpiryPolicy) -> QueryResult<bool> {
+/// How `read` locks the account's row.
+enum Lock {
+    /// Against a change of the policy, while a token change that follows it commits.
+    Share,
+    /// To change the policy: two saves at once wait for each other instead of
+    /// deadlocking on shared locks.
+    Change,
+}
+
+fn read(conn: &mut PgConnection, account: &AccountId, lock: Lock) -> QueryResult<ExpiryPolicy> {
+    let query = accounts::table.find(account).select((
+        accounts::token_max_lifetime_days,
+        accounts::token_expiry_required,
+    ));
+    let found: Option<(Option<i32>, bool)> = match lock {
+        Lock::Share => query.for_share().first(conn).optional()?,
+        Lock::Change => query.for_no_key_update().first(conn).optional()?,
+    };
+    match found {
+        None => Ok(ExpiryPolicy::NONE),
+        // A stored policy that breaks the domain's rules is an error, never no policy.
+        Some((days, required)) => ExpiryPolicy::new(days, required)
+            .map_err(|error| diesel::result::Error::DeserializationError(error.0.into())),
+    }
+}
+
+/// What saving a policy did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicySaved {
+    Changed,
+    Unchanged,
+    /// A token acting through the API may only tighten the policy: loosening it is a
+    /// person's decision (a leaked token must not lift the rules every token follows).
+    LooserThanATokenMay,
+}
+
+/// Sets the policy of `by`'s account, audited.
+pub fn set_policy(
+    conn: &mut PgConnection,
+    by: &Acting,
+    policy: ExpiryPolicy,
+) -> QueryResult<PolicySaved> {
     conn.transaction(|conn| {
-        let before = self::policy(conn, &by.account)?;
+        let before = read(conn, &by.account, Lock::Change)?;
         if before == policy {
-            return Ok(false);
+            return Ok(PolicySaved::Unchanged);
+        }
+        if matches!(by.actor, Actor::Token(_)) && !policy.is_no_looser_than(before) {
+            return Ok(PolicySaved::LooserThanATokenMay);
         }
         diesel::update(accounts::table.find(&by.account))
             .set((
@@ -41,7 +73,7 @@ pub fn set_policy(conn: &mut PgConnection, by: &Acting, policy: ExpiryPolicy) ->
             .execute(conn)?;
         let event = NewEvent::by(by, None, AuditAction::TokenPolicyChange, policy.describe());
         audit::record(conn, &event)?;
-        Ok(true)
+        Ok(PolicySaved::Changed)
     })
 }
 

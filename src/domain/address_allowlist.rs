@@ -88,6 +88,13 @@ fn parse_entry(raw: &str) -> Result<IpNet, String> {
     let net = raw.parse::<IpNet>().map_err(|_| {
         format!("“{raw}” is not an IPv4 or IPv6 address or range (such as 203.0.113.0/24).")
     })?;
+    if let IpNet::V6(v6) = net
+        && IpNet::V6(v6).addr().to_canonical().is_ipv4()
+    {
+        return Err(format!(
+            "“{raw}” is an IPv4 range written as IPv6: write it as IPv4 (such as 10.0.0.0/8)."
+        ));
+    }
     if net.trunc() != net {
         return Err(format!(
             "“{raw}” has bits set past its prefix: did you mean {}?",
@@ -133,6 +140,7 @@ mod tests {
             ("10.0.0.0/33", "“10.0.0.0/33” is not"),
             ("example.com", "“example.com” is not"),
             ("<script>", "“<script>” is not"),
+            ("::ffff:10.0.0.0/104", "write it as IPv4"),
         ] {
             let error = AddressAllowlist::parse_text(raw).unwrap_err();
             assert!(error.contains(says), "{raw}: {error}");

@@ -1,11 +1,11 @@
 //! No credential reaches further than its holder: a token acting through the API may
 //! create or change only tokens that are no more powerful than itself. "No more
-//! powerful" compares three things: scope (read < write < admin), modules (a subset),
+//! powerful" compares five things: scope (read < write < admin), modules (a subset),
 //! expiry (no later; never expiring is the most powerful), addresses (within the
 //! caller's allowlist, if it has one) and rate limit (no higher than the caller's, if it
-//! has one). A token may disable or
-//! delete itself, but never edit, rotate or enable itself, and a token a person disabled can be
-//! enabled only by a person. People act by their role and are not held to this.
+//! has one). A token may disable or delete itself, but never edit, rotate or enable
+//! itself, and a token a person disabled can be enabled only by a person. People act by
+//! their role and are not held to this.
 
 use std::fmt;
 

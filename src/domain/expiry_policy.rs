@@ -107,6 +107,19 @@ impl ExpiryPolicy {
             .max()
     }
 
+    /// Whether this policy asks at least what `other` asks: an expiry whenever `other`
+    /// requires one (the box too, if `other` ticks it), and a maximum no longer.
+    pub fn is_no_looser_than(self, other: Self) -> bool {
+        let lifetime_ok = match (self.max_lifetime_days, other.max_lifetime_days) {
+            (_, None) => true,
+            (Some(mine), Some(theirs)) => mine <= theirs,
+            (None, Some(_)) => false,
+        };
+        lifetime_ok
+            && (!other.must_expire() || self.must_expire())
+            && (!other.expiry_required || self.expiry_required)
+    }
+
     /// The policy in a sentence.
     pub fn describe(self) -> String {
         match (self.max_lifetime_days, self.expiry_required) {
@@ -170,6 +183,25 @@ mod tests {
             Ok(())
         );
         assert_eq!(ExpiryPolicy::NONE.check(None, now()), Ok(()));
+    }
+
+    #[test]
+    fn tightening_is_told_from_loosening() {
+        let ninety = ExpiryPolicy::new(Some(90), false).unwrap();
+        let thirty = ExpiryPolicy::new(Some(30), true).unwrap();
+        let required = ExpiryPolicy::new(None, true).unwrap();
+        assert!(thirty.is_no_looser_than(ninety));
+        assert!(
+            !ninety.is_no_looser_than(thirty),
+            "a longer maximum, and no box"
+        );
+        assert!(ninety.is_no_looser_than(ExpiryPolicy::NONE));
+        assert!(!ExpiryPolicy::NONE.is_no_looser_than(required));
+        assert!(
+            !required.is_no_looser_than(ninety),
+            "no maximum is looser than 90 days"
+        );
+        assert!(ninety.is_no_looser_than(ninety));
     }
 
     #[test]

@@ -15,7 +15,7 @@ use super::render;
 use super::session::TypedSession;
 use super::time_view::TimeView;
 use super::view::Choice;
-use crate::db::token_policy::{self, Breaking};
+use crate::db::token_policy::{self, Breaking, PolicySaved};
 use crate::domain::expiry_policy::LIFETIME_CHOICES;
 use crate::domain::{ExpiryPolicy, TokenId};
 use crate::state::AppState;
@@ -97,16 +97,20 @@ pub async fn save(
         }
     };
     let by = admin.acting(&req);
-    let changed = state
+    let saved = state
         .db("saving the expiry policy", move |conn| {
             token_policy::set_policy(conn, &by, policy)
         })
         .await?;
-    let message = if changed {
-        tracing::info!(account = %admin.account, policy = %policy.describe(), "expiry policy changed");
-        "The expiry policy is saved."
-    } else {
-        "Nothing changed in the expiry policy."
+    let message = match saved {
+        PolicySaved::Changed => {
+            tracing::info!(account = %admin.account, policy = %policy.describe(), "expiry policy changed");
+            "The expiry policy is saved."
+        }
+        // Only a token is held to tightening; a person is not.
+        PolicySaved::Unchanged | PolicySaved::LooserThanATokenMay => {
+            "Nothing changed in the expiry policy."
+        }
     };
     TypedSession::from_request_sync(&req)
         .set_flash(message)

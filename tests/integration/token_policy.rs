@@ -350,7 +350,30 @@ async fn the_api_reads_the_policy_and_an_admin_token_sets_it() {
     assert!(breaking.iter().any(|t| t["id"] == ACTIVE_TOKEN));
     assert_eq!(policy_events(&app).len(), 1);
 
+    let looser = json!({"max_lifetime_days": null, "expiry_required": false});
+    let refused = owner
+        .send(reqwest::Method::PUT, "/token-policy", Some(&looser))
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::FORBIDDEN,
+        "a token may only tighten it"
+    );
+    assert_eq!(refused.body["reason"], "exceeds_caller");
+    let ninety = json!({"max_lifetime_days": 90, "expiry_required": true});
+    let thirty = json!({"max_lifetime_days": 30, "expiry_required": true});
+    let (a, b) = tokio::join!(
+        owner.send(reqwest::Method::PUT, "/token-policy", Some(&ninety)),
+        owner.send(reqwest::Method::PUT, "/token-policy", Some(&thirty)),
+    );
+    assert!(
+        a.status.is_success() || a.status == StatusCode::FORBIDDEN,
+        "{}",
+        a.status
+    );
+    assert!(b.status.is_success(), "two saves at once: {}", b.status);
     for (bad, status) in [
+        (json!({"expiry_required": true}), StatusCode::BAD_REQUEST),
         (
             json!({"max_lifetime_days": 45, "expiry_required": false}),
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -368,6 +391,7 @@ async fn the_api_reads_the_policy_and_an_admin_token_sets_it() {
     }
     assert_eq!(
         reader.get("/token-policy").await.body["max_lifetime_days"],
-        180
+        30,
+        "the tighter save stands, whichever came first"
     );
 }

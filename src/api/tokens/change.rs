@@ -9,7 +9,7 @@ use serde_json::json;
 use super::view::TokenJson;
 use super::{invalid, require};
 use crate::api::{ApiError, Caller};
-use crate::db::tokens::Outcome;
+use crate::db::tokens::{Outcome, TokenDetail};
 use crate::db::{modules, tokens};
 use crate::domain::{Grace, Scope, TokenDraft, TokenForm, TokenId, Transition, Visibility};
 use crate::state::AppState;
@@ -31,28 +31,53 @@ pub struct TokenBody {
     /// In the future; absent or null for none
     expires_at: Option<DateTime<Utc>>,
     /// Addresses and CIDR ranges (IPv4 or IPv6, at most 50) the token may be used from;
-    /// absent or empty for anywhere.
+    /// empty for anywhere. Absent: anywhere on create, unchanged on update.
     #[serde(default)]
-    #[schema(max_items = 50, example = json!(["203.0.113.0/24", "2001:db8::/32"]))]
-    allowed_addresses: Vec<String>,
-    /// At most this many calls a minute (1 to 100000), counted on each instance; absent
-    /// or null for no limit.
-    #[schema(minimum = 1, maximum = 100000, example = 600)]
-    rate_limit_per_minute: Option<i64>,
+    #[schema(value_type = Vec<String>, max_items = 50, example = json!(["203.0.113.0/24", "2001:db8::/32"]))]
+    allowed_addresses: Option<Vec<String>>,
+    /// At most this many calls a minute (1 to 100000), counted on each instance; null
+    /// for no limit. Absent: no limit on create, unchanged on update.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 100000, example = 600)]
+    rate_limit_per_minute: Option<Option<i64>>,
+}
+
+/// A field that is there, even as `null` (`Some(None)`), as opposed to absent (`None`).
+fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
 }
 
 impl TokenBody {
-    async fn draft(&self, state: &AppState) -> Result<TokenDraft, ApiError> {
+    /// The draft the body asks for; fields it leaves out are `kept`'s (the token being
+    /// updated), or a new token's defaults.
+    async fn draft(
+        &self,
+        state: &AppState,
+        kept: Option<&TokenDetail>,
+    ) -> Result<TokenDraft, ApiError> {
         let catalog = state.db("loading the modules", modules::all).await?;
         let ids: Vec<_> = catalog.iter().map(|m| m.id.clone()).collect();
+        let allowed_addresses = match (&self.allowed_addresses, kept) {
+            (Some(listed), _) => listed.join("\n"),
+            (None, Some(token)) => token.allowed_addresses.entries().join("\n"),
+            (None, None) => String::new(),
+        };
+        let rate_limit = match (self.rate_limit_per_minute, kept) {
+            (Some(asked), _) => asked,
+            (None, Some(token)) => token.rate_limit.map(|limit| i64::from(limit.calls())),
+            (None, None) => None,
+        };
         let form = TokenForm {
             name: self.name.clone(),
             description: self.description.clone(),
             scope: self.scope.clone(),
             modules: self.modules.clone(),
-            allowed_addresses: self.allowed_addresses.join("\n"),
-            rate_limit: self
-                .rate_limit_per_minute
+            allowed_addresses,
+            rate_limit: rate_limit
                 .map(|calls| calls.to_string())
                 .unwrap_or_default(),
             ..TokenForm::default()
@@ -116,7 +141,7 @@ pub async fn create(
     body: web::Json<TokenBody>,
 ) -> Result<HttpResponse, ApiError> {
     let visibility = require(&caller, Scope::Write)?;
-    let draft = body.draft(&state).await?;
+    let draft = body.draft(&state, None).await?;
     // A token acting for its account creates tokens in the name of its own creator.
     let (by, creator) = (caller.acting(&req), caller.grant.created_by.clone());
     let changes = state.changes.clone();
@@ -135,7 +160,7 @@ pub async fn create(
     patch,
     path = "/tokens/{id}",
     operation_id = "updateToken",
-    summary = "Replace a token's name, description, scope, modules and expiry (active tokens only)",
+    summary = "Replace a token's name, description, scope, modules and expiry, and its allowlist and rate limit when given (active tokens only)",
     params(super::schemas::TokenPath),
     request_body = TokenBody,
     responses(
@@ -162,7 +187,14 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let visibility = require(&caller, Scope::Write)?;
     let id = parse_id(&id)?;
-    let draft = body.draft(&state).await?;
+    let (lookup, seen_by) = (id.clone(), visibility.clone());
+    let kept = state
+        .db("loading the token to update", move |conn| {
+            tokens::find(conn, &seen_by, &lookup)
+        })
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let draft = body.draft(&state, Some(&kept)).await?;
     let ctx = caller.acting(&req).on(id.clone());
     let changes = state.changes.clone();
     let outcome = state
@@ -310,7 +342,7 @@ pub async fn rotate(
     let changes = state.changes.clone();
     let outcome = state
         .db("rotating a token", move |conn| {
-            changes.rotate(conn, &ctx, grace)
+            changes.rotate(conn, &ctx, grace, None)
         })
         .await?;
     let rotated = match outcome {

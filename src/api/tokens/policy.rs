@@ -1,6 +1,7 @@
 //! `GET|PUT /api/v1/token-policy`: the caller's account's token expiry policy and the
 //! tokens that break it. Reading needs `read` scope with the Tokens module; setting it,
-//! a rule for every token of the account, needs `admin` scope.
+//! a rule for every token of the account, needs `admin` scope, and a token may only
+//! tighten it.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
@@ -8,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::require;
 use crate::api::{ApiError, Caller};
-use crate::db::token_policy;
+use crate::db::token_policy::{self, PolicySaved};
 use crate::domain::{AccountId, ExpiryPolicy, Scope, Visibility};
 use crate::state::AppState;
 
@@ -22,10 +23,16 @@ const BREAKING_LISTED: i64 = 100;
 pub struct PolicyBody {
     /// How far ahead an expiry may be set, in days: 30, 90, 180 or 365; `null` for no
     /// maximum. A maximum means tokens must expire.
+    #[serde(deserialize_with = "nullable")]
     #[schema(required = true, example = 90)]
     max_lifetime_days: Option<i32>,
     /// Whether every token must expire.
     expiry_required: bool,
+}
+
+/// A field that must be there, though it may be `null`.
+fn nullable<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<i32>, D::Error> {
+    Option::<i32>::deserialize(deserializer)
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -108,7 +115,7 @@ pub async fn get(caller: Caller, state: web::Data<AppState>) -> Result<HttpRespo
     put,
     path = "/token-policy",
     operation_id = "setTokenPolicy",
-    summary = "Set the account's token expiry policy (admin scope); tokens that break it are listed, not changed",
+    summary = "Tighten the account's token expiry policy (admin scope; only a person can loosen it); tokens that break it are listed, not changed",
     request_body = PolicyBody,
     responses(
         (status = 200, description = "The policy now", body = PolicyJson),
@@ -128,13 +135,22 @@ pub async fn set(
     let policy = ExpiryPolicy::new(body.max_lifetime_days, body.expiry_required)
         .map_err(|error| ApiError::Invalid(vec![("max_lifetime_days", error.to_string())]))?;
     let by = caller.acting(&req);
-    let changed = state
+    let saved = state
         .db("saving the expiry policy", move |conn| {
             token_policy::set_policy(conn, &by, policy)
         })
         .await?;
-    if changed {
-        tracing::info!(by = %caller.grant.token_id, policy = %policy.describe(), "expiry policy changed through the API");
+    match saved {
+        PolicySaved::LooserThanATokenMay => {
+            return Err(ApiError::ExceedsCaller(
+                "a token may only tighten the expiry policy: a person can loosen it in the portal"
+                    .into(),
+            ));
+        }
+        PolicySaved::Changed => {
+            tracing::info!(by = %caller.grant.token_id, policy = %policy.describe(), "expiry policy changed through the API");
+        }
+        PolicySaved::Unchanged => {}
     }
     answer(&state, account).await
 }

@@ -4,7 +4,9 @@
 //! told why.
 
 use chrono::{DateTime, Utc};
+use diesel::dsl::sql;
 use diesel::prelude::*;
+use diesel::sql_types::{Nullable, Timestamptz};
 
 use super::super::audit::{self, NewEvent};
 use super::super::schema::{api_tokens, token_modules};
@@ -47,6 +49,22 @@ fn notify(conn: &mut PgConnection, payload: &str) -> QueryResult<()> {
         .bind::<diesel::sql_types::Text, _>(payload)
         .execute(conn)
         .map(drop)
+}
+
+/// The replaced secret's end, brought forward to `now` (and still none when there is no
+/// replaced secret).
+fn ended_by(
+    now: DateTime<Utc>,
+) -> impl diesel::AppearsOnTable<api_tokens::table, SqlType = Nullable<Timestamptz>>
++ diesel::query_builder::QueryFragment<diesel::pg::Pg>
++ diesel::query_builder::QueryId
++ diesel::expression::ValidGrouping<()> {
+    sql::<Nullable<Timestamptz>>(
+        "CASE WHEN previous_secret_ends_at IS NULL THEN NULL \
+         ELSE LEAST(previous_secret_ends_at, ",
+    )
+    .bind::<Timestamptz, _>(now)
+    .sql(") END")
 }
 
 /// How a change went.
@@ -116,11 +134,14 @@ pub fn transition(
                 .returning(api_tokens::name)
                 .get_result(conn)
                 .optional()?,
+            // A secret a rotation replaced ends here for good: enabling the token again
+            // (after a leak, say) brings back only its current secret.
             Transition::Disable => diesel::update(target)
                 .set((
                     api_tokens::status.eq(TokenStatus::Disabled),
                     api_tokens::disabled_at.eq(Some(now)),
                     api_tokens::disabled_by_person.eq(by_person),
+                    api_tokens::previous_secret_ends_at.eq(ended_by(now)),
                     api_tokens::updated_at.eq(now),
                 ))
                 .returning(api_tokens::name)

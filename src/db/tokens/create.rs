@@ -12,8 +12,9 @@ use crate::domain::{
 };
 
 /// Adds an active token for `draft` in `by`'s account and returns its id and secret
-/// (shown once); a token acting may create only a token within its own reach. `creator` is the person it is created by (for a token acting through
-/// the API, the person who created that token); `by` is who the audit log names.
+/// (shown once); a token acting may create only a token within its own reach. `creator`
+/// is the person it is created by (for a token acting through the API, the person who
+/// created that token); `by` is who the audit log names.
 pub fn create(
     conn: &mut PgConnection,
     by: &Acting,

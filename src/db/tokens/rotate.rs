@@ -4,7 +4,9 @@
 //! deleted a moment before is refused, not rotated.
 
 use chrono::{DateTime, Utc};
+use diesel::dsl::sql;
 use diesel::prelude::*;
+use diesel::sql_types::{Bool, Nullable, Text};
 
 use super::super::audit::{self, NewEvent};
 use super::super::schema::api_tokens;
@@ -26,10 +28,14 @@ pub struct Rotated {
 
 /// Gives the active, unexpired token a new secret; the one it replaces keeps working
 /// for `grace`. Whatever secret a rotation before this one replaced stops at once.
+/// With `seen_prefix` (the visible prefix of the secret the person saw when asking),
+/// a token rotated meanwhile is refused as changed: sending the form twice must not
+/// rotate twice, which would stop at once the secret still in use.
 pub fn rotate(
     conn: &mut PgConnection,
     ctx: &ChangeContext,
     grace: Grace,
+    seen_prefix: Option<&str>,
     cipher: &SecretCipher,
 ) -> QueryResult<Outcome<Rotated>> {
     conn.transaction(|conn| {
@@ -52,26 +58,31 @@ pub fn rotate(
         let secret = TokenSecret::generate();
         let columns = SecretColumns::of(&ctx.token, TokenStatus::Active, &secret, cipher);
         let ends_at = grace.ends(now);
-        let rotated: Option<(String, Option<DateTime<Utc>>)> = diesel::update(
-            target(ctx)
-                .filter(api_tokens::status.eq(TokenStatus::Active))
-                .filter(
-                    api_tokens::expires_at
-                        .is_null()
-                        .or(api_tokens::expires_at.gt(now)),
-                ),
-        )
-        .set((
-            api_tokens::previous_secret_digest.eq(api_tokens::secret_digest),
-            api_tokens::previous_secret_ends_at.eq(Some(ends_at)),
-            api_tokens::secret_digest.eq(columns.digest),
-            api_tokens::secret_ciphertext.eq(columns.ciphertext),
-            api_tokens::secret_prefix.eq(columns.prefix),
-            api_tokens::updated_at.eq(now),
-        ))
-        .returning((api_tokens::name, api_tokens::previous_secret_ends_at))
-        .get_result(conn)
-        .optional()?;
+        let as_seen = sql::<Bool>("(")
+            .bind::<Nullable<Text>, _>(seen_prefix)
+            .sql("::text IS NULL OR api_tokens.secret_prefix = ")
+            .bind::<Nullable<Text>, _>(seen_prefix)
+            .sql(")");
+        let rotating = target(ctx)
+            .filter(api_tokens::status.eq(TokenStatus::Active))
+            .filter(
+                api_tokens::expires_at
+                    .is_null()
+                    .or(api_tokens::expires_at.gt(now)),
+            )
+            .filter(as_seen);
+        let rotated: Option<(String, Option<DateTime<Utc>>)> = diesel::update(rotating)
+            .set((
+                api_tokens::previous_secret_digest.eq(api_tokens::secret_digest),
+                api_tokens::previous_secret_ends_at.eq(Some(ends_at)),
+                api_tokens::secret_digest.eq(columns.digest),
+                api_tokens::secret_ciphertext.eq(columns.ciphertext),
+                api_tokens::secret_prefix.eq(columns.prefix),
+                api_tokens::updated_at.eq(now),
+            ))
+            .returning((api_tokens::name, api_tokens::previous_secret_ends_at))
+            .get_result(conn)
+            .optional()?;
         let Some((name, stored_end)) = rotated else {
             let expires_at: Option<Option<DateTime<Utc>>> = target(ctx)
                 .select(api_tokens::expires_at)

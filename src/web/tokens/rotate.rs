@@ -33,6 +33,8 @@ struct RotatePage {
     cancel_url: String,
     csrf_token: String,
     presets: Vec<Preset>,
+    /// The visible prefix of the token's secret as the dialog shows it.
+    seen_prefix: String,
     /// The menu item's words, on the button too.
     button_label: &'static str,
     /// What is wrong with the grace period sent.
@@ -49,11 +51,14 @@ struct Preset {
     chosen: bool,
 }
 
-/// The form: one of `Grace::PRESETS`, in seconds.
+/// The form: one of `Grace::PRESETS`, in seconds, and the visible prefix of the secret
+/// the dialog was shown for.
 #[derive(Deserialize)]
 pub struct RotateForm {
     #[serde(default)]
     grace: String,
+    #[serde(default)]
+    seen: String,
 }
 
 pub async fn confirm(
@@ -71,6 +76,7 @@ pub async fn confirm(
         .display(detail.summary.expires_at, now);
     let refusal = check_rotate(shown).err().map(|r| r.to_string());
     let dialog = Dialog {
+        seen_prefix: detail.summary.secret_prefix.clone(),
         token: TokenRow::new(&detail.summary, now),
         origin: Origin::from(&*query),
         chosen: Grace::DEFAULT,
@@ -96,6 +102,7 @@ pub async fn apply(
         Err(error) => {
             let now = Utc::now();
             let dialog = Dialog {
+                seen_prefix: detail.summary.secret_prefix.clone(),
                 token: TokenRow::new(&detail.summary, now),
                 origin,
                 chosen: Grace::DEFAULT,
@@ -108,9 +115,13 @@ pub async fn apply(
     };
     let ctx = admin.acting(&req).on(id.clone());
     let changes = state.changes.clone();
+    // Without the prefix (an old form), the secret the admin looked at is the current one.
+    let seen = Some(form.0.seen)
+        .filter(|seen| !seen.is_empty())
+        .unwrap_or_else(|| detail.summary.secret_prefix.clone());
     let outcome = state
         .db("rotating a token", move |conn| {
-            changes.rotate(conn, &ctx, grace)
+            changes.rotate(conn, &ctx, grace, Some(&seen))
         })
         .await?;
     match outcome {
@@ -140,6 +151,7 @@ async fn refused(
 ) -> Result<HttpResponse, WebError> {
     let (_, detail) = admins_token(state, admin, raw_id).await?;
     let dialog = Dialog {
+        seen_prefix: detail.summary.secret_prefix.clone(),
         token: TokenRow::new(&detail.summary, Utc::now()),
         origin,
         chosen: Grace::DEFAULT,
@@ -183,6 +195,7 @@ fn shown_once(
 /// The dialog as it is shown: first, again with an error, or refused.
 struct Dialog {
     token: TokenRow,
+    seen_prefix: String,
     origin: Origin,
     chosen: Grace,
     grace_error: Option<String>,
@@ -215,6 +228,7 @@ impl Dialog {
             token: self.token,
             csrf_token: admin.signed_in.chrome.csrf_token.clone(),
             presets,
+            seen_prefix: self.seen_prefix,
             button_label: TokenAction::Rotate.label(),
             grace_error: self.grace_error,
             refusal: self.refusal,
