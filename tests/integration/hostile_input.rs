@@ -252,6 +252,18 @@ fn valid_form(routed: &str) -> Vec<(&'static str, String)> {
             ("modules", "billing"),
             ("expires_in", "7"),
         ],
+        "/settings/api-tokens/bulk" => &[
+            ("action", "disable"),
+            ("ids", NEVER_USED_TOKEN),
+            ("select_all", "page"),
+            ("page_ids", NEVER_USED_TOKEN),
+            ("return_to", "/settings/api-tokens?q=a"),
+        ],
+        "/settings/api-tokens/bulk/apply" => &[
+            ("action", "disable"),
+            ("ids", NEVER_USED_TOKEN),
+            ("return_to", "/settings/api-tokens?q=a"),
+        ],
         "/settings/api-tokens/{id}/edit" => &[
             ("name", "Hostile"),
             ("description", "Edited by a hostile test"),
