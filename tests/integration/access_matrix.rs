@@ -46,6 +46,8 @@ enum Body {
     Form(&'static [(&'static str, &'static str)]),
     /// JSON, built for the target token.
     Json(fn() -> serde_json::Value),
+    /// JSON naming the row's target token.
+    JsonOn(fn(&str) -> serde_json::Value),
 }
 
 /// One route: its method and path as routed, the path to request (`{id}` is a token of
@@ -142,6 +144,10 @@ fn policy_json() -> serde_json::Value {
     json!({"max_lifetime_days": null, "expiry_required": false})
 }
 
+fn bulk_json(target: &str) -> serde_json::Value {
+    json!({"action": "disable", "ids": [target]})
+}
+
 fn rotate_json() -> serde_json::Value {
     json!({"grace_seconds": 3600})
 }
@@ -208,6 +214,9 @@ fn table() -> Vec<Row> {
             [403, 200, 403, 200, 403, 200, 403, 200, 403, 200, 403, 200], 401),
         api("POST", "/api/v1/tokens", "/api/v1/tokens", Body::Json(token_json), 401,
             [403, 403, 403, 201, 403, 201, 403, 403, 403, 201, 403, 201], 401),
+        // Another account's token is `not_found` in the answer.
+        api("POST", "/api/v1/tokens/bulk", "/api/v1/tokens/bulk", Body::JsonOn(bulk_json), 401,
+            [403, 403, 403, 200, 403, 200, 403, 403, 403, 200, 403, 200], 401),
         api("GET", "/api/v1/tokens/{id}", "/api/v1/tokens/{id}", Body::None, 401,
             [403, 200, 403, 200, 403, 200, 403, 404, 403, 404, 403, 404], 401),
         api("PATCH", "/api/v1/tokens/{id}", "/api/v1/tokens/{id}", Body::Json(token_json), 401,
@@ -298,6 +307,7 @@ impl Client {
         let request = match row.body {
             Body::None => request,
             Body::Json(body) => request.json(&body()),
+            Body::JsonOn(body) => request.json(&body(target)),
             Body::Form(fields) => {
                 let mut form: Vec<(&str, &str)> = fields
                     .iter()

@@ -1,16 +1,18 @@
 //! Bulk changes: ticking tokens on the list, one confirmation naming each of them, then
 //! each token changed and audited on its own, those whose state does not allow it
-//! skipped with why; without JavaScript and with htmx. Hostile selections change
-//! nothing.
+//! skipped with why; without JavaScript, with htmx, and through the API, within the
+//! calling token's reach. Hostile selections change nothing.
 
 use diesel::prelude::*;
 use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
 use tokendesk::db::schema::{api_tokens, audit_events};
+use tokendesk::domain::{Scope, TokenSecret};
 
 use crate::common::{
-    ACTIVE_TOKEN, DELETED_TOKEN, DEMO_ADMIN, DEMO_ADMIN_LOGIN, DISABLED_NEVER_USED_TOKEN,
-    DISABLED_TOKEN, OTHER_INC_TOKEN, RECENTLY_DISABLED_TOKEN, REPORTS_READ_TOKEN, SUPPORT_LOGIN,
-    TestApp, spawn_app,
+    ACTIVE_TOKEN, ApiClient, ApiResponse, DELETED_TOKEN, DEMO_ADMIN, DEMO_ADMIN_LOGIN,
+    DISABLED_NEVER_USED_TOKEN, DISABLED_TOKEN, OTHER_INC_TOKEN, RECENTLY_DISABLED_TOKEN,
+    REPORTS_READ_TOKEN, SUPPORT_LOGIN, TestApp, spawn_app, token_path,
 };
 use crate::visitor::{Page, Visitor};
 
@@ -563,5 +565,222 @@ async fn hostile_selections_get_a_clear_4xx_and_change_nothing() {
     assert_eq!(
         page.text("bulk-result-summary"),
         "Disabled 1 token. Skipped 99."
+    );
+}
+
+// ---- The API -------------------------------------------------------------------
+
+/// A Demo Corp token that may change tokens (write, Tokens and Billing), never
+/// expiring: its client and its id.
+async fn manager(app: &TestApp) -> (ApiClient, String) {
+    let api = app.api(&app.demo_corp_secret(Scope::Write, &["tokens", "billing"]));
+    let id = api.whoami().await.body["token_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (api, id)
+}
+
+/// A fresh read token of Demo Corp with Billing, within a manager's reach: its id.
+fn target(app: &TestApp) -> String {
+    app.demo_corp_target()
+}
+
+async fn bulk(api: &ApiClient, body: Value) -> ApiResponse {
+    api.post("/tokens/bulk", &body).await
+}
+
+/// Each result as (id, outcome, detail).
+fn results(answer: &ApiResponse) -> Vec<(String, String, String)> {
+    answer.body["results"]
+        .as_array()
+        .unwrap_or_else(|| panic!("results in {:?}", answer.body))
+        .iter()
+        .map(|r| {
+            let field = |name: &str| r[name].as_str().unwrap().to_owned();
+            (field("id"), field("outcome"), field("detail"))
+        })
+        .collect()
+}
+
+fn result(id: &str, outcome: &str, detail: &str) -> (String, String, String) {
+    (id.to_owned(), outcome.to_owned(), detail.to_owned())
+}
+
+#[tokio::test]
+async fn the_api_answers_each_id_in_order_with_its_outcome_and_audits_each_change() {
+    let app = spawn_app().await;
+    let (api, manager_id) = manager(&app).await;
+    let (first, second, already) = (target(&app), target(&app), target(&app));
+    let disabled = api.post_empty(&format!("/tokens/{already}/disable")).await;
+    assert_eq!(disabled.status, StatusCode::OK);
+
+    let answer = bulk(
+        &api,
+        json!({"action": "disable", "ids": [first, already, UNKNOWN_TOKEN, OTHER_INC_TOKEN, second, first]}),
+    )
+    .await;
+
+    assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
+    assert_eq!(
+        results(&answer),
+        [
+            result(&first, "done", "Disabled."),
+            result(&already, "skipped", "This token was already disabled."),
+            result(
+                UNKNOWN_TOKEN,
+                "not_found",
+                "There is no such token in this account."
+            ),
+            result(
+                OTHER_INC_TOKEN,
+                "not_found",
+                "There is no such token in this account."
+            ),
+            result(&second, "done", "Disabled."),
+        ]
+    );
+    for id in [&first, &second] {
+        assert_eq!(
+            audit_of(&app, id),
+            [("token.disable".to_owned(), manager_id.clone())]
+        );
+        let token = api.get(&format!("/tokens/{id}")).await;
+        assert_eq!(token.body["status"], "disabled");
+    }
+    assert_eq!(audit_of(&app, &already).len(), 1, "only its first disable");
+    assert_eq!(status_of(&app, OTHER_INC_TOKEN), "active");
+}
+
+#[tokio::test]
+async fn through_the_api_a_token_changes_only_what_it_reaches_and_never_enables_itself() {
+    let app = spawn_app().await;
+    let (api, own_id) = manager(&app).await;
+    let within = target(&app);
+    let stronger = app.insert_token(
+        tokendesk::demo::DEMO_CORP,
+        Scope::Admin,
+        &["billing"],
+        &TokenSecret::generate(),
+    );
+
+    // Itself first: it still disables the others before itself.
+    let answer = bulk(
+        &api,
+        json!({"action": "disable", "ids": [own_id, stronger, within]}),
+    )
+    .await;
+
+    assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
+    assert_eq!(
+        results(&answer),
+        [
+            result(&own_id, "done", "Disabled."),
+            result(
+                &stronger,
+                "exceeds_caller",
+                "scope admin is above this token's scope write"
+            ),
+            result(&within, "done", "Disabled."),
+        ]
+    );
+    assert_eq!(status_of(&app, &stronger), "active");
+    assert_eq!(api.whoami().await.body["reason"], "disabled");
+
+    // Another manager may enable the first, but not itself, nor a token a person
+    // disabled.
+    let (other, other_id) = manager(&app).await;
+    let (admin, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await;
+    let by_person = target(&app);
+    let page = admin
+        .post_form(
+            &format!("{}/disable", token_path(&by_person)),
+            &[("csrf_token", csrf.as_str())],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let answer = bulk(
+        &other,
+        json!({"action": "enable", "ids": [own_id, other_id, by_person]}),
+    )
+    .await;
+    assert_eq!(
+        results(&answer),
+        [
+            result(&own_id, "done", "Enabled."),
+            result(&other_id, "exceeds_caller", "a token can't enable itself"),
+            result(
+                &by_person,
+                "exceeds_caller",
+                "a person disabled this token; only a person can enable it"
+            ),
+        ]
+    );
+    assert_eq!(status_of(&app, &by_person), "disabled");
+}
+
+#[tokio::test]
+async fn the_api_refuses_a_bad_bulk_request_whole_and_changes_nothing() {
+    let app = spawn_app().await;
+    let (api, _) = manager(&app).await;
+    let id = target(&app);
+    let many: Vec<String> = (0..101).map(|n| format!("TK-9000-0000-{n:04}")).collect();
+
+    for (body, status, field) in [
+        (
+            json!({"action": "disable", "ids": []}),
+            422,
+            Some("No tokens were selected."),
+        ),
+        (
+            json!({"action": "disable", "ids": many}),
+            422,
+            Some("At most 100 tokens can be changed at once; 101 were named."),
+        ),
+        (
+            json!({"action": "disable", "ids": [id, "TK-1"]}),
+            422,
+            Some("Entry 2 is not a token id (like TK-1234-5678-9012)."),
+        ),
+        (json!({"action": "archive", "ids": [id]}), 400, None),
+        (json!({"action": "Disable", "ids": [id]}), 400, None),
+        (json!({"ids": [id]}), 400, None),
+        (json!({"action": "disable", "ids": id}), 400, None),
+        (json!({"action": "disable", "ids": [5]}), 400, None),
+        (
+            json!({"action": "disable", "ids": [id], "force": true}),
+            400,
+            None,
+        ),
+    ] {
+        let answer = bulk(&api, body.clone()).await;
+        assert_eq!(answer.status.as_u16(), status, "{body}: {:?}", answer.body);
+        assert!(
+            answer.body["detail"]
+                .as_str()
+                .is_some_and(|d| !d.is_empty()),
+            "{body}"
+        );
+        if let Some(message) = field {
+            assert_eq!(answer.body["errors"]["ids"], message, "{body}");
+        }
+    }
+    let reader = app.api(&app.demo_corp_secret(Scope::Read, &["tokens", "billing"]));
+    let without_tokens = app.api(&app.demo_corp_secret(Scope::Write, &["billing"]));
+    for caller in [reader, without_tokens] {
+        let answer = bulk(&caller, json!({"action": "disable", "ids": [id]})).await;
+        assert_eq!(answer.status, StatusCode::FORBIDDEN);
+    }
+    assert_eq!(status_of(&app, &id), "active");
+    assert!(audit_of(&app, &id).is_empty());
+
+    // The path is no token id, whatever the method.
+    let get = api.get("/tokens/bulk").await;
+    assert_eq!(get.status, StatusCode::NOT_FOUND);
+    assert!(
+        get.body["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("There is no such endpoint")
     );
 }

@@ -476,6 +476,10 @@ fn valid_json(method: &Method, routed: &str, token: &str) -> Option<Value> {
     });
     match (method.as_str(), routed) {
         ("POST", "/api/v1/tokens") | ("PATCH", "/api/v1/tokens/{id}") => Some(details),
+        ("POST", "/api/v1/tokens/bulk") => Some(json!({
+            "action": "disable",
+            "ids": [NEVER_USED_TOKEN],
+        })),
         ("POST", "/api/v1/verify") => Some(json!({
             "token": token,
             "module": "billing",
