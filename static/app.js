@@ -59,7 +59,7 @@
       if (target.querySelector("#modal-title")) { target.setAttribute("aria-labelledby", "modal-title"); }
       else { target.removeAttribute("aria-labelledby"); }
       if (!target.open) { target.showModal(); }
-      var first = target.querySelector("input:not([type=hidden]), select, textarea, [data-testid=confirm-submit], [data-testid=confirm-cancel]");
+      var first = target.querySelector("input:not([type=hidden]), select, textarea, [data-testid=confirm-submit], [data-testid=confirm-cancel], [data-testid=bulk-done]");
       if (first) { first.focus(); }
     }
     if (target && target.id === "token-tabs") {
@@ -285,6 +285,33 @@
       row.querySelector("[data-testid=secret-hide]").hidden = false;
     }).catch(function (error) { showError(error.message); });
   });
+
+  // ---- Selecting rows for a bulk change --------------------------------------
+  // Without this script, a ticked "select all on this page" is sent as a field of its
+  // own and the server takes the page's ids. With it, the box ticks or clears every
+  // row, and shows whether all, some or none of them are ticked, also once rows are
+  // swapped in.
+  function rowBoxes() { return Array.prototype.slice.call(document.querySelectorAll("[data-testid=token-select]")); }
+
+  function showWholePage() {
+    var all = document.querySelector("[data-testid=select-all]");
+    if (!all) { return; }
+    var boxes = rowBoxes();
+    var ticked = boxes.filter(function (box) { return box.checked; }).length;
+    all.checked = boxes.length > 0 && ticked === boxes.length;
+    all.indeterminate = ticked > 0 && ticked < boxes.length;
+  }
+
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    if (!box.matches || !box.matches("[data-testid=select-all], [data-testid=token-select]")) { return; }
+    if (box.matches("[data-testid=select-all]")) {
+      rowBoxes().forEach(function (row) { row.checked = box.checked; });
+    }
+    showWholePage();
+  });
+  document.addEventListener("htmx:load", showWholePage);
+  document.addEventListener("htmx:afterSettle", showWholePage);
 
   // ---- "All modules" ---------------------------------------------------------
   document.addEventListener("change", function (event) {

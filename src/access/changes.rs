@@ -11,8 +11,8 @@ use diesel::{PgConnection, QueryResult};
 use super::TokenCache;
 use crate::db::tokens::{self, Outcome};
 use crate::domain::{
-    Acting, ChangeContext, Grace, SecretCipher, TokenDraft, TokenId, TokenSecret, Transition,
-    UserId,
+    Acting, Actor, BulkIds, ChangeContext, Grace, SecretCipher, TokenDraft, TokenId, TokenSecret,
+    Transition, UserId,
 };
 
 pub struct TokenChanges {
@@ -68,6 +68,30 @@ impl TokenChanges {
             self.cache.invalidate_token(&ctx.token);
         }
         Ok(outcome)
+    }
+
+    /// Applies `transition` to each of `tokens`, by `by`, each on its own as `transition`
+    /// applies it: atomic, audited and dropped from the cache, whatever becomes of the
+    /// others. Returns each token's outcome, in the order of `tokens`. A token acting on
+    /// itself comes last, so that disabling or deleting itself can't stop it from
+    /// changing the others. An error stops the rest; the changes made before it stay.
+    pub fn transition_each(
+        &self,
+        conn: &mut PgConnection,
+        by: &Acting,
+        tokens: &BulkIds,
+        transition: Transition,
+    ) -> QueryResult<Vec<Outcome<String>>> {
+        let tokens = tokens.as_slice();
+        let is_caller = |id: &TokenId| matches!(&by.actor, Actor::Token(caller) if caller == id);
+        let (itself, others): (Vec<usize>, Vec<usize>) =
+            (0..tokens.len()).partition(|&at| is_caller(&tokens[at]));
+        let mut outcomes: Vec<Option<Outcome<String>>> = vec![None; tokens.len()];
+        for at in others.into_iter().chain(itself) {
+            let ctx = by.clone().on(tokens[at].clone());
+            outcomes[at] = Some(self.transition(conn, &ctx, transition)?);
+        }
+        Ok(outcomes.into_iter().flatten().collect())
     }
 
     /// Gives the token a new secret, the old one working for `grace` more (see

@@ -61,6 +61,30 @@ impl Documented {
         self
     }
 
+    /// Routes `handler` as `route` does, as the only resource at its path: any other
+    /// method there is answered as no endpoint (404), rather than by a later route whose
+    /// pattern also matches it (`/tokens/bulk` would reach `GET /tokens/{id}`).
+    pub fn route_alone<O, F, Args>(mut self, operation: O, handler: F) -> Self
+    where
+        O: utoipa::Path + OpenApiFactory,
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        let path = O::path();
+        let mut resource = web::resource(&path).default_service(web::to(super::no_such_endpoint));
+        for method in O::methods() {
+            let method = actix_method(&method);
+            self.routed
+                .push((method.clone(), format!("{}{path}", self.prefix)));
+            resource = resource.route(web::method(method).to(handler.clone()));
+        }
+        self.scope = self.scope.service(resource);
+        self.paths.merge(operation.paths());
+        operation.schemas(&mut self.schemas);
+        self
+    }
+
     /// Adds the routes `routes` adds, as `ServiceConfig::configure` does.
     pub fn configure(self, routes: impl FnOnce(Self) -> Self) -> Self {
         routes(self)

@@ -2,6 +2,7 @@
 
 pub mod address_allowlist;
 pub mod audit;
+pub mod bulk;
 pub mod client_ip;
 pub mod containment;
 pub mod expiry_policy;
@@ -33,6 +34,7 @@ pub mod visibility;
 
 pub use address_allowlist::AddressAllowlist;
 pub use audit::{Acting, Actor, AuditAction, ChangeContext};
+pub use bulk::BulkIds;
 pub use client_ip::ClientIp;
 pub use expiry_policy::{ExpiryPolicy, PolicyBreach};
 pub use ids::{AccountId, TokenId, UserId};

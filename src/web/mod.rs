@@ -79,6 +79,8 @@ portal_routes! {
         post "/settings/api-tokens" => tokens::create::submit,
         get "/settings/api-tokens/new" => tokens::create::form,
         get "/settings/api-tokens/export.csv" => tokens::export::csv,
+        post "/settings/api-tokens/bulk" => tokens::bulk::confirm::confirm,
+        post "/settings/api-tokens/bulk/apply" => tokens::bulk::apply::apply,
         get "/settings/api-tokens/{id}" => tokens::detail::page,
         get "/settings/api-tokens/{id}/menu" => tokens::menu::menu,
         get "/settings/api-tokens/{id}/edit" => tokens::edit::form,

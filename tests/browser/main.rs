@@ -11,6 +11,7 @@
 mod common;
 mod harness;
 
+mod bulk;
 mod focus;
 mod lifecycle;
 mod rotate;

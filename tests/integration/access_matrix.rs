@@ -41,14 +41,18 @@ const CALLERS: [&str; 18] = [
 #[derive(Clone, Copy)]
 enum Body {
     None,
-    /// A form with the caller's CSRF token (where it has one) and these fields.
+    /// A form with the caller's CSRF token (where it has one) and these fields; a value
+    /// `{id}` is the row's target token.
     Form(&'static [(&'static str, &'static str)]),
     /// JSON, built for the target token.
     Json(fn() -> serde_json::Value),
+    /// JSON naming the row's target token.
+    JsonOn(fn(&str) -> serde_json::Value),
 }
 
 /// One route: its method and path as routed, the path to request (`{id}` is a token of
-/// Demo Corp made for the row), what to send, and what each caller gets.
+/// Demo Corp made for the row, which the body may name too), what to send, and what
+/// each caller gets.
 struct Row {
     method: &'static str,
     routed: &'static str,
@@ -132,11 +136,16 @@ const EDIT: Body = Body::Form(&[
 ]);
 
 const ROTATE: Body = Body::Form(&[("grace", "3600")]);
+const BULK_DISABLE: Body = Body::Form(&[("action", "disable"), ("ids", "{id}")]);
 
 const NO_POLICY: Body = Body::Form(&[("max_lifetime", "")]);
 
 fn policy_json() -> serde_json::Value {
     json!({"max_lifetime_days": null, "expiry_required": false})
+}
+
+fn bulk_json(target: &str) -> serde_json::Value {
+    json!({"action": "disable", "ids": [target]})
 }
 
 fn rotate_json() -> serde_json::Value {
@@ -177,6 +186,9 @@ fn table() -> Vec<Row> {
         portal("POST", "/settings/api-tokens", "/settings/api-tokens", NEW_TOKEN, [303, 403, 403, 201, 201]),
         portal("GET", "/settings/api-tokens/new", "/settings/api-tokens/new", Body::None, [303, 403, 403, 200, 200]),
         portal("GET", "/settings/api-tokens/export.csv", "/settings/api-tokens/export.csv", Body::None, [303, 403, 200, 200, 200]),
+        // Another account's token is listed as not found: nothing to disable.
+        portal("POST", "/settings/api-tokens/bulk", "/settings/api-tokens/bulk", BULK_DISABLE, [303, 403, 403, 200, 409]),
+        portal("POST", "/settings/api-tokens/bulk/apply", "/settings/api-tokens/bulk/apply", BULK_DISABLE, [303, 403, 403, 200, 200]),
         portal("GET", "/settings/api-tokens/{id}", "/settings/api-tokens/{id}", Body::None, [303, 403, 200, 200, 404]),
         portal("GET", "/settings/api-tokens/{id}/menu", "/settings/api-tokens/{id}/menu", Body::None, [303, 403, 403, 200, 404]),
         portal("GET", "/settings/api-tokens/{id}/edit", "/settings/api-tokens/{id}/edit", Body::None, [303, 403, 403, 200, 404]),
@@ -202,6 +214,9 @@ fn table() -> Vec<Row> {
             [403, 200, 403, 200, 403, 200, 403, 200, 403, 200, 403, 200], 401),
         api("POST", "/api/v1/tokens", "/api/v1/tokens", Body::Json(token_json), 401,
             [403, 403, 403, 201, 403, 201, 403, 403, 403, 201, 403, 201], 401),
+        // Another account's token is `not_found` in the answer.
+        api("POST", "/api/v1/tokens/bulk", "/api/v1/tokens/bulk", Body::JsonOn(bulk_json), 401,
+            [403, 403, 403, 200, 403, 200, 403, 403, 403, 200, 403, 200], 401),
         api("GET", "/api/v1/tokens/{id}", "/api/v1/tokens/{id}", Body::None, 401,
             [403, 200, 403, 200, 403, 200, 403, 404, 403, 404, 403, 404], 401),
         api("PATCH", "/api/v1/tokens/{id}", "/api/v1/tokens/{id}", Body::Json(token_json), 401,
@@ -282,7 +297,8 @@ async fn callers(app: &TestApp) -> Vec<Client> {
 }
 
 impl Client {
-    async fn call(&self, app: &TestApp, row: &Row, path: &str) -> StatusCode {
+    async fn call(&self, app: &TestApp, row: &Row, target: &str) -> StatusCode {
+        let path = &row.path.replace("{id}", target);
         let method = Method::from_bytes(row.method.as_bytes()).unwrap();
         let request = match self {
             Self::Session(visitor, _) => visitor.request(method, path),
@@ -291,8 +307,12 @@ impl Client {
         let request = match row.body {
             Body::None => request,
             Body::Json(body) => request.json(&body()),
+            Body::JsonOn(body) => request.json(&body(target)),
             Body::Form(fields) => {
-                let mut form: Vec<(&str, &str)> = fields.to_vec();
+                let mut form: Vec<(&str, &str)> = fields
+                    .iter()
+                    .map(|&(name, value)| (name, if value == "{id}" { target } else { value }))
+                    .collect();
                 if let Self::Session(_, Some(csrf)) = self {
                     form.push(("csrf_token", csrf));
                 }
@@ -313,12 +333,15 @@ async fn every_route_answers_every_caller_as_the_table_says() {
     for row in &table {
         for (column, caller) in callers.iter().enumerate() {
             // A fresh target for each cell.
-            let path = row.path.replace("{id}", &app.demo_corp_target());
-            let got = caller.call(&app, row, &path).await.as_u16();
+            let target = app.demo_corp_target();
+            let got = caller.call(&app, row, &target).await.as_u16();
             if got != row.expected[column] {
                 mismatches.push(format!(
                     "{} {} as {}: got {got}, the table says {}",
-                    row.method, path, CALLERS[column], row.expected[column]
+                    row.method,
+                    row.path.replace("{id}", &target),
+                    CALLERS[column],
+                    row.expected[column]
                 ));
             }
         }

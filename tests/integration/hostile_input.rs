@@ -252,6 +252,18 @@ fn valid_form(routed: &str) -> Vec<(&'static str, String)> {
             ("modules", "billing"),
             ("expires_in", "7"),
         ],
+        "/settings/api-tokens/bulk" => &[
+            ("action", "disable"),
+            ("ids", NEVER_USED_TOKEN),
+            ("select_all", "page"),
+            ("page_ids", NEVER_USED_TOKEN),
+            ("return_to", "/settings/api-tokens?q=a"),
+        ],
+        "/settings/api-tokens/bulk/apply" => &[
+            ("action", "disable"),
+            ("ids", NEVER_USED_TOKEN),
+            ("return_to", "/settings/api-tokens?q=a"),
+        ],
         "/settings/api-tokens/{id}/edit" => &[
             ("name", "Hostile"),
             ("description", "Edited by a hostile test"),
@@ -464,6 +476,10 @@ fn valid_json(method: &Method, routed: &str, token: &str) -> Option<Value> {
     });
     match (method.as_str(), routed) {
         ("POST", "/api/v1/tokens") | ("PATCH", "/api/v1/tokens/{id}") => Some(details),
+        ("POST", "/api/v1/tokens/bulk") => Some(json!({
+            "action": "disable",
+            "ids": [NEVER_USED_TOKEN],
+        })),
         ("POST", "/api/v1/verify") => Some(json!({
             "token": token,
             "module": "billing",

@@ -13,6 +13,7 @@ mod visitor;
 mod access_matrix;
 mod api;
 mod auth;
+mod bulk;
 mod cli;
 mod containment;
 mod demo;

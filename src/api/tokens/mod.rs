@@ -2,6 +2,7 @@
 //! `read` scope to read and `write` to change. The same rules, atomic transitions and
 //! audit events as the portal, with the calling token as the actor.
 
+mod bulk;
 mod change;
 mod policy;
 mod read;
@@ -18,6 +19,9 @@ use crate::domain::{FieldErrors, ModuleId, Scope, Visibility};
 pub fn routes(api: Documented) -> Documented {
     api.route(read::__path_list, read::list)
         .route(change::__path_create, change::create)
+        // Before `/tokens/{id}` and `/tokens/{id}/{action}`: "bulk" is no token id, and
+        // another method on this path is answered as no endpoint, not as a token.
+        .route_alone(bulk::__path_change, bulk::change)
         .route(read::__path_get, read::get)
         .route(change::__path_update, change::update)
         .route(change::__path_delete, change::delete)

@@ -1,11 +1,11 @@
-//! One token with everything the details page shows.
+//! One token with everything the details page shows, or several as the list shows them.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use super::super::schema::api_tokens;
 use super::list::modules_of;
-use super::{SummaryRow, TokenDetail, into_summary, visible};
+use super::{SummaryRow, TokenDetail, TokenSummary, into_summary, visible};
 use crate::domain::{TokenId, Visibility};
 
 /// The summary's columns and the ones only the details page shows.
@@ -59,4 +59,26 @@ pub fn find(
         allowed_addresses,
         rate_limit,
     }))
+}
+
+/// The tokens of `ids` that `visibility` allows, as the list shows them, in no
+/// particular order; an id it does not allow is left out exactly like an unknown one.
+pub fn find_many(
+    conn: &mut PgConnection,
+    visibility: &Visibility,
+    ids: &[TokenId],
+) -> QueryResult<Vec<TokenSummary>> {
+    let rows: Vec<SummaryRow> = visible(visibility)
+        .filter(api_tokens::id.eq_any(ids.to_vec()))
+        .select(SummaryRow::as_select())
+        .load(conn)?;
+    let found: Vec<TokenId> = rows.iter().map(|row| row.id.clone()).collect();
+    let mut modules = modules_of(conn, &found)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let granted = modules.remove(&row.id).unwrap_or_default();
+            into_summary(row, granted)
+        })
+        .collect())
 }

@@ -24,7 +24,7 @@ pub use change::{
     notify_everything, reveal, transition,
 };
 pub use create::create;
-pub use find::find;
+pub use find::{find, find_many};
 pub use insert::{NewToken, SecretColumns, insert};
 pub use list::{TokenPage, chunk, count_expiring_soon, list};
 pub use lookup::{Lookup, by_digest};

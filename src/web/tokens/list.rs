@@ -34,6 +34,12 @@ struct ListPage {
     can_manage: bool,
     /// The banner over an admin's list when tokens of their account expire soon.
     expiry_reminder: Option<ExpiryReminder>,
+    /// Rows can be ticked for a bulk change: an admin's page with a token that is not
+    /// deleted.
+    selectable: bool,
+    csrf_token: String,
+    /// This view of the list, for the bulk change to come back to.
+    return_to: String,
     rows: Vec<TokenRow>,
     total: ListTotal,
     first_shown: String,
@@ -137,7 +143,10 @@ pub async fn page(
         .last()
         .filter(|_| found.has_next)
         .map(|last| href(&query.next_page(&last.id)));
+    let can_manage = !access.visibility.spans_accounts();
+    let rows: Vec<TokenRow> = found.tokens.iter().map(|t| TokenRow::new(t, now)).collect();
     let view = ListPage {
+        csrf_token: access.signed_in.chrome.csrf_token.clone(),
         chrome: Some(access.signed_in.chrome),
         current_sort: (query.sort != SortKey::default() || query.direction.is_some()).then(|| {
             (
@@ -146,9 +155,11 @@ pub async fn page(
             )
         }),
         spans_accounts: access.visibility.spans_accounts(),
-        can_manage: !access.visibility.spans_accounts(),
+        can_manage,
         expiry_reminder: expiring_soon.and_then(ExpiryReminder::new),
-        rows: found.tokens.iter().map(|t| TokenRow::new(t, now)).collect(),
+        selectable: can_manage && rows.iter().any(TokenRow::is_manageable),
+        return_to: href(&query),
+        rows,
         total: found.total,
         first_shown: with_separators(shown_before + 1),
         last_shown: with_separators(shown_before + shown),

@@ -1,5 +1,6 @@
 //! The API tokens pages: the list and a token's details.
 
+pub mod bulk;
 mod changed;
 pub mod create;
 pub mod detail;
