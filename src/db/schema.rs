@@ -35,6 +35,9 @@ diesel::table! {
         last_access_via -> Nullable<Text>,
         previous_secret_digest -> Nullable<Bytea>,
         previous_secret_ends_at -> Nullable<Timestamptz>,
+        leaked_at -> Nullable<Timestamptz>,
+        leak_url -> Nullable<Text>,
+        leak_source -> Nullable<Text>,
     }
 }
 
@@ -49,6 +52,7 @@ diesel::table! {
         details -> Text,
         ip -> Nullable<Text>,
         occurred_at -> Timestamptz,
+        actor_service -> Nullable<Text>,
     }
 }
 

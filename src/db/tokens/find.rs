@@ -5,7 +5,8 @@ use diesel::prelude::*;
 
 use super::super::schema::api_tokens;
 use super::list::modules_of;
-use super::{SummaryRow, TokenDetail, into_summary, visible};
+use super::{FoundInPublic, SummaryRow, TokenDetail, into_summary, visible};
+use crate::domain::leak_report::LeakLocation;
 use crate::domain::{TokenId, Visibility};
 
 /// The summary's columns and the ones only the details page shows.
@@ -22,6 +23,9 @@ struct DetailRow {
     last_access_user_agent: Option<String>,
     last_access_via: Option<String>,
     previous_secret_ends_at: Option<DateTime<Utc>>,
+    leaked_at: Option<DateTime<Utc>>,
+    leak_url: Option<String>,
+    leak_source: Option<String>,
 }
 
 /// The token, if it exists and `visibility` allows it; `None` for both "no such token"
@@ -52,5 +56,9 @@ pub fn find(
         last_access_user_agent: row.last_access_user_agent,
         last_access_via: row.last_access_via,
         old_secret_ends_at: row.previous_secret_ends_at,
+        found_in_public: row.leaked_at.map(|at| FoundInPublic {
+            at,
+            location: LeakLocation::new(row.leak_url.as_deref(), row.leak_source.as_deref()),
+        }),
     }))
 }

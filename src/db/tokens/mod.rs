@@ -6,6 +6,7 @@ mod containment;
 mod create;
 mod find;
 mod insert;
+mod leak;
 mod list;
 mod lookup;
 mod rotate;
@@ -15,6 +16,7 @@ use diesel::prelude::*;
 
 use super::modules::Module;
 use super::schema::{accounts, api_tokens, users};
+use crate::domain::leak_report::LeakLocation;
 use crate::domain::{AccountId, Scope, TokenId, TokenStatus, UserId, Visibility};
 
 pub use change::{
@@ -24,7 +26,8 @@ pub use change::{
 pub use create::create;
 pub use find::find;
 pub use insert::{NewToken, SecretColumns, insert};
-pub use list::{TokenPage, chunk, count_expiring_soon, list};
+pub use leak::report_leak;
+pub use list::{TokenPage, chunk, count_expiring_soon, count_found_in_public, list};
 pub use lookup::{Lookup, by_digest};
 pub use rotate::{Rotated, rotate};
 
@@ -60,6 +63,16 @@ pub struct TokenDetail {
     pub last_access_via: Option<String>,
     /// When the secret the last rotation replaced stops (or stopped) working.
     pub old_secret_ends_at: Option<DateTime<Utc>>,
+    /// When and where its secret was last found in public, kept after it is enabled
+    /// again.
+    pub found_in_public: Option<FoundInPublic>,
+}
+
+/// A leak report's mark on a token: when it was found in public, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundInPublic {
+    pub at: DateTime<Utc>,
+    pub location: LeakLocation,
 }
 
 impl TokenDetail {
