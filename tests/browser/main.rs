@@ -12,6 +12,7 @@ mod common;
 mod harness;
 
 mod focus;
+mod leaks;
 mod lifecycle;
 mod rotate;
 mod search;
