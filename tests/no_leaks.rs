@@ -1,10 +1,11 @@
 //! Secrets never leak. Every log line of every target is captured at TRACE while tokens
-//! and service credentials are created, revealed, used and refused through the portal,
-//! the bearer API, verify and introspection; then no token secret, service secret,
-//! password, session cookie or CSRF token may appear in a log line, in a URL the app
-//! was asked for or pointed to (`Location` and htmx redirect headers, links and form
-//! targets), or in the audit log. A test binary of its own: the subscriber it installs
-//! hears the whole process, and so this test's app and nothing else.
+//! and service credentials are created, revealed, used, refused and reported through
+//! the portal, the bearer API, verify, introspection and leak reports; then no token
+//! secret, service secret, password, session cookie or CSRF token may appear in a log
+//! line, in a URL the app was asked for or pointed to (`Location` and htmx redirect
+//! headers, links and form targets), or in the audit log. A test binary of its own: the
+//! subscriber it installs hears the whole process, and so this test's app and nothing
+//! else.
 
 #![allow(
     clippy::unwrap_used,
@@ -348,6 +349,21 @@ async fn no_secret_reaches_a_log_line_a_url_or_the_audit_log() {
             .await,
     );
     assert_eq!(no_service.status, StatusCode::UNAUTHORIZED);
+
+    // A secret scanner reports tokens found in public: the one made through the API
+    // (disabled now), an unknown one and a mistyped one; a token can't report.
+    let found = |token: &str| {
+        json!({"token": token, "type": "tokendesk_api_token", "source": "content",
+               "url": "https://github.com/octo-org/octo-repo/blob/main/.env"})
+    };
+    let report = json!([found(&made), found(&unknown), found(&mistyped)]);
+    let labelled = watch.api(gateway.post("/leaks", &report).await);
+    assert_eq!(labelled.status, StatusCode::OK, "{:?}", labelled.body);
+    assert_eq!(labelled.body[0]["label"], "true_positive");
+    let bare = watch.api(gateway.post("/leaks", &json!([made, unknown])).await);
+    assert_eq!(bare.status, StatusCode::BAD_REQUEST, "secrets sent bare");
+    let not_a_service = watch.api(app.api(&active).post("/leaks", &report).await);
+    assert_eq!(not_a_service.status, StatusCode::UNAUTHORIZED);
 
     // Everything written: requests finished, last access flushed, the server stopped.
     app.stop();

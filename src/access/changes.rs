@@ -10,9 +10,10 @@ use diesel::{PgConnection, QueryResult};
 
 use super::TokenCache;
 use crate::db::tokens::{self, Outcome};
+use crate::domain::leak_report::LeakLocation;
 use crate::domain::{
-    Acting, Actor, BulkIds, ChangeContext, Grace, SecretCipher, TokenDraft, TokenId, TokenSecret,
-    Transition, UserId,
+    Acting, Actor, BulkIds, ChangeContext, Grace, SecretCipher, SecretDigest, TokenDraft, TokenId,
+    TokenSecret, Transition, UserId,
 };
 
 pub struct TokenChanges {
@@ -64,6 +65,22 @@ impl TokenChanges {
         transition: Transition,
     ) -> QueryResult<Outcome<String>> {
         let outcome = tokens::transition(conn, ctx, transition)?;
+        if matches!(outcome, Outcome::Done(_)) {
+            self.cache.invalidate_token(&ctx.token);
+        }
+        Ok(outcome)
+    }
+
+    /// Disables the token, whose secret (`digest`) was found in public at `location`,
+    /// and marks it so; returns its name. Only a person may enable it again.
+    pub fn report_leak(
+        &self,
+        conn: &mut PgConnection,
+        ctx: &ChangeContext,
+        digest: &SecretDigest,
+        location: &LeakLocation,
+    ) -> QueryResult<Outcome<String>> {
+        let outcome = tokens::report_leak(conn, ctx, digest, location)?;
         if matches!(outcome, Outcome::Done(_)) {
             self.cache.invalidate_token(&ctx.token);
         }

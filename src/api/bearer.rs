@@ -22,7 +22,7 @@ use crate::access::token_quotas::QuotaState;
 use crate::db::tokens::{self, Lookup};
 use crate::domain::token_use::Use;
 use crate::domain::verification::{Grant, Rejection};
-use crate::domain::{Acting, Actor, ClientIp, TokenSecret};
+use crate::domain::{Acting, Actor, ClientIp, SecretDigest, TokenSecret};
 use crate::state::{self, AppState};
 
 /// The token a request authenticated with.
@@ -75,24 +75,7 @@ pub async fn authenticate(
 ) -> Result<(Grant, Option<QuotaState>), ApiError> {
     let reject = |rejection| refused(state, from, ApiError::Rejected(rejection));
     let secret = TokenSecret::parse(presented).map_err(|_| reject(Rejection::Malformed))?;
-    let digest = secret.digest();
-    let found = match state.cache.get(&digest) {
-        Some(cached) => cached,
-        None => {
-            not_held_off(state, from)?;
-            // Taken before the read: a change committed after it invalidates the cache,
-            // and then what this read found is not cached.
-            let generation = state.cache.generation();
-            let found = state
-                .db("looking up a bearer token", move |conn| {
-                    tokens::by_digest(conn, &digest)
-                })
-                .await?;
-            state.cache.insert_if_current(digest, &found, generation);
-            found
-        }
-    };
-    let grant = match found {
+    let grant = match look_up(state, secret.digest(), from).await? {
         Lookup::Found(grant) => grant,
         Lookup::Deleted => return Err(reject(Rejection::Deleted)),
         Lookup::Unknown => return Err(reject(Rejection::Unknown)),
@@ -106,6 +89,30 @@ pub async fn authenticate(
         Some(refused) if !refused.allowed() => Err(ApiError::RateLimited(refused)),
         _ => Ok((grant, quota)),
     }
+}
+
+/// What the cache, or else the database, knows of the secret whose digest is `digest`
+/// (what it found is cached, unknown included); while `from` is held off, a database
+/// read is refused.
+pub(super) async fn look_up(
+    state: &AppState,
+    digest: SecretDigest,
+    from: Option<ClientIp>,
+) -> Result<Lookup, ApiError> {
+    if let Some(cached) = state.cache.get(&digest) {
+        return Ok(cached);
+    }
+    not_held_off(state, from)?;
+    // Taken before the read: a change committed after it invalidates the cache, and
+    // then what this read found is not cached.
+    let generation = state.cache.generation();
+    let found = state
+        .db("looking up a token by its secret", move |conn| {
+            tokens::by_digest(conn, &digest)
+        })
+        .await?;
+    state.cache.insert_if_current(digest, &found, generation);
+    Ok(found)
 }
 
 fn bearer_token(req: &HttpRequest) -> Option<String> {

@@ -56,6 +56,33 @@ impl Documented {
                 .scope
                 .route(&path, web::method(method).to(handler.clone()));
         }
+        self.record(operation)
+    }
+
+    /// As `route`, with `data` for this route alone, found before the scope's (a body
+    /// limit of its own, say).
+    pub fn route_with<O, F, Args, U>(mut self, operation: O, handler: F, data: U) -> Self
+    where
+        O: utoipa::Path + OpenApiFactory,
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+        U: 'static,
+    {
+        let path = O::path();
+        let mut resource = web::resource(path.as_str()).app_data(data);
+        for method in O::methods() {
+            let method = actix_method(&method);
+            self.routed
+                .push((method.clone(), format!("{}{path}", self.prefix)));
+            resource = resource.route(web::method(method).to(handler.clone()));
+        }
+        self.scope = self.scope.service(resource);
+        self.record(operation)
+    }
+
+    /// Records `operation`, and the schemas it refers to, for the document.
+    fn record<O: OpenApiFactory>(mut self, operation: O) -> Self {
         self.paths.merge(operation.paths());
         operation.schemas(&mut self.schemas);
         self

@@ -1,12 +1,13 @@
-//! The JSON API under `/api/v1`: bearer-token authentication, `whoami`, and `verify`
-//! for the platform's other services. Errors are `application/problem+json`, and no
-//! answer under `/api` may be cached. Each route is registered from its handler's
-//! `#[utoipa::path]`, and the OpenAPI document served at `/api/v1/openapi.json` is made
-//! from the same attributes as the routes are added.
+//! The JSON API under `/api/v1`: bearer-token authentication, `whoami`, and `verify`,
+//! introspection and leak reports for the platform's other services. Errors are
+//! `application/problem+json`, and no answer under `/api` may be cached. Each route is
+//! registered from its handler's `#[utoipa::path]`, and the OpenAPI document served at
+//! `/api/v1/openapi.json` is made from the same attributes as the routes are added.
 
 mod bearer;
 mod documented;
 mod introspect;
+mod leaks;
 mod openapi;
 mod problem;
 mod schemas;
@@ -71,22 +72,32 @@ struct Api {
     document: utoipa::openapi::OpenApi,
 }
 
-fn build() -> Api {
-    let json = web::JsonConfig::default()
-        .limit(crate::state::MAX_BODY_BYTES)
-        .error_handler(|error, _| match error {
+/// JSON bodies up to `limit` bytes (413 past it); a body that is not the JSON the
+/// endpoint takes is a 400 problem, which `explain` words.
+fn json_config(limit: usize, explain: fn(JsonPayloadError) -> String) -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(limit)
+        .error_handler(move |error, _| match error {
             JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
-                ApiError::TooLarge.into()
+                ApiError::TooLarge(limit).into()
             }
-            other => ApiError::BadRequest(format!(
-                "The request body is not valid JSON for this endpoint: {other}"
-            ))
-            .into(),
-        });
+            other => ApiError::BadRequest(explain(other)).into(),
+        })
+}
+
+/// Why a body is not the JSON an endpoint takes, in serde's words.
+fn not_valid_json(error: JsonPayloadError) -> String {
+    format!("The request body is not valid JSON for this endpoint: {error}")
+}
+
+fn build() -> Api {
+    let json = json_config(crate::state::MAX_BODY_BYTES, not_valid_json);
     let form = web::FormConfig::default()
         .limit(crate::state::MAX_BODY_BYTES)
         .error_handler(|error, _| match error {
-            UrlencodedError::Overflow { .. } => ApiError::TooLarge.into(),
+            UrlencodedError::Overflow { .. } => {
+                ApiError::TooLarge(crate::state::MAX_BODY_BYTES).into()
+            }
             other => ApiError::BadRequest(format!("The request body is not a valid form: {other}"))
                 .into(),
         });
@@ -106,6 +117,11 @@ fn build() -> Api {
         .route(whoami::__path_whoami, whoami::whoami)
         .route(verify::__path_verify, verify::verify)
         .route(introspect::__path_introspect, introspect::introspect)
+        .route_with(
+            leaks::__path_report,
+            leaks::report,
+            json_config(leaks::MAX_REPORT_BYTES, leaks::not_a_report),
+        )
         .configure(tokens::routes)
         .finish();
     Api {

@@ -28,9 +28,10 @@ pub enum ApiError {
     Rejected(Rejection),
     #[error("bad request: {0}")]
     BadRequest(String),
-    /// A body over `MAX_BODY_BYTES`.
+    /// A body over the endpoint's limit, in bytes (`MAX_BODY_BYTES` but for leak
+    /// reports).
     #[error("the body is too large")]
-    TooLarge,
+    TooLarge(usize),
     #[error("not found")]
     NotFound,
     /// A path under `/api` that no endpoint serves.
@@ -88,7 +89,7 @@ impl ResponseError for ApiError {
             Self::Rejected(r) if r.is_valid_token_without_permission() => StatusCode::FORBIDDEN,
             Self::Rejected(_) => StatusCode::UNAUTHORIZED,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::NotFound | Self::NoSuchEndpoint => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::ExceedsCaller(_) => StatusCode::FORBIDDEN,
@@ -124,10 +125,10 @@ impl ResponseError for ApiError {
                 )
             }
             Self::BadRequest(message) | Self::Conflict(message) => (message.as_str(), None, None),
-            Self::TooLarge => {
+            Self::TooLarge(limit) => {
                 too_large = format!(
-                    "The request body is over the {} KiB any endpoint accepts.",
-                    crate::state::MAX_BODY_BYTES / 1024
+                    "The request body is over the {} KiB this endpoint accepts.",
+                    limit / 1024
                 );
                 (too_large.as_str(), None, None)
             }

@@ -49,9 +49,10 @@ impl<'a> NewEvent<'a> {
 }
 
 pub fn record(conn: &mut PgConnection, event: &NewEvent<'_>) -> QueryResult<()> {
-    let (actor_user, actor_token) = match event.actor {
-        Actor::User(id) => (Some(id), None),
-        Actor::Token(id) => (None, Some(id)),
+    let (actor_user, actor_token, actor_service) = match event.actor {
+        Actor::User(id) => (Some(id), None, None),
+        Actor::Token(id) => (None, Some(id), None),
+        Actor::Service(name) => (None, None, Some(name)),
     };
     diesel::insert_into(audit_events::table)
         .values((
@@ -59,6 +60,7 @@ pub fn record(conn: &mut PgConnection, event: &NewEvent<'_>) -> QueryResult<()> 
             audit_events::token_id.eq(event.token_id),
             audit_events::actor_user_id.eq(actor_user),
             audit_events::actor_token_id.eq(actor_token),
+            audit_events::actor_service.eq(actor_service),
             audit_events::action.eq(event.action),
             audit_events::details.eq(&event.details),
             audit_events::ip.eq(event.ip.map(|ip| ip.to_string())),
@@ -73,7 +75,7 @@ pub fn record(conn: &mut PgConnection, event: &NewEvent<'_>) -> QueryResult<()> 
 pub struct AuditEntry {
     pub occurred_at: DateTime<Utc>,
     pub action: AuditAction,
-    /// The person's name and id, or the acting token's id.
+    /// The person's name and id, the acting token's id, or the service's name.
     pub actor_name: String,
     pub actor_id: String,
     pub token_id: Option<String>,
@@ -94,6 +96,7 @@ struct EntryRow {
     user_id: Option<String>,
     #[diesel(column_name = actor_token_id)]
     actor_token: Option<String>,
+    actor_service: Option<String>,
     token_id: Option<String>,
     #[diesel(select_expression = api_tokens::name.nullable())]
     token_name: Option<String>,
@@ -103,10 +106,11 @@ struct EntryRow {
 
 impl From<EntryRow> for AuditEntry {
     fn from(row: EntryRow) -> Self {
-        let (actor_name, actor_id) = match (row.user_id, row.actor_token) {
-            (Some(id), _) => (row.user_name.unwrap_or_default(), id),
-            (None, Some(token)) => ("API token".to_owned(), token),
-            (None, None) => (String::new(), String::new()),
+        let (actor_name, actor_id) = match (row.user_id, row.actor_token, row.actor_service) {
+            (Some(id), _, _) => (row.user_name.unwrap_or_default(), id),
+            (None, Some(token), _) => ("API token".to_owned(), token),
+            (None, None, Some(service)) => ("Service".to_owned(), service),
+            (None, None, None) => (String::new(), String::new()),
         };
         Self {
             occurred_at: row.occurred_at,

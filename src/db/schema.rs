@@ -37,6 +37,9 @@ diesel::table! {
         previous_secret_ends_at -> Nullable<Timestamptz>,
         allowed_addresses -> Array<Text>,
         rate_limit_per_minute -> Nullable<Int4>,
+        leaked_at -> Nullable<Timestamptz>,
+        leak_url -> Nullable<Text>,
+        leak_source -> Nullable<Text>,
     }
 }
 
@@ -51,6 +54,7 @@ diesel::table! {
         details -> Text,
         ip -> Nullable<Text>,
         occurred_at -> Timestamptz,
+        actor_service -> Nullable<Text>,
     }
 }
 

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{AccountId, ClientIp, TokenId, UserId};
+use super::{AccountId, ClientIp, ServiceName, TokenId, UserId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuditAction {
@@ -13,6 +13,7 @@ pub enum AuditAction {
     TokenDelete,
     TokenReveal,
     TokenRotate,
+    TokenLeaked,
     TokensExport,
     TokenPolicyChange,
     SignIn,
@@ -25,7 +26,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 16] = [
+    pub const ALL: [AuditAction; 17] = [
         Self::TokenCreate,
         Self::TokenEdit,
         Self::TokenEnable,
@@ -33,6 +34,7 @@ impl AuditAction {
         Self::TokenDelete,
         Self::TokenReveal,
         Self::TokenRotate,
+        Self::TokenLeaked,
         Self::TokensExport,
         Self::TokenPolicyChange,
         Self::SignIn,
@@ -53,6 +55,7 @@ impl AuditAction {
             Self::TokenDelete => "token.delete",
             Self::TokenReveal => "token.reveal",
             Self::TokenRotate => "token.rotate",
+            Self::TokenLeaked => "token.leaked",
             Self::TokensExport => "tokens.export",
             Self::TokenPolicyChange => "account.token_policy",
             Self::SignIn => "user.sign_in",
@@ -79,6 +82,7 @@ impl AuditAction {
             Self::TokenDelete => "Deleted",
             Self::TokenReveal => "Revealed the secret",
             Self::TokenRotate => "Rotated the secret",
+            Self::TokenLeaked => "Found in public and disabled",
             Self::TokensExport => "Exported the token list",
             Self::TokenPolicyChange => "Changed the token expiry policy",
             Self::SignIn => "Signed in",
@@ -92,11 +96,13 @@ impl AuditAction {
     }
 }
 
-/// Who acted: a person in the portal, or a token through the API.
+/// Who acted: a person in the portal, a token through the API, or one of the
+/// platform's services (a secret scanner reporting a leak).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {
     User(UserId),
     Token(TokenId),
+    Service(ServiceName),
 }
 
 /// Who acts for which account, from where, and when: what every audit event records.

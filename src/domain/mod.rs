@@ -8,6 +8,7 @@ pub mod containment;
 pub mod expiry_policy;
 pub mod expiry_reminder;
 pub mod ids;
+pub mod leak_report;
 pub mod list_page;
 pub mod local_path;
 pub mod module_id;

@@ -9,6 +9,8 @@ pub const PAGE_SIZE: i64 = 25;
 /// The `expiring` filter's one window: tokens expiring within this many days.
 pub const EXPIRING_SOON_DAYS: u32 = 7;
 const MAX_SEARCH_CHARS: usize = 100;
+/// The `leaked` filter's one value.
+pub const LEAKED_PARAM: &str = "1";
 
 /// The raw parameters, as they come from the URL.
 #[derive(Debug, Default, Clone, serde::Deserialize)]
@@ -18,6 +20,7 @@ pub struct RawTokenListQuery {
     pub module: Option<String>,
     pub unused: Option<String>,
     pub expiring: Option<String>,
+    pub leaked: Option<String>,
     pub account: Option<String>,
     pub sort: Option<String>,
     pub dir: Option<String>,
@@ -93,6 +96,9 @@ pub struct TokenListQuery {
     pub module: Option<ModuleId>,
     pub unused: Option<UnusedFilter>,
     pub expiring_within_days: Option<u32>,
+    /// Only tokens whose secret was found in public (see `leak_report`), whatever
+    /// became of them since.
+    pub leaked: bool,
     pub account: Option<AccountFilter>,
     pub sort: SortKey,
     /// `None` means the sort key's natural direction.
@@ -235,6 +241,7 @@ impl From<RawTokenListQuery> for TokenListQuery {
             expiring_within_days: present(raw.expiring)
                 .filter(|e| *e == EXPIRING_SOON_DAYS.to_string())
                 .map(|_| EXPIRING_SOON_DAYS),
+            leaked: present(raw.leaked).is_some_and(|l| l == LEAKED_PARAM),
             account: present(raw.account).and_then(|a| AccountFilter::parse(&a)),
             sort: present(raw.sort)
                 .and_then(|s| SortKey::parse(&s))
@@ -306,6 +313,9 @@ impl TokenListQuery {
         if let Some(days) = self.expiring_within_days {
             params.push(("expiring", days.to_string()));
         }
+        if self.leaked {
+            params.push(("leaked", LEAKED_PARAM.to_owned()));
+        }
         if let Some(account) = &self.account {
             params.push(("account", account.as_param()));
         }
@@ -363,6 +373,7 @@ impl TokenListQuery {
             || self.module.is_some()
             || self.unused.is_some()
             || self.expiring_within_days.is_some()
+            || self.leaked
             || self.account.is_some()
     }
 }
@@ -382,6 +393,7 @@ mod tests {
                 "module" => raw.module = value,
                 "unused" => raw.unused = value,
                 "expiring" => raw.expiring = value,
+                "leaked" => raw.leaked = value,
                 "account" => raw.account = value,
                 "sort" => raw.sort = value,
                 "dir" => raw.dir = value,
@@ -410,6 +422,7 @@ mod tests {
             ("module", "billing"),
             ("unused", "90"),
             ("expiring", "7"),
+            ("leaked", "1"),
             ("account", "PA-1234-5678"),
             ("sort", "name"),
             ("dir", "desc"),
@@ -457,6 +470,7 @@ mod tests {
             ("dir", "sideways"),
             ("page", "-4"),
             ("unused", "12"),
+            ("leaked", "yes"),
             ("account", "   "),
             ("q", "   "),
         ]);
@@ -518,7 +532,7 @@ mod tests {
     }
 
     fn raw_query() -> impl Strategy<Value = RawTokenListQuery> {
-        let fields = [(); 11].map(|()| raw_value());
+        let fields = [(); 12].map(|()| raw_value());
         fields.prop_map(
             |[
                 q,
@@ -526,6 +540,7 @@ mod tests {
                 module,
                 unused,
                 expiring,
+                leaked,
                 account,
                 sort,
                 dir,
@@ -539,6 +554,7 @@ mod tests {
                     module,
                     unused,
                     expiring,
+                    leaked,
                     account,
                     sort,
                     dir,

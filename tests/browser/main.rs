@@ -13,6 +13,7 @@ mod harness;
 
 mod bulk;
 mod focus;
+mod leaks;
 mod lifecycle;
 mod rotate;
 mod search;

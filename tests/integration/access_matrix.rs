@@ -164,6 +164,16 @@ fn verify_json() -> serde_json::Value {
     json!({"token": TokenSecret::generate().expose()})
 }
 
+/// A leak report of a token nobody holds: answered, and nothing changes.
+fn leaks_json() -> serde_json::Value {
+    json!([{
+        "token": TokenSecret::generate().expose(),
+        "type": "tokendesk_api_token",
+        "url": "https://github.com/octo-org/octo-repo/blob/main/.env",
+        "source": "content",
+    }])
+}
+
 #[rustfmt::skip]
 fn table() -> Vec<Row> {
     vec![
@@ -209,6 +219,8 @@ fn table() -> Vec<Row> {
         api("POST", "/api/v1/verify", "/api/v1/verify", Body::Json(verify_json), 401,
             [401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401], 200),
         api("POST", "/api/v1/introspect", "/api/v1/introspect", Body::Form(&[("token", "tdk_x")]), 401,
+            [401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401], 200),
+        api("POST", "/api/v1/leaks", "/api/v1/leaks", Body::Json(leaks_json), 401,
             [401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401], 200),
         api("GET", "/api/v1/tokens", "/api/v1/tokens", Body::None, 401,
             [403, 200, 403, 200, 403, 200, 403, 200, 403, 200, 403, 200], 401),

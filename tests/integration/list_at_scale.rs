@@ -3,7 +3,8 @@
 //! module filter, and one deep in the list) reads a bounded number of rows, with no
 //! sequential scan of `api_tokens`; a search or a module filter, whose matches each
 //! cost a visit to their row, reads fewer still; the expiry reminder's count reads only
-//! the tokens in its window. PostgreSQL's own per-transaction counters
+//! the tokens in its window, and the leak banner's only the tokens found in public.
+//! PostgreSQL's own per-transaction counters
 //! (`pg_stat_xact_user_tables`) say what each read.
 
 use chrono::Utc;
@@ -244,4 +245,52 @@ fn the_expiry_reminder_counts_from_the_accounts_expiry_index_alone() {
         read.rows,
         expected.in_window
     );
+}
+
+#[test]
+fn the_leak_banner_counts_from_the_index_of_tokens_found_in_public_alone() {
+    let db = TestDb::migrated();
+    let mut conn = big_account(&db);
+    let account = AccountId::parse(ACCOUNT).unwrap();
+    // Five of the account's tokens were found in public: three still disabled, one
+    // enabled again, one deleted since.
+    conn.batch_execute(
+        "UPDATE api_tokens SET leaked_at = now(), leak_url = 'https://example.test/',
+             status = CASE WHEN id LIKE '%-0011' THEN 'active' ELSE 'disabled' END,
+             disabled_at = CASE WHEN id LIKE '%-0011' THEN NULL ELSE now() END
+         WHERE id IN ('TK-7000-0000-0003', 'TK-7000-0000-0023', 'TK-7000-0000-0043',
+                      'TK-7000-0000-0011');
+         UPDATE api_tokens SET leaked_at = now() WHERE id = 'TK-7000-0000-0001'
+           AND status = 'deleted';",
+    )
+    .unwrap();
+    conn.batch_execute("VACUUM ANALYZE api_tokens").unwrap();
+
+    for _ in 0..8 {
+        // Past the first five runs of a prepared statement, when PostgreSQL may plan it
+        // for any parameters: the index must still serve.
+        let (counted, read) = conn
+            .transaction(|conn| {
+                let before = reads(conn)?;
+                let counted = tokens::count_found_in_public(conn, &account)?;
+                let after = reads(conn)?;
+                let read = Read {
+                    seq_scan: after.seq_scan - before.seq_scan,
+                    rows: after.rows - before.rows,
+                };
+                Ok::<_, diesel::result::Error>((counted, read))
+            })
+            .unwrap();
+        assert_eq!(counted, 3, "the disabled ones");
+        assert_eq!(read.seq_scan, 0, "no sequential scan");
+        assert!(read.rows <= 5, "read {} rows of {TOKENS}", read.rows);
+    }
+    let (page, read) = list_reading(
+        &mut conn,
+        &Visibility::Account(account),
+        "status=disabled&leaked=1",
+    );
+    assert_eq!(page.tokens.len(), 3);
+    assert_eq!(read.seq_scan, 0);
+    assert!(read.rows <= 10, "read {} rows of {TOKENS}", read.rows);
 }

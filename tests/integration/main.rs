@@ -24,6 +24,7 @@ mod export;
 mod hostile_input;
 mod labels;
 mod last_access;
+mod leaks;
 mod lifecycle;
 mod list_at_scale;
 mod metrics;

@@ -5,7 +5,9 @@
 use super::view::TokenJson;
 use crate::api::schemas::word_schema;
 use crate::domain::Transition;
-use crate::domain::token_list_query::{SortDirection, SortKey, StatusFilter, UnusedFilter};
+use crate::domain::token_list_query::{
+    LEAKED_PARAM, SortDirection, SortKey, StatusFilter, UnusedFilter,
+};
 
 word_schema!(
     ActionWord = "TokenAction",
@@ -29,6 +31,12 @@ word_schema!(
 );
 
 word_schema!(ExpiringWord = "ExpiringFilter", "How soon expiring.", ["7"]);
+
+word_schema!(
+    LeakedWord = "LeakedFilter",
+    "Found in public.",
+    [LEAKED_PARAM]
+);
 
 word_schema!(
     SortWord = "SortKey",
@@ -91,6 +99,10 @@ pub struct ListQuery {
     /// `7`: expiring within 7 days
     #[param(value_type = Option<ExpiringWord>, inline)]
     expiring: Option<String>,
+    /// `1`: only tokens whose secret was found in public (with `status=disabled`, the
+    /// ones the portal's banner counts)
+    #[param(value_type = Option<LeakedWord>, inline)]
+    leaked: Option<String>,
     /// The sort key (default: `created`)
     #[param(value_type = Option<SortWord>, inline)]
     sort: Option<String>,

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::db::tokens::{TokenDetail, TokenSummary};
+use crate::db::tokens::{FoundInPublic, TokenDetail, TokenSummary};
 use crate::domain::RateLimit;
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -51,6 +51,37 @@ pub struct TokenJson {
     /// works: when it stops.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub old_secret_ends_at: Option<DateTime<Utc>>,
+    /// Only in a single token's answer, once its secret was found in public (see
+    /// `POST /leaks`): when and where. Kept after the token is enabled again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub found_in_public: Option<FoundInPublicJson>,
+}
+
+/// When and where a token's secret was last found in public, as the report said.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = FoundInPublic)]
+pub struct FoundInPublicJson {
+    /// When the report came, and the token was disabled.
+    pub at: DateTime<Utc>,
+    /// Where it was found, if the report said.
+    #[schema(
+        required = true,
+        example = "https://github.com/octo-org/octo-repo/blob/1234560/.env"
+    )]
+    pub url: Option<String>,
+    /// What it was found in, if the report said (`content`, `commit`, …).
+    #[schema(required = true, example = "content")]
+    pub source: Option<String>,
+}
+
+impl From<&FoundInPublic> for FoundInPublicJson {
+    fn from(found: &FoundInPublic) -> Self {
+        Self {
+            at: found.at,
+            url: found.location.url().map(str::to_owned),
+            source: found.location.source().map(str::to_owned),
+        }
+    }
 }
 
 impl TokenJson {
@@ -70,6 +101,7 @@ impl TokenJson {
             allowed_addresses: None,
             rate_limit_per_minute: None,
             old_secret_ends_at: None,
+            found_in_public: None,
         }
     }
 
@@ -79,6 +111,7 @@ impl TokenJson {
             allowed_addresses: Some(token.allowed_addresses.entries()),
             rate_limit_per_minute: Some(token.rate_limit.map(RateLimit::calls)),
             old_secret_ends_at: token.old_secret_working_until(Utc::now()),
+            found_in_public: token.found_in_public.as_ref().map(FoundInPublicJson::from),
             ..Self::summary(&token.summary)
         }
     }

@@ -53,7 +53,7 @@ fn notify(conn: &mut PgConnection, payload: &str) -> QueryResult<()> {
 
 /// The replaced secret's end, brought forward to `now` (and still none when there is no
 /// replaced secret).
-fn ended_by(
+pub(super) fn ended_by(
     now: DateTime<Utc>,
 ) -> impl diesel::AppearsOnTable<api_tokens::table, SqlType = Nullable<Timestamptz>>
 + diesel::query_builder::QueryFragment<diesel::pg::Pg>

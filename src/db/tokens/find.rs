@@ -5,7 +5,8 @@ use diesel::prelude::*;
 
 use super::super::schema::api_tokens;
 use super::list::modules_of;
-use super::{SummaryRow, TokenDetail, TokenSummary, into_summary, visible};
+use super::{FoundInPublic, SummaryRow, TokenDetail, TokenSummary, into_summary, visible};
+use crate::domain::leak_report::LeakLocation;
 use crate::domain::{TokenId, Visibility};
 
 /// The summary's columns and the ones only the details page shows.
@@ -24,6 +25,9 @@ struct DetailRow {
     previous_secret_ends_at: Option<DateTime<Utc>>,
     allowed_addresses: Vec<String>,
     rate_limit_per_minute: Option<i32>,
+    leaked_at: Option<DateTime<Utc>>,
+    leak_url: Option<String>,
+    leak_source: Option<String>,
 }
 
 /// The token, if it exists and `visibility` allows it; `None` for both "no such token"
@@ -58,6 +62,10 @@ pub fn find(
         old_secret_ends_at: row.previous_secret_ends_at,
         allowed_addresses,
         rate_limit,
+        found_in_public: row.leaked_at.map(|at| FoundInPublic {
+            at,
+            location: LeakLocation::new(row.leak_url.as_deref(), row.leak_source.as_deref()),
+        }),
     }))
 }
 

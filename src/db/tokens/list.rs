@@ -14,12 +14,12 @@ use diesel::sql_types::{Bool, Integer, Text, Timestamptz};
 use super::super::modules::Module;
 use super::super::schema::{accounts, api_tokens, modules, token_modules};
 use super::{SummaryRow, TokenSummary, into_summary, visible};
-use crate::domain::expiry_reminder;
 use crate::domain::list_page::{ListTotal, PageCursor};
 use crate::domain::token_list_query::{
     AccountFilter, PAGE_SIZE, SortDirection, SortKey, StatusFilter, TokenListQuery, UnusedFilter,
 };
 use crate::domain::{AccountId, TokenId, TokenStatus, Visibility};
+use crate::domain::{expiry_reminder, leak_report};
 
 /// The tokens that match a query, from `api_tokens` alone (no joins: counting and
 /// paging walk one index).
@@ -81,6 +81,16 @@ pub fn count_expiring_soon(
 ) -> QueryResult<i64> {
     let visibility = Visibility::Account(account.clone());
     matching(&visibility, &expiry_reminder::expiring_soon(), now)
+        .count()
+        .get_result(conn)
+}
+
+/// How many of `account`'s tokens were found in public and are still disabled
+/// (`leak_report::found_in_public`): the tokens that list shows, counted from the index
+/// of tokens found in public alone.
+pub fn count_found_in_public(conn: &mut PgConnection, account: &AccountId) -> QueryResult<i64> {
+    let visibility = Visibility::Account(account.clone());
+    matching(&visibility, &leak_report::found_in_public(), Utc::now())
         .count()
         .get_result(conn)
 }
@@ -285,6 +295,9 @@ fn matching(visibility: &Visibility, query: &TokenListQuery, now: DateTime<Utc>)
         // Written as the expiry index's key, so an account's window is one range of it.
         let expires = || sql::<Timestamptz>(&EXPIRES_KEY.replace("{t}", "api_tokens"));
         tokens = tokens.filter(expires().gt(now).and(expires().le(until)));
+    }
+    if query.leaked {
+        tokens = tokens.filter(api_tokens::leaked_at.is_not_null());
     }
     match &query.account {
         Some(AccountFilter::Id(account)) => {

@@ -6,6 +6,7 @@ mod containment;
 mod create;
 mod find;
 mod insert;
+mod leak;
 mod list;
 mod lookup;
 mod rotate;
@@ -15,6 +16,7 @@ use diesel::prelude::*;
 
 use super::modules::Module;
 use super::schema::{accounts, api_tokens, users};
+use crate::domain::leak_report::LeakLocation;
 use crate::domain::{
     AccountId, AddressAllowlist, RateLimit, Scope, TokenId, TokenStatus, UserId, Visibility,
 };
@@ -26,7 +28,8 @@ pub use change::{
 pub use create::create;
 pub use find::{find, find_many};
 pub use insert::{NewToken, SecretColumns, insert};
-pub use list::{TokenPage, chunk, count_expiring_soon, list};
+pub use leak::report_leak;
+pub use list::{TokenPage, chunk, count_expiring_soon, count_found_in_public, list};
 pub use lookup::{Lookup, by_digest};
 pub use rotate::{Rotated, rotate};
 
@@ -64,6 +67,16 @@ pub struct TokenDetail {
     pub old_secret_ends_at: Option<DateTime<Utc>>,
     pub allowed_addresses: AddressAllowlist,
     pub rate_limit: Option<RateLimit>,
+    /// When and where its secret was last found in public, kept after it is enabled
+    /// again.
+    pub found_in_public: Option<FoundInPublic>,
+}
+
+/// A leak report's mark on a token: when it was found in public, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundInPublic {
+    pub at: DateTime<Utc>,
+    pub location: LeakLocation,
 }
 
 impl TokenDetail {

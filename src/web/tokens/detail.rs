@@ -4,12 +4,14 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::row::TokenRow;
 use crate::db::modules::Module;
+use crate::db::tokens::FoundInPublic;
 use crate::db::{audit, tokens, usage};
+use crate::domain::leak_report;
 use crate::domain::usage_chart::{self, UsageChart};
 use crate::domain::{PageNumber, TokenId, Visibility};
 use crate::state::AppState;
@@ -66,6 +68,29 @@ struct RecentIpView {
     requests: i64,
 }
 
+/// Where and when the token's secret was found in public, as the banner above the tabs
+/// says it.
+struct FoundInPublicView {
+    at: TimeView,
+    /// Where, when the report said.
+    url: Option<String>,
+    /// Whether `url` may be a link (http or https).
+    linkable: bool,
+    source: Option<String>,
+}
+
+impl FoundInPublicView {
+    fn new(found: &FoundInPublic, now: DateTime<Utc>) -> Self {
+        let url = found.location.url().map(str::to_owned);
+        Self {
+            at: TimeView::new(found.at, now),
+            linkable: url.as_deref().is_some_and(leak_report::is_linkable),
+            url,
+            source: found.location.source().map(str::to_owned),
+        }
+    }
+}
+
 #[derive(Deserialize)]
 pub struct TabQuery {
     tab: Option<String>,
@@ -102,6 +127,8 @@ struct DetailPage {
     /// Where it may be used from: empty for anywhere.
     allowed_addresses: Vec<String>,
     rate_limit: Option<String>,
+    /// When and where its secret was found in public, if it was.
+    found_in_public: Option<FoundInPublicView>,
 }
 
 impl DetailPage {
@@ -204,6 +231,10 @@ pub async fn show(
         old_secret_ends,
         allowed_addresses: detail.allowed_addresses.entries(),
         rate_limit: detail.rate_limit.map(|limit| limit.to_string()),
+        found_in_public: detail
+            .found_in_public
+            .as_ref()
+            .map(|found| FoundInPublicView::new(found, now)),
     };
     Ok(render::full_or_fragment(
         req,

@@ -9,13 +9,12 @@ use super::LIST_PATH;
 use super::row::TokenRow;
 use crate::db::modules;
 use crate::db::tokens;
-use crate::domain::expiry_reminder;
 use crate::domain::list_page::{ListTotal, with_separators};
 use crate::domain::token_list_query::{
     PAGE_SIZE, RawTokenListQuery, SortDirection, SortKey, StatusFilter, TokenListQuery,
     UnusedFilter,
 };
-use crate::domain::{PageNumber, Visibility};
+use crate::domain::{PageNumber, Visibility, expiry_reminder, leak_report};
 use crate::state::AppState;
 use crate::web::chrome::Chrome;
 use crate::web::current_user::ApiAccess;
@@ -32,8 +31,11 @@ struct ListPage {
     spans_accounts: bool,
     /// Account admins may create and change tokens; support staff only look.
     can_manage: bool,
+    /// The banner over an admin's list while tokens of their account found in public
+    /// stay disabled.
+    leak_reminder: Option<Reminder>,
     /// The banner over an admin's list when tokens of their account expire soon.
-    expiry_reminder: Option<ExpiryReminder>,
+    expiry_reminder: Option<Reminder>,
     /// Rows can be ticked for a bulk change: an admin's page with a token that is not
     /// deleted.
     selectable: bool,
@@ -56,6 +58,7 @@ struct ListPage {
     module_options: Vec<Choice>,
     unused_options: Vec<Choice>,
     expiring_soon: bool,
+    leaked: bool,
     sort: SortLinks,
     first_page_href: String,
     /// The same view as CSV, every page.
@@ -64,19 +67,33 @@ struct ListPage {
     next_href: Option<String>,
 }
 
-/// "3 tokens expire within 7 days", linking to the list of exactly those.
-struct ExpiryReminder {
+/// A banner over an admin's list ("3 tokens expire within 7 days"), linking to the
+/// list of exactly the tokens it counts.
+struct Reminder {
     message: String,
     href: String,
 }
 
-impl ExpiryReminder {
-    fn new(count: i64) -> Option<Self> {
+impl Reminder {
+    fn expiring(count: i64) -> Option<Self> {
         expiry_reminder::banner(count).map(|message| Self {
             message,
             href: href(&expiry_reminder::expiring_soon()),
         })
     }
+
+    fn found_in_public(count: i64) -> Option<Self> {
+        leak_report::banner(count).map(|message| Self {
+            message,
+            href: href(&leak_report::found_in_public()),
+        })
+    }
+}
+
+/// What an admin's banners count.
+struct Reminders {
+    expiring_soon: i64,
+    found_in_public: i64,
 }
 
 /// A sortable column header.
@@ -104,19 +121,20 @@ pub async fn page(
     let visibility = access.visibility.clone();
     let db_query = query.clone();
     let fragment = htmx::wants_fragment(&req);
-    let (found, catalog, expiring_soon) = state
+    let (found, catalog, reminders) = state
         .db("listing tokens", move |conn| {
-            // An admin's reminder sits above the results: a fragment doesn't show it.
-            let expiring_soon = match &visibility {
-                Visibility::Account(account) if !fragment => {
-                    Some(tokens::count_expiring_soon(conn, account, now)?)
-                }
+            // An admin's reminders sit above the results: a fragment doesn't show them.
+            let reminders = match &visibility {
+                Visibility::Account(account) if !fragment => Some(Reminders {
+                    expiring_soon: tokens::count_expiring_soon(conn, account, now)?,
+                    found_in_public: tokens::count_found_in_public(conn, account)?,
+                }),
                 _ => None,
             };
             Ok((
                 tokens::list(conn, &visibility, &db_query, now)?,
                 modules::all(conn)?,
-                expiring_soon,
+                reminders,
             ))
         })
         .await?;
@@ -156,7 +174,12 @@ pub async fn page(
         }),
         spans_accounts: access.visibility.spans_accounts(),
         can_manage,
-        expiry_reminder: expiring_soon.and_then(ExpiryReminder::new),
+        leak_reminder: reminders
+            .as_ref()
+            .and_then(|counted| Reminder::found_in_public(counted.found_in_public)),
+        expiry_reminder: reminders
+            .as_ref()
+            .and_then(|counted| Reminder::expiring(counted.expiring_soon)),
         selectable: can_manage && rows.iter().any(TokenRow::is_manageable),
         return_to: href(&query),
         rows,
@@ -186,6 +209,7 @@ pub async fn page(
             .map(|u| Choice::new(&u.as_param(), &u.label(), query.unused == Some(*u)))
             .collect(),
         expiring_soon: query.expiring_within_days.is_some(),
+        leaked: query.leaked,
         sort: SortLinks {
             name: SortLink::new(&query, SortKey::Name),
             created: SortLink::new(&query, SortKey::Created),
