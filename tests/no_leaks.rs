@@ -362,6 +362,12 @@ async fn no_secret_reaches_a_log_line_a_url_or_the_audit_log() {
     assert_eq!(labelled.body[0]["label"], "true_positive");
     let bare = watch.api(gateway.post("/leaks", &json!([made, unknown])).await);
     assert_eq!(bare.status, StatusCode::BAD_REQUEST, "secrets sent bare");
+    let bare_verify = watch.api(gateway.post("/verify", &json!(active)).await);
+    assert_eq!(
+        bare_verify.status,
+        StatusCode::BAD_REQUEST,
+        "a secret sent bare to verify"
+    );
     let not_a_service = watch.api(app.api(&active).post("/leaks", &report).await);
     assert_eq!(not_a_service.status, StatusCode::UNAUTHORIZED);
 

@@ -20,4 +20,5 @@ mod search;
 mod sign_in;
 mod support;
 mod token_details;
+mod token_limits;
 mod token_list;
