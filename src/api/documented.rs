@@ -4,7 +4,7 @@
 //! holds exactly the routed operations.
 
 use actix_web::http::Method;
-use actix_web::{FromRequest, Handler, Responder, Scope, web};
+use actix_web::{FromRequest, Handler, Resource, Responder, Scope, web};
 use utoipa::openapi::RefOr;
 use utoipa::openapi::path::{HttpMethod, Paths};
 use utoipa::openapi::schema::Schema;
@@ -61,7 +61,7 @@ impl Documented {
 
     /// As `route`, with `data` for this route alone, found before the scope's (a body
     /// limit of its own, say).
-    pub fn route_with<O, F, Args, U>(mut self, operation: O, handler: F, data: U) -> Self
+    pub fn route_with<O, F, Args, U>(self, operation: O, handler: F, data: U) -> Self
     where
         O: utoipa::Path + OpenApiFactory,
         F: Handler<Args>,
@@ -69,8 +69,40 @@ impl Documented {
         F::Output: Responder + 'static,
         U: 'static,
     {
+        self.resource(operation, handler, |resource| resource.app_data(data))
+    }
+
+    /// Routes `handler` as `route` does, as the only resource at its path: any other
+    /// method there is answered as no endpoint (404), rather than by a later route whose
+    /// pattern also matches it (`/tokens/bulk` would reach `GET /tokens/{id}`).
+    pub fn route_alone<O, F, Args>(self, operation: O, handler: F) -> Self
+    where
+        O: utoipa::Path + OpenApiFactory,
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.resource(operation, handler, |resource| {
+            resource.default_service(web::to(super::no_such_endpoint))
+        })
+    }
+
+    /// Routes `handler` at `operation`'s path and methods as a resource of its own,
+    /// shaped by `shape` first, and records the operation.
+    fn resource<O, F, Args>(
+        mut self,
+        operation: O,
+        handler: F,
+        shape: impl FnOnce(Resource) -> Resource,
+    ) -> Self
+    where
+        O: utoipa::Path + OpenApiFactory,
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
         let path = O::path();
-        let mut resource = web::resource(path.as_str()).app_data(data);
+        let mut resource = shape(web::resource(path.as_str()));
         for method in O::methods() {
             let method = actix_method(&method);
             self.routed
@@ -83,30 +115,6 @@ impl Documented {
 
     /// Records `operation`, and the schemas it refers to, for the document.
     fn record<O: OpenApiFactory>(mut self, operation: O) -> Self {
-        self.paths.merge(operation.paths());
-        operation.schemas(&mut self.schemas);
-        self
-    }
-
-    /// Routes `handler` as `route` does, as the only resource at its path: any other
-    /// method there is answered as no endpoint (404), rather than by a later route whose
-    /// pattern also matches it (`/tokens/bulk` would reach `GET /tokens/{id}`).
-    pub fn route_alone<O, F, Args>(mut self, operation: O, handler: F) -> Self
-    where
-        O: utoipa::Path + OpenApiFactory,
-        F: Handler<Args>,
-        Args: FromRequest + 'static,
-        F::Output: Responder + 'static,
-    {
-        let path = O::path();
-        let mut resource = web::resource(&path).default_service(web::to(super::no_such_endpoint));
-        for method in O::methods() {
-            let method = actix_method(&method);
-            self.routed
-                .push((method.clone(), format!("{}{path}", self.prefix)));
-            resource = resource.route(web::method(method).to(handler.clone()));
-        }
-        self.scope = self.scope.service(resource);
         self.paths.merge(operation.paths());
         operation.schemas(&mut self.schemas);
         self
