@@ -18,14 +18,12 @@ mod common;
 #[allow(dead_code, reason = "this test uses part of the visitor")]
 mod visitor;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 use rand::distr::{Alphanumeric, SampleString};
 use reqwest::StatusCode;
-use reqwest::header::{AUTHORIZATION, HeaderMap, SET_COOKIE};
+use reqwest::header::{HeaderMap, SET_COOKIE};
 use serde_json::json;
 use tokendesk::db::schema::audit_events;
 use tokendesk::domain::secret::VISIBLE_PREFIX_LEN;
@@ -179,15 +177,11 @@ async fn sign_in(
 }
 
 /// `POST /api/v1/introspect` of `token`, authenticated with `authorization`.
-async fn introspect(app: &TestApp, authorization: &str, token: &str) -> StatusCode {
-    reqwest::Client::new()
-        .post(format!("{}/api/v1/introspect", app.address))
-        .header(AUTHORIZATION, authorization)
-        .form(&[("token", token)])
-        .send()
+async fn introspect(gateway: &ApiClient, token: &str) -> StatusCode {
+    gateway
+        .post_form("/introspect", &[("token", token.to_owned())])
         .await
-        .unwrap()
-        .status()
+        .status
 }
 
 #[tokio::test]
@@ -313,28 +307,24 @@ async fn no_secret_reaches_a_log_line_a_url_or_the_audit_log() {
             StatusCode::OK
         );
     }
-    let basic = format!("Basic {}", STANDARD.encode(format!("leak-check:{service}")));
-    assert_eq!(introspect(&app, &basic, &active).await, StatusCode::OK);
-    assert_eq!(introspect(&app, &basic, &disabled).await, StatusCode::OK);
+    let basic = ApiClient::basic(&app.address, "leak-check", &service);
+    assert_eq!(introspect(&basic, &active).await, StatusCode::OK);
+    assert_eq!(introspect(&basic, &disabled).await, StatusCode::OK);
     let stranger = watch.secret(
         "unregistered service secret",
         ServiceSecret::generate().expose(),
     );
-    let bearer = |secret: &str| format!("Bearer {secret}");
     assert_eq!(
-        introspect(&app, &bearer(&stranger), &active).await,
+        introspect(&app.api(&stranger), &active).await,
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
-        introspect(&app, &bearer(&active), &active).await,
+        introspect(&app.api(&active), &active).await,
         StatusCode::UNAUTHORIZED
     );
-    let misnamed = format!(
-        "Basic {}",
-        STANDARD.encode(format!("someone-else:{service}"))
-    );
+    let misnamed = ApiClient::basic(&app.address, "someone-else", &service);
     assert_eq!(
-        introspect(&app, &misnamed, &active).await,
+        introspect(&misnamed, &active).await,
         StatusCode::UNAUTHORIZED
     );
     let as_token = watch.api(app.api(&service).whoami().await);

@@ -504,39 +504,52 @@ impl TestApp {
 }
 
 /// The JSON API under `/api/v1` of the server at `address`, called as an integration
-/// calls it: `Authorization: Bearer <token>` (none from [`ApiClient::anonymous`]) and
-/// any headers added with [`ApiClient::with_header`] on every request. Its connections
-/// are reused from call to call.
+/// calls it: `Authorization: Bearer <token>` (none from [`ApiClient::anonymous`], HTTP
+/// Basic from [`ApiClient::basic`]) and any headers added with
+/// [`ApiClient::with_header`] on every request. It never follows a redirect, and its
+/// connections are reused from call to call.
 #[derive(Clone)]
 pub struct ApiClient {
     client: reqwest::Client,
-    base: String,
+    /// The server, without a path.
+    address: String,
     headers: HeaderMap,
 }
 
+/// Where the API's paths begin.
+const API_PREFIX: &str = "/api/v1";
+
 /// What an API call answered. `body` is `Value::Null` when the body is empty or not
-/// JSON.
+/// JSON; `text` is the body as received.
 pub struct ApiResponse {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: Value,
+    pub text: String,
 }
 
 impl ApiClient {
     /// Calls the server at `address` with `token` as the bearer credential.
     pub fn new(address: &str, token: &str) -> Self {
-        let mut client = Self::anonymous(address);
-        let bearer = HeaderValue::from_str(&format!("Bearer {token}"))
-            .expect("a token that fits in a header");
-        client.headers.insert(AUTHORIZATION, bearer);
-        client
+        Self::anonymous(address).with_header(AUTHORIZATION.as_str(), &format!("Bearer {token}"))
+    }
+
+    /// Calls the server at `address` as the service `name` with HTTP Basic
+    /// (`name:secret`), as API gateways send it.
+    pub fn basic(address: &str, name: &str, secret: &str) -> Self {
+        use base64::Engine;
+        let pair = base64::engine::general_purpose::STANDARD.encode(format!("{name}:{secret}"));
+        Self::anonymous(address).with_header(AUTHORIZATION.as_str(), &format!("Basic {pair}"))
     }
 
     /// Calls the server at `address` without an `Authorization` header.
     pub fn anonymous(address: &str) -> Self {
         Self {
-            client: reqwest::Client::new(),
-            base: format!("{address}/api/v1"),
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("building the HTTP client"),
+            address: address.to_owned(),
             headers: HeaderMap::new(),
         }
     }
@@ -546,6 +559,16 @@ impl ApiClient {
         self.headers.insert(
             HeaderName::from_bytes(name.as_bytes()).expect("a header name"),
             HeaderValue::from_str(value).expect("a header value"),
+        );
+        self
+    }
+
+    /// Sends `name: value` with every call as one more line of that header, after the
+    /// lines already added (a proxy's own `X-Forwarded-For` line, say).
+    pub fn with_header_line(mut self, name: &str, value: HeaderValue) -> Self {
+        self.headers.append(
+            HeaderName::from_bytes(name.as_bytes()).expect("a header name"),
+            value,
         );
         self
     }
@@ -578,10 +601,7 @@ impl ApiClient {
 
     /// `method` on `/api/v1{path}`, with `body` as JSON when there is one.
     pub async fn send(&self, method: Method, path: &str, body: Option<&Value>) -> ApiResponse {
-        let mut request = self
-            .client
-            .request(method, format!("{}{path}", self.base))
-            .headers(self.headers.clone());
+        let mut request = self.site_request(method, &format!("{API_PREFIX}{path}"));
         if let Some(body) = body {
             request = request.json(body);
         }
@@ -591,14 +611,36 @@ impl ApiClient {
     /// POST `form`, form-encoded, to `/api/v1{path}`.
     pub async fn post_form(&self, path: &str, form: &[(&str, String)]) -> ApiResponse {
         let request = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .headers(self.headers.clone())
+            .site_request(Method::POST, &format!("{API_PREFIX}{path}"))
             .form(form);
         Self::answer(request).await
     }
 
-    async fn answer(request: reqwest::RequestBuilder) -> ApiResponse {
+    /// POST `body` to `/api/v1{path}` byte for byte, as `content_type`: for bodies
+    /// the other methods would not send (not JSON, cut short, oversized).
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> ApiResponse {
+        let request = self
+            .site_request(Method::POST, &format!("{API_PREFIX}{path}"))
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(body);
+        Self::answer(request).await
+    }
+
+    /// `method` on `path` of the server (any path, the portal's too) with this client's
+    /// headers, to finish as the test needs and send with [`ApiClient::answer`].
+    pub fn site_request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, format!("{}{path}", self.address))
+            .headers(self.headers.clone())
+    }
+
+    /// Sends `request` and reads what it answered.
+    pub async fn answer(request: reqwest::RequestBuilder) -> ApiResponse {
         let response = request.send().await.expect("sending the API request");
         let status = response.status();
         let headers = response.headers().clone();
@@ -607,6 +649,7 @@ impl ApiClient {
             status,
             headers,
             body: serde_json::from_str(&text).unwrap_or(Value::Null),
+            text,
         }
     }
 }

@@ -116,18 +116,12 @@ async fn a_missing_header_or_a_bad_request_body_is_explained() {
     let api = ApiClient::anonymous(&app.address);
 
     let bare = api.whoami().await;
-    // A body that is not JSON, which the API client never sends.
-    let service = app.add_service("gateway");
-    let bad_json = reqwest::Client::new()
-        .post(format!("{}/api/v1/verify", app.address))
-        .bearer_auth(&service)
-        .header("content-type", "application/json")
-        .body("{\"tok")
-        .send()
-        .await
-        .unwrap();
-    let bad_access = app
-        .api(&service)
+    // A body that is not JSON, sent as it is.
+    let gateway = app.service("gateway");
+    let bad_json = gateway
+        .post_raw("/verify", "application/json", "{\"tok")
+        .await;
+    let bad_access = gateway
         .post("/verify", &json!({ "token": "x", "access": "root" }))
         .await;
 
@@ -136,10 +130,10 @@ async fn a_missing_header_or_a_bad_request_body_is_explained() {
         bare.header("www-authenticate"),
         Some(r#"Bearer realm="tokendesk""#)
     );
-    assert_eq!(bad_json.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(bad_json.status, StatusCode::BAD_REQUEST);
     assert_eq!(
-        bad_json.headers()["content-type"],
-        "application/problem+json"
+        bad_json.header("content-type"),
+        Some("application/problem+json")
     );
     assert_eq!(bad_access.status, StatusCode::BAD_REQUEST);
     assert!(

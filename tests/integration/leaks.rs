@@ -8,7 +8,6 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use reqwest::StatusCode;
-use reqwest::header::CONTENT_TYPE;
 use serde_json::{Value, json};
 use tokendesk::db::schema::{api_tokens, audit_events};
 use tokendesk::db::tokens::Lookup;
@@ -560,35 +559,17 @@ async fn the_details_page_says_where_and_when_the_token_was_found() {
     assert!(untouched.texts("found-in-public").is_empty());
 }
 
-/// Posts `body` as JSON to `/api/v1/leaks` with the service credential `secret`.
-async fn post_raw(app: &TestApp, secret: &str, body: Vec<u8>) -> ApiResponse {
-    let response = reqwest::Client::new()
-        .post(format!("{}/api/v1/leaks", app.address))
-        .bearer_auth(secret)
-        .header(CONTENT_TYPE, "application/json")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let text = response.text().await.unwrap();
-    ApiResponse {
-        status,
-        headers,
-        body: serde_json::from_str(&text).unwrap_or(Value::Null),
-    }
-}
-
 #[tokio::test]
 async fn a_report_must_be_an_array_of_at_most_a_hundred_matches_within_64_kib() {
     let app = spawn_app().await;
-    let service = app.add_service("scanner");
+    let scanner = app.service("scanner");
+    // Bodies as given, byte for byte: what JSON the client would never send.
+    let post_raw = |body: Vec<u8>| scanner.post_raw("/leaks", "application/json", body);
     let (id, secret) = new_token(&app, DEMO_CORP);
     let long_url = format!("{FOUND_AT}?{}", "x".repeat(250));
     let one = |token: &str| json!({"token": token, "type": "tokendesk_api_token", "url": long_url, "source": "content"});
 
-    let empty = post_raw(&app, &service, b"[]".to_vec()).await;
+    let empty = post_raw(b"[]".to_vec()).await;
     assert_eq!((empty.status, empty.body), (StatusCode::OK, json!([])));
 
     for (what, body) in [
@@ -613,7 +594,7 @@ async fn a_report_must_be_an_array_of_at_most_a_hundred_matches_within_64_kib() 
             format!("{}{}", "[".repeat(5_000), "]".repeat(5_000)),
         ),
     ] {
-        let refused = post_raw(&app, &service, body.into_bytes()).await;
+        let refused = post_raw(body.into_bytes()).await;
         assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{what}");
         assert_eq!(
             refused.header("content-type"),
@@ -627,12 +608,7 @@ async fn a_report_must_be_an_array_of_at_most_a_hundred_matches_within_64_kib() 
         .collect();
     let mut too_many: Vec<Value> = unknown.iter().map(|token| one(token)).collect();
     too_many[100] = one(&secret);
-    let refused = post_raw(
-        &app,
-        &service,
-        Value::Array(too_many).to_string().into_bytes(),
-    )
-    .await;
+    let refused = post_raw(Value::Array(too_many).to_string().into_bytes()).await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
     assert!(
         refused.body["detail"]
@@ -648,14 +624,14 @@ async fn a_report_must_be_an_array_of_at_most_a_hundred_matches_within_64_kib() 
     hundred.push(one(&secret));
     let body = Value::Array(hundred).to_string().into_bytes();
     assert!(body.len() > 16 * 1024, "more than other endpoints take");
-    let answered = post_raw(&app, &service, body).await;
+    let answered = post_raw(body).await;
     assert_eq!(answered.status, StatusCode::OK, "{:?}", answered.body);
     assert_eq!(answered.body.as_array().unwrap().len(), 100);
     assert_eq!(answered.body[99]["label"], "true_positive");
     assert_eq!(marks(&app, &id).status, "disabled");
 
     let oversized = json!([{"token": secret, "url": "u".repeat(65 * 1024)}]);
-    let refused = post_raw(&app, &service, oversized.to_string().into_bytes()).await;
+    let refused = post_raw(oversized.to_string().into_bytes()).await;
     assert_eq!(refused.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(
         refused.header("content-type"),

@@ -5,6 +5,7 @@ use std::time::Duration;
 use chrono::{NaiveDate, Utc};
 use diesel::prelude::*;
 use reqwest::StatusCode;
+use reqwest::header::HeaderValue;
 use tokendesk::db::schema::{token_access_ips, token_usage_daily};
 
 use crate::common::{
@@ -333,27 +334,19 @@ async fn a_proxys_own_forwarded_line_and_garbage_to_its_left_do_not_hide_the_cli
         ..tokendesk::app::AppOptions::default()
     })
     .await;
-    let secret = app.secret_of(NEVER_USED_TOKEN);
-    let client = reqwest::Client::new();
-    let whoami = |lines: Vec<reqwest::header::HeaderValue>| {
-        let mut request = client
-            .get(format!("{}/api/v1/whoami", app.address))
-            .bearer_auth(&secret);
-        for line in lines {
-            request = request.header("x-forwarded-for", line);
-        }
-        request.send()
-    };
+    let api = app.api(&app.secret_of(NEVER_USED_TOKEN));
     // The client's own line first, then the one its proxy added.
-    let two_lines = vec![
-        reqwest::header::HeaderValue::from_static("192.0.2.250"),
-        reqwest::header::HeaderValue::from_static("198.51.100.30"),
-    ];
+    let two_lines = api
+        .clone()
+        .with_header_line("x-forwarded-for", HeaderValue::from_static("192.0.2.250"))
+        .with_header_line("x-forwarded-for", HeaderValue::from_static("198.51.100.30"));
     // Bytes that are no text, which the proxy extended with the real client.
-    let not_text =
-        vec![reqwest::header::HeaderValue::from_bytes(b"\xff\xfe, 198.51.100.31").unwrap()];
-    for lines in [two_lines, not_text] {
-        assert_eq!(whoami(lines).await.unwrap().status(), StatusCode::OK);
+    let not_text = api.with_header_line(
+        "x-forwarded-for",
+        HeaderValue::from_bytes(b"\xff\xfe, 198.51.100.31").unwrap(),
+    );
+    for client in [two_lines, not_text] {
+        assert_eq!(client.whoami().await.status, StatusCode::OK);
     }
     tokio::time::timeout(Duration::from_secs(5), async {
         loop {

@@ -182,6 +182,17 @@ impl Visitor {
     }
 }
 
+/// An API answer read as a page, for checks that hold for both.
+impl From<crate::common::ApiResponse> for Page {
+    fn from(answer: crate::common::ApiResponse) -> Self {
+        Self {
+            status: answer.status,
+            headers: answer.headers,
+            body: answer.text,
+        }
+    }
+}
+
 pub fn urlencode(value: &str) -> String {
     url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
