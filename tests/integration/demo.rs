@@ -96,13 +96,13 @@ async fn each_fixed_secret_is_answered_by_the_api_as_docs_testing_md_says() {
     assert_eq!(
         answers,
         [
-            (demo::ACTIVE_TOKEN, "PA-1000-0001".to_owned()),
-            (demo::REPORTS_READ_TOKEN, "PA-1000-0001".to_owned()),
-            (demo::TOKENS_ADMIN_TOKEN, "PA-1000-0001".to_owned()),
+            (demo::ACTIVE_TOKEN, demo::DEMO_CORP.to_owned()),
+            (demo::REPORTS_READ_TOKEN, demo::DEMO_CORP.to_owned()),
+            (demo::TOKENS_ADMIN_TOKEN, demo::DEMO_CORP.to_owned()),
             (demo::DISABLED_TOKEN, "disabled".to_owned()),
             (demo::DELETED_TOKEN, "deleted".to_owned()),
             (demo::EXPIRED_TOKEN, "expired".to_owned()),
-            (demo::OTHER_INC_TOKEN, "PA-2000-0002".to_owned()),
+            (demo::OTHER_INC_TOKEN, demo::OTHER_INC.to_owned()),
         ]
     );
     assert_eq!(

@@ -24,7 +24,10 @@ use crate::common::{
 };
 use crate::visitor::Visitor;
 
-const DEMO_ACCOUNTS: &str = "('PA-1000-0001', 'PA-2000-0002')";
+/// The demo's accounts, as an SQL list.
+fn demo_accounts() -> String {
+    format!("('{}', '{}')", demo::DEMO_CORP, demo::OTHER_INC)
+}
 const THIRD_ACCOUNT: &str = "PA-3000-0003";
 
 #[derive(QueryableByName)]
@@ -48,6 +51,7 @@ fn rows(conn: &mut PgConnection, select: &str) -> Vec<String> {
 /// What the demo accounts hold, as seeding writes it: every column that does not
 /// differ by chance (random secrets, password salts, when a row was first made).
 fn demo_state(conn: &mut PgConnection) -> Vec<Vec<String>> {
+    let demo_accounts = demo_accounts();
     let demo_people = demo::USERS
         .iter()
         .map(|user| format!("'{}'", user.id))
@@ -59,12 +63,12 @@ fn demo_state(conn: &mut PgConnection) -> Vec<Vec<String>> {
         .collect::<Vec<_>>()
         .join(", ");
     let of_demo_tokens =
-        format!("token_id IN (SELECT id FROM api_tokens WHERE account_id IN {DEMO_ACCOUNTS})");
+        format!("token_id IN (SELECT id FROM api_tokens WHERE account_id IN {demo_accounts})");
     [
-        format!("SELECT id, name FROM accounts WHERE id IN {DEMO_ACCOUNTS} ORDER BY id"),
+        format!("SELECT id, name FROM accounts WHERE id IN {demo_accounts} ORDER BY id"),
         format!(
             "SELECT id, account_id, email, name, role, disabled_at FROM users
-              WHERE account_id IN {DEMO_ACCOUNTS} OR id IN ({demo_people}) ORDER BY id"
+              WHERE account_id IN {demo_accounts} OR id IN ({demo_people}) ORDER BY id"
         ),
         format!(
             "SELECT id, account_id, name, description, scope, status, secret_prefix IS NOT NULL AS prefixed,
@@ -73,14 +77,14 @@ fn demo_state(conn: &mut PgConnection) -> Vec<Vec<String>> {
                     CASE WHEN id IN ({fixed}) THEN encode(coalesce(secret_digest, deleted_digest), 'hex') END AS fixed_digest,
                     created_by, created_at, updated_at, expires_at, disabled_at, deleted_at,
                     disabled_by_person, last_access_at, last_access_ip, last_access_user_agent, last_access_via
-               FROM api_tokens WHERE account_id IN {DEMO_ACCOUNTS} ORDER BY id"
+               FROM api_tokens WHERE account_id IN {demo_accounts} ORDER BY id"
         ),
         format!("SELECT * FROM token_modules WHERE {of_demo_tokens} ORDER BY 1, 2"),
         format!("SELECT * FROM token_usage_daily WHERE {of_demo_tokens} ORDER BY 1, 2"),
         format!("SELECT * FROM token_access_ips WHERE {of_demo_tokens} ORDER BY 1, 2"),
         format!(
             "SELECT id, action FROM audit_events
-              WHERE account_id IN {DEMO_ACCOUNTS} OR actor_user_id IN ({demo_people}) ORDER BY id"
+              WHERE account_id IN {demo_accounts} OR actor_user_id IN ({demo_people}) ORDER BY id"
         ),
         format!(
             "SELECT email FROM sign_in_failures
@@ -94,16 +98,17 @@ fn demo_state(conn: &mut PgConnection) -> Vec<Vec<String>> {
 
 /// Everything outside the demo accounts and people, whole rows.
 fn everything_else(conn: &mut PgConnection) -> Vec<Vec<String>> {
+    let demo_accounts = demo_accounts();
     let not_demo_people = "SELECT id FROM users WHERE id NOT LIKE 'UR-1000-%' AND id NOT LIKE 'UR-2000-%' AND id <> 'UR-9000-0000-0001'";
     [
-        format!("SELECT * FROM accounts WHERE id NOT IN {DEMO_ACCOUNTS} ORDER BY id"),
+        format!("SELECT * FROM accounts WHERE id NOT IN {demo_accounts} ORDER BY id"),
         format!("SELECT * FROM users WHERE id IN ({not_demo_people}) ORDER BY id"),
-        format!("SELECT * FROM api_tokens WHERE account_id NOT IN {DEMO_ACCOUNTS} ORDER BY id"),
+        format!("SELECT * FROM api_tokens WHERE account_id NOT IN {demo_accounts} ORDER BY id"),
         format!(
             "SELECT * FROM token_modules WHERE token_id IN
-               (SELECT id FROM api_tokens WHERE account_id NOT IN {DEMO_ACCOUNTS}) ORDER BY 1, 2"
+               (SELECT id FROM api_tokens WHERE account_id NOT IN {demo_accounts}) ORDER BY 1, 2"
         ),
-        format!("SELECT * FROM audit_events WHERE account_id NOT IN {DEMO_ACCOUNTS} ORDER BY id"),
+        format!("SELECT * FROM audit_events WHERE account_id NOT IN {demo_accounts} ORDER BY id"),
         format!("SELECT * FROM sessions WHERE user_id IN ({not_demo_people}) ORDER BY public_id"),
         "SELECT email, ip FROM sign_in_failures WHERE email NOT LIKE '%@demo.test'
             AND email <> 'admin@other.test' ORDER BY 1"
@@ -246,9 +251,11 @@ async fn change_the_demo(app: &TestApp) {
         },
     )
     .unwrap();
-    diesel::sql_query("UPDATE accounts SET name = 'Renamed Corp' WHERE id = 'PA-1000-0001'")
-        .execute(conn)
-        .unwrap();
+    let rename = format!(
+        "UPDATE accounts SET name = 'Renamed Corp' WHERE id = '{}'",
+        demo::DEMO_CORP
+    );
+    diesel::sql_query(rename).execute(conn).unwrap();
 }
 
 #[tokio::test]
@@ -337,7 +344,7 @@ async fn post_demo_reset_answers_json_only_and_only_when_serving_the_demo() {
     assert_eq!(reset, StatusCode::OK);
     assert_eq!(
         answer,
-        json!({"reset": true, "accounts": ["PA-1000-0001", "PA-2000-0002"], "people": 4, "tokens": 31})
+        json!({"reset": true, "accounts": [demo::DEMO_CORP, demo::OTHER_INC], "people": 4, "tokens": 31})
     );
 }
 

@@ -10,7 +10,7 @@ use tokendesk::db::schema::{audit_events, sessions};
 
 use crate::cli::run;
 use crate::common::{
-    ACTIVE_TOKEN, DEMO_ADMIN, DEMO_ADMIN_LOGIN, DEMO_MEMBER_LOGIN, TestApp, spawn_app,
+    ACTIVE_TOKEN, DEMO_ADMIN, DEMO_ADMIN_LOGIN, DEMO_CORP, DEMO_MEMBER_LOGIN, TestApp, spawn_app,
     spawn_app_with,
 };
 use crate::visitor::{Page, Visitor};
@@ -79,7 +79,7 @@ async fn five_failures_for_an_email_hold_its_sign_in_off_even_with_the_right_pas
     assert_eq!(other_email.status, StatusCode::SEE_OTHER, "only that email");
     let failed = audited(&app, "user.sign_in_failed");
     assert_eq!(failed.len(), 5);
-    assert_eq!(failed[0].0.as_deref(), Some("PA-1000-0001"));
+    assert_eq!(failed[0].0.as_deref(), Some(DEMO_CORP));
     assert_eq!(failed[0].1.as_deref(), Some("127.0.0.1"));
     assert_eq!(audited(&app, "user.sign_in_throttled").len(), 1);
 }
