@@ -1,30 +1,47 @@
-//! Bearer and service credentials refused per client address, to stop guessing: after
-//! `MAX_REFUSED` refusals within a minute, an address gets 429 for anything that would
-//! need a database read until the minute has passed (tokens already in the cache keep
-//! working for it, since checking them costs nothing). Counted in memory on each
-//! instance, with a GCRA limiter (governor) per address; an IPv6 address counts as its
-//! /64, which one subscriber usually holds whole.
+//! Bearer and service credentials refused per client address, to stop guessing: once
+//! `MAX_REFUSED` refusals were counted within a minute, an address gets 429 for anything
+//! that would need a database read for the next minute (tokens already in the cache keep
+//! working for it, since checking them costs nothing). An address's minute begins with
+//! its first refusal, and counting starts afresh once it has passed. Counted in memory on
+//! each instance; an IPv6 address counts as its /64, which one subscriber usually holds
+//! whole. Time is `C`'s: the monotonic clock, or in tests a
+//! `governor::clock::FakeRelativeClock` moved by hand (the caches' own expiry only frees
+//! the memory).
 
 use std::net::{IpAddr, Ipv6Addr};
-use std::num::NonZeroU32;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use governor::{DefaultKeyedRateLimiter, Quota};
+use governor::clock::{Clock, DefaultClock, Reference};
+use governor::nanos::Nanos;
 use moka::sync::Cache;
 
 /// Refusals an address may collect within `WINDOW` before it is held off.
 pub const MAX_REFUSED: u32 = 100;
 pub const WINDOW: Duration = Duration::from_secs(60);
-/// Addresses tracked before the limiter forgets the quiet ones.
-const TRACKED_ADDRESSES: usize = 10_000;
+/// Addresses tracked at most; the least recent are forgotten first.
+const TRACKED_ADDRESSES: u64 = 10_000;
 
-pub struct RefusalLimiter {
-    refusals: DefaultKeyedRateLimiter<IpAddr>,
+pub struct RefusalLimiter<C: Clock = DefaultClock> {
+    /// Each address's refusals in its current minute.
+    counts: Cache<IpAddr, Count<C::Instant>>,
     /// Addresses held off, with when that ends.
-    held_off: Cache<IpAddr, Instant>,
-    /// Refusals counted, to forget quiet addresses now and then rather than each time.
-    counted: AtomicU64,
+    held_off: Cache<IpAddr, C::Instant>,
+    clock: C,
+}
+
+/// An address's refusals since its minute began.
+#[derive(Clone, Copy)]
+struct Count<I> {
+    since: I,
+    refused: u32,
+}
+
+/// A memory of addresses, each kept a minute after it was last written.
+fn tracked<V: Clone + Send + Sync + 'static>() -> Cache<IpAddr, V> {
+    Cache::builder()
+        .max_capacity(TRACKED_ADDRESSES)
+        .time_to_live(WINDOW)
+        .build()
 }
 
 /// What an address counts as: itself, or for IPv6 its /64.
@@ -38,44 +55,55 @@ fn key(ip: IpAddr) -> IpAddr {
     }
 }
 
-impl RefusalLimiter {
+impl<C> RefusalLimiter<C>
+where
+    C: Clock,
+    C::Instant: 'static,
+{
+    /// A limiter measuring time by `clock`.
+    pub fn with_clock(clock: C) -> Self {
+        Self {
+            counts: tracked(),
+            held_off: tracked(),
+            clock,
+        }
+    }
+
     /// Counts one refused credential from `ip`.
     pub fn refused(&self, ip: IpAddr) {
-        let key = key(ip);
-        if self.refusals.check_key(&key).is_err() && !self.held_off.contains_key(&key) {
+        let (key, now) = (key(ip), self.clock.now());
+        let window = Nanos::from(WINDOW);
+        let count = self
+            .counts
+            .entry(key)
+            .and_upsert_with(|counted| match counted.map(|entry| entry.into_value()) {
+                Some(count) if now.duration_since(count.since) < window => Count {
+                    refused: count.refused.saturating_add(1),
+                    ..count
+                },
+                _ => Count {
+                    since: now,
+                    refused: 1,
+                },
+            })
+            .into_value();
+        if count.refused >= MAX_REFUSED && self.held_off(ip).is_none() {
             tracing::warn!(%ip, "too many refused credentials; holding the address off");
-            self.held_off.insert(key, Instant::now() + WINDOW);
-        }
-        let counted = self.counted.fetch_add(1, Ordering::Relaxed);
-        if counted % 1_000 == 999 && self.refusals.len() > TRACKED_ADDRESSES {
-            self.refusals.retain_recent();
+            self.held_off.insert(key, now + window);
         }
     }
 
     /// How long `ip` is still held off, if it is.
     pub fn held_off(&self, ip: IpAddr) -> Option<Duration> {
         let until = self.held_off.get(&key(ip))?;
-        let left = until.saturating_duration_since(Instant::now());
+        let left = Duration::from(until.duration_since(self.clock.now()));
         (!left.is_zero()).then_some(left)
     }
 }
 
 impl Default for RefusalLimiter {
     fn default() -> Self {
-        // The refusal that fails the check is the `MAX_REFUSED`th: it holds the address
-        // off, so the next attempt is answered 429.
-        let allowed = NonZeroU32::new(MAX_REFUSED - 1).unwrap_or(NonZeroU32::MIN);
-        let quota = Quota::with_period(WINDOW / MAX_REFUSED)
-            .unwrap_or_else(|| Quota::per_minute(allowed))
-            .allow_burst(allowed);
-        Self {
-            refusals: DefaultKeyedRateLimiter::keyed(quota),
-            held_off: Cache::builder()
-                .max_capacity(TRACKED_ADDRESSES as u64)
-                .time_to_live(WINDOW)
-                .build(),
-            counted: AtomicU64::new(0),
-        }
+        Self::with_clock(DefaultClock::default())
     }
 }
 
@@ -96,6 +124,53 @@ mod tests {
         let left = limiter.held_off(guesser).unwrap();
         assert!(left > Duration::from_secs(59) && left <= WINDOW, "{left:?}");
         assert_eq!(limiter.held_off(neighbour), None);
+    }
+
+    #[test]
+    fn the_hold_off_ends_once_the_minute_has_passed() {
+        let clock = governor::clock::FakeRelativeClock::default();
+        let limiter = RefusalLimiter::with_clock(clock.clone());
+        let guesser: IpAddr = "192.0.2.66".parse().unwrap();
+        for _ in 0..MAX_REFUSED {
+            limiter.refused(guesser);
+        }
+        assert_eq!(limiter.held_off(guesser), Some(WINDOW));
+
+        clock.advance(WINDOW - Duration::from_millis(1));
+        assert_eq!(limiter.held_off(guesser), Some(Duration::from_millis(1)));
+        clock.advance(Duration::from_millis(1));
+        assert_eq!(limiter.held_off(guesser), None, "the minute has passed");
+
+        limiter.refused(guesser);
+        assert_eq!(
+            limiter.held_off(guesser),
+            None,
+            "a refusal after a quiet minute starts counting afresh"
+        );
+    }
+
+    #[test]
+    fn refusals_spread_over_a_minute_count_but_those_of_different_minutes_do_not() {
+        let clock = governor::clock::FakeRelativeClock::default();
+        let limiter = RefusalLimiter::with_clock(clock.clone());
+        let (steady, patient): (IpAddr, IpAddr) =
+            ("192.0.2.70".parse().unwrap(), "192.0.2.71".parse().unwrap());
+        for _ in 0..MAX_REFUSED - 1 {
+            limiter.refused(steady);
+            limiter.refused(patient);
+            clock.advance(Duration::from_millis(500));
+        }
+        // 49.5 s after their first refusals: the steady one's 100th is within its minute.
+        limiter.refused(steady);
+        clock.advance(Duration::from_millis(10_500));
+        limiter.refused(patient);
+
+        assert!(limiter.held_off(steady).is_some(), "100 within a minute");
+        assert_eq!(
+            limiter.held_off(patient),
+            None,
+            "its 100th came a minute on"
+        );
     }
 
     #[test]
