@@ -1,9 +1,9 @@
 //! Lookups of presented tokens, cached so a hot token costs no database read. Entries
 //! live 30 seconds at most; a change to a token drops its entry on this instance before
 //! the response, and on the others through the listener. Well-formed tokens that are
-//! not known are remembered too (a bounded negative cache), so repeating one costs no
-//! database read either; creating a token forgets them all on every instance, so a
-//! token created a moment ago works on its first request.
+//! not known are remembered too (a bounded negative cache, see `unknown`), so repeating
+//! one costs no database read either; creating a token forgets them all on every
+//! instance, so a token created a moment ago works on its first request.
 //!
 //! A lookup that read the database can't bring back what a change removed meanwhile:
 //! it reads the cache's generation before its database read and inserts only if no
@@ -18,18 +18,17 @@ use moka::sync::Cache;
 
 pub use super::generation::Generation;
 use super::generation::Generations;
+use super::unknown::UnknownTokens;
 use crate::db::tokens::Lookup;
 use crate::domain::{SecretDigest, TokenId};
 use crate::instruments::{self, CacheResult};
 
+/// How long a lookup is kept, known or unknown.
 pub const TIME_TO_LIVE: Duration = Duration::from_secs(30);
-
-/// How many unknown tokens are remembered at most.
-const UNKNOWN_CAPACITY: u64 = 100_000;
 
 pub struct TokenCache {
     entries: Cache<SecretDigest, Lookup>,
-    unknown: Cache<SecretDigest, ()>,
+    unknown: UnknownTokens,
     generations: Generations,
     /// A signal after each invalidation.
     pub invalidated: tokio::sync::Notify,
@@ -45,10 +44,7 @@ impl TokenCache {
                 .time_to_live(time_to_live)
                 .support_invalidation_closures()
                 .build(),
-            unknown: Cache::builder()
-                .max_capacity(UNKNOWN_CAPACITY)
-                .time_to_live(time_to_live)
-                .build(),
+            unknown: UnknownTokens::new(time_to_live),
             generations: Generations::default(),
             invalidated: tokio::sync::Notify::new(),
             keeps: true,
@@ -93,7 +89,7 @@ impl TokenCache {
             (None, CacheResult::Miss)
         } else if let Some(found) = self.entries.get(digest) {
             (Some(found), CacheResult::Hit)
-        } else if self.unknown.contains_key(digest) {
+        } else if self.unknown.contains(digest) {
             (Some(Lookup::Unknown), CacheResult::NegativeHit)
         } else {
             (None, CacheResult::Miss)
@@ -104,7 +100,7 @@ impl TokenCache {
 
     /// How many tokens are cached, known and unknown (moka's estimate).
     pub fn entry_counts(&self) -> (u64, u64) {
-        (self.entries.entry_count(), self.unknown.entry_count())
+        (self.entries.entry_count(), self.unknown.count())
     }
 
     /// Caches `lookup` whatever happened meanwhile. A lookup read from the database goes
@@ -114,7 +110,7 @@ impl TokenCache {
             return;
         }
         match lookup {
-            Lookup::Unknown => self.unknown.insert(digest, ()),
+            Lookup::Unknown => self.unknown.remember(digest),
             found => self.entries.insert(digest, found.clone()),
         }
     }
@@ -136,7 +132,7 @@ impl TokenCache {
 
     /// Forgets the tokens remembered as unknown: one of them may just have been created.
     pub fn forget_unknown(&self) {
-        self.invalidate(|| self.unknown.invalidate_all());
+        self.invalidate(|| self.unknown.forget_all());
     }
 
     /// Drops whatever is cached for `token`: the next request reads the database.
@@ -158,7 +154,7 @@ impl TokenCache {
     pub fn clear(&self) {
         self.invalidate(|| {
             self.entries.invalidate_all();
-            self.unknown.invalidate_all();
+            self.unknown.forget_all();
         });
     }
 }

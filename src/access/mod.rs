@@ -11,6 +11,7 @@ pub mod recorder;
 pub mod refusals;
 pub mod services;
 pub mod token_quotas;
+mod unknown;
 pub mod writer;
 
 pub use cache::TokenCache;
