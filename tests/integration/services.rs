@@ -4,19 +4,19 @@
 
 use std::time::Duration;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
-use chrono::Utc;
+use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
+use tokendesk::access::refusals::MAX_REFUSED;
+use tokendesk::app::AppOptions;
 use tokendesk::db::schema::{api_tokens, token_access_ips, token_usage_daily};
 use tokendesk::domain::{ServiceSecret, TokenSecret};
 
 use crate::cli::run;
 use crate::common::{
-    ACTIVE_TOKEN, ApiClient, DEMO_CORP, DISABLED_TOKEN, NEVER_USED_TOKEN, TestApp,
-    invalidated_after, invalidated_within, spawn_app, token_path,
+    ACTIVE_TOKEN, ApiClient, ApiResponse, DEMO_CORP, DISABLED_TOKEN, NEVER_USED_TOKEN, TestApp,
+    invalidated_after, invalidated_within, spawn_app, spawn_app_with, token_path,
 };
 use crate::visitor::{PortalToken, Visitor};
 
@@ -43,10 +43,21 @@ async fn written(app: &TestApp, token: &str) -> (Option<String>, Option<String>)
     .unwrap_or_else(|_| panic!("the use of {token} was never written"))
 }
 
+/// Asks `gateway` about `token` as an API gateway asks, form-encoded with a hint.
+async fn introspect(gateway: &ApiClient, token: &str) -> ApiResponse {
+    let form = [
+        ("token", token.to_owned()),
+        ("token_type_hint", "access_token".to_owned()),
+    ];
+    gateway.post_form("/introspect", &form).await
+}
+
 #[tokio::test]
 async fn the_cli_adds_a_service_shown_once_lists_it_without_its_secret_and_removes_it_everywhere() {
     let app = spawn_app().await;
     let second = app.second_instance();
+    // A second's slack: the database's clock stamps the creation.
+    let started = Utc::now() - chrono::Duration::seconds(1);
 
     let added = run(&app.db.url, &["service", "add", "--name", "kong-eu"], "");
     assert!(added.status.success(), "{added:?}");
@@ -66,8 +77,26 @@ async fn the_cli_adds_a_service_shown_once_lists_it_without_its_secret_and_remov
     }
     let listed = run(&app.db.url, &["service", "list"], "");
     let listing = String::from_utf8(listed.stdout).unwrap();
-    assert!(listing.starts_with("kong-eu\t"), "{listing}");
-    assert!(listing.contains("last used"), "{listing}");
+    let columns: Vec<&str> = listing.trim_end().split('\t').collect();
+    let [name, prefix, created, last_used] = columns[..] else {
+        panic!("one line of four columns: {listing:?}");
+    };
+    assert_eq!(name, "kong-eu");
+    assert_eq!(prefix, format!("{}…", &secret[..10]));
+    let when = |column: &str, label: &str| {
+        let at = column
+            .strip_prefix(label)
+            .and_then(|at| at.strip_suffix(" UTC"))
+            .unwrap_or_else(|| panic!("{column:?} is {label}<time> UTC"));
+        NaiveDateTime::parse_from_str(at, "%Y-%m-%d %H:%M:%S%.f")
+            .unwrap_or_else(|e| panic!("{column:?}: {e}"))
+            .and_utc()
+    };
+    let (created, last_used) = (when(created, "created "), when(last_used, "last used "));
+    assert!(
+        started <= created && created <= last_used && last_used <= Utc::now(),
+        "added, then used: {listing}"
+    );
     assert!(
         !listing.contains(&secret[10..]),
         "never the secret: {listing}"
@@ -181,30 +210,12 @@ async fn introspection_answers_rfc_7662_with_bearer_or_basic_service_credentials
     let token =
         PortalToken::create(&app, "Gateway client", "read", &["billing", "usage"], "30").await;
     let token_secret = app.secret_of(&token.id);
-    let client = reqwest::Client::new();
-    let url = format!("{}/api/v1/introspect", app.address);
-    let basic = format!("Basic {}", STANDARD.encode(format!("kong:{secret}")));
-    let wrong_name = format!("Basic {}", STANDARD.encode(format!("envoy:{secret}")));
+    let basic = ApiClient::basic(&app.address, "kong", &secret);
 
-    let introspect = |authorization: String, token: String| {
-        let request = client
-            .post(&url)
-            .header("authorization", authorization)
-            .form(&[
-                ("token", token.as_str()),
-                ("token_type_hint", "access_token"),
-            ]);
-        async move {
-            let response = request.send().await.unwrap();
-            let status = response.status();
-            let cache = response.headers().get("cache-control").cloned();
-            let body: Value = response.json().await.unwrap_or(Value::Null);
-            (status, cache, body)
-        }
-    };
-    let (status, cache, active) = introspect(basic.clone(), token_secret.clone()).await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(cache.unwrap(), "no-store");
+    let active = introspect(&basic, &token_secret).await;
+    assert_eq!(active.status, StatusCode::OK);
+    assert_eq!(active.header("cache-control"), Some("no-store"));
+    let active = active.body;
     assert_eq!(active["active"], true);
     assert_eq!(active["scope"], "read");
     assert_eq!(active["client_id"], token.id.as_str());
@@ -224,30 +235,30 @@ async fn introspection_answers_rfc_7662_with_bearer_or_basic_service_credentials
         "not-a-token".to_owned(),
         TokenSecret::generate().expose().replace("tdk_", "tds_"),
     ] {
-        let (status, _, body) = introspect(format!("Bearer {secret}"), inactive).await;
-        assert_eq!((status, body), (StatusCode::OK, json!({ "active": false })));
+        let answer = introspect(&app.api(&secret), &inactive).await;
+        assert_eq!(
+            (answer.status, answer.body),
+            (StatusCode::OK, json!({ "active": false }))
+        );
     }
 
-    let (status, _, _) = introspect(wrong_name, token_secret.clone()).await;
+    let wrong_name = ApiClient::basic(&app.address, "envoy", &secret);
     assert_eq!(
-        status,
+        introspect(&wrong_name, &token_secret).await.status,
         StatusCode::UNAUTHORIZED,
         "the name must match the secret"
     );
-    let (status, _, _) = introspect(format!("Bearer {token_secret}"), token_secret.clone()).await;
     assert_eq!(
-        status,
+        introspect(&app.api(&token_secret), &token_secret)
+            .await
+            .status,
         StatusCode::UNAUTHORIZED,
         "a token is no service credential"
     );
-    let missing = client
-        .post(&url)
-        .header("authorization", basic)
-        .form(&[("token_type_hint", "access_token")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(missing.status(), StatusCode::BAD_REQUEST);
+    let missing = basic
+        .post_form("/introspect", &[("token_type_hint", "access_token".into())])
+        .await;
+    assert_eq!(missing.status, StatusCode::BAD_REQUEST);
     let (_, via) = written(&app, &token.id).await;
     assert_eq!(via.as_deref(), Some("kong"));
 }
@@ -307,7 +318,7 @@ async fn an_address_with_too_many_refused_credentials_is_held_off_but_its_cached
     assert_eq!(good.whoami().await.status, StatusCode::OK); // now cached
     let never_cached = app.api(&app.secret_of(NEVER_USED_TOKEN));
 
-    for attempt in 0..100 {
+    for attempt in 0..MAX_REFUSED {
         let guess = app.api(TokenSecret::generate().expose()).whoami().await;
         assert_eq!(guess.status, StatusCode::UNAUTHORIZED, "attempt {attempt}");
     }
@@ -336,5 +347,45 @@ async fn an_address_with_too_many_refused_credentials_is_held_off_but_its_cached
         good.whoami().await.status,
         StatusCode::OK,
         "cached tokens keep working"
+    );
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_is_counted_apart_and_refused_services_count_too() {
+    let app = spawn_app_with(AppOptions {
+        trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+        ..AppOptions::default()
+    })
+    .await;
+    let behind_the_proxy =
+        |client: &str, secret: &str| app.api(secret).with_header("X-Forwarded-For", client);
+
+    for attempt in 0..MAX_REFUSED {
+        let made_up = ServiceSecret::generate();
+        let refused = behind_the_proxy("198.51.100.7", made_up.expose())
+            .post("/verify", &json!({ "token": "x" }))
+            .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNAUTHORIZED,
+            "attempt {attempt}"
+        );
+    }
+    let guesser = behind_the_proxy("198.51.100.7", TokenSecret::generate().expose())
+        .whoami()
+        .await;
+    let neighbour = behind_the_proxy("198.51.100.8", TokenSecret::generate().expose())
+        .whoami()
+        .await;
+
+    assert_eq!(
+        guesser.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "refused service credentials count toward the {MAX_REFUSED}"
+    );
+    assert_eq!(
+        (neighbour.status, neighbour.body["reason"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("unknown")),
+        "another client of the same proxy is counted apart"
     );
 }
