@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
+use tokendesk::access::TokenChanges;
 use tokendesk::app::{AppOptions, Application};
 use tokendesk::config::Settings;
 use tokendesk::db::{self, accounts, services, users};
@@ -212,7 +213,7 @@ fn demo_reset(settings: &Settings) -> anyhow::Result<()> {
     let pool = db::connect(&settings.database_url, db::PoolSettings::COMMAND)?;
     let mut conn = pool.get().context("getting a database connection")?;
     let cipher = SecretCipher::from_master_key(settings.secret_key.as_bytes());
-    let done = demo::reset(&mut conn, &cipher, chrono::Utc::now())?;
+    let done = TokenChanges::for_command(cipher).reset_demo(&mut conn, chrono::Utc::now())?;
     eprintln!(
         "the demo is back in its first state: {} people and {} tokens in {}",
         done.people,

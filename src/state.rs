@@ -72,11 +72,16 @@ impl AppState {
     ) -> Self {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
         let cache = Arc::new(cache);
+        let recorder = Arc::new(AccessRecorder::default());
         Self {
             pool,
-            changes: Arc::new(TokenChanges::new(cache.clone(), cipher.clone())),
+            changes: Arc::new(TokenChanges::new(
+                cache.clone(),
+                recorder.clone(),
+                cipher.clone(),
+            )),
             cipher,
-            recorder: Arc::new(AccessRecorder::default()),
+            recorder,
             services: Arc::new(ServiceCache::default()),
             refusals: RefusalLimiter::default(),
             quotas: TokenQuotas::default(),

@@ -1,15 +1,18 @@
 //! The one path every change of a token takes, from the portal, the API and the command
 //! line alike: apply it and write its audit event in one transaction (which also tells
 //! the other instances through NOTIFY), then drop the token from this instance's cache
-//! before anyone is answered. Call these outside a transaction of your own, so that the
-//! cache is cleared only once the change is committed.
+//! before anyone is answered. The demo's reset, which changes every demo token at once,
+//! takes it too. Call these outside a transaction of your own, so that the cache is
+//! cleared only once the change is committed.
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use diesel::{PgConnection, QueryResult};
 
-use super::TokenCache;
+use super::{AccessRecorder, TokenCache};
 use crate::db::tokens::{self, Outcome};
+use crate::demo::{self, ResetDone};
 use crate::domain::leak_report::LeakLocation;
 use crate::domain::{
     Acting, Actor, BulkIds, ChangeContext, Grace, SecretCipher, SecretDigest, TokenDraft, TokenId,
@@ -18,12 +21,42 @@ use crate::domain::{
 
 pub struct TokenChanges {
     cache: Arc<TokenCache>,
+    /// Uses recorded on this instance and not yet written.
+    recorder: Arc<AccessRecorder>,
     cipher: SecretCipher,
 }
 
 impl TokenChanges {
-    pub fn new(cache: Arc<TokenCache>, cipher: SecretCipher) -> Self {
-        Self { cache, cipher }
+    pub fn new(
+        cache: Arc<TokenCache>,
+        recorder: Arc<AccessRecorder>,
+        cipher: SecretCipher,
+    ) -> Self {
+        Self {
+            cache,
+            recorder,
+            cipher,
+        }
+    }
+
+    /// The changes a command makes: it serves nothing, so it has no cache to clear and
+    /// holds no uses; the serving instances hear of each change through NOTIFY.
+    pub fn for_command(cipher: SecretCipher) -> Self {
+        Self::new(Arc::new(TokenCache::off()), Arc::default(), cipher)
+    }
+
+    /// Puts the demo back in its first state at `now` (see `demo::reset`), which tells
+    /// every instance when it commits; then drops everything this instance cached, and
+    /// the uses it holds of the tokens replaced, whose ids the reset gives out again.
+    pub fn reset_demo(
+        &self,
+        conn: &mut PgConnection,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<ResetDone> {
+        let done = demo::reset(conn, &self.cipher, now)?;
+        self.cache.clear();
+        self.recorder.forget(&done.replaced);
+        Ok(done)
     }
 
     /// Creates an active token from `draft` in `by`'s account, created by `creator`;

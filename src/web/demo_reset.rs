@@ -1,10 +1,9 @@
 //! `POST /demo/reset`, routed only when serving with `--demo`: puts the demo back in its
-//! first state (see `demo::reset`) for suites that can't run `tokendesk demo reset`,
-//! then drops this instance's cached tokens and the uses it still holds of the tokens
-//! replaced, so the API answers from the reset state at once (other instances hear of
-//! it through NOTIFY). It needs no session, but only `Content-Type: application/json`:
-//! a plain cross-site form can't send that, and a cross-site script that tries is held
-//! to a CORS preflight this server never grants.
+//! first state for suites that can't run `tokendesk demo reset`, through the path every
+//! change of a token takes (`TokenChanges::reset_demo`), so the API answers from the
+//! reset state at once, here and on every other instance. It needs no session, but only
+//! `Content-Type: application/json`: a plain cross-site form can't send that, and a
+//! cross-site script that tries is held to a CORS preflight this server never grants.
 
 use actix_web::http::header::{self, ContentType};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -13,7 +12,6 @@ use serde::Serialize;
 
 use super::errors::WebError;
 use crate::db::health::DatabaseUnavailable;
-use crate::demo;
 use crate::state::AppState;
 
 /// What the reset answers.
@@ -31,19 +29,17 @@ pub async fn reset(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
             .content_type(ContentType::plaintext())
             .body("POST /demo/reset takes Content-Type: application/json (a body of {} will do)"));
     }
-    let (pool, cipher) = (state.pool.clone(), state.cipher.clone());
+    let (pool, changes) = (state.pool.clone(), state.changes.clone());
     let done = web::block(move || {
         let mut conn = pool
             .get()
             .map_err(|e| anyhow::Error::new(DatabaseUnavailable(e.to_string())))?;
-        demo::reset(&mut conn, &cipher, chrono::Utc::now())
+        changes.reset_demo(&mut conn, chrono::Utc::now())
     })
     .await
     .context("the blocking pool is shut down")
     .and_then(|done| done)
     .map_err(WebError::internal("resetting the demo"))?;
-    state.cache.clear();
-    state.recorder.forget(&done.replaced);
     tracing::info!(tokens = done.tokens, "the demo was reset");
     Ok(HttpResponse::Ok().json(ResetAnswer {
         reset: true,
