@@ -67,15 +67,31 @@ const HOSTILE_NEXTS: [&str; 10] = [
     "%20//evil.example",
 ];
 
+/// `next` values still percent-encoded once the app has decoded its query string or
+/// form: decoded once more, they hold a line break, a tab or a backslash, wherever in
+/// the value (path, query or fragment).
+const STILL_ENCODED_NEXTS: [&str; 6] = [
+    "/settings/api-tokens?x=%0d%0aSet-Cookie:x=1",
+    "/settings/api-tokens#%0d%0aSet-Cookie:x=1",
+    "/settings/api-tokens?q=%09//evil.example",
+    "/settings/api-tokens?back=%5C%5Cevil.example",
+    "/%5C%5Cevil.example",
+    "/%2F%2Fevil.example",
+];
+
 #[tokio::test]
 async fn every_redirect_after_sign_in_stays_on_this_site_whatever_next_says() {
     let app = spawn_app().await;
-    for raw in HOSTILE_NEXTS {
-        let decoded = percent_encoding::percent_decode_str(raw)
+    let typed = HOSTILE_NEXTS.map(|raw| {
+        percent_encoding::percent_decode_str(raw)
             .decode_utf8_lossy()
-            .into_owned();
+            .into_owned()
+    });
+    // Each as the app reads `next`, sent through the sign-in page's address and form.
+    for raw in typed.iter().map(String::as_str).chain(STILL_ENCODED_NEXTS) {
+        let page_address = format!("/login?next={}", urlencode(raw));
         let visitor = Visitor::new(&app);
-        let login = visitor.get(&format!("/login?next={raw}")).await;
+        let login = visitor.get(&page_address).await;
         assert_eq!(
             login.input_value("next").as_deref(),
             Some("/settings/api-tokens"),
@@ -88,11 +104,11 @@ async fn every_redirect_after_sign_in_stays_on_this_site_whatever_next_says() {
                     ("email", DEMO_ADMIN_LOGIN.0),
                     ("password", DEMO_ADMIN_LOGIN.1),
                     ("csrf_token", &login.csrf_token()),
-                    ("next", &decoded),
+                    ("next", raw),
                 ],
             )
             .await;
-        let again = visitor.get(&format!("/login?next={raw}")).await;
+        let again = visitor.get(&page_address).await;
 
         for page in [&signed_in, &again] {
             assert_eq!(page.status, StatusCode::SEE_OTHER, "{raw:?}");
@@ -114,12 +130,16 @@ async fn a_request_for_a_page_with_a_hostile_path_is_sent_to_sign_in_without_it(
     let visitor = Visitor::new(&app);
 
     let hostile = visitor.get("/settings/api-tokens/%5C%5Cevil.example").await;
-    let search = visitor.get("/settings/api-tokens?q=ci%20deploy").await;
+    let hostile_query = visitor
+        .get("/settings/api-tokens?q=%0d%0aSet-Cookie:x=1")
+        .await;
+    let search = visitor.get("/settings/api-tokens?q=ci+deploy").await;
 
     assert_eq!(hostile.location(), Some("/login"));
+    assert_eq!(hostile_query.location(), Some("/login"));
     assert_eq!(
         search.location(),
-        Some("/login?next=%2Fsettings%2Fapi-tokens%3Fq%3Dci%2520deploy")
+        Some("/login?next=%2Fsettings%2Fapi-tokens%3Fq%3Dci%2Bdeploy")
     );
 }
 
