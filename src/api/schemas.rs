@@ -172,7 +172,10 @@ impl<'r> ToResponse<'r> for BadRequest {
         (
             "BadRequest",
             problem(
-                "A body that is not valid JSON for this endpoint, or larger than 16 KiB",
+                &format!(
+                    "A body that is not valid JSON for this endpoint, or larger than {} KiB",
+                    crate::state::MAX_BODY_BYTES / 1024
+                ),
                 None,
             ),
         )
