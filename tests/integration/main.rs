@@ -40,6 +40,7 @@ mod seed;
 mod services;
 mod sessions;
 mod shutdown;
+mod stored_values;
 mod testing_docs;
 mod token_cache;
 mod token_details;
