@@ -1,5 +1,6 @@
 //! Writing coalesced token uses: one statement each for last access, daily counts and
-//! addresses, however many calls they stand for. Last access never moves backwards.
+//! addresses, however many calls they stand for. Last access never moves backwards, and
+//! lives in `token_last_access`, apart from the tokens (migration 000014).
 //! Uses of a token that is gone (a demo reset removes tokens) are dropped, so they can't
 //! fail the batch they came in, and every batch after it.
 
@@ -15,12 +16,47 @@ use crate::domain::token_use::TokenUses;
 
 /// The latest use of each token, one array per column for `unnest`.
 #[derive(Default)]
-struct LastAccessColumns {
+pub struct LastAccessColumns {
     token_ids: Vec<String>,
     at: Vec<DateTime<Utc>>,
     ips: Vec<Option<String>>,
     user_agents: Vec<Option<String>>,
     via: Vec<Option<String>>,
+}
+
+impl LastAccessColumns {
+    /// `token` was last used `at`, from `ip` with `user_agent`, through the service `via`.
+    pub fn push(
+        &mut self,
+        token: &TokenId,
+        at: DateTime<Utc>,
+        ip: Option<String>,
+        user_agent: Option<String>,
+        via: Option<String>,
+    ) {
+        self.token_ids.push(token.to_string());
+        self.at.push(at);
+        self.ips.push(ip);
+        self.user_agents.push(user_agent);
+        self.via.push(via);
+    }
+
+    /// Records each use as its token's last access, unless a later one is recorded.
+    pub fn write(&self, conn: &mut PgConnection) -> QueryResult<usize> {
+        sql_query(
+            "UPDATE token_last_access AS t
+                SET at = v.at, ip = v.ip, user_agent = v.agent, via = v.via
+               FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[])
+                    AS v(id, at, ip, agent, via)
+              WHERE t.token_id = v.id AND (t.at IS NULL OR t.at < v.at)",
+        )
+        .bind::<Array<Text>, _>(&self.token_ids)
+        .bind::<Array<Timestamptz>, _>(&self.at)
+        .bind::<Array<Nullable<Text>>, _>(&self.ips)
+        .bind::<Array<Nullable<Text>>, _>(&self.user_agents)
+        .bind::<Array<Nullable<Text>>, _>(&self.via)
+        .execute(conn)
+    }
 }
 
 /// Requests per token and day.
@@ -55,11 +91,13 @@ pub fn write_uses(
     let mut addresses = AddressColumns::default();
     for (token, uses) in batch {
         if let Some(used) = &uses.last {
-            last.token_ids.push(token.to_string());
-            last.at.push(used.at);
-            last.ips.push(used.ip.map(|ip| ip.to_string()));
-            last.user_agents.push(used.user_agent.clone());
-            last.via.push(used.via.as_ref().map(ToString::to_string));
+            last.push(
+                token,
+                used.at,
+                used.ip.map(|ip| ip.to_string()),
+                used.user_agent.clone(),
+                used.via.as_ref().map(ToString::to_string),
+            );
         }
         for (day, count) in &uses.per_day {
             daily.token_ids.push(token.to_string());
@@ -76,20 +114,7 @@ pub fn write_uses(
         }
     }
     conn.transaction(|conn| {
-        sql_query(
-            "UPDATE api_tokens AS t
-                SET last_access_at = v.at, last_access_ip = v.ip, last_access_user_agent = v.agent,
-                    last_access_via = v.via
-               FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[])
-                    AS v(id, at, ip, agent, via)
-              WHERE t.id = v.id AND (t.last_access_at IS NULL OR t.last_access_at < v.at)",
-        )
-        .bind::<Array<Text>, _>(&last.token_ids)
-        .bind::<Array<Timestamptz>, _>(&last.at)
-        .bind::<Array<Nullable<Text>>, _>(&last.ips)
-        .bind::<Array<Nullable<Text>>, _>(&last.user_agents)
-        .bind::<Array<Nullable<Text>>, _>(&last.via)
-        .execute(conn)?;
+        last.write(conn)?;
         sql_query(
             "INSERT INTO token_usage_daily (token_id, day, requests)
              SELECT v.* FROM unnest($1::text[], $2::date[], $3::bigint[]) AS v(id, day, requests)

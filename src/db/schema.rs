@@ -27,12 +27,8 @@ diesel::table! {
         expires_at -> Nullable<Timestamptz>,
         disabled_at -> Nullable<Timestamptz>,
         deleted_at -> Nullable<Timestamptz>,
-        last_access_at -> Nullable<Timestamptz>,
-        last_access_ip -> Nullable<Text>,
-        last_access_user_agent -> Nullable<Text>,
         deleted_digest -> Nullable<Bytea>,
         disabled_by_person -> Bool,
-        last_access_via -> Nullable<Text>,
         previous_secret_digest -> Nullable<Bytea>,
         previous_secret_ends_at -> Nullable<Timestamptz>,
         allowed_addresses -> Array<Text>,
@@ -112,6 +108,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    token_last_access (token_id) {
+        token_id -> Text,
+        account_id -> Text,
+        at -> Nullable<Timestamptz>,
+        ip -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        via -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     token_modules (token_id, module_id) {
         token_id -> Text,
         module_id -> Text,
@@ -145,6 +152,7 @@ diesel::joinable!(audit_events -> accounts (account_id));
 diesel::joinable!(audit_events -> users (actor_user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(token_access_ips -> api_tokens (token_id));
+diesel::joinable!(token_last_access -> api_tokens (token_id));
 diesel::joinable!(token_modules -> api_tokens (token_id));
 diesel::joinable!(token_modules -> modules (module_id));
 diesel::joinable!(token_usage_daily -> api_tokens (token_id));
@@ -159,6 +167,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     sign_in_failures,
     token_access_ips,
+    token_last_access,
     token_modules,
     token_usage_daily,
     users,

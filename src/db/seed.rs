@@ -9,7 +9,7 @@ use diesel::prelude::*;
 
 use super::access;
 use super::schema::{accounts, api_tokens, token_modules, users};
-use super::tokens::{NewToken, SecretColumns, notify_created};
+use super::tokens::{NewToken, SecretColumns, last_access_of, notify_created};
 use crate::domain::token_use::TokenUses;
 use crate::domain::{AccountId, Role, SecretCipher, TokenId, TokenStatus, UserId};
 
@@ -122,9 +122,6 @@ struct TokenRow<'a> {
     disabled_at: Option<DateTime<Utc>>,
     disabled_by_person: bool,
     deleted_at: Option<DateTime<Utc>>,
-    last_access_at: Option<DateTime<Utc>>,
-    last_access_ip: Option<&'a str>,
-    last_access_user_agent: Option<&'a str>,
 }
 
 impl<'a> TokenRow<'a> {
@@ -151,9 +148,6 @@ impl<'a> TokenRow<'a> {
             disabled_at: token.disabled_at,
             disabled_by_person: token.status == TokenStatus::Disabled,
             deleted_at: token.deleted_at,
-            last_access_at: token.last_access.map(|(at, _, _)| at),
-            last_access_ip: token.last_access.map(|(_, ip, _)| ip),
-            last_access_user_agent: token.last_access.map(|(_, _, agent)| agent),
         }
     }
 }
@@ -163,7 +157,7 @@ impl<'a> TokenRow<'a> {
 /// Outside any transaction (VACUUM refuses to run in one).
 pub fn vacuum_analyze(conn: &mut PgConnection) -> QueryResult<()> {
     diesel::sql_query(
-        "VACUUM (ANALYZE) accounts, users, api_tokens, token_modules, token_usage_daily",
+        "VACUUM (ANALYZE) accounts, users, api_tokens, token_last_access, token_modules, token_usage_daily",
     )
     .execute(conn)
     .map(drop)
@@ -201,6 +195,7 @@ pub fn insert_tokens(
                 .values(chunk)
                 .execute(conn)?;
         }
+        last_access_of(tokens).write(conn)?;
         access::write_uses(conn, uses)?;
         // A server may have remembered one of these secrets as unknown.
         notify_created(conn)

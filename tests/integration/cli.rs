@@ -237,11 +237,12 @@ async fn sigterm_writes_the_recorded_last_access_before_exiting() {
 
     assert!(status.success(), "a clean exit on SIGTERM:\n{log}");
     assert!(log.contains("stopped; last access written"), "{log}");
-    let written: Option<chrono::DateTime<chrono::Utc>> = tokendesk::db::schema::api_tokens::table
-        .find(NEVER_USED_TOKEN)
-        .select(tokendesk::db::schema::api_tokens::last_access_at)
-        .first(&mut db.connection())
-        .unwrap();
+    let written: Option<chrono::DateTime<chrono::Utc>> =
+        tokendesk::db::schema::token_last_access::table
+            .find(NEVER_USED_TOKEN)
+            .select(tokendesk::db::schema::token_last_access::at)
+            .first(&mut db.connection())
+            .unwrap();
     assert!(
         written.is_some(),
         "the call's last access survived the shutdown"

@@ -2,7 +2,7 @@
 //! the worker tokens docs/testing.md promises.
 
 use diesel::prelude::*;
-use tokendesk::db::schema::{accounts, api_tokens, token_modules, users};
+use tokendesk::db::schema::{accounts, api_tokens, token_last_access, token_modules, users};
 use tokendesk::demo;
 
 use crate::common::spawn_app;
@@ -57,8 +57,8 @@ async fn the_demo_covers_every_state_in_demo_corp_and_a_few_tokens_in_other_inc(
         .count()
         .get_result(&mut conn)
         .unwrap();
-    let never_used: i64 = api_tokens::table
-        .filter(api_tokens::last_access_at.is_null())
+    let never_used: i64 = token_last_access::table
+        .filter(token_last_access::at.is_null())
         .count()
         .get_result(&mut conn)
         .unwrap();

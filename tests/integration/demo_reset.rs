@@ -71,13 +71,14 @@ fn demo_state(conn: &mut PgConnection) -> Vec<Vec<String>> {
               WHERE account_id IN {demo_accounts} OR id IN ({demo_people}) ORDER BY id"
         ),
         format!(
-            "SELECT id, account_id, name, description, scope, status, secret_prefix IS NOT NULL AS prefixed,
+            "SELECT id, api_tokens.account_id, name, description, scope, status, secret_prefix IS NOT NULL AS prefixed,
                     secret_digest IS NOT NULL AS usable, secret_ciphertext IS NOT NULL AS revealable,
                     deleted_digest IS NOT NULL AS tombstone,
                     CASE WHEN id IN ({fixed}) THEN encode(coalesce(secret_digest, deleted_digest), 'hex') END AS fixed_digest,
                     created_by, created_at, updated_at, expires_at, disabled_at, deleted_at,
-                    disabled_by_person, last_access_at, last_access_ip, last_access_user_agent, last_access_via
-               FROM api_tokens WHERE account_id IN {demo_accounts} ORDER BY id"
+                    disabled_by_person, a.at, a.ip, a.user_agent, a.via
+               FROM api_tokens JOIN token_last_access AS a ON a.token_id = id
+              WHERE api_tokens.account_id IN {demo_accounts} ORDER BY id"
         ),
         format!("SELECT * FROM token_modules WHERE {of_demo_tokens} ORDER BY 1, 2"),
         format!("SELECT * FROM token_usage_daily WHERE {of_demo_tokens} ORDER BY 1, 2"),

@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use reqwest::header::CONTENT_TYPE;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use tokendesk::db::schema::api_tokens;
+use tokendesk::db::schema::token_last_access;
 use tokendesk::domain::Scope;
 
 use crate::common::{
@@ -629,14 +629,12 @@ async fn a_nul_in_a_services_user_agent_does_not_stop_last_access_being_written(
 
     assert_eq!(verified.status, StatusCode::OK);
     assert_eq!(verified.body["active"], true);
-    let (at, agent): (Option<chrono::DateTime<chrono::Utc>>, Option<String>) = api_tokens::table
-        .find(NEVER_USED_TOKEN)
-        .select((
-            api_tokens::last_access_at,
-            api_tokens::last_access_user_agent,
-        ))
-        .first(&mut app.db.connection())
-        .unwrap();
+    let (at, agent): (Option<chrono::DateTime<chrono::Utc>>, Option<String>) =
+        token_last_access::table
+            .find(NEVER_USED_TOKEN)
+            .select((token_last_access::at, token_last_access::user_agent))
+            .first(&mut app.db.connection())
+            .unwrap();
     assert!(at.is_some(), "the shutdown wrote the use");
     assert_eq!(agent.as_deref(), Some("bot/1"));
 }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
 use reqwest::StatusCode;
-use tokendesk::db::schema::api_tokens;
+use tokendesk::db::schema::token_last_access;
 
 use crate::common::forwarder::Forwarder;
 use crate::common::{
@@ -113,9 +113,9 @@ async fn while_the_database_is_away_everything_answers_503_fast_and_recovers_aft
     tokio::time::timeout(Duration::from_secs(5), async {
         loop {
             let next_write = app.access_stats.written.notified();
-            let used: Option<chrono::DateTime<chrono::Utc>> = api_tokens::table
+            let used: Option<chrono::DateTime<chrono::Utc>> = token_last_access::table
                 .find(ACTIVE_TOKEN)
-                .select(api_tokens::last_access_at)
+                .select(token_last_access::at)
                 .first(&mut app.db.connection())
                 .unwrap();
             if used.is_some_and(|at| at >= chrono::Utc::now() - chrono::Duration::seconds(30)) {

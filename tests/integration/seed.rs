@@ -9,7 +9,9 @@ use diesel::dsl::count_star;
 use diesel::expression_methods::AggregateExpressionMethods;
 use diesel::prelude::*;
 use reqwest::StatusCode;
-use tokendesk::db::schema::{api_tokens, token_access_ips, token_modules, token_usage_daily};
+use tokendesk::db::schema::{
+    api_tokens, token_access_ips, token_last_access, token_modules, token_usage_daily,
+};
 use tokendesk::domain::{TokenId, TokenSecret};
 
 use crate::cli::{command_cipher, run};
@@ -141,8 +143,9 @@ async fn seeded_tokens_spread_over_new_accounts_in_every_state_and_their_secrets
         .unwrap();
     assert!(oldest.unwrap() < now - Duration::days(300));
     assert!(newest.unwrap() > now - Duration::days(30));
-    let never_used: i64 = seeded()
-        .filter(api_tokens::last_access_at.is_null())
+    let never_used: i64 = token_last_access::table
+        .filter(token_last_access::token_id.eq_any(seeded().select(api_tokens::id)))
+        .filter(token_last_access::at.is_null())
         .count()
         .get_result(&mut conn)
         .unwrap();

@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 use tokendesk::access::refusals::MAX_REFUSED;
 use tokendesk::app::AppOptions;
-use tokendesk::db::schema::{api_tokens, token_access_ips, token_usage_daily};
+use tokendesk::db::schema::{api_tokens, token_access_ips, token_last_access, token_usage_daily};
 use tokendesk::domain::{ServiceSecret, TokenSecret};
 
 use crate::cli::run;
@@ -24,9 +24,9 @@ use crate::visitor::{PortalToken, Visitor};
 /// its last address and service.
 async fn written(app: &TestApp, token: &str) -> (Option<String>, Option<String>) {
     let read = || -> (Option<String>, Option<String>) {
-        api_tokens::table
+        token_last_access::table
             .find(token)
-            .select((api_tokens::last_access_ip, api_tokens::last_access_via))
+            .select((token_last_access::ip, token_last_access::via))
             .first(&mut app.db.connection())
             .unwrap()
     };

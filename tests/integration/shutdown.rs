@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
 use reqwest::StatusCode;
-use tokendesk::db::schema::{api_tokens, token_usage_daily};
+use tokendesk::db::schema::{token_last_access, token_usage_daily};
 
 use crate::cli::{demo_secret, send_signal, serve_demo, tokendesk};
 use crate::common::{ApiClient, NEVER_USED_TOKEN, TestDb};
@@ -154,9 +154,9 @@ async fn stops_gracefully_on(signal: &str) {
         4,
         "the three calls before the signal and the one in flight were all written:\n{log}"
     );
-    let (ip, via): (Option<String>, Option<String>) = api_tokens::table
+    let (ip, via): (Option<String>, Option<String>) = token_last_access::table
         .find(NEVER_USED_TOKEN)
-        .select((api_tokens::last_access_ip, api_tokens::last_access_via))
+        .select((token_last_access::ip, token_last_access::via))
         .first(&mut db.connection())
         .unwrap();
     assert_eq!(

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
-use super::super::schema::api_tokens;
+use super::super::schema::{api_tokens, token_last_access};
 use super::list::modules_of;
 use super::{FoundInPublic, SummaryRow, TokenDetail, TokenSummary, into_summary, visible};
 use crate::domain::leak_report::LeakLocation;
@@ -19,8 +19,11 @@ struct DetailRow {
     updated_at: DateTime<Utc>,
     disabled_at: Option<DateTime<Utc>>,
     deleted_at: Option<DateTime<Utc>>,
+    #[diesel(select_expression = token_last_access::ip)]
     last_access_ip: Option<String>,
+    #[diesel(select_expression = token_last_access::user_agent)]
     last_access_user_agent: Option<String>,
+    #[diesel(select_expression = token_last_access::via)]
     last_access_via: Option<String>,
     previous_secret_ends_at: Option<DateTime<Utc>>,
     allowed_addresses: Vec<String>,

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
+use super::super::access::LastAccessColumns;
 use super::super::schema::{api_tokens, token_modules};
 use crate::domain::{
     AccountId, AddressAllowlist, ModuleId, RateLimit, Scope, SecretCipher, TokenId, TokenName,
@@ -91,9 +92,6 @@ pub fn insert(
                 // Tokens are added disabled only by the demo seed, standing for a person.
                 api_tokens::disabled_by_person.eq(token.status == TokenStatus::Disabled),
                 api_tokens::deleted_at.eq(token.deleted_at),
-                api_tokens::last_access_at.eq(token.last_access.map(|(at, _, _)| at)),
-                api_tokens::last_access_ip.eq(token.last_access.map(|(_, ip, _)| ip)),
-                api_tokens::last_access_user_agent.eq(token.last_access.map(|(_, _, ua)| ua)),
                 api_tokens::allowed_addresses.eq(token.allowed_addresses.entries()),
                 api_tokens::rate_limit_per_minute.eq(token.rate_limit.map(stored_rate_limit)),
             ))
@@ -103,8 +101,26 @@ pub fn insert(
             return Ok(false);
         }
         grant_modules(conn, token.id, token.modules)?;
+        last_access_of(std::slice::from_ref(token)).write(conn)?;
         Ok(true)
     })
+}
+
+/// The last access `tokens` come with, as the writer of uses writes it.
+pub fn last_access_of(tokens: &[NewToken<'_>]) -> LastAccessColumns {
+    let mut columns = LastAccessColumns::default();
+    for token in tokens {
+        if let Some((at, ip, user_agent)) = token.last_access {
+            columns.push(
+                token.id,
+                at,
+                Some(ip.to_owned()),
+                Some(user_agent.to_owned()),
+                None,
+            );
+        }
+    }
+    columns
 }
 
 /// Grants `modules` to `token` (which has none of them yet).

@@ -1,7 +1,7 @@
 //! The token list: search, filters, sort and one page, with a bounded total. A page is
 //! found by keyset (the rows after or before a cursor token, in the sort's order), and
-//! every sort has an index in that exact order (migrations 000008 and 000009), so a page deep in a
-//! list of a hundred thousand costs what the first page costs.
+//! every sort has an index in that exact order (migrations 000008, 000009 and 000014),
+//! so a page deep in a list of a hundred thousand costs what the first page costs.
 
 use std::collections::HashMap;
 
@@ -12,7 +12,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{Bool, Integer, Text, Timestamptz};
 
 use super::super::modules::Module;
-use super::super::schema::{accounts, api_tokens, modules, token_modules};
+use super::super::schema::{accounts, api_tokens, modules, token_last_access, token_modules};
 use super::{SummaryRow, TokenSummary, into_summary, visible};
 use crate::domain::list_page::{ListTotal, PageCursor};
 use crate::domain::token_list_query::{
@@ -21,9 +21,15 @@ use crate::domain::token_list_query::{
 use crate::domain::{AccountId, TokenId, TokenStatus, Visibility};
 use crate::domain::{expiry_reminder, leak_report};
 
-/// The tokens that match a query, from `api_tokens` alone (no joins: counting and
-/// paging walk one index).
-type Matching = diesel::dsl::IntoBoxed<'static, api_tokens::table, diesel::pg::Pg>;
+/// The tokens that match a query, from `api_tokens` and their last access. The join is
+/// an outer one, which PostgreSQL drops altogether when no filter or sort reads the last
+/// access (a token has one row there at most), so counting and paging walk one index;
+/// `matching` turns it into an inner one when one does (`needs_last_access`).
+type Matching = diesel::dsl::IntoBoxed<
+    'static,
+    diesel::dsl::LeftJoin<api_tokens::table, token_last_access::table>,
+    diesel::pg::Pg,
+>;
 
 /// One page of the list, how many tokens match in all, and whether pages come before
 /// and after it.
@@ -158,29 +164,65 @@ pub(super) fn modules_of(
 /// for the table's name: no expiry is the end of time.
 const EXPIRES_KEY: &str = "coalesce({t}.expires_at, 'infinity'::timestamptz)";
 
+/// Where a sort key is kept: the token's own row, or its last access.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyTable {
+    Tokens,
+    LastAccess,
+}
+
+impl KeyTable {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Tokens => "api_tokens",
+            Self::LastAccess => "token_last_access",
+        }
+    }
+
+    /// The column holding the token's id.
+    fn id_column(self) -> &'static str {
+        match self {
+            Self::Tokens => "id",
+            Self::LastAccess => "token_id",
+        }
+    }
+}
+
 /// A sort as PostgreSQL walks it: the key expression and the direction, the token id
 /// breaking ties in the same direction. Each key is written exactly as its index is
-/// (migration 000008), so the planner reads the index in order and stops at the page.
+/// (migrations 000008 and 000014), with the id of the same table, so the planner reads
+/// the index in order and stops at the page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Order {
-    /// The key, with `{t}` for the table's name.
+    /// The key, with `{t}` for the name of the table holding it.
     key: &'static str,
+    table: KeyTable,
     descending: bool,
 }
 
 impl Order {
     fn of(query: &TokenListQuery) -> Self {
         let descending = query.effective_direction() == SortDirection::Desc;
-        let key = match (query.sort, descending) {
-            (SortKey::Created, _) => "{t}.created_at",
-            (SortKey::Name, _) => "lower({t}.name)",
+        let (key, table) = match (query.sort, descending) {
+            (SortKey::Created, _) => ("{t}.created_at", KeyTable::Tokens),
+            (SortKey::Name, _) => ("lower({t}.name)", KeyTable::Tokens),
             // Tokens that never expire come after every expiry, in both directions.
-            (SortKey::Expires, false) => EXPIRES_KEY,
-            (SortKey::Expires, true) => "coalesce({t}.expires_at, '-infinity'::timestamptz)",
+            (SortKey::Expires, false) => (EXPIRES_KEY, KeyTable::Tokens),
+            (SortKey::Expires, true) => (
+                "coalesce({t}.expires_at, '-infinity'::timestamptz)",
+                KeyTable::Tokens,
+            ),
             // Never used counts as the oldest use: first oldest first, last newest first.
-            (SortKey::LastAccess, _) => "coalesce({t}.last_access_at, '-infinity'::timestamptz)",
+            (SortKey::LastAccess, _) => (
+                "coalesce({t}.at, '-infinity'::timestamptz)",
+                KeyTable::LastAccess,
+            ),
         };
-        Self { key, descending }
+        Self {
+            key,
+            table,
+            descending,
+        }
     }
 
     fn reversed(self) -> Self {
@@ -194,12 +236,19 @@ impl Order {
         self.key.replace("{t}", table)
     }
 
+    /// The key and the id, as the index holds them.
+    fn columns(self) -> (String, String) {
+        let table = self.table.name();
+        (
+            self.key_of(table),
+            format!("{table}.{}", self.table.id_column()),
+        )
+    }
+
     fn order_by(self) -> SqlLiteral<Text> {
         let direction = if self.descending { "DESC" } else { "ASC" };
-        sql(&format!(
-            "{key} {direction}, api_tokens.id {direction}",
-            key = self.key_of("api_tokens")
-        ))
+        let (key, id) = self.columns();
+        sql(&format!("{key} {direction}, {id} {direction}"))
     }
 
     /// `tokens` narrowed to those that come after `cursor` in this order. The cursor's
@@ -210,11 +259,13 @@ impl Order {
             PageCursor::After(id) | PageCursor::Before(id) => id.to_string(),
         };
         let comparison = if self.descending { "<" } else { ">" };
+        let (key, id_column) = self.columns();
         let head = sql::<Bool>(&format!(
-            "({key}, api_tokens.id) {comparison} ((SELECT {cursor_key} FROM api_tokens cursor_row \
-             WHERE cursor_row.id = ",
-            key = self.key_of("api_tokens"),
+            "({key}, {id_column}) {comparison} ((SELECT {cursor_key} FROM {table} cursor_row \
+             WHERE cursor_row.{cursor_id} = ",
             cursor_key = self.key_of("cursor_row"),
+            table = self.table.name(),
+            cursor_id = self.table.id_column(),
         ))
         .bind::<Text, _>(id.clone());
         match visibility {
@@ -232,7 +283,14 @@ impl Order {
 
 /// The tokens `visibility` allows that match the query's search and filters.
 fn matching(visibility: &Visibility, query: &TokenListQuery, now: DateTime<Utc>) -> Matching {
-    let mut tokens = api_tokens::table.into_boxed();
+    let mut tokens = api_tokens::table
+        .left_join(token_last_access::table)
+        .into_boxed();
+    if needs_last_access(query) {
+        // Every token has its row (migration 000014): saying so lets PostgreSQL join
+        // the other way round, and walk the last-access index for its order.
+        tokens = tokens.filter(token_last_access::token_id.is_not_null());
+    }
     if let Visibility::Account(account) = visibility {
         tokens = tokens.filter(api_tokens::account_id.eq(account.clone()));
     }
@@ -282,12 +340,12 @@ fn matching(visibility: &Visibility, query: &TokenListQuery, now: DateTime<Utc>)
         Some(UnusedFilter::Days(days)) => {
             let cutoff = now - Duration::days(i64::from(days));
             tokens.filter(
-                api_tokens::last_access_at
+                token_last_access::at
                     .is_null()
-                    .or(api_tokens::last_access_at.lt(cutoff)),
+                    .or(token_last_access::at.lt(cutoff)),
             )
         }
-        Some(UnusedFilter::Never) => tokens.filter(api_tokens::last_access_at.is_null()),
+        Some(UnusedFilter::Never) => tokens.filter(token_last_access::at.is_null()),
         None => tokens,
     };
     if let Some(days) = query.expiring_within_days {
@@ -312,6 +370,11 @@ fn matching(visibility: &Visibility, query: &TokenListQuery, now: DateTime<Utc>)
         ),
         None => tokens,
     }
+}
+
+/// Whether the query's sort or filters read the last access.
+fn needs_last_access(query: &TokenListQuery) -> bool {
+    query.sort == SortKey::LastAccess || query.unused.is_some()
 }
 
 /// Escapes `%`, `_` and `\` so a search matches them literally.

@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use super::modules::Module;
-use super::schema::{accounts, api_tokens, users};
+use super::schema::{accounts, api_tokens, token_last_access, users};
 use crate::domain::leak_report::LeakLocation;
 use crate::domain::{
     AccountId, AddressAllowlist, RateLimit, Scope, TokenId, TokenStatus, UserId, Visibility,
@@ -27,7 +27,7 @@ pub use change::{
 };
 pub use create::create;
 pub use find::{find, find_many};
-pub use insert::{NewToken, SecretColumns, insert};
+pub use insert::{NewToken, SecretColumns, insert, last_access_of};
 pub use leak::report_leak;
 pub use list::{TokenPage, chunk, count_expiring_soon, count_found_in_public, list};
 pub use lookup::{Lookup, by_digest};
@@ -105,21 +105,28 @@ pub(super) struct SummaryRow {
     created_by_name: String,
     created_at: DateTime<Utc>,
     expires_at: Option<DateTime<Utc>>,
+    #[diesel(select_expression = token_last_access::at)]
     last_access_at: Option<DateTime<Utc>>,
 }
 
-/// Tokens joined with their creator and account: the source every read starts from.
+/// Tokens joined with their creator, account and last access: the source every read
+/// starts from.
 type TokenSource = diesel::dsl::InnerJoin<
-    diesel::dsl::InnerJoin<api_tokens::table, users::table>,
-    accounts::table,
+    diesel::dsl::InnerJoin<
+        diesel::dsl::InnerJoin<api_tokens::table, users::table>,
+        accounts::table,
+    >,
+    token_last_access::table,
 >;
 type BoxedTokens<'a> = diesel::dsl::IntoBoxed<'a, TokenSource, diesel::pg::Pg>;
 
-/// The tokens `visibility` allows, joined with creator and account.
+/// The tokens `visibility` allows, joined with creator, account and last access (every
+/// token has its last-access row, migration 000014).
 fn visible(visibility: &Visibility) -> BoxedTokens<'static> {
     let source = api_tokens::table
         .inner_join(users::table)
         .inner_join(accounts::table)
+        .inner_join(token_last_access::table)
         .into_boxed();
     match visibility {
         Visibility::Account(account) => source.filter(api_tokens::account_id.eq(account.clone())),
