@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 use tokendesk::access::refusals::MAX_REFUSED;
 use tokendesk::app::AppOptions;
-use tokendesk::db::schema::{api_tokens, token_access_ips, token_last_access, token_usage_daily};
+use tokendesk::db::schema::{token_access_ips, token_last_access, token_usage_daily};
 use tokendesk::domain::{ServiceSecret, TokenSecret};
 
 use crate::cli::run;
