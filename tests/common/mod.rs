@@ -271,6 +271,19 @@ pub async fn invalidated_within(cache: &TokenCache, seen: u64, limit: Duration) 
     .unwrap_or_else(|_| panic!("the cache was invalidated within {limit:?}"));
 }
 
+/// Asks `check` until it gives something, for `limit` at most: for what the app does
+/// after it has answered (a write when a download was dropped, say).
+pub async fn eventually<T>(limit: Duration, mut check: impl FnMut() -> Option<T>) -> T {
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(found) = check() {
+            return found;
+        }
+        assert!(started.elapsed() < limit, "nothing within {limit:?}");
+        tokio::task::yield_now().await;
+    }
+}
+
 /// The app's database, taken away (connections refused and cut, then renamed) until
 /// this is dropped: whatever the app answers meanwhile needed no database read.
 pub struct DatabaseAway {

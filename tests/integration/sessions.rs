@@ -462,7 +462,7 @@ async fn a_browser_that_keeps_no_cookies_is_told_so_and_never_fills_the_sessions
 }
 
 #[tokio::test]
-async fn a_csv_export_is_audited_with_its_filters_and_row_count() {
+async fn a_csv_export_read_to_the_end_is_audited_as_complete_with_its_filters_and_row_count() {
     let app = spawn_app().await;
     let admin = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
 
@@ -475,7 +475,7 @@ async fn a_csv_export_is_audited_with_its_filters_and_row_count() {
     assert_eq!(exported.len(), 1);
     assert_eq!(
         exported[0].2,
-        format!("{rows} tokens; filters: status=disabled")
+        format!("Complete: {rows} tokens sent; filters: status=disabled")
     );
     let actor: Option<String> = audit_events::table
         .filter(audit_events::action.eq("tokens.export"))
