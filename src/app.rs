@@ -26,7 +26,7 @@ use crate::db::DbPool;
 use crate::domain::SecretCipher;
 use crate::state::{AppState, PortalSettings};
 use crate::web;
-use crate::web::PgSessionStore;
+use crate::web::{PasswordCheckLimits, PasswordChecks, PgSessionStore};
 
 pub const SESSION_COOKIE: &str = "tokendesk_session";
 
@@ -53,6 +53,8 @@ pub struct AppOptions {
     pub demo: bool,
     /// Whether token lookups are cached.
     pub token_cache: TokenCacheMode,
+    /// How many password checks run at once, and how long one waits for its turn.
+    pub password_checks: PasswordCheckLimits,
 }
 
 impl AppOptions {
@@ -79,6 +81,7 @@ impl Default for AppOptions {
             metrics_bind: None,
             demo: false,
             token_cache: TokenCacheMode::On,
+            password_checks: PasswordCheckLimits::default(),
         }
     }
 }
@@ -140,6 +143,7 @@ impl Application {
             options.trusted_proxies.clone(),
             portal,
             cache,
+            Arc::new(PasswordChecks::new(options.password_checks)),
         ));
         let metrics = options
             .metrics_bind
@@ -207,6 +211,11 @@ impl Application {
     /// What the last-access writer has done.
     pub fn access_stats(&self) -> Arc<WriterStats> {
         self.access_stats.clone()
+    }
+
+    /// Where this instance checks passwords: how many run, and the most that ran at once.
+    pub fn password_checks(&self) -> Arc<PasswordChecks> {
+        self.state.password_checks.clone()
     }
 
     /// This instance's cache of token lookups.
