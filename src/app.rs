@@ -116,7 +116,7 @@ impl Application {
         if options.demo {
             crate::demo::refuse_https(Some(&public_url))?;
         }
-        if !public_url.is_https() && !public_url.is_loopback() {
+        if public_url.is_plain_http_on_a_network() {
             tracing::warn!(
                 %public_url,
                 "serving people over plain http on a network address: passwords and session \
