@@ -101,6 +101,11 @@ pub async fn submit(
         }
     }
     let email = form.email.trim().to_lowercase();
+    if email.contains(char::is_control) {
+        // No one's email holds one, and PostgreSQL can't keep a NUL to count it.
+        let message = "An email address can't contain control characters.";
+        return refuse(StatusCode::BAD_REQUEST, message);
+    }
     let ip = state::client_ip(&req);
     let attempt = Attempt { email, ip };
     let (counted, found) = {
