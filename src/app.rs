@@ -4,6 +4,7 @@
 
 mod prometheus;
 mod request_id;
+mod security_headers;
 
 use std::net::{IpAddr, TcpListener};
 use std::sync::Arc;
@@ -13,7 +14,7 @@ use actix_session::SessionMiddleware;
 use actix_session::config::{BrowserSession, CookieContentSecurity};
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::{Server, ServerHandle};
-use actix_web::middleware::{Condition, DefaultHeaders, from_fn};
+use actix_web::middleware::{Condition, from_fn};
 use actix_web::{App, HttpServer};
 use anyhow::Context;
 use tracing_actix_web::TracingLogger;
@@ -26,7 +27,7 @@ use crate::db::DbPool;
 use crate::domain::SecretCipher;
 use crate::state::{AppState, PortalSettings};
 use crate::web;
-use crate::web::PgSessionStore;
+use crate::web::{PasswordCheckLimits, PasswordChecks, PgSessionStore};
 
 pub const SESSION_COOKIE: &str = "tokendesk_session";
 
@@ -53,6 +54,8 @@ pub struct AppOptions {
     pub demo: bool,
     /// Whether token lookups are cached.
     pub token_cache: TokenCacheMode,
+    /// How many password checks run at once, and how long one waits for its turn.
+    pub password_checks: PasswordCheckLimits,
 }
 
 impl AppOptions {
@@ -79,6 +82,7 @@ impl Default for AppOptions {
             metrics_bind: None,
             demo: false,
             token_cache: TokenCacheMode::On,
+            password_checks: PasswordCheckLimits::default(),
         }
     }
 }
@@ -113,7 +117,7 @@ impl Application {
         if options.demo {
             crate::demo::refuse_https(Some(&public_url))?;
         }
-        if !public_url.is_https() && !public_url.is_loopback() {
+        if public_url.is_plain_http_on_a_network() {
             tracing::warn!(
                 %public_url,
                 "serving people over plain http on a network address: passwords and session \
@@ -140,6 +144,7 @@ impl Application {
             options.trusted_proxies.clone(),
             portal,
             cache,
+            Arc::new(PasswordChecks::new(options.password_checks)),
         ));
         let metrics = options
             .metrics_bind
@@ -153,11 +158,11 @@ impl Application {
         let demo = options.demo;
         let server = HttpServer::new(move || {
             App::new()
-                .wrap(Condition::new(https, strict_transport_security()))
-                .wrap(security_headers())
                 .wrap(TracingLogger::<request_id::RequestSpan>::new())
                 .wrap(Condition::new(measured, from_fn(prometheus::measure)))
                 .wrap(from_fn(request_id::assign))
+                // Outermost, so whatever answers, errors of the others included, has them.
+                .wrap(from_fn(security_headers::add))
                 .app_data(server_state.clone())
                 .app_data(web::form_config())
                 .app_data(web::payload_config())
@@ -207,6 +212,11 @@ impl Application {
     /// What the last-access writer has done.
     pub fn access_stats(&self) -> Arc<WriterStats> {
         self.access_stats.clone()
+    }
+
+    /// Where this instance checks passwords: how many run, and the most that ran at once.
+    pub fn password_checks(&self) -> Arc<PasswordChecks> {
+        self.state.password_checks.clone()
     }
 
     /// This instance's cache of token lookups.
@@ -295,34 +305,4 @@ fn sessions(store: PgSessionStore, key: Key, secure: bool) -> SessionMiddleware<
             BrowserSession::default().state_ttl(actix_web::cookie::time::Duration::hours(12)),
         )
         .build()
-}
-
-/// Over https, browsers are told to use nothing else for a year.
-fn strict_transport_security() -> DefaultHeaders {
-    DefaultHeaders::new().add((
-        "Strict-Transport-Security",
-        "max-age=31536000; includeSubDomains",
-    ))
-}
-
-/// Headers on every response: pages, fragments, static files, the API, errors and the
-/// fallback alike (a header a handler set itself is left as it is). Powerful browser
-/// features are switched off, and other sites may neither frame the pages, hold a
-/// window reference to them, nor embed their responses.
-fn security_headers() -> DefaultHeaders {
-    DefaultHeaders::new()
-        .add((
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; \
-             form-action 'self'; frame-ancestors 'none'",
-        ))
-        .add(("X-Content-Type-Options", "nosniff"))
-        .add(("X-Frame-Options", "DENY"))
-        .add(("Referrer-Policy", "same-origin"))
-        .add((
-            "Permissions-Policy",
-            "camera=(), microphone=(), geolocation=(), payment=()",
-        ))
-        .add(("Cross-Origin-Opener-Policy", "same-origin"))
-        .add(("Cross-Origin-Resource-Policy", "same-origin"))
 }

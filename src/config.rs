@@ -138,6 +138,13 @@ impl PublicUrl {
         self.0.scheme() == "https"
     }
 
+    /// Whether people reach the portal over plain http from other machines: their
+    /// passwords and session cookies then cross the network unencrypted, which `serve`
+    /// warns of at start.
+    pub fn is_plain_http_on_a_network(&self) -> bool {
+        !self.is_https() && !self.is_loopback()
+    }
+
     /// Whether the host is this machine only (`localhost`, `127.0.0.0/8`, `::1`).
     pub fn is_loopback(&self) -> bool {
         match self.0.host() {
@@ -392,6 +399,29 @@ mod tests {
                 .is_loopback()
         );
         assert!(PublicUrl::parse("ftp://example.com").is_err());
+    }
+
+    #[test]
+    fn only_plain_http_beyond_this_machine_crosses_the_network_unencrypted() {
+        for warned in [
+            "http://192.168.1.20:8080",
+            "http://tokens.internal",
+            "http://[2001:db8::1]:8080",
+            "http://0.0.0.0:8080",
+        ] {
+            let url = PublicUrl::parse(warned).unwrap();
+            assert!(url.is_plain_http_on_a_network(), "{warned}");
+        }
+        for quiet in [
+            "https://192.168.1.20",
+            "https://tokens.example.com",
+            "http://127.0.0.1:8080",
+            "http://localhost:8080",
+            "http://[::1]:8080",
+        ] {
+            let url = PublicUrl::parse(quiet).unwrap();
+            assert!(!url.is_plain_http_on_a_network(), "{quiet}");
+        }
     }
 
     #[test]

@@ -15,6 +15,7 @@ use crate::config::PublicUrl;
 use crate::db::DbPool;
 use crate::db::health::{DatabaseHealth, DatabaseUnavailable, is_connection_lost};
 use crate::domain::{ClientIp, SecretCipher};
+use crate::web::PasswordChecks;
 
 /// The largest request body the portal's forms and the API accept: forms and JSON
 /// bodies are small (a token's description, at most 1,000 characters, is the largest
@@ -41,9 +42,8 @@ pub struct AppState {
     pub trusted_proxies: Vec<IpAddr>,
     /// Where people reach the portal, and how long their sessions last unused.
     pub portal: PortalSettings,
-    /// Password checks running at once: at most one per core, so a burst of sign-ins
-    /// can't take every thread (and they never hold a database connection).
-    pub password_checks: tokio::sync::Semaphore,
+    /// Where passwords are checked: a few at once, never holding a database connection.
+    pub password_checks: Arc<PasswordChecks>,
     /// Whether the database answered last time, so an outage is logged once.
     pub database: Arc<DatabaseHealth>,
 }
@@ -69,8 +69,8 @@ impl AppState {
         trusted_proxies: Vec<IpAddr>,
         portal: PortalSettings,
         cache: TokenCache,
+        password_checks: Arc<PasswordChecks>,
     ) -> Self {
-        let cores = std::thread::available_parallelism().map_or(1, usize::from);
         let cache = Arc::new(cache);
         let recorder = Arc::new(AccessRecorder::default());
         Self {
@@ -88,7 +88,7 @@ impl AppState {
             cache,
             trusted_proxies,
             portal,
-            password_checks: tokio::sync::Semaphore::new(cores),
+            password_checks,
             database: Arc::new(DatabaseHealth::default()),
         }
     }

@@ -132,3 +132,56 @@ pub async fn introspect(
         .insert_header(CacheControl(vec![CacheDirective::NoStore]))
         .json(answer))
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn encoded(value: &str) -> String {
+        url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+    }
+
+    /// Form bodies as a gateway or an attacker sends them.
+    fn bodies() -> impl Strategy<Value = String> {
+        let value = prop_oneof![
+            "tdk_x|access_token|203.0.113.7| ::1 |2001:db8::7|10.0.0".prop_map(String::from),
+            "\\PC{0,16}",
+        ];
+        let field = prop_oneof![
+            ("token|token_type_hint|client_ip|other", value)
+                .prop_map(|(name, value)| format!("{name}={}", encoded(&value))),
+            Just("%FF%FE=%00".to_owned()),
+            Just("token".to_owned()),
+            Just("%".to_owned()),
+        ];
+        proptest::collection::vec(field, 0..5).prop_map(|fields| fields.join("&"))
+    }
+
+    proptest! {
+        #[test]
+        fn any_form_is_a_question_or_a_clear_400(body in bodies()) {
+            // What `web::Form` reads a form body with.
+            let Ok(form) = serde_urlencoded::from_str::<IntrospectForm>(&body) else {
+                return Ok(());
+            };
+            prop_assert!(body.contains("token"), "a form without a token was read");
+            match crate::api::verify::client_ip(form.client_ip.as_deref()) {
+                Ok(ip) => {
+                    let sent = form.client_ip.as_deref().map(|raw| raw.trim().parse().unwrap());
+                    prop_assert_eq!(ip.map(ClientIp::addr), sent);
+                }
+                Err(ApiError::BadRequest(message)) => prop_assert!(!message.is_empty()),
+                Err(other) => prop_assert!(false, "not a 400: {other:?}"),
+            }
+        }
+
+        #[test]
+        fn the_token_sent_is_the_token_read(token in "\\PC{0,40}") {
+            let body = format!("token={}&token_type_hint=access_token", encoded(&token));
+            let form = serde_urlencoded::from_str::<IntrospectForm>(&body).unwrap();
+            prop_assert_eq!(form.token, token);
+        }
+    }
+}

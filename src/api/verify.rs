@@ -38,6 +38,38 @@ pub struct VerifyRequest {
     user_agent: Option<String>,
 }
 
+/// What a verify request asks, read from its body: where the end client is, and what
+/// the token must be allowed.
+#[derive(Debug, PartialEq, Eq)]
+struct Asked {
+    client_ip: Option<ClientIp>,
+    module: Option<ModuleId>,
+    access: Option<Scope>,
+}
+
+impl VerifyRequest {
+    /// The request's fields read as what they name; a field that names nothing is a
+    /// 400 that says which.
+    fn asked(&self) -> Result<Asked, ApiError> {
+        let bad = |e: crate::domain::ParseError| ApiError::BadRequest(e.0);
+        Ok(Asked {
+            client_ip: client_ip(self.client_ip.as_deref())?,
+            module: self
+                .module
+                .as_deref()
+                .map(ModuleId::parse)
+                .transpose()
+                .map_err(bad)?,
+            access: self
+                .access
+                .as_deref()
+                .map(Scope::parse)
+                .transpose()
+                .map_err(bad)?,
+        })
+    }
+}
+
 #[derive(Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
 enum VerifyResponse {
@@ -93,19 +125,11 @@ pub async fn verify(
     body: web::Json<VerifyRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let request = body.into_inner();
-    let client_ip = client_ip(request.client_ip.as_deref())?;
-    let module = request
-        .module
-        .as_deref()
-        .map(ModuleId::parse)
-        .transpose()
-        .map_err(|e| ApiError::BadRequest(e.0))?;
-    let access = request
-        .access
-        .as_deref()
-        .map(Scope::parse)
-        .transpose()
-        .map_err(|e| ApiError::BadRequest(e.0))?;
+    let Asked {
+        client_ip,
+        module,
+        access,
+    } = request.asked()?;
     let inactive = |reason| VerifyResponse::Inactive {
         active: false,
         reason,
@@ -148,5 +172,81 @@ fn verdict(grant: &Grant, module: Option<&ModuleId>, access: Option<Scope>) -> V
             modules: grant.modules.iter().map(ToString::to_string).collect(),
             expires_at: grant.expires_at,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    /// What a field of a verify body may be: the right kind of value or not.
+    fn field() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            "billing|tokens|read|write|admin|203.0.113.7| ::1 |2001:db8::7|tdk_x"
+                .prop_map(Value::from),
+            "\\PC{0,16}".prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<bool>().prop_map(Value::from),
+            Just(Value::Null),
+            Just(json!(["billing"])),
+        ]
+    }
+
+    /// Bodies: objects with any of the fields, anything else JSON, or any bytes.
+    fn bodies() -> impl Strategy<Value = Vec<u8>> {
+        let names = "token|module|access|client_ip|user_agent|other";
+        prop_oneof![
+            proptest::collection::btree_map(names, field(), 0..6)
+                .prop_map(|fields| serde_json::to_vec(&fields).unwrap_or_default()),
+            field().prop_map(|value| value.to_string().into_bytes()),
+            proptest::collection::vec(any::<u8>(), 0..40),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn any_body_is_a_question_or_a_clear_400(body in bodies()) {
+            let Ok(request) = serde_json::from_slice::<VerifyRequest>(&body) else {
+                return Ok(());
+            };
+            match request.asked() {
+                Ok(asked) => {
+                    let ip = asked.client_ip.map(|ip| ip.addr());
+                    let sent_ip = request.client_ip.as_deref().map(|raw| raw.trim().parse().unwrap());
+                    prop_assert_eq!(ip, sent_ip);
+                    prop_assert_eq!(asked.module.as_ref().map(ModuleId::as_str), request.module.as_deref());
+                    prop_assert_eq!(asked.access.map(Scope::as_str), request.access.as_deref());
+                }
+                Err(ApiError::BadRequest(message)) => prop_assert!(!message.is_empty()),
+                Err(other) => prop_assert!(false, "not a 400: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_well_formed_question_reads_as_it_was_asked() {
+        let body = br#"{"token": "tdk_x", "module": "billing", "access": "write", "client_ip": " 2001:db8::7 "}"#;
+        let request: VerifyRequest = serde_json::from_slice(body).unwrap();
+
+        let asked = request.asked().unwrap();
+
+        assert_eq!(asked.module.unwrap().as_str(), "billing");
+        assert_eq!(asked.access, Some(Scope::Write));
+        assert_eq!(asked.client_ip.unwrap().to_string(), "2001:db8::7");
+        for (field, bad) in [
+            ("module", "Billing"),
+            ("access", "root"),
+            ("client_ip", "10.0.0"),
+        ] {
+            let body = json!({"token": "tdk_x", field: bad});
+            let request: VerifyRequest = serde_json::from_value(body).unwrap();
+            assert!(
+                matches!(request.asked(), Err(ApiError::BadRequest(_))),
+                "{field}"
+            );
+        }
     }
 }

@@ -11,6 +11,7 @@ pub mod audit;
 mod columns;
 pub mod demo;
 pub mod health;
+pub mod lapsed_sessions;
 pub mod modules;
 pub mod schema;
 pub mod seed;

@@ -1,6 +1,7 @@
 //! Server-side sessions: a row per signed-in browser, found by the SHA-256 digest of the
-//! key its cookie carries. A session that is past its end, idle too long, or whose
-//! person was disabled is not found. Last seen is written at most once a minute.
+//! key its cookie carries. A session that is past its end or idle too long is found as
+//! lapsed (`lapsed_sessions` ends it); one whose person was disabled is not found.
+//! Last seen is written at most once a minute.
 
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
@@ -34,10 +35,9 @@ pub struct SessionSummary {
     pub user_agent: Option<String>,
 }
 
-/// Adds a session, and forgets sessions past their end (at most 12 hours old, so the
-/// table holds no more than a day of sign-ins).
+/// Adds a session (sessions that lapsed meanwhile are ended by
+/// `lapsed_sessions::sweep` first).
 pub fn insert(conn: &mut PgConnection, session: &NewSession<'_>) -> QueryResult<()> {
-    diesel::delete(sessions::table.filter(sessions::expires_at.le(session.now))).execute(conn)?;
     diesel::insert_into(sessions::table)
         .values((
             sessions::key_digest.eq(session.key_digest),
@@ -54,32 +54,80 @@ pub fn insert(conn: &mut PgConnection, session: &NewSession<'_>) -> QueryResult<
         .map(drop)
 }
 
-/// The state of a live session: not past its end, seen within `idle`, its person not
-/// disabled. Marks it seen when it was last seen over `LAST_SEEN_EVERY` ago.
+/// A session whose time is up, still stored until it is ended.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = sessions, check_for_backend(diesel::pg::Pg))]
+pub struct StoredSession {
+    pub key_digest: Vec<u8>,
+    pub user_id: UserId,
+    pub ip: Option<String>,
+    pub last_seen_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// What a session's cookie leads to.
+pub enum Found {
+    /// A live session's state.
+    Live(String),
+    /// A session idle too long or past its end, not yet ended.
+    Lapsed(StoredSession),
+    /// Nothing: never a session, ended, or its person disabled.
+    Nothing,
+}
+
+/// Whether a session lapsed at `now`: past its end, or unused for `idle`.
+pub fn has_lapsed(
+    last_seen_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    idle: Duration,
+) -> bool {
+    expires_at <= now || last_seen_at <= now - idle
+}
+
+/// The session whose key has `key_digest`: live (then marked seen when it was last
+/// seen over `LAST_SEEN_EVERY` ago), lapsed, or nothing when its person is disabled.
 pub fn load(
     conn: &mut PgConnection,
     key_digest: &[u8],
     now: DateTime<Utc>,
     idle: Duration,
-) -> QueryResult<Option<String>> {
-    let found: Option<(String, DateTime<Utc>)> = sessions::table
+) -> QueryResult<Found> {
+    let found: Option<(String, StoredSession)> = sessions::table
         .inner_join(users::table)
         .filter(sessions::key_digest.eq(key_digest))
-        .filter(sessions::expires_at.gt(now))
-        .filter(sessions::last_seen_at.gt(now - idle))
         .filter(users::disabled_at.is_null())
-        .select((sessions::state, sessions::last_seen_at))
+        .select((sessions::state, StoredSession::as_select()))
         .first(conn)
         .optional()?;
-    let Some((state, last_seen_at)) = found else {
-        return Ok(None);
+    let Some((state, stored)) = found else {
+        return Ok(Found::Nothing);
     };
-    if now - last_seen_at >= LAST_SEEN_EVERY {
+    if has_lapsed(stored.last_seen_at, stored.expires_at, now, idle) {
+        return Ok(Found::Lapsed(stored));
+    }
+    if now - stored.last_seen_at >= LAST_SEEN_EVERY {
         diesel::update(sessions::table.find(key_digest))
             .set(sessions::last_seen_at.eq(now))
             .execute(conn)?;
     }
-    Ok(Some(state))
+    Ok(Found::Live(state))
+}
+
+/// Every session that lapsed by `now`, idle for `idle` or past its end.
+pub fn lapsed(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    idle: Duration,
+) -> QueryResult<Vec<StoredSession>> {
+    sessions::table
+        .filter(
+            sessions::expires_at
+                .le(now)
+                .or(sessions::last_seen_at.le(now - idle)),
+        )
+        .select(StoredSession::as_select())
+        .load(conn)
 }
 
 /// Saves a session's new state; `false` if it is gone.
@@ -90,11 +138,10 @@ pub fn update_state(conn: &mut PgConnection, key_digest: &[u8], state: &str) -> 
     Ok(updated == 1)
 }
 
-/// Ends one session.
-pub fn delete(conn: &mut PgConnection, key_digest: &[u8]) -> QueryResult<()> {
-    diesel::delete(sessions::table.find(key_digest))
-        .execute(conn)
-        .map(drop)
+/// Ends one session; `false` if it was gone already.
+pub fn delete(conn: &mut PgConnection, key_digest: &[u8]) -> QueryResult<bool> {
+    let deleted = diesel::delete(sessions::table.find(key_digest)).execute(conn)?;
+    Ok(deleted == 1)
 }
 
 /// `user`'s live sessions, newest first.

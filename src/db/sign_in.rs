@@ -34,25 +34,46 @@ fn failures(
     Ok((by_email, by_ip))
 }
 
-/// How long sign-in is held off for `email` from `ip` at `now`, if it is; if not, the
-/// attempt is counted as a failure at once (a sign-in that succeeds clears it with
-/// `clear`). Counting is serialised per email and per address, so attempts sent all at
-/// once are held off from the limit on, as attempts sent one by one are.
+/// What counting an attempt found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counted {
+    /// Sign-in is held off for this long.
+    HeldOff(Duration),
+    /// Not held off: the attempt was counted as this failure, until it succeeds.
+    AsFailure(FailureId),
+}
+
+/// A counted failure, to forget when its attempt turns out not to be one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailureId(i64);
+
+/// Whether sign-in is held off for `email` from `ip` at `now`; if not, the attempt is
+/// counted as a failure at once (a sign-in that succeeds clears it with `clear`, and
+/// an attempt whose password could not be checked is taken back with `forget`).
+/// Counting is serialised per email and per address, so attempts sent all at once are
+/// held off from the limit on, as attempts sent one by one are.
 pub fn count_attempt(
     conn: &mut PgConnection,
     email: &str,
     ip: Option<&str>,
     now: DateTime<Utc>,
-) -> QueryResult<Option<Duration>> {
+) -> QueryResult<Counted> {
     conn.transaction(|conn| {
         serialise(conn, email, ip)?;
         let (by_email, by_address) = failures(conn, email, ip, now - sign_in_throttle::WINDOW)?;
-        let held_off = sign_in_throttle::held_off(by_email, by_address, now);
-        if held_off.is_none() {
-            record_failure(conn, email, ip, now, sign_in_throttle::WINDOW)?;
+        match sign_in_throttle::held_off(by_email, by_address, now) {
+            Some(left) => Ok(Counted::HeldOff(left)),
+            None => record_failure(conn, email, ip, now, sign_in_throttle::WINDOW)
+                .map(|id| Counted::AsFailure(FailureId(id))),
         }
-        Ok(held_off)
     })
+}
+
+/// Takes back a counted failure: its password was never checked.
+pub fn forget(conn: &mut PgConnection, failure: FailureId) -> QueryResult<()> {
+    diesel::delete(sign_in_failures::table.find(failure.0))
+        .execute(conn)
+        .map(drop)
 }
 
 /// Takes transaction-scoped locks on `email` and `ip` (in that order), so attempts
@@ -69,14 +90,14 @@ fn serialise(conn: &mut PgConnection, email: &str, ip: Option<&str>) -> QueryRes
     Ok(())
 }
 
-/// Records a failure, and forgets those older than `window`.
+/// Records a failure, and forgets those older than `window`; the new failure's id.
 fn record_failure(
     conn: &mut PgConnection,
     email: &str,
     ip: Option<&str>,
     now: DateTime<Utc>,
     window: Duration,
-) -> QueryResult<()> {
+) -> QueryResult<i64> {
     diesel::delete(sign_in_failures::table.filter(sign_in_failures::at.le(now - window)))
         .execute(conn)?;
     diesel::insert_into(sign_in_failures::table)
@@ -85,8 +106,8 @@ fn record_failure(
             sign_in_failures::ip.eq(ip),
             sign_in_failures::at.eq(now),
         ))
-        .execute(conn)
-        .map(drop)
+        .returning(sign_in_failures::id)
+        .get_result(conn)
 }
 
 /// Forgets `email`'s failures, after it signed in.

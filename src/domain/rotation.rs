@@ -83,6 +83,31 @@ mod tests {
         assert!(Grace::from_preset("").is_err());
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_text_is_a_preset_or_a_clear_refusal(raw in "\\PC{0,12}|[ 0-9-]{0,12}") {
+            match Grace::from_preset(&raw) {
+                Ok(grace) => {
+                    proptest::prop_assert_eq!(grace.seconds().to_string(), raw.trim());
+                    proptest::prop_assert!(
+                        Grace::PRESETS.iter().any(|(seconds, _)| *seconds == grace.seconds())
+                    );
+                }
+                Err(error) => {
+                    proptest::prop_assert_eq!(error.0, "Choose one of the grace periods offered.");
+                }
+            }
+        }
+
+        #[test]
+        fn every_preset_reads_back_as_itself(index in 0..Grace::PRESETS.len(), pad in " {0,3}") {
+            let seconds = Grace::PRESETS[index].0;
+            let grace = Grace::from_preset(&format!("{pad}{seconds}{pad}")).unwrap();
+            proptest::prop_assert_eq!(grace.seconds(), seconds);
+            proptest::prop_assert_eq!(Grace::from_seconds(seconds), Ok(grace));
+        }
+    }
+
     #[test]
     fn the_old_secret_ends_after_the_grace_period() {
         let now = Utc::now();

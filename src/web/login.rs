@@ -1,6 +1,7 @@
 //! Signing in and out. A wrong password and an unknown email get the same message and
 //! take the same time; the password is checked without holding a database connection,
-//! at most one check per core at once. Five failures for an email, or twenty from an
+//! at most one check per core at once; when too many wait, the sign-in is answered 503
+//! and not counted as a failure. Five failures for an email, or twenty from an
 //! address, within 15 minutes hold sign-in off (429) until the window has passed.
 //! Sign-in, failures, hold-offs and sign-out are audited in the person's account.
 
@@ -13,9 +14,11 @@ use serde::Deserialize;
 
 use super::chrome::Chrome;
 use super::errors::WebError;
+use super::password_checks::CheckNotRun;
 use super::session::{SignedInFrom, TypedSession};
 use super::{csrf, login_csrf, render};
-use crate::db::sign_in;
+use crate::db::health::RETRY_AFTER_SECONDS;
+use crate::db::sign_in::{self, Counted, FailureId};
 use crate::db::users::{self, Credentials, User};
 use crate::domain::token_use::USER_AGENT_MAX_CHARS;
 use crate::domain::{AuditAction, ClientIp, LocalPath, password, sign_in_throttle};
@@ -23,8 +26,9 @@ use crate::instruments;
 use crate::state::{self, AppState};
 
 const HOME: &str = "/settings/api-tokens";
-/// How long a sign-in waits for a password check before it is answered 503.
-const PASSWORD_QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+/// What a sign-in is told when its password could not be checked for the crowd.
+const TOO_MANY_CHECKS: &str =
+    "Too many sign-ins are being checked just now. Try again in a moment.";
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -97,9 +101,14 @@ pub async fn submit(
         }
     }
     let email = form.email.trim().to_lowercase();
+    if email.contains(char::is_control) {
+        // No one's email holds one, and PostgreSQL can't keep a NUL to count it.
+        let message = "An email address can't contain control characters.";
+        return refuse(StatusCode::BAD_REQUEST, message);
+    }
     let ip = state::client_ip(&req);
     let attempt = Attempt { email, ip };
-    let (held_off, found) = {
+    let (counted, found) = {
         let attempt = attempt.clone();
         state
             .db("checking a sign-in", move |conn| {
@@ -107,10 +116,16 @@ pub async fn submit(
             })
             .await?
     };
-    if let Some(left) = held_off {
-        return throttled(&state, &attempt, found, left, next, &form.email).await;
-    }
-    let matched = check_password(&state, found.as_ref(), form.password).await?;
+    let failure = match counted {
+        Counted::HeldOff(left) => {
+            return throttled(&state, &attempt, found, left, next, &form.email).await;
+        }
+        Counted::AsFailure(failure) => failure,
+    };
+    let matched = match check_password(&state, found.as_ref(), form.password).await {
+        Ok(matched) => matched,
+        Err(not_run) => return not_checked(&state, failure, not_run, next, &form.email).await,
+    };
     let Some(user) = matched else {
         tracing::info!("sign-in refused: wrong email or password");
         instruments::sign_in_failed();
@@ -187,6 +202,41 @@ async fn throttled(
     Ok(page)
 }
 
+/// Answers a sign-in whose password was not checked: its attempt is taken back, since
+/// it was no failure. When too many sign-ins are being checked, 503 with `Retry-After`
+/// and a message saying so.
+async fn not_checked(
+    state: &AppState,
+    failure: FailureId,
+    not_run: CheckNotRun,
+    next: &str,
+    typed_email: &str,
+) -> Result<HttpResponse, WebError> {
+    state
+        .db("taking back a sign-in that was not checked", move |conn| {
+            sign_in::forget(conn, failure)
+        })
+        .await?;
+    if let CheckNotRun::Failed(why) = not_run {
+        return Err(WebError::Internal(anyhow::anyhow!(
+            "checking a password: {why}"
+        )));
+    }
+    tracing::warn!("too many sign-ins waiting for a password check");
+    let mut page = login_page(
+        state,
+        StatusCode::SERVICE_UNAVAILABLE,
+        next,
+        typed_email,
+        Some(TOO_MANY_CHECKS),
+    );
+    page.headers_mut().insert(
+        header::RETRY_AFTER,
+        header::HeaderValue::from(RETRY_AFTER_SECONDS),
+    );
+    Ok(page)
+}
+
 /// One sign-in attempt: for which email, from where.
 #[derive(Clone)]
 struct Attempt {
@@ -199,19 +249,20 @@ impl Attempt {
         self.ip.map(|ip| ip.to_string())
     }
 
-    /// How long sign-in is held off for this email or address, if it is, and the
-    /// person with this email. An attempt that is not held off is counted as a failure
-    /// at once, before its password is checked (a sign-in that succeeds clears it), and
-    /// counting is serialised per email and per address: attempts sent all at once are
-    /// held off from the sixth on, as attempts sent one by one are.
+    /// Whether sign-in is held off for this email or address, or the failure the
+    /// attempt was counted as, and the person with this email. An attempt that is not
+    /// held off is counted as a failure at once, before its password is checked (a
+    /// sign-in that succeeds clears it), and counting is serialised per email and per
+    /// address: attempts sent all at once are held off from the sixth on, as attempts
+    /// sent one by one are.
     fn look_up(
         &self,
         conn: &mut diesel::PgConnection,
         now: chrono::DateTime<Utc>,
-    ) -> diesel::QueryResult<(Option<chrono::Duration>, Option<Credentials>)> {
+    ) -> diesel::QueryResult<(Counted, Option<Credentials>)> {
         let ip = self.ip_text();
-        let held_off = sign_in::count_attempt(conn, &self.email, ip.as_deref(), now)?;
-        Ok((held_off, users::credentials_by_email(conn, &self.email)?))
+        let counted = sign_in::count_attempt(conn, &self.email, ip.as_deref(), now)?;
+        Ok((counted, users::credentials_by_email(conn, &self.email)?))
     }
 
     /// Audits the failure (already counted by `look_up`) for a known person; an unknown
@@ -247,40 +298,25 @@ impl Attempt {
     }
 }
 
-/// Whether `password` is the found person's, checked on the blocking pool without a
-/// database connection and with at most one check per core at once. An unknown email
+/// Whether `password` is the found person's, checked without a database connection
+/// and with at most a few checks at once (see `PasswordChecks`). An unknown email
 /// costs the same time as a wrong password.
 async fn check_password(
     state: &AppState,
     found: Option<&Credentials>,
     password: String,
-) -> Result<Option<User>, WebError> {
-    // A queue of checks longer than a few seconds' work means a flood: answer 503
-    // rather than hold everyone's sign-in.
-    let permit = tokio::time::timeout(PASSWORD_QUEUE_WAIT, state.password_checks.acquire()).await;
-    let _permit = match permit {
-        Ok(Ok(permit)) => permit,
-        Ok(Err(closed)) => {
-            return Err(WebError::Internal(anyhow::anyhow!(
-                "password checks closed: {closed}"
-            )));
-        }
-        Err(_) => {
-            tracing::warn!("too many sign-ins waiting for a password check");
-            let busy = crate::db::health::DatabaseUnavailable("password checks are busy".into());
-            return Err(WebError::Internal(anyhow::Error::new(busy)));
-        }
-    };
+) -> Result<Option<User>, CheckNotRun> {
     let stored = found.map(|c| c.password_hash.clone());
-    let matches = web::block(move || match stored {
-        Some(hash) => password::verify(&password, &hash),
-        None => {
-            password::verify_against_nothing(&password);
-            false
-        }
-    })
-    .await
-    .map_err(|e| WebError::Internal(anyhow::anyhow!("checking a password: {e}")))?;
+    let matches = state
+        .password_checks
+        .run(move || match stored {
+            Some(hash) => password::verify(&password, &hash),
+            None => {
+                password::verify_against_nothing(&password);
+                false
+            }
+        })
+        .await?;
     Ok(found.filter(|_| matches).map(|c| c.user.clone()))
 }
 

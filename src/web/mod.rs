@@ -12,6 +12,7 @@ mod health;
 mod htmx;
 mod login;
 mod login_csrf;
+pub mod password_checks;
 mod render;
 mod session;
 mod session_store;
@@ -25,6 +26,7 @@ use actix_web::error::UrlencodedError;
 use actix_web::web::{self, FormConfig, PayloadConfig, QueryConfig};
 
 pub use errors::WebError;
+pub use password_checks::{PasswordCheckLimits, PasswordChecks};
 pub use session_store::PgSessionStore;
 
 /// Declares the portal's routes once: `public_routes` and `session_routes` register

@@ -3,7 +3,8 @@
 //! disabled person end a session at once, whatever copies of the cookie exist. Only a
 //! signed-in person's session is kept: state without a person (a visitor who never
 //! signed in) is never written, so visitors can't fill the table. A session that is gone
-//! is never brought back by a later write.
+//! is never brought back by a later write. A session found idle too long or past its
+//! 12 hours is ended and audited (`lapsed_sessions`), as are those a sign-in sweeps.
 
 use std::collections::HashMap;
 
@@ -16,7 +17,8 @@ use super::session::{
     IP, MAX_SESSION_AGE, PUBLIC_ID, UNAVAILABLE, USER_AGENT, USER_ID, random_text,
 };
 use crate::db::health::{DatabaseUnavailable, is_connection_lost, is_unavailable};
-use crate::db::{DbPool, sessions};
+use crate::db::sessions::{self, Found};
+use crate::db::{DbPool, lapsed_sessions};
 use crate::domain::UserId;
 
 type State = HashMap<String, String>;
@@ -70,7 +72,16 @@ impl SessionStore for PgSessionStore {
     async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
         let (digest, idle) = (digest(key), self.idle);
         let stored = match self
-            .run(move |conn| sessions::load(conn, &digest, Utc::now(), idle))
+            .run(move |conn| {
+                let now = Utc::now();
+                match sessions::load(conn, &digest, now, idle)? {
+                    Found::Live(state) => Ok(Some(state)),
+                    Found::Lapsed(lapsed) => {
+                        lapsed_sessions::end(conn, &lapsed, now, idle).map(|()| None)
+                    }
+                    Found::Nothing => Ok(None),
+                }
+            })
             .await
         {
             Ok(stored) => stored,
@@ -108,9 +119,10 @@ impl SessionStore for PgSessionStore {
                 "a session without its public id"
             )));
         };
-        let key_digest = digest(&key);
+        let (key_digest, idle) = (digest(&key), self.idle);
         self.run(move |conn| {
             let now = Utc::now();
+            lapsed_sessions::sweep(conn, now, idle)?;
             sessions::insert(
                 conn,
                 &sessions::NewSession {
@@ -174,7 +186,7 @@ impl SessionStore for PgSessionStore {
 
     async fn delete(&self, key: &SessionKey) -> anyhow::Result<()> {
         let key_digest = digest(key);
-        self.run(move |conn| sessions::delete(conn, &key_digest))
+        self.run(move |conn| sessions::delete(conn, &key_digest).map(drop))
             .await
     }
 }

@@ -1,5 +1,6 @@
 //! `/settings/sessions`: the signed-in person's own sessions (this one marked), with
-//! "Sign out" for each and "Sign out everywhere else". Each session ended is audited.
+//! "Sign out" for each (this one's signs this browser out, as the header's link does)
+//! and "Sign out everywhere else". Each session ended is audited.
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};

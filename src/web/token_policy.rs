@@ -174,3 +174,81 @@ async fn show(
     };
     Ok(render::page_with_status(status, &page))
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Form bodies as a browser or an attacker sends them: the two fields with any
+    /// value, missing, repeated or mangled.
+    fn bodies() -> impl Strategy<Value = String> {
+        let value = prop_oneof![
+            Just(String::new()),
+            "30|90|180|365|0|-1|9999999999|1e2| 90 |on".prop_map(String::from),
+            "\\PC{0,12}",
+        ];
+        let field = prop_oneof![
+            value
+                .clone()
+                .prop_map(|v| format!("max_lifetime={}", encoded(&v))),
+            value.prop_map(|v| format!("expiry_required={}", encoded(&v))),
+            Just("%FF%FE=%00".to_owned()),
+            Just("max_lifetime".to_owned()),
+        ];
+        proptest::collection::vec(field, 0..4).prop_map(|fields| fields.join("&"))
+    }
+
+    fn encoded(value: &str) -> String {
+        url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+    }
+
+    proptest! {
+        #[test]
+        fn any_form_is_a_policy_or_a_clear_error(body in bodies()) {
+            let Ok(form) = serde_html_form::from_bytes::<PolicyForm>(body.as_bytes()) else {
+                return Ok(());
+            };
+            match form.parse() {
+                Ok(policy) => {
+                    let sent = form.max_lifetime.trim();
+                    let days = (!sent.is_empty()).then(|| sent.parse::<i32>().ok()).flatten();
+                    prop_assert_eq!(policy.max_lifetime_days(), days);
+                    let read = policy.max_lifetime_days().map(|days| days.to_string());
+                    prop_assert_eq!(policy.expiry_required(), form.expiry_required.is_some());
+                    let again = PolicyForm {
+                        max_lifetime: read.unwrap_or_default(),
+                        expiry_required: policy.expiry_required().then(|| "on".to_owned()),
+                    };
+                    prop_assert_eq!(again.parse(), Ok(policy));
+                }
+                Err(message) => prop_assert!(message.starts_with("Choose") || message.starts_with("The maximum lifetime")),
+            }
+        }
+    }
+
+    #[test]
+    fn each_lifetime_offered_is_accepted_and_no_other() {
+        for days in LIFETIME_CHOICES {
+            let form = PolicyForm {
+                max_lifetime: days.to_string(),
+                expiry_required: None,
+            };
+            assert_eq!(form.parse().unwrap().max_lifetime_days(), Some(days));
+        }
+        let none = PolicyForm {
+            max_lifetime: " ".into(),
+            expiry_required: Some(String::new()),
+        };
+        assert_eq!(none.parse().unwrap().max_lifetime_days(), None);
+        assert!(none.parse().unwrap().expiry_required());
+        for refused in ["60", "-30", "ninety", "90.0"] {
+            let form = PolicyForm {
+                max_lifetime: refused.into(),
+                expiry_required: None,
+            };
+            assert!(form.parse().is_err(), "{refused}");
+        }
+    }
+}

@@ -26,6 +26,7 @@ use tokendesk::app::{AppOptions, Application};
 use tokendesk::config::MasterKey;
 use tokendesk::db::{self, DbPool, setup};
 use tokendesk::domain::SecretCipher;
+use tokendesk::web::PasswordChecks;
 
 /// The server tests talk to: `TEST_PG_URL` or the local default, without a database.
 pub fn server_url() -> String {
@@ -185,6 +186,8 @@ pub struct TestApp {
     pub access_stats: Arc<WriterStats>,
     /// The instance's cache of token lookups.
     pub cache: Arc<TokenCache>,
+    /// Where the instance checks passwords.
+    pub password_checks: Arc<PasswordChecks>,
     /// Where `GET /metrics` is served, when the options asked for metrics.
     pub metrics_address: Option<String>,
     key: MasterKey,
@@ -199,6 +202,7 @@ pub struct Instance {
     pub address: String,
     pub access_stats: Arc<WriterStats>,
     pub cache: Arc<TokenCache>,
+    pub password_checks: Arc<PasswordChecks>,
     pub metrics_address: Option<String>,
     running: Option<(ServerHandle, std::thread::JoinHandle<std::io::Result<()>>)>,
 }
@@ -217,18 +221,20 @@ impl Instance {
                         app.handle(),
                         app.access_stats(),
                         app.token_cache(),
+                        app.password_checks(),
                     ))
                     .expect("reporting the port");
                 app.run_until_stopped().await
             })
         });
-        let (port, metrics_port, handle, access_stats, cache) =
+        let (port, metrics_port, handle, access_stats, cache, password_checks) =
             ready.recv().expect("the app started");
         Self {
             address: format!("http://127.0.0.1:{port}"),
             metrics_address: metrics_port.map(|port| format!("http://127.0.0.1:{port}")),
             access_stats,
             cache,
+            password_checks,
             running: Some((handle, thread)),
         }
     }
@@ -269,6 +275,19 @@ pub async fn invalidated_within(cache: &TokenCache, seen: u64, limit: Duration) 
     })
     .await
     .unwrap_or_else(|_| panic!("the cache was invalidated within {limit:?}"));
+}
+
+/// Asks `check` until it gives something, for `limit` at most: for what the app does
+/// after it has answered (a write when a download was dropped, say).
+pub async fn eventually<T>(limit: Duration, mut check: impl FnMut() -> Option<T>) -> T {
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(found) = check() {
+            return found;
+        }
+        assert!(started.elapsed() < limit, "nothing within {limit:?}");
+        tokio::task::yield_now().await;
+    }
 }
 
 /// The app's database, taken away (connections refused and cut, then renamed) until
@@ -359,6 +378,7 @@ async fn spawn(options: AppOptions, through_port: Option<u16>) -> TestApp {
         cipher,
         access_stats: server.access_stats.clone(),
         cache: server.cache.clone(),
+        password_checks: server.password_checks.clone(),
         metrics_address: server.metrics_address.clone(),
         key,
         server,

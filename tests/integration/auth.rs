@@ -1,7 +1,11 @@
 //! Signing in and out, redirects, CSRF on the sign-in forms, the session cookie, and
 //! the role gates.
 
+use std::time::{Duration, Instant};
+
+use diesel::RunQueryDsl;
 use reqwest::StatusCode;
+use tokendesk::db::schema::sign_in_failures;
 
 use crate::common::{
     ACTIVE_TOKEN, BILLING_WRITE_TOKEN, DEMO_ADMIN_LOGIN, DEMO_MEMBER_LOGIN, OTHER_INC,
@@ -162,6 +166,75 @@ async fn a_wrong_password_and_an_unknown_email_get_the_same_generic_message() {
     assert_eq!(
         visitor.get("/settings/api-tokens").await.status,
         StatusCode::SEE_OTHER
+    );
+}
+
+/// How long `visitor`'s sign-in as `email` with `password` takes to be answered, from
+/// the form's submission to the whole page: a refusal, `Incorrect email or password.`
+async fn time_a_refused_sign_in(visitor: &Visitor, email: &str, password: &str) -> Duration {
+    let csrf = visitor.get("/login").await.csrf_token();
+    let started = Instant::now();
+    let page = visitor
+        .post_form(
+            "/login",
+            &[
+                ("email", email),
+                ("password", password),
+                ("csrf_token", &csrf),
+            ],
+        )
+        .await;
+    let took = started.elapsed();
+    assert_eq!(page.text("login-error"), "Incorrect email or password.");
+    took
+}
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+#[tokio::test]
+async fn an_unknown_email_takes_about_as_long_to_refuse_as_a_wrong_password() {
+    let app = spawn_app().await;
+    let visitor = Visitor::new(&app);
+    let forget_failures = || {
+        diesel::delete(sign_in_failures::table)
+            .execute(&mut app.db.connection())
+            .unwrap();
+    };
+    // Unmeasured: the first requests set up connections and statements.
+    time_a_refused_sign_in(&visitor, DEMO_ADMIN_LOGIN.0, "not-it").await;
+    time_a_refused_sign_in(&visitor, "nobody@demo.test", "not-it").await;
+
+    let (mut unknown, mut wrong) = (Vec::new(), Vec::new());
+    for round in 0..11 {
+        // Never held off, so every attempt costs what an attacker's would.
+        forget_failures();
+        // Interleaved, each going first in turn, so the machine's changing load falls
+        // on both alike.
+        let unknown_email = format!("nobody{round}@demo.test");
+        let attempts = [
+            (unknown_email.as_str(), &mut unknown),
+            (DEMO_ADMIN_LOGIN.0, &mut wrong),
+        ];
+        let [first, second] = if round % 2 == 0 {
+            attempts
+        } else {
+            let [a, b] = attempts;
+            [b, a]
+        };
+        for (email, times) in [first, second] {
+            times.push(time_a_refused_sign_in(&visitor, email, "not-the-password").await);
+        }
+    }
+
+    let (unknown, wrong) = (median(unknown), median(wrong));
+    // Were argon2 skipped for an unknown email, its refusal would take a tenth as long.
+    let ratio = unknown.as_secs_f64() / wrong.as_secs_f64();
+    assert!(
+        (0.5..2.0).contains(&ratio),
+        "unknown email {unknown:?}, wrong password {wrong:?}: ratio {ratio:.2}"
     );
 }
 

@@ -44,16 +44,40 @@ pub(crate) fn run(database_url: &str, args: &[&str], stdin: &str) -> std::proces
 pub(crate) fn serve_demo(
     db: &TestDb,
 ) -> (std::process::Child, u16, std::thread::JoinHandle<String>) {
+    serve(db, &["--demo"], &[])
+}
+
+/// `tokendesk serve` with `args` and the settings `env` on a free loopback port,
+/// logging at info to a pipe; returns the server, its port, and the reader of its log
+/// (the whole log once it exits). `TOKENDESK_PUBLIC_URL` comes from `env` only.
+pub(crate) fn serve(
+    db: &TestDb,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (std::process::Child, u16, std::thread::JoinHandle<String>) {
     let mut server = tokendesk(&db.url)
-        .args(["serve", "--demo", "--bind", "127.0.0.1:0"])
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .args(args)
         .env("RUST_LOG", "info")
         .env("NO_COLOR", "1")
+        .env_remove("TOKENDESK_PUBLIC_URL")
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let (port, log) = bound_port(server.stderr.take().unwrap());
     (server, port, log)
+}
+
+/// Stops a server started by `serve` as `kill` would, and returns its whole log.
+pub(crate) fn stop(
+    mut server: std::process::Child,
+    log: std::thread::JoinHandle<String>,
+) -> String {
+    send_signal(&server, "TERM");
+    server.wait().unwrap();
+    log.join().unwrap()
 }
 
 /// The cipher of token secrets that commands run by `tokendesk` use.
@@ -259,28 +283,18 @@ fn base64_decode(encoded: &str) -> Vec<u8> {
 #[tokio::test]
 async fn serve_takes_the_public_address_from_the_environment() {
     let db = TestDb::migrated();
-    let mut server = tokendesk(&db.url)
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .env("RUST_LOG", "info")
-        .env("NO_COLOR", "1")
-        .env("TOKENDESK_PUBLIC_URL", "https://tokens.example.com")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let (port, log) = bound_port(server.stderr.take().unwrap());
+    let (server, port, log) = serve(
+        &db,
+        &[],
+        &[("TOKENDESK_PUBLIC_URL", "https://tokens.example.com")],
+    );
 
     let login = reqwest::get(format!("http://127.0.0.1:{port}/login"))
         .await
         .unwrap();
     let hsts = login.headers().get("strict-transport-security").cloned();
     let cookie = login.headers().get("set-cookie").cloned();
-    Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
-        .status()
-        .unwrap();
-    server.wait().unwrap();
-    let log = log.join().unwrap();
+    let log = stop(server, log);
 
     assert_eq!(
         hsts.as_ref().and_then(|v| v.to_str().ok()),
@@ -288,4 +302,42 @@ async fn serve_takes_the_public_address_from_the_environment() {
         "{log}"
     );
     assert!(cookie.unwrap().to_str().unwrap().contains("Secure"));
+}
+
+#[test]
+fn serve_warns_at_start_when_people_reach_it_over_plain_http_on_a_network_address() {
+    const WARNING: &str = "serving people over plain http on a network address";
+    let db = TestDb::migrated();
+    let started_with = |public_url: Option<&str>| {
+        let env: Vec<(&str, &str)> = public_url
+            .map(|url| ("TOKENDESK_PUBLIC_URL", url))
+            .into_iter()
+            .collect();
+        let (server, _, log) = serve(&db, &[], &env);
+        stop(server, log)
+    };
+
+    let lan = started_with(Some("http://192.168.1.20:8080"));
+    let named = started_with(Some("http://tokens.internal"));
+    let https = started_with(Some("https://tokens.example.com"));
+    let loopback = started_with(None);
+    let localhost = started_with(Some("http://localhost:8080"));
+
+    for log in [&lan, &named] {
+        let warning = log.lines().find(|line| line.contains(WARNING));
+        let warning = warning.unwrap_or_else(|| panic!("a warning in:\n{log}"));
+        assert!(warning.contains("WARN"), "{warning}");
+        assert!(
+            warning.contains("TOKENDESK_PUBLIC_URL=https://"),
+            "{warning}"
+        );
+    }
+    assert!(
+        lan.contains("http://192.168.1.20:8080"),
+        "names the address:\n{lan}"
+    );
+    for log in [&https, &loopback, &localhost] {
+        assert!(!log.contains(WARNING), "{log}");
+        assert!(log.contains("tokendesk is serving"), "{log}");
+    }
 }

@@ -230,3 +230,66 @@ async fn names_starting_with_a_tab_or_a_carriage_return_are_escaped_too() {
         }
     }
 }
+
+/// The `tokens.export` audit entries' details, oldest first.
+fn export_entries(app: &crate::common::TestApp) -> Vec<String> {
+    use tokendesk::db::schema::audit_events;
+    audit_events::table
+        .filter(audit_events::action.eq("tokens.export"))
+        .order(audit_events::id)
+        .select(audit_events::details)
+        .load(&mut app.db.connection())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_export_whose_client_goes_away_part_way_is_audited_with_the_rows_sent() {
+    let app = spawn_app().await;
+    diesel::sql_query(format!(
+        "INSERT INTO api_tokens (id, account_id, name, scope, status, secret_prefix, secret_digest,
+                                 secret_ciphertext, created_by, created_at, updated_at)
+         SELECT 'TK-9' || lpad(i::text, 3, '0') || '-' || lpad(j::text, 4, '0') || '-0000',
+                '{DEMO_CORP}', 'Bulk ' || i || '-' || j, 'read', 'active', 'tdk_bulk00',
+                sha256(convert_to(i || '-' || j, 'UTF8')), '\\x00'::bytea, '{DEMO_ADMIN}',
+                now() - i * interval '1 minute', now()
+           FROM generate_series(1, 500) AS i, generate_series(1, 10) AS j"
+    ))
+    .execute(&mut app.db.connection())
+    .unwrap();
+    let admin = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
+    // Held until the client has gone: the export can send its header row, but no token.
+    let mut held = app.db.connection();
+    held.batch_execute("BEGIN; LOCK TABLE api_tokens IN ACCESS EXCLUSIVE MODE")
+        .unwrap();
+
+    let mut download = admin
+        .request(
+            reqwest::Method::GET,
+            "/settings/api-tokens/export.csv?status=active",
+        )
+        .send()
+        .await
+        .unwrap();
+    let first = download.chunk().await.unwrap().unwrap();
+    assert!(first.starts_with(b"API token,ID,"), "the header row");
+    drop(download);
+    held.batch_execute("COMMIT").unwrap();
+
+    let entries = crate::common::eventually(std::time::Duration::from_secs(10), || {
+        let entries = export_entries(&app);
+        (!entries.is_empty()).then_some(entries)
+    })
+    .await;
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    let entry = &entries[0];
+    let sent: usize = entry
+        .strip_prefix("Stopped part-way: ")
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("a stopped export: {entry}"));
+    assert!(sent < 5000, "{entry}");
+    assert!(
+        entry.ends_with(" tokens sent; filters: status=active"),
+        "{entry}"
+    );
+}

@@ -9,11 +9,12 @@ use diesel::prelude::*;
 use reqwest::header::CONTENT_TYPE;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use tokendesk::db::schema::token_last_access;
+use tokendesk::db::schema::{api_tokens, token_last_access};
 use tokendesk::domain::Scope;
 
 use crate::common::{
-    ACTIVE_TOKEN, ApiClient, DEMO_ADMIN_LOGIN, NEVER_USED_TOKEN, TestApp, spawn_app, token_path,
+    ACTIVE_TOKEN, ApiClient, DEMO_ADMIN, DEMO_ADMIN_LOGIN, NEVER_USED_TOKEN, TestApp, spawn_app,
+    token_path,
 };
 use crate::visitor::{Page, PortalToken, Visitor};
 
@@ -241,8 +242,14 @@ async fn hostile_path_segments_get_a_clear_4xx() {
     misanswers.assert_none();
 }
 
-/// A valid form for each portal POST route, so that one hostile field at a time
-/// reaches the code past the others' checks.
+/// Stands in a valid form for the CSRF token the form is sent with.
+const CSRF_TOKEN: &str = "CSRF-TOKEN";
+/// Stands in the rotate form for the visible prefix of the token it is sent for.
+const SEEN_PREFIX: &str = "SEEN-PREFIX";
+
+/// A valid form for each portal POST route, but its CSRF token (which `hostile_forms`
+/// attacks too), so that one hostile field at a time reaches the code past the
+/// others' checks. A route without one fails the test.
 fn valid_form(routed: &str) -> Vec<(&'static str, String)> {
     let fields: &[(&str, &str)] = match routed {
         "/login" => &[
@@ -276,7 +283,15 @@ fn valid_form(routed: &str) -> Vec<(&'static str, String)> {
             ("modules", "billing"),
             ("expires_on", ""),
         ],
-        _ => &[],
+        "/settings/api-tokens/{id}/rotate" => &[("grace", "3600"), ("seen", SEEN_PREFIX)],
+        "/settings/token-policy" => &[("max_lifetime", "90"), ("expiry_required", "on")],
+        // Their one field is the CSRF token, which every form carries.
+        "/logout"
+        | "/settings/sessions/end-others"
+        | "/settings/sessions/{id}/end"
+        | "/settings/api-tokens/{id}/secret"
+        | "/settings/api-tokens/{id}/{action}" => &[],
+        unknown => panic!("no valid form for POST {unknown}: add one"),
     };
     fields.iter().map(|(k, v)| (*k, (*v).to_owned())).collect()
 }
@@ -312,8 +327,8 @@ fn encode(form: &[(&str, String)]) -> String {
 }
 
 /// Each hostile body for the route whose valid form is `valid` (values encoded):
-/// every field in turn hostile, missing and repeated; every field at once hostile; and
-/// fields the form does not have.
+/// every field in turn hostile, missing and repeated; every field but the CSRF token
+/// at once hostile; and fields the form does not have.
 fn hostile_forms(valid: &[(&'static str, String)]) -> Vec<(String, String)> {
     let valid: Vec<(&str, String)> = valid
         .iter()
@@ -327,7 +342,10 @@ fn hostile_forms(valid: &[(&'static str, String)]) -> Vec<(String, String)> {
             encode(
                 &valid
                     .iter()
-                    .map(|(k, _)| (*k, "%00".to_owned()))
+                    .map(|(k, v)| match *k {
+                        "csrf_token" => (*k, v.clone()),
+                        _ => (*k, "%00".to_owned()),
+                    })
                     .collect::<Vec<_>>(),
             ),
         ),
@@ -352,23 +370,38 @@ fn hostile_forms(valid: &[(&'static str, String)]) -> Vec<(String, String)> {
 async fn hostile_forms_get_a_clear_4xx_or_are_accepted_and_oversized_ones_get_413() {
     let app = spawn_app().await;
     let (admin, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await;
+    let anonymous = Visitor::new(&app);
     let mut posts: Vec<&str> = tokendesk::web::ROUTES
         .iter()
         .filter(|(method, _)| *method == "post")
         .map(|(_, path)| *path)
         .collect();
-    // Signing out ends the session the other forms need: last.
-    posts.sort_by_key(|path| *path == "/logout");
+    // The expiry policy shapes what the other forms may save, and signing out ends the
+    // session they need: those last.
+    posts.sort_by_key(|path| match *path {
+        "/logout" => 2,
+        "/settings/token-policy" => 1,
+        _ => 0,
+    });
 
     let mut misanswers = Misanswers::default();
     for routed in posts {
-        for (what, body) in hostile_forms(&valid_form(routed)) {
-            let path = concrete(routed, &app.demo_corp_target());
-            let body = format!("csrf_token={csrf}&{body}");
-            let page = post_raw(&admin, &path, body).await;
-            misanswers.check(&format!("POST {path} with {what}"), &page);
+        let mut valid = vec![("csrf_token", CSRF_TOKEN.to_owned())];
+        valid.extend(valid_form(routed));
+        for (what, body) in hostile_forms(&valid) {
+            let target = Target::fresh(&app, routed);
+            let (sender, csrf) = if routed == "/login" {
+                (&anonymous, sign_in_form_token(&app, &anonymous).await)
+            } else {
+                (&admin, csrf.clone())
+            };
+            let body = body
+                .replace(CSRF_TOKEN, &csrf)
+                .replace(SEEN_PREFIX, &target.seen_prefix);
+            let page = post_raw(sender, &target.path, body).await;
+            misanswers.check(&format!("POST {} with {what}", target.path), &page);
         }
-        let path = concrete(routed, &app.demo_corp_target());
+        let path = Target::fresh(&app, routed).path;
         let oversized = format!("csrf_token={csrf}&name={}", "a".repeat(OVERSIZED));
         let page = post_raw(&admin, &path, oversized).await;
         misanswers.expect(
@@ -386,10 +419,75 @@ async fn hostile_forms_get_a_clear_4xx_or_are_accepted_and_oversized_ones_get_41
         "/settings/api-tokens?status=all&sort=expires&dir=desc",
         "/settings/api-tokens/export.csv?status=all",
         "/settings/audit",
+        "/settings/sessions",
+        "/settings/token-policy",
     ] {
         let page = visitor.get(path).await;
         assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.body);
     }
+}
+
+/// Where a hostile form goes: `routed` with a fresh token of Demo Corp put in (or, for a
+/// session's route, a fresh session of the demo admin's), and that token's visible
+/// prefix, as the rotate dialog sends it.
+struct Target {
+    path: String,
+    seen_prefix: String,
+}
+
+impl Target {
+    fn fresh(app: &TestApp, routed: &str) -> Self {
+        if routed.contains("/sessions/{id}") {
+            return Self {
+                path: routed.replace("{id}", &another_session(app)),
+                seen_prefix: String::new(),
+            };
+        }
+        let id = app.demo_corp_target();
+        let seen_prefix = api_tokens::table
+            .find(&id)
+            .select(api_tokens::secret_prefix)
+            .first(&mut app.db.connection())
+            .unwrap();
+        Self {
+            path: concrete(routed, &id),
+            seen_prefix,
+        }
+    }
+}
+
+/// A new session of the demo admin's, as another browser would hold: its public id.
+fn another_session(app: &TestApp) -> String {
+    let public_id: String = (0..22)
+        .map(|_| char::from(b'a' + rand::random_range(0..26u8)))
+        .collect();
+    let digest: [u8; 32] = rand::random();
+    let now = chrono::Utc::now();
+    tokendesk::db::sessions::insert(
+        &mut app.db.connection(),
+        &tokendesk::db::sessions::NewSession {
+            key_digest: &digest,
+            public_id: &public_id,
+            user_id: &tokendesk::domain::UserId::parse(DEMO_ADMIN).unwrap(),
+            state: "{}",
+            now,
+            expires_at: now + chrono::Duration::hours(12),
+            ip: None,
+            user_agent: None,
+        },
+    )
+    .unwrap();
+    public_id
+}
+
+/// The sign-in form's CSRF token, fresh, with its cookie in `visitor`'s jar; earlier
+/// failures are forgotten, so every hostile sign-in reaches the password check rather
+/// than being held off.
+async fn sign_in_form_token(app: &TestApp, visitor: &Visitor) -> String {
+    diesel::delete(tokendesk::db::schema::sign_in_failures::table)
+        .execute(&mut app.db.connection())
+        .unwrap();
+    visitor.get("/login").await.csrf_token()
 }
 
 async fn post_raw(visitor: &Visitor, path: &str, body: String) -> Page {
@@ -430,15 +528,27 @@ fn hostile_json_values(field: &str) -> Vec<Value> {
     values
 }
 
+/// The object whose fields a hostile body attacks: the body, or the first element of a
+/// body that is an array of objects (a leak report).
+fn attacked(body: &mut Value) -> &mut Value {
+    if body.is_array() { &mut body[0] } else { body }
+}
+
 /// Each hostile JSON body (as sent) for the route whose valid body is `valid`: every
 /// field in turn hostile, missing and repeated, and bodies that are not the JSON asked
 /// for at all.
 fn hostile_json(valid: &Value) -> Vec<(String, Vec<u8>)> {
-    let fields = valid.as_object().unwrap();
+    let fields: Vec<String> = attacked(&mut valid.clone())
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
     let mut bodies: Vec<(String, Vec<u8>)> = [
         ("empty", b"".to_vec()),
         ("truncated", b"{".to_vec()),
         ("an array", b"[]".to_vec()),
+        ("an object", b"{}".to_vec()),
         ("null", b"null".to_vec()),
         ("a string", b"\"x\"".to_vec()),
         ("a huge number", b"1e400".to_vec()),
@@ -453,24 +563,29 @@ fn hostile_json(valid: &Value) -> Vec<(String, Vec<u8>)> {
         "nested 10,000 deep".to_owned(),
         format!("{}{}", "[".repeat(10_000), "]".repeat(10_000)).into_bytes(),
     ));
-    for field in fields.keys() {
+    for field in &fields {
         for value in hostile_json_values(field) {
             let mut body = valid.clone();
-            body[field] = value.clone();
+            attacked(&mut body)[field] = value.clone();
             let what = format!("{field}: {:.30}", value.to_string());
             bodies.push((what, body.to_string().into_bytes()));
         }
         let mut missing = valid.clone();
-        missing.as_object_mut().unwrap().remove(field);
+        attacked(&mut missing)
+            .as_object_mut()
+            .unwrap()
+            .remove(field);
         bodies.push((format!("{field} missing"), missing.to_string().into_bytes()));
         let whole = valid.to_string();
-        let repeated = format!("{}, \"{field}\": \"other\"}}", &whole[..whole.len() - 1]);
+        let end = whole.rfind('}').unwrap();
+        let repeated = format!("{}, \"{field}\": \"other\"{}", &whole[..end], &whole[end..]);
         bodies.push((format!("{field} repeated"), repeated.into_bytes()));
     }
     bodies
 }
 
-/// A valid JSON body for each API route that takes one; `token` is a token to verify.
+/// A valid JSON body for each API route that takes one; `token` is a token to verify
+/// or report. A route that takes a body and has none here fails the test.
 fn valid_json(method: &Method, routed: &str, token: &str) -> Option<Value> {
     let details = json!({
         "name": "Hostile",
@@ -492,7 +607,31 @@ fn valid_json(method: &Method, routed: &str, token: &str) -> Option<Value> {
             "client_ip": "203.0.113.7",
             "user_agent": "hostile/1.0",
         })),
-        _ => None,
+        ("POST", "/api/v1/leaks") => Some(json!([{
+            "token": token,
+            "type": "tokendesk_api_token",
+            "url": "https://github.com/octo-org/octo-repo/blob/main/.env",
+            "source": "content",
+        }])),
+        ("POST", "/api/v1/tokens/{id}/rotate") => Some(json!({"grace_seconds": 3600})),
+        ("PUT", "/api/v1/token-policy") => Some(json!({
+            "max_lifetime_days": null,
+            "expiry_required": false,
+        })),
+        // Their bodies are empty, or (introspection) a form: tested apart.
+        ("GET" | "DELETE", _) | ("POST", "/api/v1/introspect" | "/api/v1/tokens/{id}/{action}") => {
+            None
+        }
+        (method, unknown) => panic!("no valid JSON body for {method} {unknown}: add one"),
+    }
+}
+
+/// Over the largest body `routed` takes: 64 KiB for a leak report, else 16 KiB.
+fn oversized_for(routed: &str) -> usize {
+    if routed == "/api/v1/leaks" {
+        65 * 1024
+    } else {
+        OVERSIZED
     }
 }
 
@@ -502,14 +641,18 @@ async fn hostile_json_gets_a_clear_4xx_or_is_accepted_and_oversized_json_gets_41
     let bearer = app.api(&api_admin(&app));
     let service = app.service("hostile-gateway");
     let verified = api_admin(&app);
+    let mut operations = tokendesk::api::routed_operations();
+    // A token may only tighten the expiry policy, which would then refuse the other
+    // routes' valid bodies: last.
+    operations.sort_by_key(|(_, path)| path == "/api/v1/token-policy");
 
     let mut misanswers = Misanswers::default();
-    for (method, routed) in tokendesk::api::routed_operations() {
+    for (method, routed) in operations {
         let method = Method::from_bytes(method.as_str().as_bytes()).unwrap();
         let Some(valid) = valid_json(&method, &routed, &verified) else {
             continue;
         };
-        let caller = if routed.ends_with("/verify") {
+        let caller = if routed.ends_with("/verify") || routed.ends_with("/leaks") {
             &service
         } else {
             &bearer
@@ -530,7 +673,7 @@ async fn hostile_json_gets_a_clear_4xx_or_is_accepted_and_oversized_json_gets_41
         let as_text = send(path.clone(), "text/plain", valid.to_string().into_bytes()).await;
         misanswers.check(&format!("{method} {path} as text/plain"), &as_text);
         let mut oversized = valid.clone();
-        oversized["padding"] = json!("a".repeat(OVERSIZED));
+        attacked(&mut oversized)["padding"] = json!("a".repeat(oversized_for(&routed)));
         let page = send(
             path.clone(),
             "application/json",

@@ -1,9 +1,14 @@
 //! Health probes, static files, security headers and unknown routes.
 
+use diesel::RunQueryDsl;
 use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
 use tokendesk::domain::Scope;
 
-use crate::common::{ACTIVE_TOKEN, ApiClient, DEMO_ADMIN_LOGIN, TestApp, spawn_app};
+use crate::common::forwarder::Forwarder;
+use crate::common::{
+    ACTIVE_TOKEN, ApiClient, DEMO_ADMIN_LOGIN, TestApp, server_address, spawn_app, spawn_app_behind,
+};
 use crate::visitor::Visitor;
 
 #[tokio::test]
@@ -153,13 +158,28 @@ const SECURITY_HEADERS: [(&str, &str); 7] = [
     ("cross-origin-resource-policy", "same-origin"),
 ];
 
+/// Fails unless each of `answers` carries every security header.
+fn assert_every_security_header<'a>(answers: impl IntoIterator<Item = (&'a str, &'a HeaderMap)>) {
+    for (what, headers) in answers {
+        for (name, value) in SECURITY_HEADERS {
+            assert_eq!(
+                headers.get(name).and_then(|v| v.to_str().ok()),
+                Some(value),
+                "{name} on {what}"
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn every_kind_of_response_carries_every_security_header() {
-    let app = spawn_app().await;
+    let forwarder = Forwarder::start(&server_address());
+    let app = spawn_app_behind(&forwarder).await;
     let admin = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
     let anonymous = Visitor::new(&app);
     let api = app.api(&app.secret_of(ACTIVE_TOKEN));
     let token_reader = app.api(&tokens_reader(&app));
+    let oversized = "a".repeat(17 * 1024);
 
     let portal = [
         ("a page", admin.get("/settings/api-tokens").await),
@@ -174,6 +194,12 @@ async fn every_kind_of_response_carries_every_security_header() {
             anonymous.get("/static/nope.css").await,
         ),
         ("a refused form", anonymous.post_form("/logout", &[]).await),
+        (
+            "a form over the size limit",
+            anonymous
+                .post_form("/login", &[("email", oversized.as_str())])
+                .await,
+        ),
     ];
     let apis = [
         ("an API success", api.whoami().await),
@@ -186,31 +212,71 @@ async fn every_kind_of_response_carries_every_security_header() {
             token_reader.get("/tokens/TK-9999-9999-9999").await,
         ),
         ("an unrouted API path", api.get("/no/such/endpoint").await),
+        (
+            "a JSON body over the size limit",
+            token_reader
+                .post("/tokens", &serde_json::json!({ "name": oversized }))
+                .await,
+        ),
     ];
+    // A session the session middleware can't read: its error, before any handler.
+    let mut conn = app.db.connection();
+    diesel::sql_query("ALTER TABLE sessions RENAME TO sessions_away")
+        .execute(&mut conn)
+        .unwrap();
+    let unreadable_session = admin.get("/settings/api-tokens").await;
+    diesel::sql_query("ALTER TABLE sessions_away RENAME TO sessions")
+        .execute(&mut conn)
+        .unwrap();
+    // The database away: pages and API calls that need it.
+    forwarder.cut();
+    let away = [(
+        "a page without its database",
+        admin.get("/settings/api-tokens").await,
+    )];
+    let api_away = token_reader.get("/tokens").await;
 
-    assert_eq!(portal[0].1.status, StatusCode::OK);
-    assert_eq!(portal[1].1.status, StatusCode::OK);
-    assert_eq!(portal[2].1.status, StatusCode::OK);
-    assert_eq!(portal[3].1.status, StatusCode::NOT_FOUND);
-    assert_eq!(portal[4].1.status, StatusCode::NOT_FOUND);
-    assert_eq!(portal[5].1.status, StatusCode::FORBIDDEN);
-    assert_eq!(apis[0].1.status, StatusCode::OK);
-    assert_eq!(apis[1].1.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(apis[2].1.status, StatusCode::NOT_FOUND);
-    assert_eq!(apis[3].1.status, StatusCode::NOT_FOUND);
-    let every = portal
-        .iter()
-        .map(|(what, page)| (*what, &page.headers))
-        .chain(apis.iter().map(|(what, answer)| (*what, &answer.headers)));
-    for (what, headers) in every {
-        for (name, value) in SECURITY_HEADERS {
-            assert_eq!(
-                headers.get(name).and_then(|v| v.to_str().ok()),
-                Some(value),
-                "{name} on {what}"
-            );
-        }
-    }
+    let statuses: Vec<StatusCode> = portal.iter().map(|(_, page)| page.status).collect();
+    assert_eq!(
+        statuses,
+        [
+            StatusCode::OK,
+            StatusCode::OK,
+            StatusCode::OK,
+            StatusCode::NOT_FOUND,
+            StatusCode::NOT_FOUND,
+            StatusCode::FORBIDDEN,
+            StatusCode::PAYLOAD_TOO_LARGE,
+        ]
+    );
+    let statuses: Vec<StatusCode> = apis.iter().map(|(_, answer)| answer.status).collect();
+    assert_eq!(
+        statuses,
+        [
+            StatusCode::OK,
+            StatusCode::UNAUTHORIZED,
+            StatusCode::NOT_FOUND,
+            StatusCode::NOT_FOUND,
+            StatusCode::PAYLOAD_TOO_LARGE,
+        ]
+    );
+    assert_eq!(unreadable_session.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(away[0].1.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(api_away.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_every_security_header(
+        portal
+            .iter()
+            .chain(&away)
+            .map(|(what, page)| (*what, &page.headers))
+            .chain(apis.iter().map(|(what, answer)| (*what, &answer.headers)))
+            .chain([
+                (
+                    "a session the middleware can't read",
+                    &unreadable_session.headers,
+                ),
+                ("an API call without its database", &api_away.headers),
+            ]),
+    );
 }
 
 #[tokio::test]

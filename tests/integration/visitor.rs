@@ -26,14 +26,28 @@ pub struct Page {
 
 impl Visitor {
     pub fn new(app: &TestApp) -> Self {
-        let client = Client::builder()
+        Self::at(&app.address)
+    }
+
+    /// A visitor of the server at `address` (a `tokendesk serve` process, say).
+    pub fn at(address: &str) -> Self {
+        Self::browsing(address, Client::builder())
+    }
+
+    /// A visitor whose browser names itself `user_agent`.
+    pub fn with_user_agent(app: &TestApp, user_agent: &str) -> Self {
+        Self::browsing(&app.address, Client::builder().user_agent(user_agent))
+    }
+
+    fn browsing(address: &str, client: reqwest::ClientBuilder) -> Self {
+        let client = client
             .redirect(redirect::Policy::none())
             .cookie_store(true)
             .build()
             .expect("building the HTTP client");
         Self {
             client,
-            base: app.address.clone(),
+            base: address.to_owned(),
             transcript: None,
         }
     }

@@ -25,7 +25,7 @@ use crate::web::time_view::TimeView;
 /// How many of the most recently used addresses the Details tab lists.
 const RECENT_ADDRESSES: i64 = 5;
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
     General,
     Modules,
@@ -242,4 +242,30 @@ pub async fn show(
         &view,
         &view.as_tabs(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::Tab;
+
+    proptest! {
+        #[test]
+        fn any_tab_parameter_is_a_tab_and_only_a_slug_chooses_one(
+            raw in proptest::option::of(prop_oneof![
+                "general|modules|details|Details| details|details\u{0}".prop_map(String::from),
+                "\\PC{0,20}",
+            ])
+        ) {
+            let tab = Tab::parse(raw.as_deref());
+            let expected = match raw.as_deref() {
+                Some("modules") => Tab::Modules,
+                Some("details") => Tab::Details,
+                _ => Tab::General,
+            };
+            prop_assert_eq!(tab, expected);
+            prop_assert_eq!(Tab::parse(Some(tab.slug())), tab, "its slug reads back");
+        }
+    }
 }

@@ -1,7 +1,8 @@
 //! `GET /settings/api-tokens/export.csv`: the current filtered list, every page, as CSV
 //! with the page's columns and UTC ISO 8601 times. It is read and sent a chunk at a
 //! time, so a hundred thousand tokens never sit in memory; text that a spreadsheet
-//! would run as a formula is escaped.
+//! would run as a formula is escaped. Every export is audited, finished or not (see
+//! `export_audit`).
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -12,11 +13,11 @@ use actix_web::http::header::{
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, SecondsFormat, Utc};
 
+use super::export_audit::ExportAudit;
 use crate::db::tokens::{self, TokenSummary};
-use crate::db::users::{self, User};
+use crate::domain::TokenId;
 use crate::domain::list_page::PageCursor;
 use crate::domain::token_list_query::{RawTokenListQuery, TokenListQuery};
-use crate::domain::{AuditAction, ClientIp, TokenId};
 use crate::state::AppState;
 use crate::web::current_user::ApiAccess;
 use crate::web::errors::WebError;
@@ -26,14 +27,12 @@ const CHUNK: i64 = 1000;
 
 enum Next {
     Header,
-    /// The next chunk: the rows after this token, `sent` rows having gone before.
-    From {
-        after: Option<TokenId>,
-        sent: i64,
-    },
-    /// Every row was sent: this many.
-    Sent(i64),
+    /// The next chunk: the rows after this token (from the first when `None`).
+    From(Option<TokenId>),
+    /// Every row was sent.
     Done,
+    /// A read failed: nothing more is sent, and the export is not complete.
+    Stop,
 }
 
 pub async fn csv(
@@ -44,34 +43,32 @@ pub async fn csv(
 ) -> Result<HttpResponse, WebError> {
     // Every page, from the first, whatever page the link was made on.
     let query = TokenListQuery::from(raw.into_inner()).first_page();
-    let exported = Exported {
-        user: access.signed_in.user.clone(),
-        ip: crate::state::client_ip(&req),
-        filters: describe(&query),
-    };
+    let state: Arc<AppState> = state.into_inner();
+    let audit = ExportAudit::new(
+        state.clone(),
+        access.signed_in.user.clone(),
+        crate::state::client_ip(&req),
+        describe(&query),
+    );
     let visibility = access.visibility.clone();
     let with_account = visibility.spans_accounts();
     // One moment for the whole export, so "expired" or "unused" can't shift mid-way.
     let now = Utc::now();
-    let state: Arc<AppState> = state.into_inner();
-    let body = futures_util::stream::unfold(Next::Header, move |next| {
+    // The audit travels with the stream: dropped with it however it ends.
+    let body = futures_util::stream::unfold((Next::Header, audit), move |(next, mut audit)| {
         let (state, visibility, query) = (state.clone(), visibility.clone(), query.clone());
-        let exported = exported.clone();
         async move {
             match next {
-                Next::Done => None,
-                Next::Sent(rows) => {
-                    exported.record(&state, rows).await;
+                Next::Done => {
+                    audit.complete().await;
                     None
                 }
+                Next::Stop => None,
                 Next::Header => Some((
                     Ok(encode(&[header_row(with_account)])),
-                    Next::From {
-                        after: None,
-                        sent: 0,
-                    },
+                    (Next::From(None), audit),
                 )),
-                Next::From { after, sent } => {
+                Next::From(after) => {
                     let query = TokenListQuery {
                         cursor: after.map(PageCursor::After),
                         ..query
@@ -83,31 +80,29 @@ pub async fn csv(
                         .await;
                     match read {
                         Ok(rows) if rows.is_empty() => {
-                            exported.record(&state, sent).await;
+                            audit.complete().await;
                             None
                         }
                         Ok(rows) => {
                             let read = i64::try_from(rows.len()).unwrap_or(CHUNK);
                             let next = match rows.last() {
-                                Some(last) if read == CHUNK => Next::From {
-                                    after: Some(last.id.clone()),
-                                    sent: sent + read,
-                                },
-                                _ => Next::Sent(sent + read),
+                                Some(last) if read == CHUNK => Next::From(Some(last.id.clone())),
+                                _ => Next::Done,
                             };
                             let records: Vec<Vec<String>> =
                                 rows.iter().map(|t| record(t, with_account, now)).collect();
-                            Some((Ok(encode(&records)), next))
+                            audit.sent(read);
+                            Some((Ok(encode(&records)), (next, audit)))
                         }
                         Err(error) => {
                             tracing::error!(
                                 error = format!("{error:#}"),
-                                sent,
+                                sent = audit.rows_sent(),
                                 "the CSV export failed part-way"
                             );
                             Some((
                                 Err(actix_web::error::ErrorInternalServerError("export failed")),
-                                Next::Done,
+                                (Next::Stop, audit),
                             ))
                         }
                     }
@@ -124,36 +119,6 @@ pub async fn csv(
         .insert_header(CacheControl(vec![CacheDirective::NoStore]))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .streaming(body))
-}
-
-/// Who exported what, for the audit log once every row was sent.
-#[derive(Clone)]
-struct Exported {
-    user: User,
-    ip: Option<ClientIp>,
-    filters: String,
-}
-
-impl Exported {
-    async fn record(&self, state: &AppState, rows: i64) {
-        let (user, ip) = (self.user.clone(), self.ip);
-        let details = format!("{rows} tokens; filters: {}", self.filters);
-        let recorded = state
-            .db("recording an export", move |conn| {
-                users::audit_person(
-                    conn,
-                    &user,
-                    AuditAction::TokensExport,
-                    ip,
-                    details,
-                    Utc::now(),
-                )
-            })
-            .await;
-        if let Err(error) = recorded {
-            tracing::error!(error = format!("{error:#}"), "recording an export failed");
-        }
-    }
 }
 
 /// The filters as their URL parameters, or "none".

@@ -6,6 +6,7 @@ pub mod create;
 pub mod detail;
 pub mod edit;
 pub mod export;
+mod export_audit;
 mod form_page;
 mod form_view;
 pub mod list;

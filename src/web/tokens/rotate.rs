@@ -14,7 +14,7 @@ use super::row::TokenRow;
 use super::shown_once::SecretShownOnce;
 use crate::db::tokens::{Outcome, Rotated};
 use crate::domain::relative_time;
-use crate::domain::token_action::check_rotate;
+use crate::domain::token_action::{Refusal, check_rotate};
 use crate::domain::{Grace, TokenAction, TokenId};
 use crate::state::AppState;
 use crate::web::chrome::Chrome;
@@ -119,6 +119,11 @@ pub async fn apply(
     let seen = Some(form.0.seen)
         .filter(|seen| !seen.is_empty())
         .unwrap_or_else(|| detail.summary.secret_prefix.clone());
+    if seen.contains('\0') {
+        // No prefix holds NUL (PostgreSQL text can't): this form saw none of our secrets.
+        let why = Refusal::Changed.to_string();
+        return refused(&req, &state, &admin, &raw_id, origin, why).await;
+    }
     let outcome = state
         .db("rotating a token", move |conn| {
             changes.rotate(conn, &ctx, grace, Some(&seen))
