@@ -126,7 +126,6 @@ impl Application {
             session_idle: options.session_idle,
         };
         let https = portal.secure_cookies();
-        let store = PgSessionStore::new(pool.clone(), portal.session_idle);
         let cache = match options.token_cache {
             TokenCacheMode::On => TokenCache::default(),
             TokenCacheMode::Off => {
@@ -141,6 +140,11 @@ impl Application {
             portal,
             cache,
         ));
+        let store = PgSessionStore::new(
+            state.pool.clone(),
+            state.database.clone(),
+            state.portal.session_idle,
+        );
         let metrics = options
             .metrics_bind
             .as_deref()

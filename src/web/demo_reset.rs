@@ -8,11 +8,10 @@
 
 use actix_web::http::header::{self, ContentType};
 use actix_web::{HttpRequest, HttpResponse, web};
-use anyhow::Context;
 use serde::Serialize;
 
 use super::errors::WebError;
-use crate::db::health::DatabaseUnavailable;
+use crate::db::blocking;
 use crate::demo;
 use crate::state::AppState;
 
@@ -31,17 +30,17 @@ pub async fn reset(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
             .content_type(ContentType::plaintext())
             .body("POST /demo/reset takes Content-Type: application/json (a body of {} will do)"));
     }
-    let (pool, cipher) = (state.pool.clone(), state.cipher.clone());
-    let done = web::block(move || {
-        let mut conn = pool
-            .get()
-            .map_err(|e| anyhow::Error::new(DatabaseUnavailable(e.to_string())))?;
-        demo::reset(&mut conn, &cipher, chrono::Utc::now())
-    })
+    let cipher = state.cipher.clone();
+    let wait = state.pool.connection_timeout();
+    let done = blocking::with_connection(
+        &state.pool,
+        &state.database,
+        wait,
+        "resetting the demo",
+        move |conn| demo::reset(conn, &cipher, chrono::Utc::now()),
+    )
     .await
-    .context("the blocking pool is shut down")
-    .and_then(|done| done)
-    .map_err(WebError::internal("resetting the demo"))?;
+    .map_err(WebError::Internal)?;
     state.cache.clear();
     state.recorder.forget(&done.replaced);
     tracing::info!(tokens = done.tokens, "the demo was reset");

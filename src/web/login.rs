@@ -272,7 +272,7 @@ async fn check_password(
         }
     };
     let stored = found.map(|c| c.password_hash.clone());
-    let matches = web::block(move || match stored {
+    let matches = crate::blocking::in_current_span(move || match stored {
         Some(hash) => password::verify(&password, &hash),
         None => {
             password::verify_against_nothing(&password);
