@@ -89,8 +89,15 @@ async fn an_outage_is_logged_once_going_and_once_coming_back_not_per_request() {
     };
     // The change listener's first "listening" line is behind us.
     let started = Instant::now();
-    while !captured.lines().iter().any(|line| line.contains("listening for token changes")) {
-        assert!(started.elapsed() < Duration::from_secs(5), "the listener started");
+    while !captured
+        .lines()
+        .iter()
+        .any(|line| line.contains("listening for token changes"))
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the listener started"
+        );
         tokio::task::yield_now().await;
     }
     let before = captured.lines().len();
@@ -108,7 +115,11 @@ async fn an_outage_is_logged_once_going_and_once_coming_back_not_per_request() {
         keep_asking(until, ready, StatusCode::SERVICE_UNAVAILABLE),
         // Served from the cache; its uses wait for the writer, whose failed writes
         // are no line either.
-        keep_asking(until, || async { cached.whoami().await.status }, StatusCode::OK),
+        keep_asking(
+            until,
+            || async { cached.whoami().await.status },
+            StatusCode::OK
+        ),
     );
     let failed = answered.0 + answered.1 + answered.2 + answered.3 + answered.4;
     assert!(failed >= 10, "{failed} requests answered 503");
