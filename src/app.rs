@@ -53,6 +53,9 @@ pub struct AppOptions {
     pub demo: bool,
     /// Whether token lookups are cached.
     pub token_cache: TokenCacheMode,
+    /// How long a cached lookup is served at most (`cache::TIME_TO_LIVE`; tests of
+    /// expiry shorten it).
+    pub token_cache_time_to_live: Duration,
 }
 
 impl AppOptions {
@@ -79,6 +82,7 @@ impl Default for AppOptions {
             metrics_bind: None,
             demo: false,
             token_cache: TokenCacheMode::On,
+            token_cache_time_to_live: crate::access::cache::TIME_TO_LIVE,
         }
     }
 }
@@ -127,7 +131,7 @@ impl Application {
         };
         let https = portal.secure_cookies();
         let cache = match options.token_cache {
-            TokenCacheMode::On => TokenCache::default(),
+            TokenCacheMode::On => TokenCache::new(options.token_cache_time_to_live),
             TokenCacheMode::Off => {
                 tracing::warn!("TOKENDESK_TOKEN_CACHE=off: every token lookup reads the database");
                 TokenCache::off()
