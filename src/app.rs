@@ -56,6 +56,9 @@ pub struct AppOptions {
     pub token_cache: TokenCacheMode,
     /// How many password checks run at once, and how long one waits for its turn.
     pub password_checks: PasswordCheckLimits,
+    /// How long a cached lookup is served at most (`cache::TIME_TO_LIVE`; tests of
+    /// expiry shorten it).
+    pub token_cache_time_to_live: Duration,
 }
 
 impl AppOptions {
@@ -83,6 +86,7 @@ impl Default for AppOptions {
             demo: false,
             token_cache: TokenCacheMode::On,
             password_checks: PasswordCheckLimits::default(),
+            token_cache_time_to_live: crate::access::cache::TIME_TO_LIVE,
         }
     }
 }
@@ -130,9 +134,8 @@ impl Application {
             session_idle: options.session_idle,
         };
         let https = portal.secure_cookies();
-        let store = PgSessionStore::new(pool.clone(), portal.session_idle);
         let cache = match options.token_cache {
-            TokenCacheMode::On => TokenCache::default(),
+            TokenCacheMode::On => TokenCache::new(options.token_cache_time_to_live),
             TokenCacheMode::Off => {
                 tracing::warn!("TOKENDESK_TOKEN_CACHE=off: every token lookup reads the database");
                 TokenCache::off()
@@ -146,6 +149,11 @@ impl Application {
             cache,
             Arc::new(PasswordChecks::new(options.password_checks)),
         ));
+        let store = PgSessionStore::new(
+            state.pool.clone(),
+            state.database.clone(),
+            state.portal.session_idle,
+        );
         let metrics = options
             .metrics_bind
             .as_deref()

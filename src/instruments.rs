@@ -25,6 +25,7 @@ pub const LAST_ACCESS_PENDING: &str = "tokendesk_last_access_pending_tokens";
 pub const LAST_ACCESS_FLUSHES: &str = "tokendesk_last_access_flushes_total";
 pub const LAST_ACCESS_FLUSH_FAILURES: &str = "tokendesk_last_access_flush_failures_total";
 pub const LAST_ACCESS_DROPPED: &str = "tokendesk_last_access_dropped_tokens_total";
+pub const LAST_ACCESS_DROPPED_ADDRESSES: &str = "tokendesk_last_access_dropped_addresses_total";
 pub const SIGN_IN_FAILURES: &str = "tokendesk_sign_in_failures_total";
 pub const SIGN_IN_THROTTLED: &str = "tokendesk_sign_in_throttled_total";
 
@@ -127,6 +128,10 @@ fn describe() {
         "Tokens whose waiting uses were dropped because too many tokens waited"
     );
     describe_counter!(
+        LAST_ACCESS_DROPPED_ADDRESSES,
+        "Addresses of a token let go because it was used from too many between writes"
+    );
+    describe_counter!(
         SIGN_IN_FAILURES,
         "Sign-ins refused for a wrong email or password"
     );
@@ -194,9 +199,14 @@ pub fn last_access_flushed(ok: bool) {
     counter!(name).increment(1);
 }
 
-/// How many tokens' waiting uses were dropped so far (the recorder counts them).
-pub fn last_access_dropped(tokens: u64) {
-    counter!(LAST_ACCESS_DROPPED).absolute(tokens);
+/// `tokens` tokens' waiting uses were dropped.
+pub fn last_access_dropped_tokens(tokens: usize) {
+    counter!(LAST_ACCESS_DROPPED).increment(tokens as u64);
+}
+
+/// `addresses` addresses of a token's waiting uses were let go.
+pub fn last_access_dropped_addresses(addresses: usize) {
+    counter!(LAST_ACCESS_DROPPED_ADDRESSES).increment(addresses as u64);
 }
 
 pub fn sign_in_failed() {

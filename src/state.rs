@@ -3,17 +3,17 @@
 
 use std::net::IpAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::HttpRequest;
-use anyhow::Context;
 use diesel::{PgConnection, QueryResult};
 
 use crate::access::{
     AccessRecorder, RefusalLimiter, ServiceCache, TokenCache, TokenChanges, TokenQuotas,
 };
 use crate::config::PublicUrl;
-use crate::db::DbPool;
-use crate::db::health::{DatabaseHealth, DatabaseUnavailable, is_connection_lost};
+use crate::db::health::DatabaseHealth;
+use crate::db::{DbPool, blocking};
 use crate::domain::{ClientIp, SecretCipher};
 use crate::web::PasswordChecks;
 
@@ -94,34 +94,29 @@ impl AppState {
     }
 
     /// Runs `work` with a pooled connection on the blocking thread pool, so diesel
-    /// never blocks the async workers. `doing` names the step ("listing tokens") for
-    /// the error's context, so the log says which step failed.
+    /// never blocks the async workers, inside the request's span. `doing` names the step
+    /// ("listing tokens") for the error's context, so the log says which step failed.
     pub async fn db<T, F>(&self, doing: &'static str, work: F) -> anyhow::Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut PgConnection) -> QueryResult<T> + Send + 'static,
     {
-        let (pool, health) = (self.pool.clone(), self.database.clone());
-        actix_web::web::block(move || -> anyhow::Result<T> {
-            let mut conn = pool.get().map_err(|error| {
-                health.down(&error.to_string());
-                anyhow::Error::new(DatabaseUnavailable(error.to_string()))
-                    .context(format!("getting a database connection for {doing}"))
-            })?;
-            match work(&mut conn) {
-                Ok(done) => {
-                    health.up();
-                    Ok(done)
-                }
-                Err(error) if is_connection_lost(&error) => {
-                    health.down(&error.to_string());
-                    Err(anyhow::Error::new(DatabaseUnavailable(error.to_string())).context(doing))
-                }
-                Err(error) => Err(anyhow::Error::new(error).context(doing)),
-            }
-        })
-        .await
-        .context("the blocking pool is shut down")?
+        let wait = self.pool.connection_timeout();
+        self.db_within(wait, doing, work).await
+    }
+
+    /// `db`, waiting at most `wait` for a connection rather than the pool's timeout.
+    pub async fn db_within<T, F>(
+        &self,
+        wait: Duration,
+        doing: &'static str,
+        work: F,
+    ) -> anyhow::Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut PgConnection) -> QueryResult<T> + Send + 'static,
+    {
+        blocking::with_connection(&self.pool, &self.database, wait, doing, work).await
     }
 }
 

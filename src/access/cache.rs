@@ -1,9 +1,10 @@
 //! Lookups of presented tokens, cached so a hot token costs no database read. Entries
-//! live 30 seconds at most; a change to a token drops its entry on this instance before
-//! the response, and on the others through the listener. Well-formed tokens that are
-//! not known are remembered too (a bounded negative cache, see `unknown`), so repeating
-//! one costs no database read either; creating a token forgets them all on every
-//! instance, so a token created a moment ago works on its first request.
+//! live 30 seconds at most (`TIME_TO_LIVE`; `AppOptions` may shorten it); a change to a
+//! token drops its entry on this instance before the response, and on the others
+//! through the listener. Well-formed tokens that are not known are remembered too (a
+//! bounded negative cache, see `unknown`), so repeating one costs no database read
+//! either; creating a token forgets them all on every instance, so a token created a
+//! moment ago works on its first request.
 //!
 //! A lookup that read the database can't bring back what a change removed meanwhile:
 //! it reads the cache's generation before its database read and inserts only if no

@@ -1,5 +1,9 @@
 //! Accepted uses of tokens, coalesced in memory between writes: per token the latest
-//! use, a request count per day, and per address its first and last use.
+//! use, a request count per day, and per address its first and last use. Bounded: at
+//! most `MAX_PENDING_TOKENS` tokens (past it, the tokens used longest ago are dropped)
+//! and `token_use::MAX_ADDRESSES_PER_TOKEN` addresses a token (past it, the address
+//! seen longest ago). Drops are counted in the metrics, and said in the log: tokens as
+//! they are dropped (a hundredth of the bound at a time), addresses once a write.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -7,22 +11,40 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::domain::TokenId;
 use crate::domain::token_use::{TokenUses, Use};
+use crate::instruments;
 
 /// How many tokens' uses are held between writes at most: while the database is away,
 /// the tokens used longest ago are dropped past this, and counted.
 pub const MAX_PENDING_TOKENS: usize = 100_000;
 
-#[derive(Default)]
 pub struct AccessRecorder {
     pending: Mutex<HashMap<TokenId, TokenUses>>,
-    /// Tokens whose uses were dropped because too many were waiting.
-    pub dropped: AtomicU64,
+    /// How many tokens' uses are held at most.
+    max_tokens: usize,
+    /// Addresses let go since the last `take`, to say in the log once a write.
+    addresses_let_go: AtomicU64,
+}
+
+impl Default for AccessRecorder {
+    fn default() -> Self {
+        Self::holding(MAX_PENDING_TOKENS)
+    }
 }
 
 impl AccessRecorder {
+    /// A recorder holding at most `max_tokens` tokens' uses.
+    pub fn holding(max_tokens: usize) -> Self {
+        Self {
+            pending: Mutex::default(),
+            max_tokens,
+            addresses_let_go: AtomicU64::new(0),
+        }
+    }
+
     pub fn record(&self, token: &TokenId, used: Use) {
         let mut pending = self.pending();
-        pending.entry(token.clone()).or_default().add(used);
+        let let_go = pending.entry(token.clone()).or_default().add(used);
+        self.count_addresses_let_go(let_go);
         self.bound(&mut pending);
     }
 
@@ -35,13 +57,13 @@ impl AccessRecorder {
         self.len() == 0
     }
 
-    /// Drops the tokens used longest ago while more than `MAX_PENDING_TOKENS` wait.
+    /// Drops the tokens used longest ago while more than `max_tokens` wait.
     fn bound(&self, pending: &mut HashMap<TokenId, TokenUses>) {
-        if pending.len() <= MAX_PENDING_TOKENS {
+        if pending.len() <= self.max_tokens {
             return;
         }
-        // Down to 99%, so the next thousand uses need no sorting again.
-        let over = pending.len() - (MAX_PENDING_TOKENS - MAX_PENDING_TOKENS / 100);
+        // Down to 99%, so the next hundredth of uses needs no sorting again.
+        let over = pending.len() - (self.max_tokens - self.max_tokens / 100);
         let mut by_age: Vec<(Option<chrono::DateTime<chrono::Utc>>, TokenId)> = pending
             .iter()
             .map(|(token, uses)| (uses.last.as_ref().map(|u| u.at), token.clone()))
@@ -50,16 +72,34 @@ impl AccessRecorder {
         for (_, token) in by_age.into_iter().take(over) {
             pending.remove(&token);
         }
-        let dropped = self.dropped.fetch_add(over as u64, Ordering::Relaxed) + over as u64;
+        instruments::last_access_dropped_tokens(over);
         tracing::warn!(
-            dropped,
+            dropped = over,
             "too many token uses waiting for the database; dropped the oldest"
         );
     }
 
+    fn count_addresses_let_go(&self, let_go: usize) {
+        if let_go > 0 {
+            instruments::last_access_dropped_addresses(let_go);
+            self.addresses_let_go
+                .fetch_add(let_go as u64, Ordering::Relaxed);
+        }
+    }
+
     /// Everything recorded since the last call, leaving nothing behind.
     pub fn take(&self) -> HashMap<TokenId, TokenUses> {
-        std::mem::take(&mut *self.pending())
+        let taken = std::mem::take(&mut *self.pending());
+        let let_go = self.addresses_let_go.swap(0, Ordering::Relaxed);
+        if let_go > 0 {
+            tracing::warn!(
+                dropped = let_go,
+                max_per_token = crate::domain::token_use::MAX_ADDRESSES_PER_TOKEN,
+                "tokens were used from more addresses than are kept between writes; \
+                 dropped the addresses seen longest ago"
+            );
+        }
+        taken
     }
 
     /// Drops what is waiting for `tokens` (replaced by a demo reset): it would write a
@@ -75,7 +115,8 @@ impl AccessRecorder {
     pub fn restore(&self, failed: HashMap<TokenId, TokenUses>) {
         let mut pending = self.pending();
         for (token, uses) in failed {
-            pending.entry(token).or_default().merge(uses);
+            let let_go = pending.entry(token).or_default().merge(uses);
+            self.count_addresses_let_go(let_go);
         }
         self.bound(&mut pending);
     }
@@ -139,5 +180,123 @@ mod tests {
         assert_eq!(uses.per_ip[&ip("192.0.2.1")].requests, 2);
         assert_eq!(uses.per_ip[&ip("192.0.2.1")].first_at, now);
         assert_eq!(uses.last.as_ref().unwrap().at, now + Duration::seconds(2));
+    }
+
+    fn token_number(n: usize) -> TokenId {
+        TokenId::parse(&format!("TK-2000-0000-{n:04}")).unwrap()
+    }
+
+    /// The lines `during` logs on this thread, at WARN and above.
+    fn warnings_of(during: impl FnOnce()) -> String {
+        #[derive(Clone, Default)]
+        struct Lines(std::sync::Arc<Mutex<Vec<u8>>>);
+        impl std::io::Write for Lines {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(buf);
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let lines = Lines::default();
+        let writer = lines.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::WARN)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::with_default(subscriber, during);
+        String::from_utf8(lines.0.lock().unwrap().clone()).unwrap()
+    }
+
+    #[test]
+    fn past_its_bound_the_tokens_used_longest_ago_are_dropped_counted_and_said() {
+        let metrics = crate::instruments::local_recorder();
+        let recorder = AccessRecorder::holding(200);
+        let start = Utc::now();
+        let warnings = warnings_of(|| {
+            metrics::with_local_recorder(&metrics, || {
+                // Token n used at second n; the last one pushes the recorder over.
+                for n in 0..=200 {
+                    let at = start + Duration::seconds(n as i64);
+                    recorder.record(&token_number(n), used(at, "192.0.2.1"));
+                }
+            });
+        });
+
+        // Down to 99% of the bound: 201 - 198 = 3 dropped, tokens 0, 1 and 2.
+        let kept = recorder.take();
+        assert_eq!(kept.len(), 198);
+        for dropped in 0..3 {
+            assert!(!kept.contains_key(&token_number(dropped)), "{dropped}");
+        }
+        assert!((3..=200).all(|n| kept.contains_key(&token_number(n))));
+        assert!(
+            warnings.contains("WARN")
+                && warnings.contains("dropped the oldest")
+                && warnings.contains("dropped=3"),
+            "{warnings}"
+        );
+        let text = metrics.handle().render();
+        assert!(
+            text.contains("\ntokendesk_last_access_dropped_tokens_total 3\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn uses_put_back_after_a_failed_write_are_held_to_the_bound_too() {
+        let recorder = AccessRecorder::holding(100);
+        let start = Utc::now();
+        for n in 0..100 {
+            let at = start + Duration::seconds(n as i64);
+            recorder.record(&token_number(n), used(at, "192.0.2.1"));
+        }
+        let failed = recorder.take();
+        recorder.record(
+            &token_number(500),
+            used(start + Duration::hours(1), "192.0.2.1"),
+        );
+
+        let metrics = crate::instruments::local_recorder();
+        metrics::with_local_recorder(&metrics, || recorder.restore(failed));
+
+        // 101 over a bound of 100: down to 99, the two used longest ago dropped.
+        let kept = recorder.take();
+        assert_eq!(kept.len(), 99);
+        assert!(kept.contains_key(&token_number(500)), "the newest stays");
+        assert!(!kept.contains_key(&token_number(0)) && !kept.contains_key(&token_number(1)));
+        let text = metrics.handle().render();
+        assert!(
+            text.contains("\ntokendesk_last_access_dropped_tokens_total 2\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn addresses_past_a_tokens_bound_are_counted_and_said_once_a_write() {
+        use crate::domain::token_use::MAX_ADDRESSES_PER_TOKEN;
+        let metrics = crate::instruments::local_recorder();
+        let recorder = AccessRecorder::default();
+        let start = Utc::now();
+        metrics::with_local_recorder(&metrics, || {
+            for n in 0..MAX_ADDRESSES_PER_TOKEN + 5 {
+                let from = format!("198.18.{}.{}", n / 256, n % 256);
+                recorder.record(&token(), used(start + Duration::seconds(n as i64), &from));
+            }
+        });
+
+        let mut taken = HashMap::new();
+        let warnings = warnings_of(|| taken = recorder.take());
+        assert_eq!(taken[&token()].per_ip.len(), MAX_ADDRESSES_PER_TOKEN);
+        assert_eq!(warnings.lines().count(), 1, "{warnings}");
+        assert!(warnings.contains("dropped=5"), "{warnings}");
+        assert_eq!(warnings_of(|| drop(recorder.take())), "", "said once");
+        let text = metrics.handle().render();
+        assert!(
+            text.contains("\ntokendesk_last_access_dropped_addresses_total 5\n"),
+            "{text}"
+        );
     }
 }

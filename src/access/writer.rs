@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use super::AccessRecorder;
-use crate::db::health::{DatabaseHealth, DatabaseUnavailable, is_connection_lost, is_unavailable};
-use crate::db::{DbPool, access};
+use crate::db::health::{DatabaseHealth, is_unavailable};
+use crate::db::{DbPool, access, blocking};
 use crate::instruments;
 
 /// Counts what the writer did, and signals each write, for tests and logs.
@@ -26,56 +26,41 @@ pub struct WriterStats {
 /// waiting (a failed write keeps its uses for the next).
 pub async fn flush(
     pool: &DbPool,
-    recorder: &Arc<AccessRecorder>,
+    recorder: &AccessRecorder,
     stats: &WriterStats,
-    health: &DatabaseHealth,
+    health: &Arc<DatabaseHealth>,
 ) -> bool {
-    let batch = recorder.take();
+    let batch = Arc::new(recorder.take());
     if batch.is_empty() {
         return true;
     }
-    let (pool, keep) = (pool.clone(), recorder.clone());
-    let written = actix_web::web::block(move || {
-        let result = pool
-            .get()
-            .map_err(|e| anyhow::Error::new(DatabaseUnavailable(e.to_string())))
-            .and_then(|mut conn| {
-                access::write_uses(&mut conn, &batch).map_err(|error| {
-                    if is_connection_lost(&error) {
-                        anyhow::Error::new(DatabaseUnavailable(error.to_string()))
-                    } else {
-                        error.into()
-                    }
-                })
-            });
-        match result {
-            Ok(statements) => Ok(statements),
-            Err(error) => {
-                keep.restore(batch);
-                Err(error)
-            }
-        }
-    })
+    let writing = batch.clone();
+    let written = blocking::with_connection(
+        pool,
+        health,
+        pool.connection_timeout(),
+        "writing last access",
+        move |conn| access::write_uses(conn, &writing),
+    )
     .await;
-    let done = matches!(written, Ok(Ok(_)));
-    instruments::last_access_flushed(done);
+    instruments::last_access_flushed(written.is_ok());
     match written {
-        Ok(Ok(statements)) => {
-            health.up();
+        Ok(statements) => {
             stats.flushes.fetch_add(1, Ordering::Relaxed);
             stats.statements.fetch_add(statements, Ordering::Relaxed);
             stats.written.notify_one();
+            return true;
         }
-        Ok(Err(error)) if is_unavailable(&error) => {
-            health.down(&format!("{error:#}"));
-        }
-        Ok(Err(error)) => tracing::warn!(
+        // Said once per outage by the database's health.
+        Err(error) if is_unavailable(&error) => {}
+        Err(error) => tracing::warn!(
             error = format!("{error:#}"),
             "writing last access failed; will retry"
         ),
-        Err(error) => tracing::warn!(%error, "the last-access writer could not run"),
     }
-    done
+    // The write is over, so the batch is ours alone again.
+    recorder.restore(Arc::try_unwrap(batch).unwrap_or_else(|shared| (*shared).clone()));
+    false
 }
 
 /// Writes every `interval` until the task is dropped.
@@ -111,7 +96,7 @@ mod tests {
             &crate::db::setup::unreachable_pool(),
             &recorder,
             &WriterStats::default(),
-            &DatabaseHealth::default(),
+            &Arc::new(DatabaseHealth::default()),
         )
         .await;
 

@@ -1,11 +1,10 @@
 //! Metrics over HTTP: the middleware that counts and times each request of the main
 //! server by its route pattern, and the listener of its own that serves
 //! `GET /metrics` in the Prometheus text format (never on the main port), filling in
-//! what is read at scrape time: the pool, the token cache, the last-access queue and
-//! its drops, and whether the database was reachable.
+//! what is read at scrape time: the pool, the token cache, the last-access queue, and
+//! whether the database was reachable.
 
 use std::net::TcpListener;
-use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use actix_web::body::MessageBody;
@@ -128,7 +127,6 @@ async fn scrape(
     let (known, unknown) = state.cache.entry_counts();
     instruments::token_cache_entries(known, unknown);
     instruments::last_access_pending(state.recorder.len());
-    instruments::last_access_dropped(state.recorder.dropped.load(Ordering::Relaxed));
     instruments::database_up(state.database.is_up());
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")

@@ -8,6 +8,7 @@
 pub mod access;
 pub mod accounts;
 pub mod audit;
+pub mod blocking;
 mod columns;
 pub mod demo;
 pub mod health;

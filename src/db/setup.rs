@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection};
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, HandleError};
 use diesel::sql_types::Text;
 use diesel::{PgConnection, sql_query};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
@@ -85,6 +85,21 @@ impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for StatementTimeout
     }
 }
 
+/// What the pool does with a connection it could not make, or found broken when handing
+/// it out: a DEBUG line, no more. During an outage the pool retries each missing
+/// connection about once a second in the background, and r2d2's default handler would
+/// log every attempt at ERROR; the request (or writer, or probe) that needed a
+/// connection says the database is unreachable instead, once per outage, through
+/// `DatabaseHealth`.
+#[derive(Debug)]
+struct ConnectionErrors;
+
+impl HandleError<diesel::r2d2::Error> for ConnectionErrors {
+    fn handle_error(&self, error: diesel::r2d2::Error) {
+        tracing::debug!(%error, "a database connection failed");
+    }
+}
+
 /// Creates the database if it does not exist, runs pending migrations and returns a
 /// pool as `settings` say.
 pub fn connect(database_url: &str, settings: PoolSettings) -> Result<DbPool, SetupError> {
@@ -94,6 +109,7 @@ pub fn connect(database_url: &str, settings: PoolSettings) -> Result<DbPool, Set
         .max_size(settings.size)
         .connection_timeout(settings.connection_timeout)
         .connection_customizer(Box::new(StatementTimeout(settings.statement_timeout)))
+        .error_handler(Box::new(ConnectionErrors))
         .event_handler(Box::new(crate::instruments::PoolEvents))
         .build(ConnectionManager::<PgConnection>::new(database_url))
         .map_err(|e| SetupError::Unreachable {
@@ -114,6 +130,7 @@ pub fn connect(database_url: &str, settings: PoolSettings) -> Result<DbPool, Set
 pub(crate) fn unreachable_pool() -> DbPool {
     DbPool::builder()
         .connection_timeout(Duration::from_millis(50))
+        .error_handler(Box::new(ConnectionErrors))
         .event_handler(Box::new(crate::instruments::PoolEvents))
         .build_unchecked(ConnectionManager::<PgConnection>::new(
             "postgres://postgres@127.0.0.1:1/nothing",

@@ -1,6 +1,7 @@
 //! Accepted uses of a token, coalesced between writes: the latest use, a request count
-//! per day, and per address its first and last use. Plain data and the rules for
-//! folding uses together; keeping them in memory and writing them is `access`'s job.
+//! per day, and per address its first and last use, for at most
+//! `MAX_ADDRESSES_PER_TOKEN` addresses. Plain data and the rules for folding uses
+//! together; keeping them in memory and writing them is `access`'s job.
 
 use std::collections::HashMap;
 
@@ -10,6 +11,11 @@ use super::{ClientIp, ServiceName};
 
 /// How many characters of a user agent are kept.
 pub const USER_AGENT_MAX_CHARS: usize = 512;
+
+/// How many addresses of one token are kept between writes (a second, or an outage's
+/// length): past it, the address seen longest ago is let go. Its calls still count in
+/// the day's requests and the last access; only its row of addresses misses them.
+pub const MAX_ADDRESSES_PER_TOKEN: usize = 100;
 
 /// One accepted call.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,9 +85,11 @@ pub struct TokenUses {
 }
 
 impl TokenUses {
-    /// Counts one more call.
-    pub fn add(&mut self, used: Use) {
+    /// Counts one more call; how many addresses were let go to keep
+    /// `MAX_ADDRESSES_PER_TOKEN` (0 or 1).
+    pub fn add(&mut self, used: Use) -> usize {
         *self.per_day.entry(used.at.date_naive()).or_default() += 1;
+        let mut let_go = 0;
         if let Some(ip) = used.ip {
             let seen = IpUses {
                 first_at: used.at,
@@ -89,31 +97,51 @@ impl TokenUses {
                 user_agent: used.user_agent.clone().unwrap_or_default(),
                 requests: 1,
             };
-            self.merge_ip(ip, seen);
+            let_go += self.merge_ip(ip, seen);
         }
         self.keep_latest(used);
+        let_go
     }
 
-    /// Folds in uses gathered separately (a failed write put back, say).
-    pub fn merge(&mut self, other: TokenUses) {
+    /// Folds in uses gathered separately (a failed write put back, say); how many
+    /// addresses were let go to keep `MAX_ADDRESSES_PER_TOKEN`.
+    pub fn merge(&mut self, other: TokenUses) -> usize {
         for (day, count) in other.per_day {
             *self.per_day.entry(day).or_default() += count;
         }
+        let mut let_go = 0;
         for (ip, seen) in other.per_ip {
-            self.merge_ip(ip, seen);
+            let_go += self.merge_ip(ip, seen);
         }
         if let Some(last) = other.last {
             self.keep_latest(last);
         }
+        let_go
     }
 
-    fn merge_ip(&mut self, ip: ClientIp, seen: IpUses) {
-        match self.per_ip.get_mut(&ip) {
-            Some(current) => current.merge(seen),
-            None => {
-                self.per_ip.insert(ip, seen);
-            }
+    /// Folds in one address's uses; 1 if an address (the one seen longest ago, maybe
+    /// this one) was let go to stay within the bound, else 0.
+    fn merge_ip(&mut self, ip: ClientIp, seen: IpUses) -> usize {
+        if let Some(current) = self.per_ip.get_mut(&ip) {
+            current.merge(seen);
+            return 0;
         }
+        if self.per_ip.len() < MAX_ADDRESSES_PER_TOKEN {
+            self.per_ip.insert(ip, seen);
+            return 0;
+        }
+        let oldest = self
+            .per_ip
+            .iter()
+            .min_by_key(|(_, kept)| kept.last_at)
+            .map(|(ip, kept)| (*ip, kept.last_at));
+        if let Some((oldest, last_at)) = oldest
+            && seen.last_at > last_at
+        {
+            self.per_ip.remove(&oldest);
+            self.per_ip.insert(ip, seen);
+        }
+        1
     }
 
     fn keep_latest(&mut self, used: Use) {
@@ -170,6 +198,55 @@ mod tests {
         assert_eq!((seen.requests, seen.first_at), (2, now));
         assert_eq!(seen.user_agent, "newer agent");
         assert_eq!(newer.last.as_ref().unwrap().at, now + Duration::seconds(2));
+    }
+
+    /// An address of 198.18.0.0/15 (for benchmarks), one per `n`.
+    fn address(n: usize) -> String {
+        format!("198.18.{}.{}", n / 256, n % 256)
+    }
+
+    #[test]
+    fn past_the_bound_the_address_seen_longest_ago_is_let_go() {
+        let start = Utc::now();
+        let mut uses = TokenUses::default();
+        let mut let_go = 0;
+        for n in 0..MAX_ADDRESSES_PER_TOKEN + 3 {
+            let_go += uses.add(used(start + Duration::seconds(n as i64), &address(n)));
+        }
+
+        assert_eq!(let_go, 3);
+        assert_eq!(uses.per_ip.len(), MAX_ADDRESSES_PER_TOKEN);
+        for gone in 0..3 {
+            assert!(!uses.per_ip.contains_key(&ip(&address(gone))), "{gone}");
+        }
+        assert!(uses.per_ip.contains_key(&ip(&address(3))));
+        let calls: i64 = uses.per_day.values().sum();
+        assert_eq!(
+            calls,
+            MAX_ADDRESSES_PER_TOKEN as i64 + 3,
+            "every call counted"
+        );
+    }
+
+    #[test]
+    fn an_address_older_than_all_kept_is_the_one_let_go() {
+        let start = Utc::now();
+        let mut uses = TokenUses::default();
+        for n in 0..MAX_ADDRESSES_PER_TOKEN {
+            uses.add(used(start + Duration::seconds(n as i64), &address(n)));
+        }
+        let mut late_news = TokenUses::default();
+        late_news.add(used(start - Duration::seconds(1), "192.0.2.99"));
+        late_news.add(used(start + Duration::seconds(500), &address(0)));
+
+        assert_eq!(uses.merge(late_news), 1);
+        assert!(!uses.per_ip.contains_key(&ip("192.0.2.99")));
+        assert_eq!(
+            uses.per_ip[&ip(&address(0))].requests,
+            2,
+            "a kept one merges"
+        );
+        assert_eq!(uses.per_ip.len(), MAX_ADDRESSES_PER_TOKEN);
     }
 
     #[test]

@@ -7,11 +7,10 @@
 
 use actix_web::http::header::{self, ContentType};
 use actix_web::{HttpRequest, HttpResponse, web};
-use anyhow::Context;
 use serde::Serialize;
 
 use super::errors::WebError;
-use crate::db::health::DatabaseUnavailable;
+use crate::db::blocking;
 use crate::state::AppState;
 
 /// What the reset answers.
@@ -29,17 +28,17 @@ pub async fn reset(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
             .content_type(ContentType::plaintext())
             .body("POST /demo/reset takes Content-Type: application/json (a body of {} will do)"));
     }
-    let (pool, changes) = (state.pool.clone(), state.changes.clone());
-    let done = web::block(move || {
-        let mut conn = pool
-            .get()
-            .map_err(|e| anyhow::Error::new(DatabaseUnavailable(e.to_string())))?;
-        changes.reset_demo(&mut conn, chrono::Utc::now())
-    })
+    let changes = state.changes.clone();
+    let wait = state.pool.connection_timeout();
+    let done = blocking::with_connection(
+        &state.pool,
+        &state.database,
+        wait,
+        "resetting the demo",
+        move |conn| changes.reset_demo(conn, chrono::Utc::now()),
+    )
     .await
-    .context("the blocking pool is shut down")
-    .and_then(|done| done)
-    .map_err(WebError::internal("resetting the demo"))?;
+    .map_err(WebError::Internal)?;
     tracing::info!(tokens = done.tokens, "the demo was reset");
     Ok(HttpResponse::Ok().json(ResetAnswer {
         reset: true,

@@ -19,24 +19,15 @@ pub async fn live() -> HttpResponse {
 
 /// The process can reach its database.
 pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
-    let (pool, health) = (state.pool.clone(), state.database.clone());
-    let probe = web::block(move || -> Result<(), String> {
-        let mut conn = pool.get_timeout(READY_WITHIN).map_err(|e| e.to_string())?;
-        diesel::sql_query("SELECT 1")
-            .execute(&mut conn)
-            .map(drop)
-            .map_err(|e| e.to_string())
-    })
-    .await
-    .map_err(|e| e.to_string())
-    .and_then(|probed| probed);
+    let probe = state
+        .db_within(READY_WITHIN, "checking readiness", |conn| {
+            diesel::sql_query("SELECT 1").execute(conn).map(drop)
+        })
+        .await;
     match probe {
-        Ok(()) => {
-            health.up();
-            HttpResponse::Ok().content_type("text/plain").body("ready")
-        }
-        Err(reason) => {
-            health.down(&reason);
+        Ok(()) => HttpResponse::Ok().content_type("text/plain").body("ready"),
+        Err(error) => {
+            tracing::debug!(error = format!("{error:#}"), "not ready");
             HttpResponse::ServiceUnavailable()
                 .content_type("text/plain")
                 .insert_header((

@@ -91,7 +91,7 @@ impl PasswordChecks {
             Err(_) => return Err(CheckNotRun::Busy),
         };
         let running = self.running.clone();
-        actix_web::web::block(move || {
+        crate::blocking::in_current_span(move || {
             let _started = running.start();
             check()
         })

@@ -7,6 +7,7 @@
 //! 12 hours is ended and audited (`lapsed_sessions`), as are those a sign-in sweeps.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
 use actix_web::cookie::time::Duration as CookieDuration;
@@ -16,9 +17,9 @@ use sha2::{Digest, Sha256};
 use super::session::{
     IP, MAX_SESSION_AGE, PUBLIC_ID, UNAVAILABLE, USER_AGENT, USER_ID, random_text,
 };
-use crate::db::health::{DatabaseUnavailable, is_connection_lost, is_unavailable};
+use crate::db::health::{DatabaseHealth, is_unavailable};
 use crate::db::sessions::{self, Found};
-use crate::db::{DbPool, lapsed_sessions};
+use crate::db::{DbPool, blocking, lapsed_sessions};
 use crate::domain::UserId;
 
 type State = HashMap<String, String>;
@@ -26,32 +27,24 @@ type State = HashMap<String, String>;
 #[derive(Clone)]
 pub struct PgSessionStore {
     pool: DbPool,
+    /// Told when sessions can't be read for want of the database, as requests tell it.
+    health: Arc<DatabaseHealth>,
     /// How long a session may go unused before it ends.
     idle: Duration,
 }
 
 impl PgSessionStore {
-    pub fn new(pool: DbPool, idle: Duration) -> Self {
-        Self { pool, idle }
+    pub fn new(pool: DbPool, health: Arc<DatabaseHealth>, idle: Duration) -> Self {
+        Self { pool, health, idle }
     }
 
-    async fn run<T, F>(&self, work: F) -> anyhow::Result<T>
+    async fn run<T, F>(&self, doing: &'static str, work: F) -> anyhow::Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut diesel::PgConnection) -> diesel::QueryResult<T> + Send + 'static,
     {
-        let pool = self.pool.clone();
-        actix_web::web::block(move || -> anyhow::Result<T> {
-            let mut conn = pool.get().map_err(|e| DatabaseUnavailable(e.to_string()))?;
-            work(&mut conn).map_err(|error| {
-                if is_connection_lost(&error) {
-                    anyhow::Error::new(DatabaseUnavailable(error.to_string()))
-                } else {
-                    error.into()
-                }
-            })
-        })
-        .await?
+        let wait = self.pool.connection_timeout();
+        blocking::with_connection(&self.pool, &self.health, wait, doing, work).await
     }
 }
 
@@ -72,7 +65,7 @@ impl SessionStore for PgSessionStore {
     async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
         let (digest, idle) = (digest(key), self.idle);
         let stored = match self
-            .run(move |conn| {
+            .run("reading a session", move |conn| {
                 let now = Utc::now();
                 match sessions::load(conn, &digest, now, idle)? {
                     Found::Live(state) => Ok(Some(state)),
@@ -120,7 +113,7 @@ impl SessionStore for PgSessionStore {
             )));
         };
         let (key_digest, idle) = (digest(&key), self.idle);
-        self.run(move |conn| {
+        self.run("saving a new session", move |conn| {
             let now = Utc::now();
             lapsed_sessions::sweep(conn, now, idle)?;
             sessions::insert(
@@ -156,7 +149,9 @@ impl SessionStore for PgSessionStore {
             serde_json::to_string(&state).map_err(|e| UpdateError::Serialization(e.into()))?;
         let key_digest = digest(&key);
         let kept = match self
-            .run(move |conn| sessions::update_state(conn, &key_digest, &serialized))
+            .run("saving a session", move |conn| {
+                sessions::update_state(conn, &key_digest, &serialized)
+            })
             .await
         {
             Ok(kept) => kept,
@@ -186,7 +181,9 @@ impl SessionStore for PgSessionStore {
 
     async fn delete(&self, key: &SessionKey) -> anyhow::Result<()> {
         let key_digest = digest(key);
-        self.run(move |conn| sessions::delete(conn, &key_digest).map(drop))
-            .await
+        self.run("ending a session", move |conn| {
+            sessions::delete(conn, &key_digest).map(drop)
+        })
+        .await
     }
 }

@@ -334,7 +334,15 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
 /// The app, reaching its database through `forwarder` (see `forwarder::Forwarder`), so
 /// a test can take the database away and bring it back.
 pub async fn spawn_app_behind(forwarder: &forwarder::Forwarder) -> TestApp {
-    spawn(AppOptions::default(), Some(forwarder.port)).await
+    spawn_app_behind_with(forwarder, AppOptions::default()).await
+}
+
+/// `spawn_app_behind`, run with `options`.
+pub async fn spawn_app_behind_with(
+    forwarder: &forwarder::Forwarder,
+    options: AppOptions,
+) -> TestApp {
+    spawn(options, Some(forwarder.port)).await
 }
 
 async fn spawn(options: AppOptions, through_port: Option<u16>) -> TestApp {

@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use tokendesk::db::schema::users;
 
 use crate::common::{ApiClient, NEVER_USED_TOKEN, TestDb, server_url};
+use crate::server_log::ServerLog;
 
 /// The secret key every command here runs with.
 const SECRET_KEY: &str = "dGVzdC1rZXktdGhhdC1pcy1hdC1sZWFzdC0zMi1ieXRlcy1sb25n";
@@ -40,21 +41,19 @@ pub(crate) fn run(database_url: &str, args: &[&str], stdin: &str) -> std::proces
 }
 
 /// `tokendesk serve --demo` on a free loopback port, logging at info to a pipe; returns
-/// the server, its port, and the reader of its log (the whole log once it exits).
-pub(crate) fn serve_demo(
-    db: &TestDb,
-) -> (std::process::Child, u16, std::thread::JoinHandle<String>) {
+/// the server, its port, and its log.
+pub(crate) fn serve_demo(db: &TestDb) -> (std::process::Child, u16, ServerLog) {
     serve(db, &["--demo"], &[])
 }
 
 /// `tokendesk serve` with `args` and the settings `env` on a free loopback port,
-/// logging at info to a pipe; returns the server, its port, and the reader of its log
-/// (the whole log once it exits). `TOKENDESK_PUBLIC_URL` comes from `env` only.
+/// logging at info to a pipe; returns the server, its port, and its log.
+/// `TOKENDESK_PUBLIC_URL` comes from `env` only.
 pub(crate) fn serve(
     db: &TestDb,
     args: &[&str],
     env: &[(&str, &str)],
-) -> (std::process::Child, u16, std::thread::JoinHandle<String>) {
+) -> (std::process::Child, u16, ServerLog) {
     let mut server = tokendesk(&db.url)
         .args(["serve", "--bind", "127.0.0.1:0"])
         .args(args)
@@ -66,18 +65,16 @@ pub(crate) fn serve(
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let (port, log) = bound_port(server.stderr.take().unwrap());
+    let mut log = ServerLog::read(server.stderr.take().unwrap());
+    let port = log.bound_port();
     (server, port, log)
 }
 
 /// Stops a server started by `serve` as `kill` would, and returns its whole log.
-pub(crate) fn stop(
-    mut server: std::process::Child,
-    log: std::thread::JoinHandle<String>,
-) -> String {
+pub(crate) fn stop(mut server: std::process::Child, log: ServerLog) -> String {
     send_signal(&server, "TERM");
     server.wait().unwrap();
-    log.join().unwrap()
+    log.whole()
 }
 
 /// The cipher of token secrets that commands run by `tokendesk` use.
@@ -222,29 +219,6 @@ fn user_add_refuses_a_support_user_with_an_account() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("support staff take neither"));
 }
 
-/// Reads the server's log until it says which port it bound.
-fn bound_port(stderr: std::process::ChildStderr) -> (u16, std::thread::JoinHandle<String>) {
-    use std::io::BufRead;
-    let (port_tx, port_rx) = std::sync::mpsc::channel();
-    let reader = std::thread::spawn(move || {
-        let mut log = String::new();
-        for line in std::io::BufReader::new(stderr)
-            .lines()
-            .map_while(Result::ok)
-        {
-            if let Some(rest) = line.split(" port=").nth(1) {
-                let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-                let _ = port_tx.send(digits.parse::<u16>().unwrap_or_default());
-            }
-            log.push_str(&line);
-            log.push('\n');
-        }
-        log
-    });
-    let port = port_rx.recv().expect("the server logged its port");
-    (port, reader)
-}
-
 #[tokio::test]
 async fn sigterm_writes_the_recorded_last_access_before_exiting() {
     let db = TestDb::migrated();
@@ -257,7 +231,7 @@ async fn sigterm_writes_the_recorded_last_access_before_exiting() {
     assert_eq!(answer.status, reqwest::StatusCode::OK);
     send_signal(&server, "TERM");
     let status = server.wait().unwrap();
-    let log = log.join().unwrap();
+    let log = log.whole();
 
     assert!(status.success(), "a clean exit on SIGTERM:\n{log}");
     assert!(log.contains("stopped; last access written"), "{log}");

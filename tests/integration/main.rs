@@ -37,6 +37,8 @@ mod request_ids;
 mod rotate;
 mod secrets_and_audit;
 mod seed;
+mod serve_settings;
+mod server_log;
 mod services;
 mod sessions;
 mod shutdown;

@@ -1,18 +1,23 @@
-//! Database outages: while PostgreSQL can't be reached, pages and API calls answer 503
-//! with `Retry-After` within seconds, cached tokens keep working, readiness says so
-//! within a second and liveness stays up; once it is back everything works again
-//! without a restart, and the uses recorded meanwhile are written.
+//! Database outages: while PostgreSQL can't be reached, pages, forms and API calls
+//! answer 503 with `Retry-After` within seconds, cached tokens keep working until their
+//! cache time ends, readiness says so within a second and liveness stays up; once it is
+//! back everything works again without a restart, the change listener reconnects and
+//! drops the whole cache (it may have missed changes), and the uses recorded meanwhile
+//! are written. The same when PostgreSQL ends the server's connections. (What the log
+//! says meanwhile is `tests/outage_log.rs`'s.)
 
 use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
 use reqwest::StatusCode;
-use tokendesk::db::schema::token_last_access;
+use tokendesk::app::AppOptions;
+use tokendesk::db::schema::{api_tokens, token_last_access};
 
 use crate::common::forwarder::Forwarder;
 use crate::common::{
-    ACTIVE_TOKEN, ApiClient, DEMO_ADMIN_LOGIN, NEVER_USED_TOKEN, TestApp, server_address,
-    spawn_app_behind,
+    ACTIVE_TOKEN, ApiClient, ApiResponse, DEMO_ADMIN_LOGIN, NEVER_USED_TOKEN, TestApp,
+    USAGE_WRITE_TOKEN, invalidated_after, invalidated_within, server_address, spawn_app_behind,
+    spawn_app_behind_with, token_path,
 };
 use crate::visitor::{Page, Visitor};
 
@@ -62,34 +67,93 @@ fn assert_unavailable_page(page: &Page, took: Duration) {
     assert!(page.body.contains("</html>"), "a finished page");
 }
 
+fn assert_unavailable_call(call: &ApiResponse, took: Duration) {
+    assert_eq!(
+        call.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{:?}",
+        call.body
+    );
+    assert!(took < Duration::from_secs(3), "{took:?}");
+    assert_eq!(
+        call.header("content-type"),
+        Some("application/problem+json")
+    );
+    assert_eq!(call.header("retry-after"), Some("5"));
+}
+
+/// When `token` was last used, as written in the database.
+fn last_access(app: &TestApp, token: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    token_last_access::table
+        .find(token)
+        .select(token_last_access::at)
+        .first(&mut app.db.connection())
+        .unwrap()
+}
+
+/// Waits (5 s at most, one write at a time) until a use of `token` since `since` is
+/// written.
+async fn written_after(app: &TestApp, token: &str, since: chrono::DateTime<chrono::Utc>) {
+    tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            let next_write = app.access_stats.written.notified();
+            if last_access(app, token).is_some_and(|at| at >= since) {
+                return;
+            }
+            next_write.await;
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("a use of {token} since {since} was written"));
+}
+
 #[tokio::test]
 async fn while_the_database_is_away_everything_answers_503_fast_and_recovers_after() {
     let forwarder = Forwarder::start(&server_address());
     let app = spawn_app_behind(&forwarder).await;
-    let admin = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
+    let (admin, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await;
     let cached = app.api(&app.secret_of(ACTIVE_TOKEN));
     assert_eq!(cached.whoami().await.status, StatusCode::OK);
     let uncached = app.api(&app.secret_of(NEVER_USED_TOKEN));
+    // Someone about to sign in: the sign-in page (and its cookie) came before the cut.
+    let arriving = Visitor::new(&app);
+    let login_csrf = arriving.get("/login").await.csrf_token();
+    let outage_began = chrono::Utc::now();
 
     forwarder.cut();
 
-    let (list, took) = timed(admin.get("/settings/api-tokens")).await;
-    assert_unavailable_page(&list, took);
-    let (detail, took) = timed(admin.get(&format!("/settings/api-tokens/{ACTIVE_TOKEN}"))).await;
-    assert_unavailable_page(&detail, took);
-    let (api, took) = timed(uncached.whoami()).await;
-    assert_eq!(
-        api.status,
-        StatusCode::SERVICE_UNAVAILABLE,
-        "{:?}",
-        api.body
+    let disable = format!("{}/disable", token_path(USAGE_WRITE_TOKEN));
+    let disable_form = [("csrf_token", csrf.as_str())];
+    let login_form = [
+        ("email", DEMO_ADMIN_LOGIN.0),
+        ("password", DEMO_ADMIN_LOGIN.1),
+        ("csrf_token", login_csrf.as_str()),
+        ("next", ""),
+    ];
+    let detail = token_path(ACTIVE_TOKEN);
+    let (pages, forms, (api, ready)) = tokio::join!(
+        async {
+            tokio::join!(
+                timed(admin.get("/settings/api-tokens")),
+                timed(admin.get(&detail)),
+                timed(admin.get("/settings/audit")),
+                timed(admin.get("/settings/sessions")),
+            )
+        },
+        async {
+            tokio::join!(
+                timed(admin.post_form(&disable, &disable_form)),
+                timed(arriving.post_form("/login", &login_form)),
+            )
+        },
+        async { tokio::join!(timed(uncached.whoami()), timed(get(&app, "/readyz"))) },
     );
-    assert!(took < Duration::from_secs(3), "{took:?}");
-    assert_eq!(api.header("content-type"), Some("application/problem+json"));
-    assert_eq!(api.header("retry-after"), Some("5"));
-    let (ready, took) = timed(get(&app, "/readyz")).await;
-    assert_eq!(ready, StatusCode::SERVICE_UNAVAILABLE);
-    assert!(took < Duration::from_secs(1), "{took:?}");
+    for (page, took) in [pages.0, pages.1, pages.2, pages.3, forms.0, forms.1] {
+        assert_unavailable_page(&page, took);
+    }
+    assert_unavailable_call(&api.0, api.1);
+    assert_eq!(ready.0, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(ready.1 < Duration::from_secs(1), "{:?}", ready.1);
     assert_eq!(get(&app, "/healthz").await, StatusCode::OK);
     let during = cached.whoami().await;
     assert_eq!(
@@ -110,22 +174,94 @@ async fn while_the_database_is_away_everything_answers_503_fast_and_recovers_aft
     .await;
     assert_eq!(get(&app, "/readyz").await, StatusCode::OK);
     // The use the cached token made during the outage is written after it.
-    tokio::time::timeout(Duration::from_secs(5), async {
-        loop {
-            let next_write = app.access_stats.written.notified();
-            let used: Option<chrono::DateTime<chrono::Utc>> = token_last_access::table
-                .find(ACTIVE_TOKEN)
-                .select(token_last_access::at)
-                .first(&mut app.db.connection())
-                .unwrap();
-            if used.is_some_and(|at| at >= chrono::Utc::now() - chrono::Duration::seconds(30)) {
-                return;
-            }
-            next_write.await;
+    written_after(&app, ACTIVE_TOKEN, outage_began).await;
+    // Nothing the forms asked for was done: the token is still active, and signing in
+    // works as before.
+    let status: String = api_tokens::table
+        .find(USAGE_WRITE_TOKEN)
+        .select(api_tokens::status)
+        .first(&mut app.db.connection())
+        .unwrap();
+    assert_eq!(status, "active");
+    let signed_in = arriving
+        .sign_in(DEMO_ADMIN_LOGIN.0, DEMO_ADMIN_LOGIN.1, None)
+        .await;
+    assert_eq!(
+        signed_in.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        signed_in.body
+    );
+}
+
+#[tokio::test]
+async fn a_cached_token_keeps_working_while_cut_only_until_its_cache_time_ends() {
+    const CACHED_FOR: Duration = Duration::from_secs(3);
+    let forwarder = Forwarder::start(&server_address());
+    let app = spawn_app_behind_with(
+        &forwarder,
+        AppOptions {
+            token_cache_time_to_live: CACHED_FOR,
+            ..AppOptions::default()
+        },
+    )
+    .await;
+    let api = app.api(&app.secret_of(ACTIVE_TOKEN));
+    invalidated_after(&app.cache, 0).await; // the listener's start-up clear is behind us
+    let caching = Instant::now();
+    assert_eq!(api.whoami().await.status, StatusCode::OK);
+    let cached = Instant::now();
+
+    forwarder.cut();
+
+    let first = api.whoami().await;
+    assert!(cached.elapsed() < CACHED_FOR, "asked within the cache time");
+    assert_eq!(first.status, StatusCode::OK, "served from the cache");
+    let refused = loop {
+        let asked = Instant::now();
+        let (call, took) = timed(api.whoami()).await;
+        if call.status != StatusCode::OK {
+            assert_unavailable_call(&call, took);
+            break asked;
         }
-    })
-    .await
-    .expect("the outage's uses were written once it ended");
+        assert!(
+            cached.elapsed() < CACHED_FOR + Duration::from_secs(1),
+            "still served from the cache {:?} after it was cached for {CACHED_FOR:?}",
+            cached.elapsed()
+        );
+    };
+    assert!(
+        refused.duration_since(caching) >= CACHED_FOR,
+        "refused only when asked after the cache time had ended"
+    );
+}
+
+#[tokio::test]
+async fn after_a_cut_the_listener_reconnects_and_drops_the_whole_cache() {
+    let forwarder = Forwarder::start(&server_address());
+    let app = spawn_app_behind(&forwarder).await;
+    let api = app.api(&app.secret_of(USAGE_WRITE_TOKEN));
+    invalidated_after(&app.cache, 0).await; // the listener's start-up clear is behind us
+    assert_eq!(api.whoami().await.body["name"], "Usage reporter");
+    let seen = app.cache.invalidations();
+
+    forwarder.cut();
+    // Changed while the listener can't hear of it: straight in the database (not
+    // through the forwarder), as another instance or an operator would.
+    diesel::update(api_tokens::table.find(USAGE_WRITE_TOKEN))
+        .set(api_tokens::name.eq("Renamed during the outage"))
+        .execute(&mut app.db.connection())
+        .unwrap();
+    assert_eq!(
+        api.whoami().await.body["name"],
+        "Usage reporter",
+        "served from the cache meanwhile"
+    );
+    forwarder.restore();
+
+    invalidated_within(&app.cache, seen, Duration::from_secs(5)).await;
+    // Well within the cache's 30 s: only the dropped cache explains a fresh read.
+    assert_eq!(api.whoami().await.body["name"], "Renamed during the outage");
 }
 
 #[tokio::test]
@@ -138,7 +274,9 @@ async fn connections_ended_by_postgresql_cost_no_request_a_500() {
         admin.get("/settings/api-tokens").await.status,
         StatusCode::OK
     );
+    let seen = app.cache.invalidations();
 
+    let ended_at = chrono::Utc::now();
     let terminated: Vec<bool> = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(
         "pg_terminate_backend(pid) FROM pg_stat_activity \
          WHERE datname = current_database() AND pid <> pg_backend_pid()",
@@ -148,18 +286,28 @@ async fn connections_ended_by_postgresql_cost_no_request_a_500() {
     assert!(!terminated.is_empty(), "the app's connections were ended");
 
     for _ in 0..5 {
-        let page = admin.get("/settings/api-tokens").await;
-        let call = api.whoami().await;
-        for status in [page.status, call.status] {
+        let (page, page_took) = timed(admin.get("/settings/api-tokens")).await;
+        let (call, call_took) = timed(api.whoami()).await;
+        let (ready, ready_took) = timed(get(&app, "/readyz")).await;
+        for status in [page.status, call.status, ready] {
             assert!(
                 status == StatusCode::OK || status == StatusCode::SERVICE_UNAVAILABLE,
                 "{status}: {}",
                 page.body
             );
         }
+        assert!(page_took < Duration::from_secs(3), "{page_took:?}");
+        assert!(call_took < Duration::from_secs(3), "{call_took:?}");
+        assert!(ready_took < Duration::from_secs(1), "{ready_took:?}");
     }
     within_five_seconds("the list", || async {
         admin.get("/settings/api-tokens").await.status == StatusCode::OK
     })
     .await;
+    assert_eq!(api.whoami().await.status, StatusCode::OK);
+    assert_eq!(get(&app, "/readyz").await, StatusCode::OK);
+    // The listener's connection was ended too: it reconnected and dropped the cache.
+    invalidated_within(&app.cache, seen, Duration::from_secs(5)).await;
+    // The calls made since the connections were ended are written.
+    written_after(&app, NEVER_USED_TOKEN, ended_at).await;
 }

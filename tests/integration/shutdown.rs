@@ -137,7 +137,7 @@ async fn stops_gracefully_on(signal: &str) {
             .status();
     }
     let _ = waiting.join();
-    let log = log.join().unwrap();
+    let log = log.whole();
 
     let status = status
         .unwrap_or_else(|_| panic!("gone within {EXIT_WITHIN:?} of SIG{signal}:\n{log}"))

@@ -1,0 +1,59 @@
+//! The one way the server runs diesel work: on the blocking threads, inside the caller's
+//! span (`crate::blocking`), with a pooled connection waited for at most a given time.
+//! Losing the database (no connection in time, or one that broke mid-query) comes back
+//! as `DatabaseUnavailable`, which the portal and the API answer with 503, and is noted
+//! in the database's health, which logs it once per outage; a success notes it is back.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use diesel::PgConnection;
+
+use super::DbPool;
+use super::health::{DatabaseHealth, DatabaseUnavailable, is_connection_lost};
+
+/// Runs `work` with a connection from `pool`, waiting `wait` for one at most. `doing`
+/// names the step ("listing tokens") for the error's context, so the log says which
+/// step failed.
+pub async fn with_connection<T, E, F>(
+    pool: &DbPool,
+    health: &Arc<DatabaseHealth>,
+    wait: Duration,
+    doing: &'static str,
+    work: F,
+) -> anyhow::Result<T>
+where
+    T: Send + 'static,
+    E: Into<anyhow::Error>,
+    F: FnOnce(&mut PgConnection) -> Result<T, E> + Send + 'static,
+{
+    let (pool, health) = (pool.clone(), health.clone());
+    crate::blocking::in_current_span(move || -> anyhow::Result<T> {
+        let mut conn = pool.get_timeout(wait).map_err(|error| {
+            health.down(&error.to_string());
+            anyhow::Error::new(DatabaseUnavailable(error.to_string()))
+                .context(format!("getting a database connection for {doing}"))
+        })?;
+        match work(&mut conn).map_err(Into::into) {
+            Ok(done) => {
+                health.up();
+                Ok(done)
+            }
+            Err(error) if lost_the_connection(&error) => {
+                health.down(&error.to_string());
+                Err(anyhow::Error::new(DatabaseUnavailable(error.to_string())).context(doing))
+            }
+            Err(error) => Err(error.context(doing)),
+        }
+    })
+    .await
+    .context("the blocking pool is shut down")?
+}
+
+/// Whether `error` is diesel's way of saying the connection broke.
+fn lost_the_connection(error: &anyhow::Error) -> bool {
+    error
+        .downcast_ref::<diesel::result::Error>()
+        .is_some_and(is_connection_lost)
+}
