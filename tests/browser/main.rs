@@ -14,6 +14,7 @@ mod harness;
 mod bulk;
 mod focus;
 mod leaks;
+mod focus_ring;
 mod lifecycle;
 mod rotate;
 mod search;
