@@ -12,9 +12,10 @@ mod common;
 mod harness;
 
 mod bulk;
+mod dialog_focus;
 mod focus;
-mod leaks;
 mod focus_ring;
+mod leaks;
 mod lifecycle;
 mod rotate;
 mod search;
