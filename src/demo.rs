@@ -20,8 +20,8 @@ use std::collections::HashMap;
 use crate::db::{access, accounts, tokens, users};
 use crate::domain::token_use::{IpUses, TokenUses};
 use crate::domain::{
-    AccountId, ClientIp, ModuleId, Role, Scope, SecretCipher, TokenId, TokenName, TokenSecret,
-    TokenStatus, UserId, password,
+    AccountId, ClientIp, ExpiryPolicy, ModuleId, Role, Scope, SecretCipher, TokenId, TokenName,
+    TokenSecret, TokenStatus, UserId, password,
 };
 
 pub const DEMO_CORP: &str = "PA-1000-0001";
@@ -29,6 +29,8 @@ pub const OTHER_INC: &str = "PA-2000-0002";
 /// The demo's accounts and their names.
 const ACCOUNTS: [(&str, &str); 2] = [(DEMO_CORP, "Demo Corp"), (OTHER_INC, "Other Inc")];
 pub const DEMO_ADMIN: &str = "UR-1000-0000-0001";
+/// The demo accounts' token policy: none, as a new account's (the columns' defaults).
+const ACCOUNT_POLICY: ExpiryPolicy = ExpiryPolicy::NONE;
 pub const OTHER_ADMIN: &str = "UR-2000-0000-0001";
 
 // Demo tokens the tests use, named for what they are (their ids are fixed, as all

@@ -61,7 +61,11 @@ fn demo_state(conn: &mut PgConnection) -> Vec<Vec<String>> {
     let of_demo_tokens =
         format!("token_id IN (SELECT id FROM api_tokens WHERE account_id IN {DEMO_ACCOUNTS})");
     [
-        format!("SELECT id, name FROM accounts WHERE id IN {DEMO_ACCOUNTS} ORDER BY id"),
+        // Every column but when the row was first made.
+        format!(
+            "SELECT to_jsonb(a) - 'created_at' AS account FROM accounts a
+              WHERE id IN {DEMO_ACCOUNTS} ORDER BY id"
+        ),
         format!(
             "SELECT id, account_id, email, name, role, disabled_at FROM users
               WHERE account_id IN {DEMO_ACCOUNTS} OR id IN ({demo_people}) ORDER BY id"
@@ -177,8 +181,8 @@ fn add_third_account(conn: &mut PgConnection, cipher: &tokendesk::domain::Secret
 }
 
 /// What a suite run leaves behind in the demo: a disabled, an edited and a new token,
-/// a failed sign-in, a support export, new usage, a disabled member, a new password, a
-/// new person and a renamed account.
+/// a token policy, a failed sign-in, a support export, new usage, a disabled member, a
+/// new password, a new person and a renamed account.
 async fn change_the_demo(app: &TestApp) {
     let (admin, csrf) = Visitor::signed_in_with_csrf(app, DEMO_ADMIN_LOGIN).await;
     let disabled = admin
@@ -215,6 +219,17 @@ async fn change_the_demo(app: &TestApp) {
         .await;
     assert_eq!(created.status, StatusCode::CREATED);
     Visitor::new(app)
+    let policy = admin
+        .post_form(
+            "/settings/token-policy",
+            &[
+                ("csrf_token", &csrf),
+                ("max_lifetime", "90"),
+                ("expiry_required", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(policy.status, StatusCode::SEE_OTHER, "{}", policy.body);
         .sign_in(DEMO_MEMBER_LOGIN.0, "not the password", None)
         .await;
     let support = Visitor::signed_in(app, SUPPORT_LOGIN).await;
