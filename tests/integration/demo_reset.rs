@@ -76,7 +76,8 @@ fn demo_state(conn: &mut PgConnection) -> Vec<Vec<String>> {
                     deleted_digest IS NOT NULL AS tombstone,
                     CASE WHEN id IN ({fixed}) THEN encode(coalesce(secret_digest, deleted_digest), 'hex') END AS fixed_digest,
                     created_by, created_at, updated_at, expires_at, disabled_at, deleted_at,
-                    disabled_by_person, last_access_at, last_access_ip, last_access_user_agent, last_access_via
+                    disabled_by_person, last_access_at, last_access_ip, last_access_user_agent, last_access_via,
+                    leaked_at, leak_url, leak_source
                FROM api_tokens WHERE account_id IN {DEMO_ACCOUNTS} ORDER BY id"
         ),
         format!("SELECT * FROM token_modules WHERE {of_demo_tokens} ORDER BY 1, 2"),
@@ -218,7 +219,6 @@ async fn change_the_demo(app: &TestApp) {
         )
         .await;
     assert_eq!(created.status, StatusCode::CREATED);
-    Visitor::new(app)
     let policy = admin
         .post_form(
             "/settings/token-policy",
@@ -230,6 +230,7 @@ async fn change_the_demo(app: &TestApp) {
         )
         .await;
     assert_eq!(policy.status, StatusCode::SEE_OTHER, "{}", policy.body);
+    Visitor::new(app)
         .sign_in(DEMO_MEMBER_LOGIN.0, "not the password", None)
         .await;
     let support = Visitor::signed_in(app, SUPPORT_LOGIN).await;
