@@ -1,9 +1,9 @@
-//! The demo data that `serve --demo` seeds: two accounts, four people, and tokens in
-//! every state, a few with published secrets (`published`). Seeding is idempotent: what
-//! exists already (by its fixed id) is left as it is, so a restart neither duplicates
-//! nor undoes anything. Times are relative to the moment a token is first seeded;
-//! `reset` puts everything back as if seeded now. docs/testing.md describes it all for
-//! the authors of browser suites.
+//! The demo data that `serve --demo` seeds: two accounts without a token policy, four
+//! people, and tokens in every state (one found in public), a few with published
+//! secrets (`published`). Seeding is idempotent: what exists already (by its fixed id)
+//! is left as it is, so a restart neither duplicates nor undoes anything. Times are
+//! relative to the moment a token is first seeded; `reset` puts everything back as if
+//! seeded now. docs/testing.md describes it all for the authors of browser suites.
 
 mod published;
 mod reset;
@@ -18,16 +18,19 @@ use diesel::PgConnection;
 use std::collections::HashMap;
 
 use crate::db::{access, accounts, tokens, users};
+use crate::domain::leak_report::LeakLocation;
 use crate::domain::token_use::{IpUses, TokenUses};
 use crate::domain::{
-    AccountId, ClientIp, ModuleId, Role, Scope, SecretCipher, TokenId, TokenName, TokenSecret,
-    TokenStatus, UserId, password,
+    AccountId, ClientIp, ExpiryPolicy, ModuleId, Role, Scope, SecretCipher, TokenId, TokenName,
+    TokenSecret, TokenStatus, UserId, password,
 };
 
 pub const DEMO_CORP: &str = "PA-1000-0001";
 pub const OTHER_INC: &str = "PA-2000-0002";
 /// The demo's accounts and their names.
 const ACCOUNTS: [(&str, &str); 2] = [(DEMO_CORP, "Demo Corp"), (OTHER_INC, "Other Inc")];
+/// The demo accounts' token policy: none, as a new account's (the columns' defaults).
+const ACCOUNT_POLICY: ExpiryPolicy = ExpiryPolicy::NONE;
 pub const DEMO_ADMIN: &str = "UR-1000-0000-0001";
 pub const OTHER_ADMIN: &str = "UR-2000-0000-0001";
 
@@ -70,7 +73,7 @@ pub const DISABLED_NEVER_USED_TOKEN: &str = "TK-1000-0000-0023";
 pub const OTHER_INC_TOKEN: &str = "TK-2000-0000-0001";
 /// Other Inc's, last used 95 days ago (“Other Inc catalog sync”).
 pub const OTHER_INC_STALE_TOKEN: &str = "TK-2000-0000-0002";
-/// Other Inc's disabled token (“Other Inc old key”).
+/// Other Inc's disabled token, found in public 8 days ago (“Other Inc old key”).
 pub const OTHER_INC_DISABLED_TOKEN: &str = "TK-2000-0000-0003";
 
 /// Active, unexpired tokens of Demo Corp that no documented fixture relies on and none
@@ -140,8 +143,18 @@ pub const USERS: [DemoUser; 4] = [
 #[derive(Clone, Copy)]
 enum State {
     Active,
-    Disabled { days_ago: i64 },
-    Deleted { days_ago: i64 },
+    Disabled {
+        days_ago: i64,
+    },
+    Deleted {
+        days_ago: i64,
+    },
+    /// Disabled when a secret scanner reported its secret found at `url` in `source`.
+    FoundInPublic {
+        days_ago: i64,
+        url: &'static str,
+        source: &'static str,
+    },
 }
 
 /// One demo token; times are in days or minutes before the seed.
@@ -233,7 +246,7 @@ const TOKENS: &[DemoToken] = &[
     t("TK-1000-0000-0028", "Inventory feed", "Pushes stock levels and usage to the catalog.", Scope::Write, State::Active, &["catalog", "usage"], 130, None, Some(60 * 24 * 35), "198.51.100.112"),
     t(OTHER_INC_TOKEN, "Other Inc billing export", "Exports invoices for Other Inc.", Scope::Read, State::Active, &["billing"], 50, None, Some(30), "198.51.100.200"),
     t(OTHER_INC_STALE_TOKEN, "Other Inc catalog sync", "Syncs Other Inc's catalog.", Scope::Write, State::Active, &["catalog"], 40, None, Some(60 * 24 * 95), "198.51.100.201"),
-    t(OTHER_INC_DISABLED_TOKEN, "Other Inc old key", "Replaced by the catalog sync token.", Scope::Write, State::Disabled { days_ago: 8 }, &["catalog", "usage"], 300, None, None, ""),
+    t(OTHER_INC_DISABLED_TOKEN, "Other Inc old key", "Replaced by the catalog sync token.", Scope::Write, State::FoundInPublic { days_ago: 8, url: "https://git.example.com/other-inc/catalog-tools/blob/main/.env", source: "commit" }, &["catalog", "usage"], 300, None, None, ""),
 ];
 
 #[expect(clippy::too_many_arguments, reason = "a table row, read as one line")]
@@ -353,7 +366,9 @@ fn seed_token(
     let days = Duration::days;
     let (status, disabled_at, deleted_at) = match token.state {
         State::Active => (TokenStatus::Active, None, None),
-        State::Disabled { days_ago } => (TokenStatus::Disabled, Some(now - days(days_ago)), None),
+        State::Disabled { days_ago } | State::FoundInPublic { days_ago, .. } => {
+            (TokenStatus::Disabled, Some(now - days(days_ago)), None)
+        }
         State::Deleted { days_ago } => (TokenStatus::Deleted, None, Some(now - days(days_ago))),
     };
     let account = parse_account(token.account)?;
@@ -383,6 +398,16 @@ fn seed_token(
         },
         cipher,
     )?;
+    if added
+        && let State::FoundInPublic {
+            days_ago,
+            url,
+            source,
+        } = token.state
+    {
+        let location = LeakLocation::new(Some(url), Some(source));
+        tokens::mark_found_in_public(conn, &id, now - days(days_ago), &location)?;
+    }
     if added && let Some(minutes) = token.last_used_minutes_ago {
         let last_used = now - Duration::minutes(minutes);
         let created_at = now - days(token.created_days_ago);

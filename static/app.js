@@ -59,7 +59,11 @@
       if (target.querySelector("#modal-title")) { target.setAttribute("aria-labelledby", "modal-title"); }
       else { target.removeAttribute("aria-labelledby"); }
       if (!target.open) { target.showModal(); }
-      var first = target.querySelector("input:not([type=hidden]), select, textarea, [data-testid=confirm-submit], [data-testid=confirm-cancel], [data-testid=bulk-done]");
+      // What the dialog marks to start on (the Copy button of a new secret), else its
+      // first field or button. showModal() focuses nothing when the dialog was open
+      // already and its content was replaced (a form answered with the next step).
+      var first = target.querySelector("[data-dialog-start]") ||
+        target.querySelector("input:not([type=hidden]), select, textarea, [data-testid=confirm-submit], [data-testid=confirm-cancel], [data-testid=bulk-done]");
       if (first) { first.focus(); }
     }
     if (target && target.id === "token-tabs") {

@@ -7,7 +7,8 @@ export default defineConfig({
   globalSetup: './global-setup.ts',
   globalTeardown: './global-teardown.ts',
   fullyParallel: true,
-  // Each worker owns its own demo tokens (tests/demo.ts), up to twelve; two cores here.
+  // Each worker owns demo tokens of its own (tests/demo.ts): at most six workers, since
+  // the lifecycle and keyboard specs each take one of the twelve. Two by default.
   workers: Number(process.env.PLAYWRIGHT_WORKERS || 2),
   forbidOnly: !!process.env.CI,
   retries: 0,

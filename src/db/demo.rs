@@ -1,13 +1,13 @@
 //! Putting the demo accounts back (`demo::reset`): everything a run added to or changed
-//! in them removed, their accounts and people restored. Only rows of the accounts, people
-//! and emails named here are touched. Call these inside one transaction that also
-//! inserts the demo's tokens again.
+//! in them removed, their accounts (names and token policies) and people restored. Only
+//! rows of the accounts, people and emails named here are touched. Call these inside one
+//! transaction that also inserts the demo's tokens again.
 
 use diesel::prelude::*;
 
 use super::schema::{accounts, api_tokens, audit_events, sign_in_failures, users};
 use super::users::NewUser;
-use crate::domain::{AccountId, TokenId, UserId};
+use crate::domain::{AccountId, ExpiryPolicy, TokenId, UserId};
 
 /// The transaction-scoped advisory lock resets take, so two at once run one after the
 /// other instead of interleaving their deletes and inserts.
@@ -65,13 +65,24 @@ pub fn clear(
     Ok(tokens)
 }
 
-/// Adds the account, or gives it back its `name`.
-pub fn restore_account(conn: &mut PgConnection, id: &AccountId, name: &str) -> QueryResult<()> {
+/// Adds the account, or gives it back its `name` and token `policy`: every column but
+/// when it was first made.
+pub fn restore_account(
+    conn: &mut PgConnection,
+    id: &AccountId,
+    name: &str,
+    policy: ExpiryPolicy,
+) -> QueryResult<()> {
+    let values = (
+        accounts::name.eq(name),
+        accounts::token_max_lifetime_days.eq(policy.max_lifetime_days()),
+        accounts::token_expiry_required.eq(policy.expiry_required()),
+    );
     diesel::insert_into(accounts::table)
-        .values((accounts::id.eq(id), accounts::name.eq(name)))
+        .values((accounts::id.eq(id), values))
         .on_conflict(accounts::id)
         .do_update()
-        .set(accounts::name.eq(name))
+        .set(values)
         .execute(conn)
         .map(drop)
 }

@@ -2,11 +2,11 @@
 //! demo reset`, and `POST /demo/reset` when serving with `--demo`. One transaction, under
 //! an advisory lock so that two resets never interleave: every token of the demo
 //! accounts goes, with its modules, usage and audit events, and so does whatever a run
-//! added to them (tokens, people); the accounts, people (names, roles, passwords, enabled)
-//! and tokens are written again as `seed` writes them, relative to `now`; and every
-//! instance is told, when it commits, to drop the tokens it has cached. The demo people's
-//! sessions are kept, so a suite's signed-in browser stays signed in. No other account
-//! is touched.
+//! added to them (tokens, people); the accounts (names, token policies), people (names,
+//! roles, passwords, enabled) and tokens are written again as `seed` writes them,
+//! relative to `now`; and every instance is told, when it commits, to drop the tokens
+//! it has cached. The demo people's sessions are kept, so a suite's signed-in browser
+//! stays signed in. No other account is touched.
 
 use std::sync::OnceLock;
 
@@ -14,7 +14,7 @@ use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
 use diesel::{Connection, PgConnection};
 
-use super::{ACCOUNTS, TOKENS, USERS, parse_account, seed_token};
+use super::{ACCOUNT_POLICY, ACCOUNTS, TOKENS, USERS, parse_account, seed_token};
 use crate::db::{self, tokens, users};
 use crate::domain::{AccountId, SecretCipher, TokenId, UserId, password};
 
@@ -50,7 +50,7 @@ pub fn reset(
         let replaced = db::demo::clear(conn, &accounts, &people, &emails)
             .context("clearing the demo accounts")?;
         for ((_, name), id) in ACCOUNTS.iter().zip(&accounts) {
-            db::demo::restore_account(conn, id, name)
+            db::demo::restore_account(conn, id, name, ACCOUNT_POLICY)
                 .with_context(|| format!("restoring the account {id}"))?;
         }
         for ((user, id), hash) in USERS.iter().zip(&people).zip(hashes) {

@@ -8,7 +8,35 @@ use askama::Template;
 /// A full page or fragment with this status. A render failure is logged and becomes a
 /// plain 500, since the error page itself is a template.
 pub fn page_with_status(status: StatusCode, template: &impl Template) -> HttpResponse {
-    match template.render() {
+    respond(status, template.render())
+}
+
+/// What a dialog's template is told when it is rendered for the page's `<dialog>`
+/// (`"in_dialog"`): its title is then an h2, under the h1 of the page behind it; on a
+/// page of its own, the title is the page's h1.
+const IN_DIALOG: (&str, &dyn std::any::Any) = ("in_dialog", &true);
+
+/// A dialog's content for htmx to swap into the page's `<dialog>`.
+pub fn dialog(status: StatusCode, template: &impl Template) -> HttpResponse {
+    respond(status, template.render_with_values(&IN_DIALOG))
+}
+
+/// A dialog for htmx, or the same dialog as a page of its own otherwise.
+pub fn dialog_or_page(
+    req: &HttpRequest,
+    status: StatusCode,
+    page: &impl Template,
+    dialog_only: &impl Template,
+) -> HttpResponse {
+    if super::htmx::wants_fragment(req) {
+        dialog(status, dialog_only)
+    } else {
+        page_with_status(status, page)
+    }
+}
+
+fn respond(status: StatusCode, rendered: askama::Result<String>) -> HttpResponse {
+    match rendered {
         Ok(body) => HttpResponse::build(status)
             .content_type("text/html; charset=utf-8")
             // Pages show account data: keep them out of shared and back-forward caches.

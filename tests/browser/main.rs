@@ -12,7 +12,9 @@ mod common;
 mod harness;
 
 mod bulk;
+mod dialog_focus;
 mod focus;
+mod focus_ring;
 mod leaks;
 mod lifecycle;
 mod rotate;

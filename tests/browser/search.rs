@@ -1,5 +1,6 @@
 //! The search box asks once per change: leaving it after typing or pressing Enter asks
-//! nothing again, so a menu opened from the results is not swapped away.
+//! nothing again, so a menu opened from the results is not swapped away. The results
+//! are no live region: a status line says how many there are.
 
 use thirtyfour::Key;
 
@@ -45,6 +46,23 @@ async fn a_menu_opened_after_typing_a_search_stays_open() {
         ))
         .await;
     browser.wait_for_htmx_idle().await;
+    // Only the status line speaks: the results, swapped on every keystroke, would read
+    // the whole table out.
+    browser
+        .wait_until(
+            "document.getElementById('token-results-status').textContent === 'Showing 1–2 of 2 tokens'",
+        )
+        .await;
+    assert_eq!(
+        browser
+            .eval(
+                "document.getElementById('token-results')
+                   .closest('[aria-live], [role=status], [role=alert], [role=log]') === null"
+            )
+            .await,
+        true,
+        "the results are no live region, nor inside one"
+    );
     browser
         .css(&format!(
             "[data-token-id=\"{BILLING_WRITE_TOKEN}\"] [data-testid=token-actions]"

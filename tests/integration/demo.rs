@@ -42,7 +42,8 @@ async fn seeding_again_adds_and_changes_nothing() {
 }
 
 #[tokio::test]
-async fn the_demo_covers_every_state_in_demo_corp_and_a_few_tokens_in_other_inc() {
+async fn the_demo_covers_every_state_in_demo_corp_and_a_few_tokens_in_other_inc_one_found_in_public()
+ {
     let app = spawn_app().await;
     let mut conn = app.db.connection();
 
@@ -67,6 +68,19 @@ async fn the_demo_covers_every_state_in_demo_corp_and_a_few_tokens_in_other_inc(
     statuses.sort();
     assert_eq!(statuses, ["active", "deleted", "disabled"]);
     assert!(expired >= 1 && never_used >= 1);
+    let found_in_public: Vec<(String, Option<bool>)> = api_tokens::table
+        .filter(api_tokens::leaked_at.is_not_null())
+        .select((
+            api_tokens::id,
+            api_tokens::leaked_at.eq(api_tokens::disabled_at),
+        ))
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(
+        found_in_public,
+        [(demo::OTHER_INC_DISABLED_TOKEN.to_owned(), Some(true))],
+        "one token found in public, disabled then"
+    );
     assert_eq!(demo::token_count(demo::DEMO_CORP), 28);
     assert_eq!(demo::token_count(demo::OTHER_INC), 3);
 }

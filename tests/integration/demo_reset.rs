@@ -65,7 +65,11 @@ fn demo_state(conn: &mut PgConnection) -> Vec<Vec<String>> {
     let of_demo_tokens =
         format!("token_id IN (SELECT id FROM api_tokens WHERE account_id IN {demo_accounts})");
     [
-        format!("SELECT id, name FROM accounts WHERE id IN {demo_accounts} ORDER BY id"),
+        // Every column but when the row was first made.
+        format!(
+            "SELECT to_jsonb(a) - 'created_at' AS account FROM accounts a
+              WHERE id IN {demo_accounts} ORDER BY id"
+        ),
         format!(
             "SELECT id, account_id, email, name, role, disabled_at FROM users
               WHERE account_id IN {demo_accounts} OR id IN ({demo_people}) ORDER BY id"
@@ -76,7 +80,8 @@ fn demo_state(conn: &mut PgConnection) -> Vec<Vec<String>> {
                     deleted_digest IS NOT NULL AS tombstone,
                     CASE WHEN id IN ({fixed}) THEN encode(coalesce(secret_digest, deleted_digest), 'hex') END AS fixed_digest,
                     created_by, created_at, updated_at, expires_at, disabled_at, deleted_at,
-                    disabled_by_person, a.at, a.ip, a.user_agent, a.via
+                    disabled_by_person, a.at, a.ip, a.user_agent, a.via,
+                    leaked_at, leak_url, leak_source
                FROM api_tokens JOIN token_last_access AS a ON a.token_id = id
               WHERE api_tokens.account_id IN {demo_accounts} ORDER BY id"
         ),
@@ -183,8 +188,8 @@ fn add_third_account(conn: &mut PgConnection, cipher: &tokendesk::domain::Secret
 }
 
 /// What a suite run leaves behind in the demo: a disabled, an edited and a new token,
-/// a failed sign-in, a support export, new usage, a disabled member, a new password, a
-/// new person and a renamed account.
+/// a token policy, a failed sign-in, a support export, new usage, a disabled member, a
+/// new password, a new person and a renamed account.
 async fn change_the_demo(app: &TestApp) {
     let (admin, csrf) = Visitor::signed_in_with_csrf(app, DEMO_ADMIN_LOGIN).await;
     let disabled = admin
@@ -220,6 +225,17 @@ async fn change_the_demo(app: &TestApp) {
         )
         .await;
     assert_eq!(created.status, StatusCode::CREATED);
+    let policy = admin
+        .post_form(
+            "/settings/token-policy",
+            &[
+                ("csrf_token", &csrf),
+                ("max_lifetime", "90"),
+                ("expiry_required", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(policy.status, StatusCode::SEE_OTHER, "{}", policy.body);
     Visitor::new(app)
         .sign_in(DEMO_MEMBER_LOGIN.0, "not the password", None)
         .await;

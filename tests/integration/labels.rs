@@ -10,8 +10,9 @@ use crate::visitor::{Page, Visitor};
 /// Buttons, links styled as buttons, menu items and disclosure toggles.
 const CONTROLS: &str = "button, .button, [role=menuitem], summary";
 
-/// Whether `label` is in sentence case: a capital first, then no capitalised word but
-/// an acronym ("Export CSV", "Go to API tokens"). Arrows and dots don't count.
+/// Whether `label` is in sentence case: a capital or a number first, then no capitalised
+/// word but an acronym ("Export CSV", "Go to API tokens", "3 modules"). Arrows and dots
+/// don't count.
 fn is_sentence_case(label: &str) -> bool {
     let mut words = label
         .split_whitespace()
@@ -22,7 +23,8 @@ fn is_sentence_case(label: &str) -> bool {
     };
     let capitalised = |word: &str| word.chars().next().is_some_and(char::is_uppercase);
     let acronym = |word: &str| word.len() > 1 && word.chars().all(|c| c.is_ascii_uppercase());
-    capitalised(first) && words.all(|word| !capitalised(word) || acronym(word))
+    let number = |word: &str| word.chars().next().is_some_and(|c| c.is_ascii_digit());
+    (capitalised(first) || number(first)) && words.all(|word| !capitalised(word) || acronym(word))
 }
 
 #[test]
@@ -31,12 +33,18 @@ fn sentence_case_allows_acronyms_and_nothing_else_capitalised() {
         "Disable token",
         "Export CSV",
         "Go to API tokens",
+        "3 modules",
         "← Previous",
         "•••",
     ] {
         assert!(is_sentence_case(label), "{label}");
     }
-    for label in ["Disable Token", "Update Access Token", "save changes"] {
+    for label in [
+        "Disable Token",
+        "Update Access Token",
+        "save changes",
+        "3 Modules",
+    ] {
         assert!(!is_sentence_case(label), "{label}");
     }
 }

@@ -21,6 +21,7 @@ mod demo_cli;
 mod demo_reset;
 mod expiry_reminders;
 mod export;
+mod headings;
 mod hostile_input;
 mod labels;
 mod last_access;

@@ -6,9 +6,9 @@ use tokendesk::db::users;
 use tokendesk::domain::{AccountId, Role, UserId, password};
 
 use crate::common::{
-    ACTIVE_TOKEN, BILLING_WRITE_TOKEN, DELETED_TOKEN, DEMO_ADMIN, DEMO_ADMIN_LOGIN,
-    DISABLED_NEVER_USED_TOKEN, DISABLED_TOKEN, EXPIRED_TOKEN, NEVER_USED_TOKEN, OTHER_ADMIN_LOGIN,
-    OTHER_INC, OTHER_INC_DISABLED_TOKEN, OTHER_INC_STALE_TOKEN, OTHER_INC_TOKEN,
+    ACTIVE_TOKEN, ALL_MODULES_TOKEN, BILLING_WRITE_TOKEN, DELETED_TOKEN, DEMO_ADMIN,
+    DEMO_ADMIN_LOGIN, DISABLED_NEVER_USED_TOKEN, DISABLED_TOKEN, EXPIRED_TOKEN, NEVER_USED_TOKEN,
+    OTHER_ADMIN_LOGIN, OTHER_INC, OTHER_INC_DISABLED_TOKEN, OTHER_INC_STALE_TOKEN, OTHER_INC_TOKEN,
     RECENTLY_DISABLED_TOKEN, TestApp, spawn_app,
 };
 use crate::visitor::{Page, Visitor};
@@ -59,11 +59,7 @@ async fn the_page_has_the_settings_heading_and_every_column_the_seeds_list() {
         masked.starts_with("tdk_") && masked.ends_with('…'),
         "{masked}"
     );
-    assert_eq!(page.text("token-modules"), "2 modules");
-    assert_eq!(
-        page.attrs("[data-testid=token-modules]", "title"),
-        ["Catalog, Reports"]
-    );
+    assert_eq!(page.text("token-modules"), "Catalog, Reports");
     assert_eq!(page.text("token-scope"), "Read & write");
     assert_eq!(
         page.text("token-created-by"),
@@ -82,6 +78,34 @@ async fn the_page_has_the_settings_heading_and_every_column_the_seeds_list() {
     assert!(
         page.texts("token-account").is_empty(),
         "admins see no account column"
+    );
+}
+
+#[tokio::test]
+async fn module_names_are_text_and_more_than_two_fold_into_a_disclosure_that_says_how_many() {
+    let app = spawn_app().await;
+
+    let page = admin_list(&app, &format!("?q={ALL_MODULES_TOKEN}")).await;
+
+    let cell = "[data-testid=token-modules]";
+    assert_eq!(
+        page.select(&format!("{cell} details summary")),
+        ["6 modules"]
+    );
+    assert_eq!(
+        page.select(&format!("{cell} details li")),
+        [
+            "Catalog",
+            "Subscriptions",
+            "Billing",
+            "Usage",
+            "Customers",
+            "Reports"
+        ]
+    );
+    assert!(
+        page.attrs(cell, "title").is_empty(),
+        "no name lives only in a title"
     );
 }
 

@@ -9,6 +9,7 @@ export type Person = { email: string; password: string; name: string };
 export const ADMIN: Person = { email: 'admin@demo.test', password: 'demo-admin', name: 'Avery Admin' };
 export const MEMBER: Person = { email: 'member@demo.test', password: 'demo-member', name: 'Morgan Member' };
 export const SUPPORT: Person = { email: 'support@demo.test', password: 'demo-support', name: 'Sam Support' };
+export const OTHER_ADMIN: Person = { email: 'admin@other.test', password: 'demo-other', name: 'Olive Other' };
 
 export type DemoToken = { id: string; name: string };
 
@@ -45,9 +46,17 @@ export const ACTIVE_FIXTURE: DemoToken = { id: 'TK-1000-0000-0002', name: 'Billi
 export const DISABLED_FIXTURE: DemoToken = { id: 'TK-1000-0000-0011', name: 'Legacy CRM bridge' };
 export const USED_FIXTURE: DemoToken = { id: 'TK-1000-0000-0003', name: 'Usage reporter' };
 export const UNUSED_FIXTURE: DemoToken = { id: 'TK-1000-0000-0019', name: 'Analytics collector' };
+export const DELETED_FIXTURE: DemoToken = { id: 'TK-1000-0000-0012', name: 'Old staging key' };
+export const EXPIRED_FIXTURE: DemoToken = { id: 'TK-1000-0000-0013', name: 'Q3 audit script' };
+/** Other Inc's, disabled when a secret scanner found its secret in public. */
+export const FOUND_IN_PUBLIC_FIXTURE: DemoToken = { id: 'TK-2000-0000-0003', name: 'Other Inc old key' };
 
 /** A fixed secret the API always accepts (TK-1000-0000-0004, read, Reports). */
 export const ACCEPTED_SECRET = 'tdk_D10004PublicDemoSecretTestOnly2Myfjj';
+
+/** The fixed secret of TK-1000-0000-0008 (admin scope, the Tokens module): it may
+ * create, rotate and change Demo Corp tokens through `/api/v1/tokens`. */
+export const TOKENS_ADMIN_SECRET = 'tdk_D10008PublicDemoSecretTestOnly1aWOTr';
 
 /** `POST /demo/reset`: the demo accounts back in their first state. */
 export async function resetDemo(): Promise<void> {

@@ -1,9 +1,11 @@
 // Everything by keyboard alone: search, tab through the list to a row's ••• control,
 // open its menu with Enter and with Space, disable the token through the confirm
-// dialog, close other dialogs with Escape, and find focus back on what opened them.
+// dialog, close other dialogs with Escape and with Cancel, and find focus back on what
+// opened them; create a token and find focus on its secret's Copy button.
 import { test, expect, type Page } from '@playwright/test';
 import { ADMIN, workerToken } from './demo';
-import { htmxIdle, openDialog, signIn } from './portal';
+import { uniqueName } from './own-tokens';
+import { htmxIdle, listSearchedFor, openDialog, signIn } from './portal';
 
 /** The focused element's test id, or its tag when it has none. */
 async function focused(page: Page): Promise<string> {
@@ -92,27 +94,77 @@ test('a keyboard alone finds a token, disables it, and focus returns to what ope
   // The row was replaced; focus is on its new ••• control, not lost on the page.
   await expect.poll(() => focusIsOnRowMenuButton(page, token.id)).toBe(true);
 
-  // Another dialog from the same menu (Delete), closed with Escape: nothing changes,
-  // and focus is back on the ••• control.
-  await page.keyboard.press('Enter');
-  await expect(menu.getByTestId('action-enable')).toBeFocused();
-  await arrowTo(page, 'action-delete');
-  await page.keyboard.press('Enter');
-  await expect(openDialog(page)).toBeVisible();
-  await htmxIdle(page);
-  await page.keyboard.press('Escape');
-  await expect(page.locator('dialog#modal')).not.toHaveAttribute('open');
-  await expect(menu).toHaveCount(0);
-  expect(await focusIsOnRowMenuButton(page, token.id)).toBe(true);
-  await expect(row.getByTestId('token-status')).toHaveText('Disabled');
+  // Another dialog from the same menu (Delete), closed with Escape, then with its
+  // Cancel button: nothing changes, and each time focus is back on the ••• control.
+  for (const close of ['Escape', 'Cancel']) {
+    await page.keyboard.press('Enter');
+    await expect(menu.getByTestId('action-enable')).toBeFocused();
+    await arrowTo(page, 'action-delete');
+    await page.keyboard.press('Enter');
+    await expect(openDialog(page)).toBeVisible();
+    await htmxIdle(page);
+    if (close === 'Cancel') {
+      if ((await focused(page)) !== 'confirm-cancel') await tabTo(page, 'confirm-cancel', 5);
+      await page.keyboard.press('Enter');
+    } else {
+      await page.keyboard.press('Escape');
+    }
+    await expect(page.locator('dialog#modal'), `closed with ${close}`).not.toHaveAttribute('open');
+    await expect(menu).toHaveCount(0);
+    await expect.poll(() => focusIsOnRowMenuButton(page, token.id), `focus after ${close}`).toBe(true);
+    await expect(row.getByTestId('token-status')).toHaveText('Disabled');
+  }
 
-  // Create token: Enter opens its dialog, Escape closes it, focus is back on the button.
-  await page.getByTestId('create-token').focus();
+  // Create token, reached by Tab from the top of the page: Enter opens its dialog,
+  // Escape closes it, focus is back on the button.
+  await page.reload();
+  await tabTo(page, 'create-token');
   await page.keyboard.press('Enter');
   await expect(openDialog(page).getByTestId('create-name')).toBeFocused();
   await page.keyboard.press('Escape');
   await expect(page.locator('dialog#modal')).not.toHaveAttribute('open');
   await expect(page.getByTestId('create-token')).toBeFocused();
+});
+
+/** From the list's top, creates a token named `name` by keyboard alone (Read only, its
+ * first module, no expiry), and waits for the "Token created" dialog. */
+async function createByKeyboard(page: Page, name: string): Promise<void> {
+  await tabTo(page, 'create-token');
+  await page.keyboard.press('Enter');
+  await expect(openDialog(page).getByTestId('create-name')).toBeFocused();
+  await page.keyboard.type(name);
+  await tabTo(page, 'create-module', 6);
+  await page.keyboard.press('Space');
+  await tabTo(page, 'create-submit', 20);
+  await page.keyboard.press('Enter');
+  await expect(openDialog(page).getByTestId('new-token-secret')).toBeVisible();
+}
+
+test('a keyboard alone creates a token: its dialog starts on Copy, Escape and Done leave it', async ({ page }) => {
+  await signIn(page, ADMIN);
+
+  // Focus is inside the "Token created" dialog, on Copy; Escape gives it back to the
+  // Create token button.
+  await createByKeyboard(page, uniqueName('kbd escape'));
+  await expect(openDialog(page).getByTestId('secret-copy')).toBeFocused();
+  await page.keyboard.press('Escape');
+  await expect(page.locator('dialog#modal')).not.toHaveAttribute('open');
+  await expect(page.getByTestId('create-token')).toBeFocused();
+
+  // Done is the next stop after Copy: Enter on it loads the list, which has the token,
+  // with focus at the top of the new page as after any page load.
+  const name = uniqueName('kbd done');
+  await page.reload();
+  await createByKeyboard(page, name);
+  await expect(openDialog(page).getByTestId('secret-copy')).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(openDialog(page).getByTestId('created-done')).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/\/settings\/api-tokens$/);
+  await expect(page.locator('dialog#modal')).not.toHaveAttribute('open');
+  expect(await focused(page)).toBe('body');
+  await listSearchedFor(page, name);
+  await expect(page.getByTestId('token-name')).toHaveText(name);
 });
 
 test('the details page Actions control opens its menu with Space, and Escape returns focus', async ({ page }) => {

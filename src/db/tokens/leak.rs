@@ -11,7 +11,9 @@ use super::super::audit::{self, NewEvent};
 use super::super::schema::api_tokens;
 use super::change::{Outcome, current_status, ended_by, notify_changed, target};
 use crate::domain::leak_report::LeakLocation;
-use crate::domain::{AuditAction, ChangeContext, Refusal, SecretDigest, TokenStatus, Transition};
+use crate::domain::{
+    AuditAction, ChangeContext, Refusal, SecretDigest, TokenId, TokenStatus, Transition,
+};
 
 /// Disables the token `ctx` names, found in public at `location` by the secret whose
 /// digest is `digest`; returns its name. A token already disabled or deleted, or whose
@@ -65,4 +67,27 @@ pub fn report_leak(
         notify_changed(conn, &ctx.token)?;
         Ok(Outcome::Done(name))
     })
+}
+
+/// Marks the disabled token `id` as found in public `at` (when it was disabled) at
+/// `location`, as a report would have: for the demo's token found in public, seeded
+/// disabled. No event is written, as no demo token has any.
+pub fn mark_found_in_public(
+    conn: &mut PgConnection,
+    id: &TokenId,
+    at: chrono::DateTime<chrono::Utc>,
+    location: &LeakLocation,
+) -> QueryResult<()> {
+    diesel::update(
+        api_tokens::table
+            .find(id)
+            .filter(api_tokens::status.eq(TokenStatus::Disabled)),
+    )
+    .set((
+        api_tokens::leaked_at.eq(Some(at)),
+        api_tokens::leak_url.eq(location.url()),
+        api_tokens::leak_source.eq(location.source()),
+    ))
+    .execute(conn)
+    .map(drop)
 }

@@ -23,6 +23,6 @@ pub struct FormPage {
 
 impl FormPage {
     pub fn respond(&self, req: &HttpRequest, status: StatusCode) -> HttpResponse {
-        render::full_or_fragment(req, status, self, &self.as_dialog())
+        render::dialog_or_page(req, status, self, &self.as_dialog())
     }
 }

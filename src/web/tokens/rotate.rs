@@ -241,6 +241,6 @@ impl Dialog {
                 .earlier_secret_ends
                 .map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string()),
         };
-        render::full_or_fragment(req, status, &page, &page.as_dialog())
+        render::dialog_or_page(req, status, &page, &page.as_dialog())
     }
 }

@@ -9,16 +9,17 @@ use crate::domain::expiry_reminder;
 use crate::domain::secret::masked;
 use crate::web::time_view::TimeView;
 
+/// How many modules a row names in full; more fold into a disclosure.
+const MODULES_LISTED: usize = 2;
+
 pub struct TokenRow {
     pub id: String,
     pub name: String,
     pub account_id: String,
     pub account_name: String,
     pub masked: String,
-    /// The module's name when there is one, otherwise how many.
-    pub modules_label: String,
-    /// Every module's name, for the cell's title.
-    pub modules_title: String,
+    /// Every module's name, in the catalogue's order.
+    pub module_names: Vec<String>,
     pub scope_label: &'static str,
     pub created_by_name: String,
     pub created_by_id: String,
@@ -32,20 +33,13 @@ pub struct TokenRow {
 
 impl TokenRow {
     pub fn new(token: &TokenSummary, now: DateTime<Utc>) -> Self {
-        let names: Vec<&str> = token.modules.iter().map(|m| m.name.as_str()).collect();
-        let modules_label = match names.as_slice() {
-            [] => "None".to_owned(),
-            [only] => (*only).to_owned(),
-            many => format!("{} modules", many.len()),
-        };
         Self {
             id: token.id.to_string(),
             name: token.name.clone(),
             account_id: token.account_id.to_string(),
             account_name: token.account_name.clone(),
             masked: masked(&token.secret_prefix),
-            modules_label,
-            modules_title: names.join(", "),
+            module_names: token.modules.iter().map(|m| m.name.clone()).collect(),
             scope_label: token.scope.label(),
             created_by_name: token.created_by_name.clone(),
             created_by_id: token.created_by_id.to_string(),
@@ -54,6 +48,17 @@ impl TokenRow {
             expiry_hint: expiry_reminder::hint(token.status, token.expires_at, now),
             last_access: TimeView::optional(token.last_access_at, now),
             status: token.status.display(token.expires_at, now),
+        }
+    }
+
+    /// The modules as the cell lists them (“Catalog, Reports”), while they are few
+    /// enough to keep the row compact; `None` when the cell folds them into a
+    /// disclosure that says how many.
+    pub fn modules_listed(&self) -> Option<String> {
+        match self.module_names.len() {
+            0 => Some("None".to_owned()),
+            1..=MODULES_LISTED => Some(self.module_names.join(", ")),
+            _ => None,
         }
     }
 

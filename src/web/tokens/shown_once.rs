@@ -24,6 +24,6 @@ pub(super) struct SecretShownOnce {
 
 impl SecretShownOnce {
     pub fn respond(&self, req: &HttpRequest, status: StatusCode) -> HttpResponse {
-        render::full_or_fragment(req, status, self, &self.as_dialog())
+        render::dialog_or_page(req, status, self, &self.as_dialog())
     }
 }

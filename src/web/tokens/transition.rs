@@ -179,5 +179,5 @@ fn page(
         button_class: wording.button_class,
         refusal,
     };
-    render::full_or_fragment(req, status, &page, &page.as_dialog())
+    render::dialog_or_page(req, status, &page, &page.as_dialog())
 }

@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::Utc;
@@ -107,7 +108,7 @@ pub async fn apply(
             updates_list: true,
             ..page
         };
-        return Ok(render::page(&page.as_dialog()));
+        return Ok(render::dialog(StatusCode::OK, &page.as_dialog()));
     }
     TypedSession::from_request_sync(&req)
         .set_flash(&page.message)

@@ -175,6 +175,6 @@ impl ConfirmPage {
             (Some(_), true) => StatusCode::UNPROCESSABLE_ENTITY,
             (Some(_), false) => StatusCode::CONFLICT,
         };
-        render::full_or_fragment(req, status, self, &self.as_dialog())
+        render::dialog_or_page(req, status, self, &self.as_dialog())
     }
 }
