@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use super::super::schema::{api_tokens, token_last_access};
-use super::list::modules_of;
+use super::list::{modules_of, with_modules};
 use super::{FoundInPublic, SummaryRow, TokenDetail, TokenSummary, into_summary, visible};
 use crate::domain::leak_report::LeakLocation;
 use crate::domain::{TokenId, Visibility};
@@ -83,13 +83,5 @@ pub fn find_many(
         .filter(api_tokens::id.eq_any(ids.to_vec()))
         .select(SummaryRow::as_select())
         .load(conn)?;
-    let found: Vec<TokenId> = rows.iter().map(|row| row.id.clone()).collect();
-    let mut modules = modules_of(conn, &found)?;
-    Ok(rows
-        .into_iter()
-        .map(|row| {
-            let granted = modules.remove(&row.id).unwrap_or_default();
-            into_summary(row, granted)
-        })
-        .collect())
+    with_modules(conn, rows)
 }

@@ -131,6 +131,14 @@ pub fn chunk(
     if walk != order {
         rows.reverse();
     }
+    with_modules(conn, rows)
+}
+
+/// `rows` as the list shows them, each with its modules, read in one query.
+pub(super) fn with_modules(
+    conn: &mut PgConnection,
+    rows: Vec<SummaryRow>,
+) -> QueryResult<Vec<TokenSummary>> {
     let ids: Vec<TokenId> = rows.iter().map(|row| row.id.clone()).collect();
     let mut modules = modules_of(conn, &ids)?;
     Ok(rows
