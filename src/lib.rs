@@ -13,6 +13,8 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod instruments;
+#[cfg(test)]
+mod log_capture;
 pub mod seed;
 pub mod state;
 pub mod telemetry;

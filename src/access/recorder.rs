@@ -133,6 +133,7 @@ impl AccessRecorder {
 mod tests {
     use super::*;
     use crate::domain::ClientIp;
+    use crate::log_capture::warnings_of;
     use chrono::{DateTime, Duration, Utc};
 
     fn token() -> TokenId {
@@ -184,30 +185,6 @@ mod tests {
 
     fn token_number(n: usize) -> TokenId {
         TokenId::parse(&format!("TK-2000-0000-{n:04}")).unwrap()
-    }
-
-    /// The lines `during` logs on this thread, at WARN and above.
-    fn warnings_of(during: impl FnOnce()) -> String {
-        #[derive(Clone, Default)]
-        struct Lines(std::sync::Arc<Mutex<Vec<u8>>>);
-        impl std::io::Write for Lines {
-            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-                self.0.lock().unwrap().extend_from_slice(buf);
-                Ok(buf.len())
-            }
-            fn flush(&mut self) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
-        let lines = Lines::default();
-        let writer = lines.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::WARN)
-            .with_ansi(false)
-            .with_writer(move || writer.clone())
-            .finish();
-        tracing::subscriber::with_default(subscriber, during);
-        String::from_utf8(lines.0.lock().unwrap().clone()).unwrap()
     }
 
     #[test]
