@@ -256,7 +256,10 @@ impl Application {
         }
         listener.stop();
         writer.abort();
-        if writer::flush(&pool, &recorder, &self.access_stats, &self.state.database).await {
+        if writer::flush(&pool, &recorder, &self.access_stats, &self.state.database)
+            .await
+            .is_some()
+        {
             tracing::info!("stopped; last access written");
         } else {
             tracing::error!(

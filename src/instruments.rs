@@ -24,6 +24,7 @@ pub const DATABASE_UP: &str = "tokendesk_database_up";
 pub const LAST_ACCESS_PENDING: &str = "tokendesk_last_access_pending_tokens";
 pub const LAST_ACCESS_FLUSHES: &str = "tokendesk_last_access_flushes_total";
 pub const LAST_ACCESS_FLUSH_FAILURES: &str = "tokendesk_last_access_flush_failures_total";
+pub const LAST_ACCESS_WRITE_INTERVAL: &str = "tokendesk_last_access_write_interval_seconds";
 pub const LAST_ACCESS_DROPPED: &str = "tokendesk_last_access_dropped_tokens_total";
 pub const LAST_ACCESS_DROPPED_ADDRESSES: &str = "tokendesk_last_access_dropped_addresses_total";
 pub const SIGN_IN_FAILURES: &str = "tokendesk_sign_in_failures_total";
@@ -123,6 +124,11 @@ fn describe() {
         LAST_ACCESS_FLUSH_FAILURES,
         "Failed writes of recorded token uses (kept for the next write)"
     );
+    describe_gauge!(
+        LAST_ACCESS_WRITE_INTERVAL,
+        Unit::Seconds,
+        "How long the last-access writer waits before its next write (longer while writes are slow)"
+    );
     describe_counter!(
         LAST_ACCESS_DROPPED,
         "Tokens whose waiting uses were dropped because too many tokens waited"
@@ -197,6 +203,11 @@ pub fn last_access_flushed(ok: bool) {
         LAST_ACCESS_FLUSH_FAILURES
     };
     counter!(name).increment(1);
+}
+
+/// The last-access writer will wait `wait` before its next write.
+pub fn last_access_write_interval(wait: Duration) {
+    gauge!(LAST_ACCESS_WRITE_INTERVAL).set(wait.as_secs_f64());
 }
 
 /// `tokens` tokens' waiting uses were dropped.

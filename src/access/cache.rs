@@ -176,7 +176,7 @@ mod tests {
     fn presented() -> (SecretDigest, Lookup) {
         (
             TokenSecret::generate().digest(),
-            Lookup::Found(Grant::example()),
+            Lookup::Found(std::sync::Arc::new(Grant::example())),
         )
     }
 

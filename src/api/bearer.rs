@@ -9,6 +9,7 @@
 use std::future::Future;
 use std::net::IpAddr;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
@@ -27,7 +28,7 @@ use crate::state::{self, AppState};
 
 /// The token a request authenticated with.
 pub struct Caller {
-    pub grant: Grant,
+    pub grant: Arc<Grant>,
 }
 
 impl Caller {
@@ -72,7 +73,7 @@ pub async fn authenticate(
     presented: &str,
     from: Option<ClientIp>,
     client: Option<IpAddr>,
-) -> Result<(Grant, Option<QuotaState>), ApiError> {
+) -> Result<(Arc<Grant>, Option<QuotaState>), ApiError> {
     let reject = |rejection| refused(state, from, ApiError::Rejected(rejection));
     let secret = TokenSecret::parse(presented).map_err(|_| reject(Rejection::Malformed))?;
     let grant = match look_up(state, secret.digest(), from).await? {

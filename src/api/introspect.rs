@@ -121,7 +121,7 @@ pub async fn introspect(
         Ok((grant, _)) => {
             let used = Use::new(Utc::now(), client_ip, None).through(service.name);
             state.recorder.record(&grant.token_id, used);
-            Introspection::from(&grant)
+            Introspection::from(grant.as_ref())
         }
         Err(ApiError::Rejected(_) | ApiError::RateLimited(_)) => {
             Introspection::Inactive { active: false }

@@ -165,8 +165,12 @@ async fn label(
     };
     // Whatever the cache said of its state, the change reads the row: a token enabled a
     // moment ago is disabled all the same.
-    let token = grant.token_id;
-    let by = Acting::now(grant.account_id, Actor::Service(service.clone()), from);
+    let token = grant.token_id.clone();
+    let by = Acting::now(
+        grant.account_id.clone(),
+        Actor::Service(service.clone()),
+        from,
+    );
     let ctx = by.on(token.clone());
     let location = reported.location.clone();
     let changes = state.changes.clone();

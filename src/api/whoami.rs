@@ -39,7 +39,7 @@ pub async fn whoami(caller: Caller) -> HttpResponse {
     let grant = caller.grant;
     HttpResponse::Ok().json(TokenInfo {
         token_id: grant.token_id.to_string(),
-        name: grant.name,
+        name: grant.name.clone(),
         account_id: grant.account_id.to_string(),
         scope: grant.scope.as_str(),
         modules: grant.modules.iter().map(ToString::to_string).collect(),

@@ -132,9 +132,10 @@ async fn the_old_secret_is_refused_the_moment_its_grace_period_ends_cached_or_no
 
     // The cache holds the grant as read an hour ago: the hour has just passed.
     let ended = chrono::Utc::now() - chrono::Duration::milliseconds(1);
-    let mut stale = cached.clone();
+    let mut stale = (*cached).clone();
     stale.secret_ends_at = Some(ended);
-    app.cache.insert(secret.digest(), &Lookup::Found(stale));
+    app.cache
+        .insert(secret.digest(), &Lookup::Found(std::sync::Arc::new(stale)));
     let refused = old_api.whoami().await;
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
     assert_eq!(refused.body["reason"], "rotated");

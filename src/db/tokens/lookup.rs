@@ -2,6 +2,8 @@
 //! on every authenticated API request. A secret a rotation replaced still finds its
 //! token, with the end of its grace period, which is checked on every request.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
@@ -9,10 +11,11 @@ use super::super::schema::{api_tokens, token_modules};
 use crate::domain::verification::Grant;
 use crate::domain::{AccountId, ModuleId, Scope, SecretDigest, TokenId, TokenStatus, UserId};
 
-/// What a digest belongs to.
+/// What a digest belongs to. The grant is shared: the cache hands out the one it holds
+/// on every request, not a copy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Lookup {
-    Found(Grant),
+    Found(Arc<Grant>),
     /// A token that was deleted: it can never be used again.
     Deleted,
     Unknown,
@@ -65,7 +68,7 @@ pub fn by_digest(conn: &mut PgConnection, digest: &SecretDigest) -> QueryResult<
     let replaced = row.previous_secret_digest.as_deref() == Some(digest.as_bytes());
     let (allowed_addresses, rate_limit) =
         super::limits_of(&row.allowed_addresses, row.rate_limit_per_minute)?;
-    Ok(Lookup::Found(Grant {
+    Ok(Lookup::Found(Arc::new(Grant {
         token_id: row.id,
         account_id: row.account_id,
         name: row.name,
@@ -78,5 +81,5 @@ pub fn by_digest(conn: &mut PgConnection, digest: &SecretDigest) -> QueryResult<
         secret_ends_at: row.previous_secret_ends_at.filter(|_| replaced),
         allowed_addresses,
         rate_limit,
-    }))
+    })))
 }
