@@ -43,7 +43,11 @@ impl AccessRecorder {
 
     pub fn record(&self, token: &TokenId, used: Use) {
         let mut pending = self.pending();
-        let let_go = pending.entry(token.clone()).or_default().add(used);
+        // The token is usually waiting already: then its id is not copied.
+        let let_go = match pending.get_mut(token) {
+            Some(uses) => uses.add(used),
+            None => pending.entry(token.clone()).or_default().add(used),
+        };
         self.count_addresses_let_go(let_go);
         self.bound(&mut pending);
     }

@@ -66,6 +66,30 @@ pub struct IpUses {
 }
 
 impl IpUses {
+    /// An address's first use.
+    fn first(used: &Use) -> Self {
+        Self {
+            first_at: used.at,
+            last_at: used.at,
+            user_agent: used.user_agent.clone().unwrap_or_default(),
+            requests: 1,
+        }
+    }
+
+    /// Counts one more call from this address, at `at` with `user_agent`: what `merge`
+    /// does with a single use, without building one (the hot path of every call).
+    fn count(&mut self, at: DateTime<Utc>, user_agent: Option<&str>) {
+        self.first_at = self.first_at.min(at);
+        if at >= self.last_at {
+            self.last_at = at;
+            let user_agent = user_agent.unwrap_or_default();
+            if self.user_agent != user_agent {
+                user_agent.clone_into(&mut self.user_agent);
+            }
+        }
+        self.requests += 1;
+    }
+
     fn merge(&mut self, other: IpUses) {
         self.first_at = self.first_at.min(other.first_at);
         if other.last_at >= self.last_at {
@@ -89,16 +113,16 @@ impl TokenUses {
     /// `MAX_ADDRESSES_PER_TOKEN` (0 or 1).
     pub fn add(&mut self, used: Use) -> usize {
         *self.per_day.entry(used.at.date_naive()).or_default() += 1;
-        let mut let_go = 0;
-        if let Some(ip) = used.ip {
-            let seen = IpUses {
-                first_at: used.at,
-                last_at: used.at,
-                user_agent: used.user_agent.clone().unwrap_or_default(),
-                requests: 1,
-            };
-            let_go += self.merge_ip(ip, seen);
-        }
+        let let_go = match used.ip {
+            Some(ip) => match self.per_ip.get_mut(&ip) {
+                Some(seen) => {
+                    seen.count(used.at, used.user_agent.as_deref());
+                    0
+                }
+                None => self.merge_ip(ip, IpUses::first(&used)),
+            },
+            None => 0,
+        };
         self.keep_latest(used);
         let_go
     }
@@ -198,6 +222,35 @@ mod tests {
         assert_eq!((seen.requests, seen.first_at), (2, now));
         assert_eq!(seen.user_agent, "newer agent");
         assert_eq!(newer.last.as_ref().unwrap().at, now + Duration::seconds(2));
+    }
+
+    #[test]
+    fn adding_uses_one_by_one_counts_as_merging_them_does() {
+        let now = Utc::now();
+        let calls = [
+            (0, "192.0.2.1", Some("first agent")),
+            (-3, "192.0.2.1", Some("earlier agent")),
+            (4, "192.0.2.1", Some("later agent")),
+            (4, "192.0.2.1", None),
+            (2, "192.0.2.2", Some("other")),
+        ];
+        let mut added = TokenUses::default();
+        let mut merged = TokenUses::default();
+        for (seconds, from, agent) in calls {
+            let at = now + Duration::seconds(seconds);
+            added.add(Use::new(at, Some(ip(from)), agent));
+            let mut one = TokenUses::default();
+            one.add(Use::new(at, Some(ip(from)), agent));
+            merged.merge(one);
+        }
+
+        assert_eq!(added.per_ip, merged.per_ip);
+        assert_eq!(added.per_day, merged.per_day);
+        let seen = &added.per_ip[&ip("192.0.2.1")];
+        assert_eq!(seen.requests, 4);
+        assert_eq!(seen.first_at, now - Duration::seconds(3));
+        assert_eq!(seen.last_at, now + Duration::seconds(4));
+        assert_eq!(seen.user_agent, "", "the latest use, at a tie, sent none");
     }
 
     /// An address of 198.18.0.0/15 (for benchmarks), one per `n`.
