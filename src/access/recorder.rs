@@ -3,7 +3,8 @@
 //! most `MAX_PENDING_TOKENS` tokens (past it, the tokens used longest ago are dropped)
 //! and `token_use::MAX_ADDRESSES_PER_TOKEN` addresses a token (past it, the address
 //! seen longest ago). Drops are counted in the metrics, and said in the log: tokens as
-//! they are dropped (a hundredth of the bound at a time), addresses once a write.
+//! they are dropped (a hundredth of the bound at a time), addresses once a write. When
+//! half the bound is waiting, `crowded` wakes the writer, whatever its pace.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -23,6 +24,9 @@ pub struct AccessRecorder {
     max_tokens: usize,
     /// Addresses let go since the last `take`, to say in the log once a write.
     addresses_let_go: AtomicU64,
+    /// Signalled when half of `max_tokens` are waiting: the writer should not wait
+    /// for its next turn (a permit is kept if it is writing at the time).
+    pub crowded: tokio::sync::Notify,
 }
 
 impl Default for AccessRecorder {
@@ -38,6 +42,7 @@ impl AccessRecorder {
             pending: Mutex::default(),
             max_tokens,
             addresses_let_go: AtomicU64::new(0),
+            crowded: tokio::sync::Notify::new(),
         }
     }
 
@@ -46,7 +51,13 @@ impl AccessRecorder {
         // The token is usually waiting already: then its id is not copied.
         let let_go = match pending.get_mut(token) {
             Some(uses) => uses.add(used),
-            None => pending.entry(token.clone()).or_default().add(used),
+            None => {
+                let let_go = pending.entry(token.clone()).or_default().add(used);
+                if pending.len() == self.max_tokens.div_ceil(2) {
+                    self.crowded.notify_one();
+                }
+                let_go
+            }
         };
         self.count_addresses_let_go(let_go);
         self.bound(&mut pending);
@@ -223,6 +234,32 @@ mod tests {
         assert!(
             text.contains("\ntokendesk_last_access_dropped_tokens_total 3\n"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn half_the_bound_waiting_wakes_the_writer_once() {
+        use futures_util::FutureExt;
+        let recorder = AccessRecorder::holding(10);
+        let now = Utc::now();
+        for n in 0..4 {
+            recorder.record(&token_number(n), used(now, "192.0.2.1"));
+        }
+        recorder.record(&token_number(0), used(now, "192.0.2.1"));
+        assert!(
+            recorder.crowded.notified().now_or_never().is_none(),
+            "4 of 10"
+        );
+
+        recorder.record(&token_number(4), used(now, "192.0.2.1"));
+        assert!(
+            recorder.crowded.notified().now_or_never().is_some(),
+            "5 of 10"
+        );
+        recorder.record(&token_number(5), used(now, "192.0.2.1"));
+        assert!(
+            recorder.crowded.notified().now_or_never().is_none(),
+            "said once"
         );
     }
 
