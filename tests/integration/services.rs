@@ -351,6 +351,26 @@ async fn an_address_with_too_many_refused_credentials_is_held_off_but_its_cached
 }
 
 #[tokio::test]
+async fn the_trusted_proxys_own_address_is_never_held_off() {
+    let app = spawn_app_with(AppOptions {
+        trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+        ..AppOptions::default()
+    })
+    .await;
+
+    // With no X-Forwarded-For, a call comes from the proxy itself, which stands for
+    // everyone behind it: its refusals are not counted.
+    for attempt in 0..=MAX_REFUSED {
+        let refused = app.api(TokenSecret::generate().expose()).whoami().await;
+        assert_eq!(
+            (refused.status, refused.body["reason"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some("unknown")),
+            "attempt {attempt}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn behind_a_trusted_proxy_each_client_is_counted_apart_and_refused_services_count_too() {
     let app = spawn_app_with(AppOptions {
         trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
