@@ -241,26 +241,16 @@ mod tests {
     fn half_the_bound_waiting_wakes_the_writer_once() {
         use futures_util::FutureExt;
         let recorder = AccessRecorder::holding(10);
-        let now = Utc::now();
-        for n in 0..4 {
-            recorder.record(&token_number(n), used(now, "192.0.2.1"));
+        let woken = || recorder.crowded.notified().now_or_never().is_some();
+        let record = |n| recorder.record(&token_number(n), used(Utc::now(), "192.0.2.1"));
+        for n in [0, 1, 2, 3, 0] {
+            record(n);
         }
-        recorder.record(&token_number(0), used(now, "192.0.2.1"));
-        assert!(
-            recorder.crowded.notified().now_or_never().is_none(),
-            "4 of 10"
-        );
-
-        recorder.record(&token_number(4), used(now, "192.0.2.1"));
-        assert!(
-            recorder.crowded.notified().now_or_never().is_some(),
-            "5 of 10"
-        );
-        recorder.record(&token_number(5), used(now, "192.0.2.1"));
-        assert!(
-            recorder.crowded.notified().now_or_never().is_none(),
-            "said once"
-        );
+        assert!(!woken(), "4 of 10");
+        record(4);
+        assert!(woken(), "5 of 10");
+        record(5);
+        assert!(!woken(), "said once");
     }
 
     #[test]
