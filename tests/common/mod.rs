@@ -331,6 +331,16 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
     spawn(options, None).await
 }
 
+/// An app that believes `X-Forwarded-For` from the test client (127.0.0.1 is its
+/// trusted proxy), so a call can come from any address.
+pub async fn spawn_app_behind_a_proxy() -> TestApp {
+    spawn_app_with(AppOptions {
+        trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+        ..AppOptions::default()
+    })
+    .await
+}
+
 /// The app, reaching its database through `forwarder` (see `forwarder::Forwarder`), so
 /// a test can take the database away and bring it back.
 pub async fn spawn_app_behind(forwarder: &forwarder::Forwarder) -> TestApp {

@@ -4,9 +4,8 @@
 
 use reqwest::StatusCode;
 use reqwest::header::HeaderValue;
-use tokendesk::app::AppOptions;
 
-use crate::common::{TestApp, spawn_app, spawn_app_with};
+use crate::common::{TestApp, spawn_app, spawn_app_behind_a_proxy};
 use crate::visitor::Visitor;
 
 /// An id the app made: 128 random bits in hex.
@@ -61,11 +60,7 @@ async fn pages_api_calls_static_files_and_404s_each_carry_an_id_of_their_own() {
 
 #[tokio::test]
 async fn a_trusted_proxys_sane_id_is_kept_and_a_hostile_one_replaced() {
-    let app = spawn_app_with(AppOptions {
-        trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
-        ..AppOptions::default()
-    })
-    .await;
+    let app = spawn_app_behind_a_proxy().await;
     let longest = "a".repeat(128);
 
     for kept in ["edge-7f3a:42/1", longest.as_str()] {

@@ -9,14 +9,13 @@ use diesel::prelude::*;
 use reqwest::StatusCode;
 use serde_json::json;
 use tokendesk::access::refusals::MAX_REFUSED;
-use tokendesk::app::AppOptions;
 use tokendesk::db::schema::{token_access_ips, token_last_access, token_usage_daily};
 use tokendesk::domain::{ServiceSecret, TokenSecret};
 
 use crate::cli::run;
 use crate::common::{
     ACTIVE_TOKEN, ApiClient, ApiResponse, DEMO_CORP, DISABLED_TOKEN, NEVER_USED_TOKEN, TestApp,
-    invalidated_after, invalidated_within, spawn_app, spawn_app_with, token_path,
+    invalidated_after, invalidated_within, spawn_app, spawn_app_behind_a_proxy, token_path,
 };
 use crate::visitor::{PortalToken, Visitor};
 
@@ -352,11 +351,7 @@ async fn an_address_with_too_many_refused_credentials_is_held_off_but_its_cached
 
 #[tokio::test]
 async fn the_trusted_proxys_own_address_is_never_held_off() {
-    let app = spawn_app_with(AppOptions {
-        trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
-        ..AppOptions::default()
-    })
-    .await;
+    let app = spawn_app_behind_a_proxy().await;
 
     // With no X-Forwarded-For, a call comes from the proxy itself, which stands for
     // everyone behind it: its refusals are not counted.
@@ -372,11 +367,7 @@ async fn the_trusted_proxys_own_address_is_never_held_off() {
 
 #[tokio::test]
 async fn behind_a_trusted_proxy_each_client_is_counted_apart_and_refused_services_count_too() {
-    let app = spawn_app_with(AppOptions {
-        trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
-        ..AppOptions::default()
-    })
-    .await;
+    let app = spawn_app_behind_a_proxy().await;
     let behind_the_proxy =
         |client: &str, secret: &str| app.api(secret).with_header("X-Forwarded-For", client);
 

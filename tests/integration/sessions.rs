@@ -11,7 +11,7 @@ use tokendesk::db::schema::{audit_events, sessions, sign_in_failures};
 use crate::cli::run;
 use crate::common::{
     ACTIVE_TOKEN, DEMO_ADMIN, DEMO_ADMIN_LOGIN, DEMO_CORP, DEMO_MEMBER_LOGIN, TestApp, spawn_app,
-    spawn_app_with,
+    spawn_app_behind_a_proxy, spawn_app_with,
 };
 use crate::visitor::{Page, Visitor};
 
@@ -140,11 +140,7 @@ async fn twenty_failures_from_one_address_hold_off_every_email_from_it() {
 
 #[tokio::test]
 async fn a_hundred_failing_sign_ins_at_once_leave_pages_and_the_api_answering() {
-    let app = spawn_app_with(tokendesk::app::AppOptions {
-        trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
-        ..tokendesk::app::AppOptions::default()
-    })
-    .await;
+    let app = spawn_app_behind_a_proxy().await;
     let admin = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
     let api = app.api(&app.secret_of(ACTIVE_TOKEN));
     // Each from an address and for an email of its own, so none is throttled: every

@@ -11,19 +11,10 @@ use tokendesk::db::schema::audit_events;
 use tokendesk::domain::Scope;
 
 use crate::common::{
-    ApiClient, DEMO_ADMIN_LOGIN, TestApp, invalidated_after, spawn_app, spawn_app_with, token_path,
+    ApiClient, DEMO_ADMIN_LOGIN, TestApp, invalidated_after, spawn_app, spawn_app_behind_a_proxy,
+    token_path,
 };
 use crate::visitor::Visitor;
-
-/// An app that believes `X-Forwarded-For` from the test client, so a call can come
-/// from any address.
-async fn behind_a_proxy() -> TestApp {
-    spawn_app_with(tokendesk::app::AppOptions {
-        trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
-        ..tokendesk::app::AppOptions::default()
-    })
-    .await
-}
 
 fn manager(app: &TestApp) -> ApiClient {
     app.api(&app.demo_corp_secret(Scope::Write, &["tokens", "billing"]))
@@ -50,7 +41,7 @@ fn from(app: &TestApp, secret: &str, address: &str) -> ApiClient {
 
 #[tokio::test]
 async fn a_token_with_an_allowlist_answers_only_calls_from_its_addresses() {
-    let app = behind_a_proxy().await;
+    let app = spawn_app_behind_a_proxy().await;
     let (id, secret) = create(
         &app,
         json!({"allowed_addresses": ["203.0.113.0/24", "2001:db8::/32"]}),
@@ -265,7 +256,7 @@ async fn a_limited_token_may_hand_on_only_its_own_limits() {
 
 #[tokio::test]
 async fn an_admin_sets_them_in_the_portal_and_they_take_effect_at_once_everywhere() {
-    let app = behind_a_proxy().await;
+    let app = spawn_app_behind_a_proxy().await;
     let (id, secret) = create(&app, json!({})).await;
     // Started after the creation, so the only news it gets later is the edit's.
     let other = app.second_instance();
