@@ -15,8 +15,7 @@
 
 use std::time::Duration;
 
-use moka::sync::Cache;
-
+use super::expiring::Expiring;
 pub use super::generation::Generation;
 use super::generation::Generations;
 use super::unknown::UnknownTokens;
@@ -27,8 +26,11 @@ use crate::instruments::{self, CacheResult};
 /// How long a lookup is kept, known or unknown.
 pub const TIME_TO_LIVE: Duration = Duration::from_secs(30);
 
+/// How many known (or deleted) tokens' lookups are kept at most.
+const CAPACITY: u64 = 100_000;
+
 pub struct TokenCache {
-    entries: Cache<SecretDigest, Lookup>,
+    entries: Expiring<SecretDigest, Lookup>,
     unknown: UnknownTokens,
     generations: Generations,
     /// A signal after each invalidation.
@@ -40,11 +42,7 @@ pub struct TokenCache {
 impl TokenCache {
     pub fn new(time_to_live: Duration) -> Self {
         Self {
-            entries: Cache::builder()
-                .max_capacity(100_000)
-                .time_to_live(time_to_live)
-                .support_invalidation_closures()
-                .build(),
+            entries: Expiring::new(CAPACITY, time_to_live),
             unknown: UnknownTokens::new(time_to_live),
             generations: Generations::default(),
             invalidated: tokio::sync::Notify::new(),
@@ -99,9 +97,9 @@ impl TokenCache {
         found
     }
 
-    /// How many tokens are cached, known and unknown (moka's estimate).
+    /// How many tokens are cached, known and unknown.
     pub fn entry_counts(&self) -> (u64, u64) {
-        (self.entries.entry_count(), self.unknown.count())
+        (self.entries.len(), self.unknown.count())
     }
 
     /// Caches `lookup` whatever happened meanwhile. A lookup read from the database goes
@@ -138,23 +136,17 @@ impl TokenCache {
 
     /// Drops whatever is cached for `token`: the next request reads the database.
     pub fn invalidate_token(&self, token: &TokenId) {
-        let token = token.clone();
         self.invalidate(|| {
-            let dropped = self.entries.invalidate_entries_if(
-                move |_, lookup| matches!(lookup, Lookup::Found(grant) if grant.token_id == token),
+            self.entries.drop_where(
+                |lookup| matches!(lookup, Lookup::Found(grant) if grant.token_id == *token),
             );
-            if let Err(error) = dropped {
-                // Only possible if invalidation closures were not enabled: drop everything.
-                tracing::warn!(%error, "dropping the whole token cache");
-                self.entries.invalidate_all();
-            }
         });
     }
 
     /// Drops everything, when changes may have been missed.
     pub fn clear(&self) {
         self.invalidate(|| {
-            self.entries.invalidate_all();
+            self.entries.clear();
             self.unknown.forget_all();
         });
     }
@@ -212,6 +204,31 @@ mod tests {
             cache.insert_if_current(digest, &found, again),
             "the next lookup is"
         );
+    }
+
+    #[test]
+    fn invalidating_a_token_drops_every_secret_of_it_and_nothing_else() {
+        let cache = TokenCache::default();
+        let (current, found) = presented();
+        // The secret a rotation replaced, still in its grace period, is the same token.
+        let replaced = TokenSecret::generate().digest();
+        let Lookup::Found(grant) = &found else {
+            unreachable!("presented() finds a grant")
+        };
+        let other = TokenSecret::generate().digest();
+        let mut other_grant = Grant::example();
+        other_grant.token_id = TokenId::parse("TK-1000-0000-0002").unwrap();
+        let other_found = Lookup::Found(std::sync::Arc::new(other_grant));
+        for (digest, lookup) in [(current, &found), (replaced, &found), (other, &other_found)] {
+            cache.insert(digest, lookup);
+        }
+
+        cache.invalidate_token(&grant.token_id);
+
+        assert_eq!(cache.get(&current), None);
+        assert_eq!(cache.get(&replaced), None);
+        assert_eq!(cache.get(&other), Some(other_found));
+        assert_eq!(cache.entry_counts(), (1, 0));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 pub mod cache;
 pub mod changes;
+mod expiring;
 mod generation;
 pub mod listener;
 pub mod recorder;

@@ -6,15 +6,14 @@
 
 use std::time::Duration;
 
-use moka::sync::Cache;
-
+use super::expiring::Expiring;
 use super::generation::{Generation, Generations};
 use crate::domain::{SecretDigest, ServiceName};
 
 pub const TIME_TO_LIVE: Duration = Duration::from_secs(30);
 
 pub struct ServiceCache {
-    entries: Cache<SecretDigest, ServiceName>,
+    entries: Expiring<SecretDigest, ServiceName>,
     generations: Generations,
 }
 
@@ -36,18 +35,14 @@ impl ServiceCache {
 
     /// Drops everything: a credential was removed, or removals may have been missed.
     pub fn clear(&self) {
-        self.generations
-            .invalidate(|| self.entries.invalidate_all());
+        self.generations.invalidate(|| self.entries.clear());
     }
 }
 
 impl Default for ServiceCache {
     fn default() -> Self {
         Self {
-            entries: Cache::builder()
-                .max_capacity(1_000)
-                .time_to_live(TIME_TO_LIVE)
-                .build(),
+            entries: Expiring::new(1_000, TIME_TO_LIVE),
             generations: Generations::default(),
         }
     }

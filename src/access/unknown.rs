@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use governor::clock::{Clock, DefaultClock};
 use governor::nanos::Nanos;
-use moka::sync::Cache;
 
+use super::expiring::Expiring;
 use crate::domain::SecretDigest;
 
 /// How many unknown tokens are remembered at most.
@@ -17,7 +17,7 @@ const CAPACITY: u64 = 100_000;
 
 pub struct UnknownTokens<C: Clock = DefaultClock> {
     /// Each token, with when it is to be forgotten.
-    remembered: Cache<SecretDigest, C::Instant>,
+    remembered: Expiring<SecretDigest, C::Instant>,
     time_to_live: Duration,
     clock: C,
 }
@@ -37,10 +37,7 @@ where
     /// Remembers each token for `time_to_live` by `clock`'s time.
     pub fn with_clock(time_to_live: Duration, clock: C) -> Self {
         Self {
-            remembered: Cache::builder()
-                .max_capacity(CAPACITY)
-                .time_to_live(time_to_live)
-                .build(),
+            remembered: Expiring::new(CAPACITY, time_to_live),
             time_to_live,
             clock,
         }
@@ -59,12 +56,12 @@ where
     }
 
     pub fn forget_all(&self) {
-        self.remembered.invalidate_all();
+        self.remembered.clear();
     }
 
-    /// How many are remembered (moka's estimate).
+    /// How many are remembered.
     pub fn count(&self) -> u64 {
-        self.remembered.entry_count()
+        self.remembered.len()
     }
 }
 
