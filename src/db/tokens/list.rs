@@ -79,7 +79,7 @@ pub fn list(
 
 /// How many of `account`'s tokens expire soon (`expiry_reminder::expiring_soon`): the
 /// tokens that list shows, counted in one query that walks the account's expiry index
-/// over the window alone.
+/// over the window alone, without visiting the tokens' rows (migration 000015).
 pub fn count_expiring_soon(
     conn: &mut PgConnection,
     account: &AccountId,
