@@ -136,9 +136,18 @@ impl TokenCache {
 
     /// Drops whatever is cached for `token`: the next request reads the database.
     pub fn invalidate_token(&self, token: &TokenId) {
+        self.invalidate_tokens(std::slice::from_ref(token));
+    }
+
+    /// Drops whatever is cached for each of `tokens`, in one pass over the cache (it
+    /// holds no index by token: the pass is the cost of a change, not of a lookup).
+    pub fn invalidate_tokens(&self, tokens: &[TokenId]) {
+        if tokens.is_empty() {
+            return;
+        }
         self.invalidate(|| {
             self.entries.drop_where(
-                |lookup| matches!(lookup, Lookup::Found(grant) if grant.token_id == *token),
+                |lookup| matches!(lookup, Lookup::Found(grant) if tokens.contains(&grant.token_id)),
             );
         });
     }
@@ -206,29 +215,52 @@ mod tests {
         );
     }
 
+    /// The grant of token `TK-1000-0000-000{n}`, found by a secret of its own.
+    fn token(n: u8) -> (TokenId, SecretDigest, Lookup) {
+        let mut grant = Grant::example();
+        grant.token_id = TokenId::parse(&format!("TK-1000-0000-000{n}")).unwrap();
+        let id = grant.token_id.clone();
+        let found = Lookup::Found(std::sync::Arc::new(grant));
+        (id, TokenSecret::generate().digest(), found)
+    }
+
     #[test]
     fn invalidating_a_token_drops_every_secret_of_it_and_nothing_else() {
         let cache = TokenCache::default();
-        let (current, found) = presented();
+        let (first, current, found) = token(1);
         // The secret a rotation replaced, still in its grace period, is the same token.
         let replaced = TokenSecret::generate().digest();
-        let Lookup::Found(grant) = &found else {
-            unreachable!("presented() finds a grant")
-        };
-        let other = TokenSecret::generate().digest();
-        let mut other_grant = Grant::example();
-        other_grant.token_id = TokenId::parse("TK-1000-0000-0002").unwrap();
-        let other_found = Lookup::Found(std::sync::Arc::new(other_grant));
+        let (_, other, other_found) = token(2);
         for (digest, lookup) in [(current, &found), (replaced, &found), (other, &other_found)] {
             cache.insert(digest, lookup);
         }
 
-        cache.invalidate_token(&grant.token_id);
+        cache.invalidate_token(&first);
 
         assert_eq!(cache.get(&current), None);
         assert_eq!(cache.get(&replaced), None);
         assert_eq!(cache.get(&other), Some(other_found));
         assert_eq!(cache.entry_counts(), (1, 0));
+    }
+
+    #[test]
+    fn a_bulk_change_drops_the_tokens_it_names_in_one_invalidation() {
+        let cache = TokenCache::default();
+        let tokens = [token(1), token(2), token(3)];
+        for (_, digest, found) in &tokens {
+            cache.insert(*digest, found);
+        }
+        let before = cache.invalidations();
+
+        cache.invalidate_tokens(&[tokens[0].0.clone(), tokens[2].0.clone()]);
+        cache.invalidate_tokens(&[]);
+
+        assert_eq!(cache.invalidations(), before + 1, "naming none is none");
+        let cached: Vec<bool> = tokens
+            .iter()
+            .map(|(_, digest, _)| cache.get(digest).is_some())
+            .collect();
+        assert_eq!(cached, [false, true, false]);
     }
 
     #[test]

@@ -120,28 +120,47 @@ impl TokenChanges {
         Ok(outcome)
     }
 
-    /// Applies `transition` to each of `tokens`, by `by`, each on its own as `transition`
-    /// applies it: atomic, audited and dropped from the cache, whatever becomes of the
-    /// others. Returns each token's outcome, in the order of `tokens`. A token acting on
-    /// itself comes last, so that disabling or deleting itself can't stop it from
-    /// changing the others. An error stops the rest; the changes made before it stay.
+    /// Applies `transition` to each of `ids`, by `by`, each on its own as `transition`
+    /// applies it: atomic and audited, whatever becomes of the others; the changed
+    /// tokens are dropped from the cache together, in one pass, before this returns.
+    /// Returns each token's outcome, in the order of `ids`. A token acting on itself
+    /// comes last, so that disabling or deleting itself can't stop it from changing the
+    /// others. An error stops the rest; the changes made before it stay (and are
+    /// dropped from the cache).
     pub fn transition_each(
         &self,
         conn: &mut PgConnection,
         by: &Acting,
-        tokens: &BulkIds,
+        ids: &BulkIds,
         transition: Transition,
     ) -> QueryResult<Vec<Outcome<String>>> {
-        let tokens = tokens.as_slice();
+        let ids = ids.as_slice();
         let is_caller = |id: &TokenId| matches!(&by.actor, Actor::Token(caller) if caller == id);
         let (itself, others): (Vec<usize>, Vec<usize>) =
-            (0..tokens.len()).partition(|&at| is_caller(&tokens[at]));
-        let mut outcomes: Vec<Option<Outcome<String>>> = vec![None; tokens.len()];
+            (0..ids.len()).partition(|&at| is_caller(&ids[at]));
+        let mut outcomes: Vec<Option<Outcome<String>>> = vec![None; ids.len()];
+        let mut changed = Vec::new();
+        let mut stopped = None;
         for at in others.into_iter().chain(itself) {
-            let ctx = by.clone().on(tokens[at].clone());
-            outcomes[at] = Some(self.transition(conn, &ctx, transition)?);
+            let ctx = by.clone().on(ids[at].clone());
+            match tokens::transition(conn, &ctx, transition) {
+                Ok(outcome) => {
+                    if matches!(outcome, Outcome::Done(_)) {
+                        changed.push(ctx.token);
+                    }
+                    outcomes[at] = Some(outcome);
+                }
+                Err(error) => {
+                    stopped = Some(error);
+                    break;
+                }
+            }
         }
-        Ok(outcomes.into_iter().flatten().collect())
+        self.cache.invalidate_tokens(&changed);
+        match stopped {
+            Some(error) => Err(error),
+            None => Ok(outcomes.into_iter().flatten().collect()),
+        }
     }
 
     /// Gives the token a new secret, the old one working for `grace` more (see

@@ -6,15 +6,14 @@
 //! and a clone of the value, with no bookkeeping queued for later: the token and
 //! service caches are read on every API call, and moka's lookup with its queued
 //! bookkeeping was about 4% of the machine's time under whoami (see BENCHMARKS.md).
+//! Keys are hashed with the standard library's randomly keyed SipHash, not quick_cache's
+//! faster default: the unknown-token map's keys come from whatever callers present.
 
 use std::hash::Hash;
 use std::time::{Duration, Instant};
 
 use quick_cache::OptionsBuilder;
 use quick_cache::sync::Cache;
-
-/// How many entries each map makes room for up front; it grows to its capacity.
-const INITIAL_ROOM: usize = 1_024;
 
 pub struct Expiring<K, V> {
     entries: Cache<K, (V, Instant)>,
@@ -29,7 +28,9 @@ where
     /// Keeps at most about `capacity` entries, each `time_to_live` at most.
     pub fn new(capacity: u64, time_to_live: Duration) -> Self {
         let options = OptionsBuilder::new()
-            .estimated_items_capacity(INITIAL_ROOM.min(usize::try_from(capacity).unwrap_or(0)))
+            // Sizes the shards and the memory of keys evicted lately, as well as the
+            // tables (whose untouched pages cost no memory).
+            .estimated_items_capacity(usize::try_from(capacity).unwrap_or(usize::MAX))
             .weight_capacity(capacity)
             .build()
             .expect("a capacity and an item estimate are all the options need");

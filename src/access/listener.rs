@@ -30,7 +30,9 @@ impl Caches {
         self.services.clear();
     }
 
-    fn hear(&self, channel: &str, payload: &str) {
+    /// Acts on one notification; a changed token's id goes into `changed`, for one
+    /// pass over the cache for every token a batch of notifications names.
+    fn hear(&self, channel: &str, payload: &str, changed: &mut Vec<TokenId>) {
         if channel == SERVICES_CHANNEL {
             self.services.clear();
         } else if payload == CREATED_PAYLOAD {
@@ -39,7 +41,7 @@ impl Caches {
             self.tokens.clear();
         } else {
             match TokenId::parse(payload) {
-                Ok(token) => self.tokens.invalidate_token(&token),
+                Ok(token) => changed.push(token),
                 Err(_) => self.tokens.clear(),
             }
         }
@@ -106,14 +108,23 @@ fn listen(pool: &DbPool, caches: &Caches, stop: &AtomicBool) {
         caches.clear();
         tracing::info!("listening for token changes");
         'connected: while !stop.load(Ordering::Relaxed) {
+            let mut changed = Vec::new();
+            let mut lost = None;
             for notification in conn.notifications_iter() {
                 match notification {
-                    Ok(notification) => caches.hear(&notification.channel, &notification.payload),
+                    Ok(notification) => {
+                        caches.hear(&notification.channel, &notification.payload, &mut changed);
+                    }
                     Err(error) => {
-                        tracing::warn!(%error, "token change listener: connection lost; reconnecting");
-                        break 'connected;
+                        lost = Some(error);
+                        break;
                     }
                 }
+            }
+            caches.tokens.invalidate_tokens(&changed);
+            if let Some(error) = lost {
+                tracing::warn!(%error, "token change listener: connection lost; reconnecting");
+                break 'connected;
             }
             std::thread::sleep(POLL_EVERY);
         }

@@ -12,7 +12,7 @@ use tokendesk::domain::{Scope, TokenSecret};
 use crate::common::{
     ACTIVE_TOKEN, ApiClient, ApiResponse, DELETED_TOKEN, DEMO_ADMIN, DEMO_ADMIN_LOGIN,
     DISABLED_NEVER_USED_TOKEN, DISABLED_TOKEN, OTHER_INC_TOKEN, RECENTLY_DISABLED_TOKEN,
-    REPORTS_READ_TOKEN, SUPPORT_LOGIN, TestApp, spawn_app, token_path,
+    REPORTS_READ_TOKEN, SUPPORT_LOGIN, TestApp, invalidated_after, spawn_app, token_path,
 };
 use crate::visitor::{Page, Visitor};
 
@@ -166,6 +166,59 @@ async fn admins_get_a_checkbox_per_row_and_select_all_support_staff_get_none() {
     .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert_eq!(refused.texts("read-only").len(), 1);
+}
+
+#[tokio::test]
+async fn a_bulk_change_refuses_each_token_it_changed_here_at_once_and_then_on_another_instance() {
+    let app = spawn_app().await;
+    let other = app.second_instance();
+    let (admin, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await;
+    let secrets = [ACTIVE_TOKEN, REPORTS_READ_TOKEN].map(|id| app.secret_of(id));
+    let here = secrets.each_ref().map(|secret| app.api(secret));
+    let there = secrets
+        .each_ref()
+        .map(|secret| ApiClient::new(&other.address, secret));
+    invalidated_after(&other.cache, 0).await; // the other instance is listening
+    for api in here.iter().chain(&there) {
+        assert_eq!(api.whoami().await.status, StatusCode::OK, "cached");
+    }
+    let selection = [
+        ("action", "disable"),
+        ("ids", ACTIVE_TOKEN),
+        ("ids", REPORTS_READ_TOKEN),
+        ("return_to", "/settings/api-tokens"),
+    ];
+    let confirmation = post(&admin, CONFIRM, &csrf, &selection).await;
+
+    let result = admin
+        .post_form(APPLY, &borrowed(&confirmed_fields(&confirmation)))
+        .await;
+
+    assert_eq!(result.status, StatusCode::OK, "{}", result.body);
+    for api in &here {
+        assert_eq!(
+            api.whoami().await.body["reason"],
+            "disabled",
+            "here, at once"
+        );
+    }
+    // The other instance hears of each token apart, maybe in two batches.
+    let refused_there = async {
+        loop {
+            let seen = other.cache.invalidations();
+            let mut refused = 0;
+            for api in &there {
+                refused += usize::from(api.whoami().await.body["reason"] == "disabled");
+            }
+            if refused == there.len() {
+                return;
+            }
+            invalidated_after(&other.cache, seen).await;
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(2), refused_there)
+        .await
+        .expect("both refused on the other instance within 2 s");
 }
 
 #[tokio::test]
