@@ -4,7 +4,8 @@
 //! and their last access (a sequential scan only where it stops within that bound, as
 //! counting the first page of an account that is the whole table may); a search or a
 //! module filter, whose matches each
-//! cost a visit to their row, reads fewer still; the expiry reminder's count reads only
+//! cost a visit to their row, reads fewer still; a page sorted by last access reads only
+//! its own tokens' last access, however many were used; the expiry reminder's count reads only
 //! the tokens in its window, and the leak banner's only the tokens found in public.
 //! PostgreSQL's own per-transaction counters
 //! (`pg_stat_xact_user_tables`) say what each read.
@@ -15,7 +16,7 @@ use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 use tokendesk::db::tokens;
 use tokendesk::domain::list_page::{COUNT_LIMIT, ListTotal, NARROWED_COUNT_LIMIT};
-use tokendesk::domain::token_list_query::{RawTokenListQuery, TokenListQuery};
+use tokendesk::domain::token_list_query::{PAGE_SIZE, RawTokenListQuery, TokenListQuery};
 use tokendesk::domain::{AccountId, Visibility};
 
 use crate::common::TestDb;
@@ -175,6 +176,65 @@ fn every_list_page_reads_a_bounded_number_of_rows_however_long_the_list() {
             }
         }
     }
+}
+
+/// Last-access rows a page sorted by last access may read: its own tokens', twice over
+/// (the walk for its ids, then the page), with slack.
+const LAST_ACCESS_ROWS_READ_AT_MOST: i64 = 4 * PAGE_SIZE;
+
+#[test]
+fn a_page_sorted_by_last_access_reads_only_its_own_tokens_last_access() {
+    let db = TestDb::migrated();
+    let mut conn = big_account(&db);
+    // Every token was used since the last vacuum, as on a busy day: no page of the
+    // last-access table is all-visible, so an index-only walk of it reads its rows.
+    conn.batch_execute("UPDATE token_last_access SET at = at")
+        .unwrap();
+    let account = Visibility::Account(AccountId::parse(ACCOUNT).unwrap());
+
+    for (visibility, who) in [
+        (&account, "the account's admin"),
+        (&Visibility::AllAccounts, "support"),
+    ] {
+        for params in ["sort=last_access&dir=desc", "sort=last_access&dir=asc"] {
+            let query = parsed(params);
+            let (page, last_access_read) = conn
+                .transaction(|conn| {
+                    let before = last_access_rows_read(conn)?;
+                    let page = tokens::list(conn, visibility, &query, Utc::now())?;
+                    let after = last_access_rows_read(conn)?;
+                    Ok::<_, diesel::result::Error>((page, after - before))
+                })
+                .unwrap();
+            assert_eq!(page.tokens.len(), 25, "{who}, ?{params}: a full page");
+            assert_eq!(
+                page.total,
+                ListTotal::AtLeast(COUNT_LIMIT),
+                "{who}, ?{params}"
+            );
+            // The count has no order, so it has no need of the last access: a count that
+            // joined it would read a thousand of its rows.
+            assert!(
+                last_access_read <= LAST_ACCESS_ROWS_READ_AT_MOST,
+                "{who}, ?{params}: read {last_access_read} last-access rows for a page of {PAGE_SIZE}"
+            );
+        }
+    }
+}
+
+/// Rows this backend read from `token_last_access`, as yet unreported.
+fn last_access_rows_read(conn: &mut PgConnection) -> QueryResult<i64> {
+    #[derive(QueryableByName)]
+    struct Rows {
+        #[diesel(sql_type = BigInt)]
+        rows: i64,
+    }
+    let read: Rows = diesel::sql_query(
+        "SELECT coalesce(sum(coalesce(idx_tup_fetch, 0) + seq_tup_read), 0)::bigint AS rows
+         FROM pg_stat_xact_user_tables WHERE relname = 'token_last_access'",
+    )
+    .get_result(conn)?;
+    Ok(read.rows)
 }
 
 #[test]

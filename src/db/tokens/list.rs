@@ -24,7 +24,7 @@ use crate::domain::{expiry_reminder, leak_report};
 /// The tokens that match a query, from `api_tokens` and their last access. The join is
 /// an outer one, which PostgreSQL drops altogether when no filter or sort reads the last
 /// access (a token has one row there at most), so counting and paging walk one index;
-/// `matching` turns it into an inner one when one does (`needs_last_access`).
+/// `matching` turns it into an inner one when one does, for a page (a count has no sort).
 type Matching = diesel::dsl::IntoBoxed<
     'static,
     diesel::dsl::LeftJoin<api_tokens::table, token_last_access::table>,
@@ -62,7 +62,7 @@ pub fn list(
         ListTotal::Exact(i64::try_from(tokens.len()).unwrap_or(i64::MAX))
     } else {
         let limit = query.count_limit();
-        let counted = matching(visibility, query, now)
+        let counted = matching(visibility, query, now, Purpose::Count)
             .select(sql::<Integer>("1"))
             .limit(limit + 1)
             .load::<i32>(conn)?
@@ -86,9 +86,14 @@ pub fn count_expiring_soon(
     now: DateTime<Utc>,
 ) -> QueryResult<i64> {
     let visibility = Visibility::Account(account.clone());
-    matching(&visibility, &expiry_reminder::expiring_soon(), now)
-        .count()
-        .get_result(conn)
+    matching(
+        &visibility,
+        &expiry_reminder::expiring_soon(),
+        now,
+        Purpose::Count,
+    )
+    .count()
+    .get_result(conn)
 }
 
 /// How many of `account`'s tokens were found in public and are still disabled
@@ -96,9 +101,14 @@ pub fn count_expiring_soon(
 /// of tokens found in public alone.
 pub fn count_found_in_public(conn: &mut PgConnection, account: &AccountId) -> QueryResult<i64> {
     let visibility = Visibility::Account(account.clone());
-    matching(&visibility, &leak_report::found_in_public(), Utc::now())
-        .count()
-        .get_result(conn)
+    matching(
+        &visibility,
+        &leak_report::found_in_public(),
+        Utc::now(),
+        Purpose::Count,
+    )
+    .count()
+    .get_result(conn)
 }
 
 /// Up to `limit` tokens of the filtered, sorted list from the query's cursor on, with
@@ -115,7 +125,7 @@ pub fn chunk(
         Some(PageCursor::Before(_)) => order.reversed(),
         _ => order,
     };
-    let mut page = matching(visibility, query, now);
+    let mut page = matching(visibility, query, now, Purpose::Page);
     if let Some(cursor) = &query.cursor {
         page = walk.past(page, cursor, visibility);
     }
@@ -289,12 +299,32 @@ impl Order {
     }
 }
 
+/// What the tokens that match a query are read for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    /// A page, in the query's order.
+    Page,
+    /// Their number, in no order: the sort is left out.
+    Count,
+}
+
 /// The tokens `visibility` allows that match the query's search and filters.
-fn matching(visibility: &Visibility, query: &TokenListQuery, now: DateTime<Utc>) -> Matching {
+fn matching(
+    visibility: &Visibility,
+    query: &TokenListQuery,
+    now: DateTime<Utc>,
+    purpose: Purpose,
+) -> Matching {
     let mut tokens = api_tokens::table
         .left_join(token_last_access::table)
         .into_boxed();
-    if needs_last_access(query) {
+    let reads_last_access = match purpose {
+        Purpose::Page => sorts_by_last_access(query) || filters_by_last_access(query),
+        // A count that joined the last access for the sort alone would walk both
+        // tables' keys to count what one index of `api_tokens` holds.
+        Purpose::Count => filters_by_last_access(query),
+    };
+    if reads_last_access {
         // Every token has its row (migration 000014): saying so lets PostgreSQL join
         // the other way round, and walk the last-access index for its order.
         tokens = tokens.filter(token_last_access::token_id.is_not_null());
@@ -380,9 +410,12 @@ fn matching(visibility: &Visibility, query: &TokenListQuery, now: DateTime<Utc>)
     }
 }
 
-/// Whether the query's sort or filters read the last access.
-fn needs_last_access(query: &TokenListQuery) -> bool {
-    query.sort == SortKey::LastAccess || query.unused.is_some()
+fn sorts_by_last_access(query: &TokenListQuery) -> bool {
+    query.sort == SortKey::LastAccess
+}
+
+fn filters_by_last_access(query: &TokenListQuery) -> bool {
+    query.unused.is_some()
 }
 
 /// Escapes `%`, `_` and `\` so a search matches them literally.
