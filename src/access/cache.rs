@@ -102,9 +102,9 @@ impl TokenCache {
         (self.entries.len(), self.unknown.count())
     }
 
-    /// Caches `lookup` whatever happened meanwhile. A lookup read from the database goes
-    /// through `insert_if_current` instead.
-    pub fn insert(&self, digest: SecretDigest, lookup: &Lookup) {
+    /// Caches `lookup` whatever happened meanwhile: only under the generation's lock
+    /// (`insert_if_current`), or in tests. Private, so no caller can skip that check.
+    fn insert(&self, digest: SecretDigest, lookup: &Lookup) {
         if !self.keeps {
             return;
         }

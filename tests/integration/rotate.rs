@@ -134,8 +134,12 @@ async fn the_old_secret_is_refused_the_moment_its_grace_period_ends_cached_or_no
     let ended = chrono::Utc::now() - chrono::Duration::milliseconds(1);
     let mut stale = (*cached).clone();
     stale.secret_ends_at = Some(ended);
-    app.cache
-        .insert(secret.digest(), &Lookup::Found(std::sync::Arc::new(stale)));
+    let now = app.cache.generation();
+    assert!(app.cache.insert_if_current(
+        secret.digest(),
+        &Lookup::Found(std::sync::Arc::new(stale)),
+        now
+    ));
     let refused = old_api.whoami().await;
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
     assert_eq!(refused.body["reason"], "rotated");

@@ -165,10 +165,12 @@ async fn an_expiry_passing_refuses_a_cached_token_without_any_change_to_its_row(
     // The listener's start-up clear is behind us, so nothing drops what is put in.
     invalidated_after(&app.cache, 0).await;
     // The cache holds the token as it was read while its expiry was still ahead.
-    app.cache.insert(
+    let now = app.cache.generation();
+    assert!(app.cache.insert_if_current(
         secret.digest(),
         &Lookup::Found(std::sync::Arc::new(expired_a_moment_ago)),
-    );
+        now,
+    ));
 
     let answer = app.api(secret.expose()).whoami().await;
 
