@@ -96,6 +96,11 @@ impl TypedSession {
 
     /// The pending message, removed so it shows once.
     pub fn take_flash(&self) -> Option<String> {
+        // Removing marks the session changed even when there is nothing to remove, and a
+        // changed session is written back: every page view would rewrite its row.
+        if !self.0.contains_key(FLASH) {
+            return None;
+        }
         self.0.remove_as::<String>(FLASH).and_then(Result::ok)
     }
 

@@ -763,3 +763,50 @@ async fn static_files_probes_and_the_api_never_read_the_session_their_cookie_nam
     with_copied_cookie(&app, &cookie, "/settings/api-tokens").await;
     assert!(last_seen(&mut conn) > two_minutes_ago, "a page reads it");
 }
+
+#[tokio::test]
+async fn viewing_pages_writes_the_session_only_when_it_changes() {
+    let app = spawn_app().await;
+    let visitor = Visitor::new(&app);
+    visitor
+        .sign_in(DEMO_ADMIN_LOGIN.0, DEMO_ADMIN_LOGIN.1, None)
+        .await;
+    let mut conn = app.db.connection();
+    // The row's version: any UPDATE of it, even to the same values, gives a new one.
+    let version = |conn: &mut PgConnection| -> String {
+        sessions::table
+            .select(diesel::dsl::sql::<diesel::sql_types::Text>("xmin::text"))
+            .get_result(conn)
+            .unwrap()
+    };
+    visitor.get("/settings/api-tokens").await;
+    let before = version(&mut conn);
+
+    for path in [
+        "/settings/api-tokens",
+        "/settings/api-tokens?q=sync",
+        "/settings/sessions",
+    ] {
+        let page = visitor.get(path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        assert_eq!(
+            version(&mut conn),
+            before,
+            "{path}: nothing in the session changed, so nothing is written"
+        );
+    }
+
+    // A flash is still shown once, and taking it is a change that is written.
+    let csrf = visitor.csrf_token().await;
+    let disabled = visitor
+        .post_form(
+            &format!("/settings/api-tokens/{ACTIVE_TOKEN}/disable"),
+            &[("csrf_token", &csrf)],
+        )
+        .await;
+    assert_eq!(disabled.status, StatusCode::SEE_OTHER);
+    let shown = visitor.get("/settings/api-tokens").await;
+    assert_eq!(shown.texts("flash-message").len(), 1, "shown once");
+    let again = visitor.get("/settings/api-tokens").await;
+    assert!(again.texts("flash-message").is_empty(), "and then gone");
+}
