@@ -6,7 +6,7 @@ mod prometheus;
 mod request_id;
 mod security_headers;
 
-use std::net::{IpAddr, TcpListener};
+use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,7 +24,7 @@ use crate::access::listener::{Caches, Listener};
 use crate::access::writer::{self, WriterStats};
 use crate::config::{MasterKey, PublicUrl, Settings, TokenCacheMode};
 use crate::db::DbPool;
-use crate::domain::SecretCipher;
+use crate::domain::{SecretCipher, TrustedProxies};
 use crate::state::{AppState, PortalSettings};
 use crate::web;
 use crate::web::{PasswordCheckLimits, PasswordChecks, PgSessionStore};
@@ -42,7 +42,7 @@ pub const SHUTDOWN_GRACE_SECONDS: u64 = 8;
 pub struct AppOptions {
     /// How often recorded token uses are written.
     pub flush_every: Duration,
-    pub trusted_proxies: Vec<IpAddr>,
+    pub trusted_proxies: TrustedProxies,
     /// Where people reach the portal; `http://` and the bind address when unset.
     pub public_url: Option<PublicUrl>,
     /// How long a session may go unused.
@@ -79,7 +79,7 @@ impl Default for AppOptions {
     fn default() -> Self {
         Self {
             flush_every: Duration::from_secs(1),
-            trusted_proxies: Vec::new(),
+            trusted_proxies: TrustedProxies::default(),
             public_url: None,
             session_idle: crate::config::DEFAULT_SESSION_IDLE,
             metrics_bind: None,

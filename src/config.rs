@@ -27,6 +27,7 @@ use rand::TryRngCore;
 use rand::rngs::OsRng;
 
 use crate::db::setup::redacted;
+use crate::domain::TrustedProxies;
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/tokendesk";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -83,7 +84,7 @@ pub struct Settings {
     pub bind: String,
     pub data_dir: PathBuf,
     pub secret_key: MasterKey,
-    pub trusted_proxies: Vec<std::net::IpAddr>,
+    pub trusted_proxies: TrustedProxies,
     /// Where people reach the portal, when set.
     pub public_url: Option<PublicUrl>,
     pub session_idle: chrono::Duration,
@@ -252,6 +253,7 @@ impl Settings {
         let trusted_proxies = var("TOKENDESK_TRUSTED_PROXIES")
             .map(|list| parse_addresses(&list))
             .transpose()?
+            .map(TrustedProxies::new)
             .unwrap_or_default();
         let public_url = var("TOKENDESK_PUBLIC_URL")
             .map(|raw| PublicUrl::parse(&raw))
@@ -472,7 +474,7 @@ mod tests {
             bind: DEFAULT_BIND.into(),
             data_dir: PathBuf::from("./data"),
             secret_key: MasterKey::generate(),
-            trusted_proxies: Vec::new(),
+            trusted_proxies: TrustedProxies::default(),
             public_url: None,
             session_idle: DEFAULT_SESSION_IDLE,
             pool: crate::db::PoolSettings::SERVER,

@@ -1,7 +1,6 @@
 //! The shared state every handler receives, the one way handlers reach the database
 //! (on the blocking pool), and the address a request comes from.
 
-use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,7 +13,7 @@ use crate::access::{
 use crate::config::PublicUrl;
 use crate::db::health::DatabaseHealth;
 use crate::db::{DbPool, blocking};
-use crate::domain::{ClientIp, SecretCipher};
+use crate::domain::{ClientIp, SecretCipher, TrustedProxies};
 use crate::web::PasswordChecks;
 
 /// The largest request body the portal's forms and the API accept: forms and JSON
@@ -39,7 +38,7 @@ pub struct AppState {
     /// Each rate-limited token's calls on this instance.
     pub quotas: TokenQuotas,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
-    pub trusted_proxies: Vec<IpAddr>,
+    pub trusted_proxies: TrustedProxies,
     /// Where people reach the portal, and how long their sessions last unused.
     pub portal: PortalSettings,
     /// Where passwords are checked: a few at once, never holding a database connection.
@@ -66,7 +65,7 @@ impl AppState {
     pub fn new(
         pool: DbPool,
         cipher: SecretCipher,
-        trusted_proxies: Vec<IpAddr>,
+        trusted_proxies: TrustedProxies,
         portal: PortalSettings,
         cache: TokenCache,
         password_checks: Arc<PasswordChecks>,
@@ -124,10 +123,10 @@ impl AppState {
 /// access and the limits on refused credentials. Every `X-Forwarded-For` line counts,
 /// in order, as one list (proxies may add a line of their own rather than extend one).
 pub fn client_ip(req: &HttpRequest) -> Option<ClientIp> {
+    let none = TrustedProxies::default();
     let trusted = req
         .app_data::<actix_web::web::Data<AppState>>()
-        .map(|state| state.trusted_proxies.as_slice())
-        .unwrap_or_default();
+        .map_or(&none, |state| &state.trusted_proxies);
     let lines: Vec<&[u8]> = req
         .headers()
         .get_all("x-forwarded-for")

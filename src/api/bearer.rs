@@ -43,7 +43,7 @@ impl Caller {
 /// everyone behind it.
 fn countable(state: &AppState, from: Option<ClientIp>) -> Option<std::net::IpAddr> {
     from.map(ClientIp::addr)
-        .filter(|ip| !state.trusted_proxies.contains(ip))
+        .filter(|ip| !state.trusted_proxies.trusts(*ip))
 }
 
 /// Counts a refused credential against `from`, the address that presented it.

@@ -57,13 +57,10 @@ pub async fn assign(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let trusted = req
-        .app_data::<web::Data<AppState>>()
-        .map(|state| state.trusted_proxies.as_slice())
-        .unwrap_or_default();
-    let from_trusted_proxy = req
-        .peer_addr()
-        .is_some_and(|peer| trusted.contains(&peer.ip()));
+    let from_trusted_proxy = req.peer_addr().is_some_and(|peer| {
+        req.app_data::<web::Data<AppState>>()
+            .is_some_and(|state| state.trusted_proxies.trusts(peer.ip()))
+    });
     let sent = req.headers().get(HEADER).map(HeaderValue::as_bytes);
     let id = RequestId::choose(sent, from_trusted_proxy);
     let value = HeaderValue::from_str(id.as_str())?;

@@ -1,15 +1,34 @@
 //! Whose address a request comes from. Behind a reverse proxy the TCP peer is the proxy,
 //! so `X-Forwarded-For` is believed, but only when the peer is a proxy we were told to
 //! trust, and then only its right-most entry that is not itself a trusted proxy (the
-//! entries to its left are whatever the client chose to send).
+//! entries to its left are whatever the client chose to send). Every address is kept in
+//! its canonical form: on a dual-stack socket an IPv4 client's address arrives as an
+//! IPv4-mapped IPv6 address (`::ffff:192.0.2.1`), and it is the same client, proxy,
+//! allowlist entry and refusal count as `192.0.2.1`.
 
 use std::fmt;
 use std::net::IpAddr;
 
 /// The address a request comes from, as far as it can be believed: what the audit log,
-/// last access and the recent-addresses list record.
+/// last access and the recent-addresses list record. Always canonical.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ClientIp(IpAddr);
+
+/// The proxies whose `X-Forwarded-For` is believed, each kept canonical, so a peer
+/// matches whichever form its socket reports it in.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrustedProxies(Vec<IpAddr>);
+
+impl TrustedProxies {
+    pub fn new(addresses: impl IntoIterator<Item = IpAddr>) -> Self {
+        Self(addresses.into_iter().map(|ip| ip.to_canonical()).collect())
+    }
+
+    /// Whether `ip`, in either form, is one of them.
+    pub fn trusts(&self, ip: IpAddr) -> bool {
+        self.0.contains(&ip.to_canonical())
+    }
+}
 
 impl ClientIp {
     /// The client behind `peer`: the peer itself, unless it is a `trusted` proxy, in
@@ -20,24 +39,24 @@ impl ClientIp {
     pub fn resolve(
         peer: Option<IpAddr>,
         forwarded_for: Option<&[u8]>,
-        trusted: &[IpAddr],
+        trusted: &TrustedProxies,
     ) -> Option<Self> {
-        let peer = peer?;
-        if !trusted.contains(&peer) {
-            return Some(Self(peer));
+        let peer = Self::from(peer?);
+        if !trusted.trusts(peer.0) {
+            return Some(peer);
         }
         let Some(forwarded) = forwarded_for else {
-            return Some(Self(peer));
+            return Some(peer);
         };
         for entry in forwarded.rsplit(|b| *b == b',') {
             let ip = std::str::from_utf8(entry)
                 .ok()
                 .and_then(|text| text.trim().parse::<IpAddr>().ok())?;
-            if !trusted.contains(&ip) {
-                return Some(Self(ip));
+            if !trusted.trusts(ip) {
+                return Some(Self::from(ip));
             }
         }
-        Some(Self(peer))
+        Some(peer)
     }
 
     pub fn addr(self) -> IpAddr {
@@ -47,7 +66,7 @@ impl ClientIp {
 
 impl From<IpAddr> for ClientIp {
     fn from(ip: IpAddr) -> Self {
-        Self(ip)
+        Self(ip.to_canonical())
     }
 }
 
@@ -67,13 +86,14 @@ mod tests {
             forwarded in ".*|([0-9.: a-f,]{0,20},?){0,4}",
         ) {
             let (proxy, client) = (ip("10.0.0.1"), ip("203.0.113.5"));
-            let resolved = ClientIp::resolve(Some(proxy), Some(forwarded.as_bytes()), &[proxy]);
+            let trusted = TrustedProxies::new([proxy]);
+            let resolved = ClientIp::resolve(Some(proxy), Some(forwarded.as_bytes()), &trusted);
             let explained = resolved.is_none_or(|resolved| {
                 resolved.addr() == proxy
                     || forwarded.split(',').any(|e| e.trim().parse() == Ok(resolved.addr()))
             });
             proptest::prop_assert!(explained);
-            let direct = ClientIp::resolve(Some(client), Some(forwarded.as_bytes()), &[proxy]);
+            let direct = ClientIp::resolve(Some(client), Some(forwarded.as_bytes()), &trusted);
             proptest::prop_assert_eq!(direct, Some(ClientIp(client)));
         }
     }
@@ -87,7 +107,8 @@ mod tests {
         forwarded_for: Option<&str>,
         trusted: &[IpAddr],
     ) -> Option<IpAddr> {
-        ClientIp::resolve(peer, forwarded_for.map(str::as_bytes), trusted).map(ClientIp::addr)
+        let trusted = TrustedProxies::new(trusted.iter().copied());
+        ClientIp::resolve(peer, forwarded_for.map(str::as_bytes), &trusted).map(ClientIp::addr)
     }
 
     #[test]
@@ -128,8 +149,46 @@ mod tests {
         let non_ascii = ClientIp::resolve(
             Some(ip("10.0.0.1")),
             Some(b"\xff\xfe, 198.51.100.9"),
-            &proxies,
+            &TrustedProxies::new(proxies),
         );
         assert_eq!(non_ascii.map(ClientIp::addr), Some(ip("198.51.100.9")));
+    }
+
+    #[test]
+    fn an_ipv4_mapped_address_is_the_ipv4_address_it_maps() {
+        // A dual-stack socket reports an IPv4 peer as ::ffff:a.b.c.d.
+        let mapped_proxy = ip("::ffff:10.0.0.1");
+        assert_eq!(
+            client_ip(Some(mapped_proxy), Some("203.0.113.9"), &[ip("10.0.0.1")]),
+            Some(ip("203.0.113.9")),
+            "the proxy is trusted in either form"
+        );
+        assert_eq!(
+            client_ip(Some(ip("10.0.0.1")), Some("203.0.113.9"), &[mapped_proxy]),
+            Some(ip("203.0.113.9")),
+            "and configured in either form"
+        );
+        assert_eq!(
+            client_ip(
+                Some(mapped_proxy),
+                Some("::ffff:198.51.100.4, ::ffff:10.0.0.1"),
+                &[ip("10.0.0.1")]
+            ),
+            Some(ip("198.51.100.4")),
+            "forwarded entries too, and the client is recorded in its IPv4 form"
+        );
+        assert_eq!(
+            client_ip(Some(ip("::ffff:192.0.2.7")), None, &[]),
+            Some(ip("192.0.2.7"))
+        );
+        assert_eq!(
+            ClientIp::from(ip("::ffff:192.0.2.7")),
+            ClientIp::from(ip("192.0.2.7"))
+        );
+        // A real IPv6 address stays as it is.
+        assert_eq!(
+            client_ip(Some(ip("2001:db8::1")), None, &[]),
+            Some(ip("2001:db8::1"))
+        );
     }
 }

@@ -36,7 +36,7 @@ pub mod visibility;
 pub use address_allowlist::AddressAllowlist;
 pub use audit::{Acting, Actor, AuditAction, ChangeContext};
 pub use bulk::BulkIds;
-pub use client_ip::ClientIp;
+pub use client_ip::{ClientIp, TrustedProxies};
 pub use expiry_policy::{ExpiryPolicy, PolicyBreach};
 pub use ids::{AccountId, TokenId, UserId};
 pub use local_path::LocalPath;

@@ -25,7 +25,7 @@ use tokendesk::access::writer::WriterStats;
 use tokendesk::app::{AppOptions, Application};
 use tokendesk::config::MasterKey;
 use tokendesk::db::{self, DbPool, setup};
-use tokendesk::domain::SecretCipher;
+use tokendesk::domain::{SecretCipher, TrustedProxies};
 use tokendesk::web::PasswordChecks;
 
 /// The server tests talk to: `TEST_PG_URL` or the local default, without a database.
@@ -335,7 +335,7 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
 /// trusted proxy), so a call can come from any address.
 pub async fn spawn_app_behind_a_proxy() -> TestApp {
     spawn_app_with(AppOptions {
-        trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+        trusted_proxies: TrustedProxies::new(["127.0.0.1".parse().unwrap()]),
         ..AppOptions::default()
     })
     .await

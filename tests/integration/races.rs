@@ -16,7 +16,7 @@ use serde_json::json;
 use tokendesk::app::AppOptions;
 use tokendesk::db::schema::{api_tokens, audit_events, token_modules};
 use tokendesk::domain::token_action::check_edit;
-use tokendesk::domain::{Scope, TokenSecret, TokenStatus, Transition};
+use tokendesk::domain::{Scope, TokenSecret, TokenStatus, Transition, TrustedProxies};
 
 use crate::common::{
     ApiClient, DEMO_ADMIN, DEMO_ADMIN_LOGIN, DEMO_CORP, TestApp, spawn_app_with, token_path,
@@ -326,7 +326,7 @@ fn action_of(change: &Change) -> &'static str {
 async fn fifty_changes_at_once_from_the_portal_and_the_api_are_one_legal_sequence() {
     let app = spawn_app_with(AppOptions {
         flush_every: std::time::Duration::from_millis(200),
-        trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+        trusted_proxies: TrustedProxies::new(["127.0.0.1".parse().unwrap()]),
         ..AppOptions::default()
     })
     .await;

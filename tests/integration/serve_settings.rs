@@ -2,7 +2,8 @@
 //! the `statement_timeout` asked for; the real binary takes `TOKENDESK_DB_POOL`,
 //! `TOKENDESK_DB_TIMEOUT` and `TOKENDESK_DB_STATEMENT_TIMEOUT` from the environment,
 //! serves `/metrics` on a listener of its own with `--metrics-bind` or
-//! `TOKENDESK_METRICS_BIND`, and writes JSON lines with `TOKENDESK_LOG_FORMAT=json`.
+//! `TOKENDESK_METRICS_BIND`, writes JSON lines with `TOKENDESK_LOG_FORMAT=json`, and
+//! trusts a proxy in `TOKENDESK_TRUSTED_PROXIES` on a dual-stack listener too.
 
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
@@ -15,8 +16,12 @@ use serde_json::Value;
 
 use crate::cli::{demo_secret, send_signal, tokendesk};
 use crate::common::forwarder::Forwarder;
-use crate::common::{ACTIVE_TOKEN, ApiClient, NEVER_USED_TOKEN, TestDb, server_address, spawn_app};
+use crate::common::{
+    ACTIVE_TOKEN, ApiClient, DEMO_ADMIN_LOGIN, NEVER_USED_TOKEN, TestDb, server_address, spawn_app,
+};
 use crate::server_log::ServerLog;
+use crate::visitor::Visitor;
+use tokendesk::db::schema::sessions;
 
 /// A `tokendesk serve --demo` process, killed (by its id) if a test fails before
 /// stopping it.
@@ -29,8 +34,13 @@ impl Serving {
     /// `tokendesk serve --demo --bind 127.0.0.1:0 args…` against `database_url`, with
     /// `env` set, logging at info.
     fn start(database_url: &str, args: &[&str], env: &[(&str, &str)]) -> Self {
+        Self::start_at("127.0.0.1:0", database_url, args, env)
+    }
+
+    /// `start`, listening on `bind`.
+    fn start_at(bind: &str, database_url: &str, args: &[&str], env: &[(&str, &str)]) -> Self {
         let mut process = tokendesk(database_url)
-            .args(["serve", "--demo", "--bind", "127.0.0.1:0"])
+            .args(["serve", "--demo", "--bind", bind])
             .args(args)
             .env("RUST_LOG", "info")
             .env("NO_COLOR", "1")
@@ -267,4 +277,47 @@ async fn tokendesk_log_format_json_makes_every_line_a_json_object() {
         log.contains(r#""message":"stopped; last access written""#),
         "{log}"
     );
+}
+
+#[tokio::test]
+async fn a_trusted_ipv4_proxy_is_trusted_on_a_dual_stack_listener() {
+    let db = TestDb::migrated();
+    // Listening on every IPv6 and IPv4 address at once, the server sees a peer at
+    // 127.0.0.1 as ::ffff:127.0.0.1: still the proxy it was told to trust.
+    let mut server = Serving::start_at(
+        "[::]:0",
+        &db.url,
+        &[],
+        &[("TOKENDESK_TRUSTED_PROXIES", "127.0.0.1")],
+    );
+    let port = server.log().bound_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let client: std::net::IpAddr = "198.51.100.23".parse().unwrap();
+
+    let visitor = Visitor::at_behind_a_proxy(&base, client);
+    let signed_in = visitor
+        .sign_in(DEMO_ADMIN_LOGIN.0, DEMO_ADMIN_LOGIN.1, None)
+        .await;
+    assert_eq!(signed_in.status, StatusCode::SEE_OTHER);
+    let signed_in_from: Vec<Option<String>> = sessions::table
+        .select(sessions::ip)
+        .load(&mut db.connection())
+        .unwrap();
+    assert_eq!(
+        signed_in_from,
+        [Some(client.to_string())],
+        "the address the proxy forwarded, not the proxy's"
+    );
+
+    // And the proxy's request id is kept, as a trusted proxy's is.
+    let answer = reqwest::Client::new()
+        .get(format!("{base}/healthz"))
+        .header("x-request-id", "proxy-chose-this-id")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.headers()["x-request-id"], "proxy-chose-this-id");
+
+    let (exited_0, log) = server.stop();
+    assert!(exited_0, "{log}");
 }

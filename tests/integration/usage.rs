@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use reqwest::StatusCode;
 use reqwest::header::HeaderValue;
 use tokendesk::db::schema::{token_access_ips, token_usage_daily};
+use tokendesk::domain::TrustedProxies;
 
 use crate::common::{
     DEMO_ADMIN_LOGIN, NEVER_USED_TOKEN, SUPPORT_LOGIN, TestApp, spawn_app, token_path,
@@ -268,7 +269,7 @@ async fn calls_show_up_in_the_chart_and_the_addresses() {
 async fn forwarded_addresses_count_only_from_a_trusted_proxy() {
     let trusting = crate::common::spawn_app_with(tokendesk::app::AppOptions {
         flush_every: Duration::from_millis(200),
-        trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+        trusted_proxies: TrustedProxies::new(["127.0.0.1".parse().unwrap()]),
         ..tokendesk::app::AppOptions::default()
     })
     .await;
@@ -330,7 +331,7 @@ async fn forwarded_addresses_count_only_from_a_trusted_proxy() {
 async fn a_proxys_own_forwarded_line_and_garbage_to_its_left_do_not_hide_the_client() {
     let app = crate::common::spawn_app_with(tokendesk::app::AppOptions {
         flush_every: Duration::from_millis(200),
-        trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+        trusted_proxies: TrustedProxies::new(["127.0.0.1".parse().unwrap()]),
         ..tokendesk::app::AppOptions::default()
     })
     .await;

@@ -34,6 +34,16 @@ impl Visitor {
         Self::browsing(address, Client::builder())
     }
 
+    /// A visitor of the server at `address` through a proxy that says it is `client`.
+    pub fn at_behind_a_proxy(address: &str, client: std::net::IpAddr) -> Self {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            reqwest::header::HeaderValue::from_str(&client.to_string()).unwrap(),
+        );
+        Self::browsing(address, Client::builder().default_headers(headers))
+    }
+
     /// A visitor whose browser names itself `user_agent`.
     pub fn with_user_agent(app: &TestApp, user_agent: &str) -> Self {
         Self::browsing(&app.address, Client::builder().user_agent(user_agent))
