@@ -44,10 +44,11 @@ fn tracked<V: Clone + Send + Sync + 'static>() -> Cache<IpAddr, V> {
         .build()
 }
 
-/// What an address counts as: itself, or for IPv6 its /64.
+/// What an address counts as: itself, or for IPv6 its /64. An IPv4-mapped address is
+/// the IPv4 address it maps, not one of the many in `::ffff:0:0/64`.
 fn key(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V4(_) => ip,
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => IpAddr::V4(v4),
         IpAddr::V6(v6) => {
             let network = u128::from(v6) & (u128::MAX << 64);
             IpAddr::V6(Ipv6Addr::from(network))
@@ -185,5 +186,19 @@ mod tests {
                 .is_some()
         );
         assert_eq!(limiter.held_off("2001:db8:0:2::1".parse().unwrap()), None);
+    }
+
+    #[test]
+    fn an_ipv4_mapped_address_counts_as_the_ipv4_address_alone() {
+        let limiter = RefusalLimiter::default();
+        for _ in 0..MAX_REFUSED {
+            limiter.refused("::ffff:192.0.2.66".parse().unwrap());
+        }
+        assert!(limiter.held_off("192.0.2.66".parse().unwrap()).is_some());
+        assert_eq!(
+            limiter.held_off("::ffff:192.0.2.67".parse().unwrap()),
+            None,
+            "its neighbours are not in the same /64"
+        );
     }
 }

@@ -185,6 +185,15 @@ mod tests {
             ClientIp::from(ip("::ffff:192.0.2.7")),
             ClientIp::from(ip("192.0.2.7"))
         );
+        // Only the mapped form: trusting 127.0.0.1 is not trusting ::1, nor the
+        // deprecated IPv4-compatible ::127.0.0.1.
+        for other in ["::1", "::127.0.0.1"] {
+            assert_eq!(
+                client_ip(Some(ip(other)), Some("203.0.113.9"), &[ip("127.0.0.1")]),
+                Some(ip(other)),
+                "{other} is not the proxy"
+            );
+        }
         // A real IPv6 address stays as it is.
         assert_eq!(
             client_ip(Some(ip("2001:db8::1")), None, &[]),
