@@ -8,12 +8,14 @@
 //! `governor::clock::FakeRelativeClock` moved by hand (the caches' own expiry only frees
 //! the memory).
 
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::IpAddr;
 use std::time::Duration;
 
 use governor::clock::{Clock, DefaultClock, Reference};
 use governor::nanos::Nanos;
 use moka::sync::Cache;
+
+use crate::domain::client_ip;
 
 /// Refusals an address may collect within `WINDOW` before it is held off.
 pub const MAX_REFUSED: u32 = 100;
@@ -44,16 +46,9 @@ fn tracked<V: Clone + Send + Sync + 'static>() -> Cache<IpAddr, V> {
         .build()
 }
 
-/// What an address counts as: itself, or for IPv6 its /64. An IPv4-mapped address is
-/// the IPv4 address it maps, not one of the many in `::ffff:0:0/64`.
+/// What an address counts as: itself, or for IPv6 its /64 (`client_ip::counted_as`).
 fn key(ip: IpAddr) -> IpAddr {
-    match ip.to_canonical() {
-        IpAddr::V4(v4) => IpAddr::V4(v4),
-        IpAddr::V6(v6) => {
-            let network = u128::from(v6) & (u128::MAX << 64);
-            IpAddr::V6(Ipv6Addr::from(network))
-        }
-    }
+    client_ip::counted_as(ip)
 }
 
 impl<C> RefusalLimiter<C>

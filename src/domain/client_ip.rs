@@ -7,7 +7,7 @@
 //! allowlist entry and refusal count as `192.0.2.1`.
 
 use std::fmt;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 
 /// The address a request comes from, as far as it can be believed: what the audit log,
 /// last access and the recent-addresses list record. Always canonical.
@@ -61,6 +61,22 @@ impl ClientIp {
 
     pub fn addr(self) -> IpAddr {
         self.0
+    }
+
+    /// What a limit per address counts this client as (`counted_as`).
+    pub fn counted_as(self) -> IpAddr {
+        counted_as(self.0)
+    }
+}
+
+/// What a limit per address counts `ip` as: an IPv4 address itself, an IPv6 address its
+/// /64, the least a single subscriber is given, so one can't step round a limit by
+/// moving from address to address inside it. An IPv4-mapped address is the IPv4
+/// address it maps, not one of the many in `::ffff:0:0/64`.
+pub fn counted_as(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => IpAddr::V4(v4),
+        IpAddr::V6(v6) => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & (u128::MAX << 64))),
     }
 }
 
@@ -199,5 +215,18 @@ mod tests {
             client_ip(Some(ip("2001:db8::1")), None, &[]),
             Some(ip("2001:db8::1"))
         );
+    }
+
+    #[test]
+    fn a_limit_counts_an_ipv6_client_as_its_network() {
+        let counted = |raw: &str| ClientIp::from(ip(raw)).counted_as();
+        assert_eq!(counted("192.0.2.7"), ip("192.0.2.7"));
+        assert_eq!(counted("::ffff:192.0.2.7"), ip("192.0.2.7"));
+        assert_eq!(counted("2001:db8:0:1:aaaa::7"), ip("2001:db8:0:1::"));
+        assert_eq!(
+            counted("2001:db8:0:1::ffff"),
+            counted("2001:db8:0:1:ffff::1")
+        );
+        assert_ne!(counted("2001:db8:0:1::1"), counted("2001:db8:0:2::1"));
     }
 }

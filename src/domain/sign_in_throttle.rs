@@ -1,6 +1,7 @@
 //! When sign-in is held off: after 5 failed attempts for one email, or 20 from one
-//! client address over any emails, within 15 minutes, until the oldest of those
-//! failures is 15 minutes old. The right password is refused too while it lasts.
+//! client address (an IPv6 client's /64, `ClientIp::counted_as`) over any emails, within
+//! 15 minutes, until the oldest of those failures is 15 minutes old. The right password
+//! is refused too while it lasts.
 
 use chrono::{DateTime, Duration, Utc};
 

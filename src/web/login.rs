@@ -245,8 +245,10 @@ struct Attempt {
 }
 
 impl Attempt {
-    fn ip_text(&self) -> Option<String> {
-        self.ip.map(|ip| ip.to_string())
+    /// The address failures are counted against: an IPv6 client's /64, so stepping
+    /// from address to address inside it doesn't step round the limit.
+    fn counted_as(&self) -> Option<String> {
+        self.ip.map(|ip| ip.counted_as().to_string())
     }
 
     /// Whether sign-in is held off for this email or address, or the failure the
@@ -260,8 +262,8 @@ impl Attempt {
         conn: &mut diesel::PgConnection,
         now: chrono::DateTime<Utc>,
     ) -> diesel::QueryResult<(Counted, Option<Credentials>)> {
-        let ip = self.ip_text();
-        let counted = sign_in::count_attempt(conn, &self.email, ip.as_deref(), now)?;
+        let counted_as = self.counted_as();
+        let counted = sign_in::count_attempt(conn, &self.email, counted_as.as_deref(), now)?;
         Ok((counted, users::credentials_by_email(conn, &self.email)?))
     }
 

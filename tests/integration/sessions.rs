@@ -139,6 +139,34 @@ async fn twenty_failures_from_one_address_hold_off_every_email_from_it() {
 }
 
 #[tokio::test]
+async fn twenty_failures_from_one_ipv6_network_hold_off_its_other_addresses_too() {
+    let app = spawn_app_behind_a_proxy().await;
+    // One subscriber's /64: a new address for every guess.
+    for n in 0..20 {
+        let address = format!("2001:db8:0:1::{:x}", n + 1).parse().unwrap();
+        let guess = Visitor::at_behind_a_proxy(&app.address, address)
+            .sign_in(&format!("guess{n}@demo.test"), "password1", None)
+            .await;
+        assert_eq!(guess.status, StatusCode::OK, "attempt {n}");
+    }
+
+    let same_network =
+        Visitor::at_behind_a_proxy(&app.address, "2001:db8:0:1::ffff".parse().unwrap())
+            .sign_in(DEMO_ADMIN_LOGIN.0, DEMO_ADMIN_LOGIN.1, None)
+            .await;
+    assert_eq!(same_network.status, StatusCode::TOO_MANY_REQUESTS);
+
+    let next_network = Visitor::at_behind_a_proxy(&app.address, "2001:db8:0:2::1".parse().unwrap())
+        .sign_in(DEMO_ADMIN_LOGIN.0, DEMO_ADMIN_LOGIN.1, None)
+        .await;
+    assert_eq!(
+        next_network.status,
+        StatusCode::SEE_OTHER,
+        "another network signs in"
+    );
+}
+
+#[tokio::test]
 async fn a_hundred_failing_sign_ins_at_once_leave_pages_and_the_api_answering() {
     let app = spawn_app_behind_a_proxy().await;
     let admin = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
