@@ -1,5 +1,7 @@
 //! Failed sign-ins, per email and per client address, over a sliding window: the
-//! counts that throttle guessing, shared by every instance.
+//! counts that throttle guessing, shared by every instance. The address a failure is
+//! kept under (`ip`) is what the limit counts the client as (`ClientIp::counted_as`):
+//! an IPv6 client's /64 network, not its own address.
 
 use chrono::{DateTime, Duration, Utc};
 use diesel::dsl::{count_star, min};

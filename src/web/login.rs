@@ -2,7 +2,8 @@
 //! take the same time; the password is checked without holding a database connection,
 //! at most one check per core at once; when too many wait, the sign-in is answered 503
 //! and not counted as a failure. Five failures for an email, or twenty from an
-//! address, within 15 minutes hold sign-in off (429) until the window has passed.
+//! address (an IPv6 client's /64), within 15 minutes hold sign-in off (429) until the
+//! window has passed.
 //! Sign-in, failures, hold-offs and sign-out are audited in the person's account.
 
 use actix_web::http::StatusCode;
@@ -168,7 +169,11 @@ async fn throttled(
     next: &str,
     typed_email: &str,
 ) -> Result<HttpResponse, WebError> {
-    tracing::warn!(ip = ?attempt.ip, "sign-in held off after too many failures");
+    tracing::warn!(
+        ip = ?attempt.ip,
+        counted_as = ?attempt.ip.map(ClientIp::counted_as),
+        "sign-in held off after too many failures"
+    );
     instruments::sign_in_throttled();
     if let Some(found) = found {
         let ip = attempt.ip;
