@@ -175,41 +175,11 @@ async fn a_hundred_failing_sign_ins_at_once_leave_pages_and_the_api_answering() 
     // one costs a full password check.
     let mut attempts = Vec::new();
     for n in 0..100u8 {
-        let address = format!("198.51.100.{n}");
+        let visitor =
+            Visitor::at_behind_a_proxy(&app.address, format!("198.51.100.{n}").parse().unwrap());
         let email = format!("nobody{n}@demo.test");
-        let client = reqwest::Client::builder()
-            .cookie_store(true)
-            .build()
-            .unwrap();
-        let url = app.address.clone();
         attempts.push(tokio::spawn(async move {
-            let login = client
-                .get(format!("{url}/login"))
-                .header("x-forwarded-for", &address)
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
-            let csrf = login
-                .split("name=\"csrf_token\" value=\"")
-                .nth(1)
-                .and_then(|rest| rest.split('"').next())
-                .unwrap()
-                .to_owned();
-            client
-                .post(format!("{url}/login"))
-                .header("x-forwarded-for", &address)
-                .form(&[
-                    ("email", email.as_str()),
-                    ("password", "not-it"),
-                    ("csrf_token", csrf.as_str()),
-                ])
-                .send()
-                .await
-                .unwrap()
-                .status()
+            visitor.sign_in(&email, "not-it", None).await.status
         }));
     }
 
