@@ -36,6 +36,7 @@ diesel::table! {
         leaked_at -> Nullable<Timestamptz>,
         leak_url -> Nullable<Text>,
         leak_source -> Nullable<Text>,
+        name_folded -> Text,
     }
 }
 

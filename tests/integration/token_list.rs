@@ -1,15 +1,16 @@
 //! The API tokens list: columns, search, filters, sorts, paging, htmx fragments and
 //! account isolation. Expected values come from the demo data in `src/demo.rs`.
 
+use diesel::RunQueryDsl;
 use reqwest::StatusCode;
 use tokendesk::db::users;
 use tokendesk::domain::{AccountId, Role, UserId, password};
 
 use crate::common::{
     ACTIVE_TOKEN, ALL_MODULES_TOKEN, BILLING_WRITE_TOKEN, DELETED_TOKEN, DEMO_ADMIN,
-    DEMO_ADMIN_LOGIN, DISABLED_NEVER_USED_TOKEN, DISABLED_TOKEN, EXPIRED_TOKEN, NEVER_USED_TOKEN,
-    OTHER_ADMIN_LOGIN, OTHER_INC, OTHER_INC_DISABLED_TOKEN, OTHER_INC_STALE_TOKEN, OTHER_INC_TOKEN,
-    RECENTLY_DISABLED_TOKEN, TestApp, spawn_app,
+    DEMO_ADMIN_LOGIN, DEMO_CORP, DISABLED_NEVER_USED_TOKEN, DISABLED_TOKEN, EXPIRED_TOKEN,
+    NEVER_USED_TOKEN, OTHER_ADMIN_LOGIN, OTHER_INC, OTHER_INC_DISABLED_TOKEN,
+    OTHER_INC_STALE_TOKEN, OTHER_INC_TOKEN, RECENTLY_DISABLED_TOKEN, TestApp, spawn_app,
 };
 use crate::visitor::{Page, Visitor};
 
@@ -243,6 +244,87 @@ async fn search_treats_like_wildcards_literally() {
     assert!(page.token_ids().is_empty());
     assert_eq!(page.texts("empty-state").len(), 1);
     assert!(page.text("empty-state").contains("No tokens match"));
+}
+
+/// Searches that PostgreSQL's `ILIKE` on the name matches, the list matches: the list
+/// tests a lowered copy of each name kept beside it (migration 000016), which must fold
+/// every letter as `ILIKE` does, and follow a rename.
+#[tokio::test]
+async fn search_folds_case_outside_ascii_as_ilike_does_and_follows_a_rename() {
+    let app = spawn_app().await;
+    let mut conn = app.db.connection();
+    diesel::sql_query(format!(
+        "UPDATE api_tokens SET name = CASE id WHEN '{}' THEN 'Straße Ünïcödé feed' \
+           WHEN '{}' THEN 'ΣΊΣΥΦΟΣ ledger' ELSE 'Ǆemal İstanbul sync' END \
+         WHERE id IN ('{}', '{}', '{}')",
+        id(1),
+        id(2),
+        id(1),
+        id(2),
+        id(3),
+    ))
+    .execute(&mut conn)
+    .unwrap();
+
+    for (search, matches_some) in [
+        ("ÜNÏCÖDÉ", true),
+        ("ünïcödé", true),
+        ("STRASSE", false),
+        ("STRAßE", true),
+        ("σίσυ", true),
+        // lower() folds a final capital sigma to σ, not ς, in names and searches alike.
+        ("ΣΊΣυφος", false),
+        ("ΣΊΣΥΦΟΣ", true),
+        ("ǆemal", true),
+        ("ǅEMAL", true),
+        ("İstanbul", true),
+    ] {
+        let by_ilike: Vec<String> = diesel::sql_query(
+            "SELECT id FROM api_tokens WHERE account_id = $2 \
+             AND name ILIKE '%' || $1 || '%' ORDER BY id",
+        )
+        .bind::<diesel::sql_types::Text, _>(search)
+        .bind::<diesel::sql_types::Text, _>(DEMO_CORP)
+        .load::<IdRow>(&mut conn)
+        .unwrap()
+        .into_iter()
+        .map(|row| row.id)
+        .collect();
+        let query = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("q", search)
+            .append_pair("status", "all")
+            .finish();
+        let listed = admin_list(&app, &format!("?{query}")).await;
+        assert_eq!(sorted(listed.token_ids()), by_ilike, "?q={search}");
+        assert_eq!(
+            !by_ilike.is_empty(),
+            matches_some,
+            "?q={search}: {by_ilike:?}"
+        );
+    }
+
+    diesel::sql_query(format!(
+        "UPDATE api_tokens SET name = 'Renamed backup' WHERE id = '{}'",
+        id(1)
+    ))
+    .execute(&mut conn)
+    .unwrap();
+    assert!(
+        admin_list(&app, "?q=straße&status=all")
+            .await
+            .token_ids()
+            .is_empty()
+    );
+    assert_eq!(
+        admin_list(&app, "?q=RENAMED&status=all").await.token_ids(),
+        [id(1)]
+    );
+}
+
+#[derive(diesel::QueryableByName)]
+struct IdRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    id: String,
 }
 
 #[tokio::test]

@@ -299,6 +299,11 @@ impl Order {
     }
 }
 
+diesel::define_sql_function! {
+    /// PostgreSQL's `lower`, the function that keeps `api_tokens.name_folded`.
+    fn lower(text: Text) -> Text;
+}
+
 /// What the tokens that match a query are read for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Purpose {
@@ -334,15 +339,15 @@ fn matching(
     }
     if let Some(search) = &query.search {
         let pattern = format!("%{}%", escape_like(search));
+        // `ILIKE` on the name, as PostgreSQL runs it (both sides lowered by `lower`),
+        // without lowering each name the walk tests: the lowered copy is kept with the
+        // row and in the created-at indexes (migration 000016).
+        let in_name = api_tokens::name_folded.like(lower(pattern.clone()));
         tokens = if TokenId::could_contain(search) {
-            tokens.filter(
-                api_tokens::name
-                    .ilike(pattern.clone())
-                    .or(api_tokens::id.ilike(pattern)),
-            )
+            tokens.filter(in_name.or(api_tokens::id.ilike(pattern)))
         } else {
             // Only the name can match: its trigram index finds it.
-            tokens.filter(api_tokens::name.ilike(pattern))
+            tokens.filter(in_name)
         };
     }
     tokens = match query.status {
