@@ -27,4 +27,32 @@ impl TimeView {
     pub fn optional(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Option<Self> {
         at.map(|at| Self::new(at, now))
     }
+
+    /// The exact time's date, `2026-11-23`: a narrow column breaks the line after it,
+    /// never inside it.
+    pub fn day(&self) -> &str {
+        self.exact
+            .split_once(' ')
+            .map_or(&self.exact, |(day, _)| day)
+    }
+
+    /// The exact time's clock, `14:05 UTC`.
+    pub fn clock(&self) -> &str {
+        self.exact.split_once(' ').map_or("", |(_, clock)| clock)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_exact_time_splits_into_its_day_and_its_clock() {
+        let at = DateTime::parse_from_rfc3339("2026-11-23T14:05:09Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let view = TimeView::new(at, at);
+        assert_eq!(view.exact, "2026-11-23 14:05 UTC");
+        assert_eq!((view.day(), view.clock()), ("2026-11-23", "14:05 UTC"));
+    }
 }

@@ -1,7 +1,7 @@
 //! The list in the browser: search, sort and paging update the table in place, the
 //! URL follows, and the page fits a phone.
 
-use crate::common::{ACTIVE_TOKEN, DEMO_ADMIN_LOGIN, spawn_app, token_path};
+use crate::common::{ACTIVE_TOKEN, DEMO_ADMIN_LOGIN, SUPPORT_LOGIN, spawn_app, token_path};
 use crate::harness::Browser;
 
 const ROWS: &str = "document.querySelectorAll('[data-testid=token-row]')";
@@ -147,4 +147,81 @@ async fn the_list_and_details_fit_a_desktop_and_a_phone() {
         }
     }
     browser.close().await;
+}
+
+/// How far the token table scrolls sideways inside its box, in pixels.
+const TABLE_OVERFLOW: &str = "(() => { const box = document.querySelector('.table-scroll'); \
+     return box.scrollWidth - box.clientWidth; })()";
+
+/// Whether the first row's actions button, once the page is scrolled down to its row
+/// (the table alone stays as it is sideways), is what a click at its centre reaches: not
+/// under another column nor clipped by the table's box.
+const FIRST_ACTIONS_REACHABLE: &str = "(() => { \
+     const button = document.querySelector('[data-testid=token-actions]'); \
+     window.scrollTo(0, window.scrollY + button.getBoundingClientRect().top - 100); \
+     const box = button.getBoundingClientRect(); \
+     const hit = document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 2); \
+     return hit !== null && hit.closest('[data-testid=token-actions]') === button; })()";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_whole_table_fits_a_desktop_and_each_rows_actions_stay_in_reach_when_it_scrolls() {
+    let app = spawn_app().await;
+    let browser = Browser::open(&app).await;
+
+    for (who, name) in [(DEMO_ADMIN_LOGIN, "an admin"), (SUPPORT_LOGIN, "support")] {
+        browser.sign_in(who).await;
+        browser.goto("/settings/api-tokens?status=all").await;
+        set_width(&browser, 1280).await;
+        assert_eq!(
+            browser.eval(TABLE_OVERFLOW).await,
+            0,
+            "{name}'s table scrolls sideways at 1280px"
+        );
+        browser.find("logout").await.click().await.unwrap();
+        browser.find("login-email").await;
+    }
+
+    browser.sign_in(DEMO_ADMIN_LOGIN).await;
+    browser.goto("/settings/api-tokens").await;
+    for width in [1280, 1024, 390] {
+        set_width(&browser, width).await;
+        assert_eq!(
+            browser.eval(FIRST_ACTIONS_REACHABLE).await,
+            true,
+            "the first row's actions at {width}px"
+        );
+    }
+    // Scrolled halfway, the columns pass beneath the actions, which stay on top.
+    browser
+        .eval("(() => { const box = document.querySelector('.table-scroll'); \
+               box.scrollLeft = (box.scrollWidth - box.clientWidth) / 2; return box.scrollLeft > 0; })()")
+        .await;
+    assert_eq!(browser.eval(FIRST_ACTIONS_REACHABLE).await, true);
+
+    // Its menu opens over the rows below, their actions included, edge to edge.
+    set_width(&browser, 1280).await;
+    browser.find("token-actions").await.click().await.unwrap();
+    browser.find("action-edit").await;
+    let covered = browser
+        .eval(
+            "[...document.querySelectorAll('.menu-slot .menu-item')].flatMap(item => { \
+               const box = item.getBoundingClientRect(); \
+               return [box.left + 3, box.left + box.width / 2, box.right - 3] \
+                 .filter(x => !item.contains(document.elementFromPoint(x, box.top + box.height / 2))) \
+                 .map(x => `${item.textContent.trim()} at x=${Math.round(x)}`); })",
+        )
+        .await;
+    assert_eq!(covered, serde_json::json!([]), "menu items covered");
+    browser.close().await;
+}
+
+async fn set_width(browser: &Browser, width: u32) {
+    browser
+        .driver
+        .set_window_rect(0, 0, width, 900)
+        .await
+        .unwrap();
+    browser
+        .wait_until(&format!("window.innerWidth === {width}"))
+        .await;
 }
