@@ -192,14 +192,16 @@ async fn the_whole_table_fits_a_desktop_and_each_rows_actions_stay_in_reach_when
         );
     }
     // Scrolled halfway, the columns pass beneath the actions, which stay on top.
-    browser
+    let scrolled = browser
         .eval("(() => { const box = document.querySelector('.table-scroll'); \
                box.scrollLeft = (box.scrollWidth - box.clientWidth) / 2; return box.scrollLeft > 0; })()")
         .await;
+    assert_eq!(scrolled, true, "the table scrolls sideways at 390px");
     assert_eq!(browser.eval(FIRST_ACTIONS_REACHABLE).await, true);
 
     // Its menu opens over the rows below, their actions included, edge to edge.
     set_width(&browser, 1280).await;
+    assert_eq!(browser.eval(FIRST_ACTIONS_REACHABLE).await, true);
     browser.find("token-actions").await.click().await.unwrap();
     browser.find("action-edit").await;
     let covered = browser

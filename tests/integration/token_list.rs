@@ -266,13 +266,21 @@ async fn search_folds_case_outside_ascii_as_ilike_does_and_follows_a_rename() {
     .execute(&mut conn)
     .unwrap();
 
+    // The list must match what ILIKE matches under the database's collation, whatever
+    // it is; which searches match at all depends on it. These are glibc's and
+    // PostgreSQL's own: Ü lowers to ü, and a final capital sigma to σ, not ς.
+    let folds_as_expected: bool = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(
+        "lower('ÜΣΑΣ') = 'üσασ'",
+    ))
+    .get_result(&mut conn)
+    .unwrap();
     for (search, matches_some) in [
+        ("FEED", true),
         ("ÜNÏCÖDÉ", true),
         ("ünïcödé", true),
         ("STRASSE", false),
         ("STRAßE", true),
         ("σίσυ", true),
-        // lower() folds a final capital sigma to σ, not ς, in names and searches alike.
         ("ΣΊΣυφος", false),
         ("ΣΊΣΥΦΟΣ", true),
         ("ǆemal", true),
@@ -296,11 +304,13 @@ async fn search_folds_case_outside_ascii_as_ilike_does_and_follows_a_rename() {
             .finish();
         let listed = admin_list(&app, &format!("?{query}")).await;
         assert_eq!(sorted(listed.token_ids()), by_ilike, "?q={search}");
-        assert_eq!(
-            !by_ilike.is_empty(),
-            matches_some,
-            "?q={search}: {by_ilike:?}"
-        );
+        if folds_as_expected || search.is_ascii() {
+            assert_eq!(
+                !by_ilike.is_empty(),
+                matches_some,
+                "?q={search}: {by_ilike:?}"
+            );
+        }
     }
 
     diesel::sql_query(format!(
