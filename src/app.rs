@@ -242,12 +242,14 @@ impl Application {
             services: self.state.services.clone(),
         };
         let listener = Listener::start(pool.clone(), caches);
+        let stop_writing = Arc::new(tokio::sync::Notify::new());
         let writer = actix_web::rt::spawn(writer::run(
             pool.clone(),
             recorder.clone(),
             self.access_stats.clone(),
             self.state.database.clone(),
             self.flush_every,
+            stop_writing.clone(),
         ));
         let metrics = self.metrics.map(prometheus::MetricsServer::spawn);
         let served = self.server.await;
@@ -255,7 +257,12 @@ impl Application {
             metrics.stop().await;
         }
         listener.stop();
-        writer.abort();
+        // A write under way finishes (within the pool's connection and statement
+        // timeouts), putting its uses back if it fails, before the final write.
+        stop_writing.notify_one();
+        if let Err(error) = writer.await {
+            tracing::error!(error = %error, "the last-access writer failed");
+        }
         if writer::flush(&pool, &recorder, &self.access_stats, &self.state.database)
             .await
             .is_some()

@@ -18,6 +18,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use tokio::sync::Notify;
+
 use super::AccessRecorder;
 use crate::db::health::{DatabaseHealth, is_unavailable};
 use crate::db::{DbPool, access, blocking};
@@ -123,21 +125,30 @@ impl WritePace {
     }
 }
 
-/// Writes, paced by `WritePace`, until the task is dropped.
+/// Writes, paced by `WritePace`, until `stop` is notified. A write under way then
+/// finishes first, and a failed one puts its uses back, so the final write on shutdown
+/// takes them: dropping the task instead would drop a write in flight, uses and all,
+/// if it failed.
 pub async fn run(
     pool: DbPool,
     recorder: Arc<AccessRecorder>,
     stats: Arc<WriterStats>,
     health: Arc<DatabaseHealth>,
     every: Duration,
+    stop: Arc<Notify>,
 ) {
+    use futures_util::future::{Either, select};
     let pace = WritePace::new(every);
     let mut wait = every;
     loop {
         instruments::last_access_write_interval(wait);
         let turn = std::pin::pin!(actix_web::rt::time::sleep(wait));
         let crowded = std::pin::pin!(recorder.crowded.notified());
-        futures_util::future::select(turn, crowded).await;
+        // A stop notified during a write is kept as a permit and ends this wait at once.
+        let stopped = std::pin::pin!(stop.notified());
+        if let Either::Right(_) = select(select(turn, crowded), stopped).await {
+            return;
+        }
         let written = flush(&pool, &recorder, &stats, &health).await;
         wait = pace.wait_after(written);
     }
@@ -190,12 +201,14 @@ mod tests {
         let token = TokenId::parse("TK-1000-0000-0001").unwrap();
         recorder.record(&token, Use::new(chrono::Utc::now(), None, None));
         let an_hour = Duration::from_secs(3600);
+        let stop = Arc::new(Notify::new());
         let writer = actix_web::rt::spawn(run(
             crate::db::setup::unreachable_pool(),
             recorder.clone(),
             Arc::new(WriterStats::default()),
             Arc::new(DatabaseHealth::default()),
             an_hour,
+            stop.clone(),
         ));
 
         // Its turn is an hour away; the write is tried (and fails: no database) now.
@@ -204,7 +217,8 @@ mod tests {
         while !metrics.handle().render().contains(tried) && Instant::now() < deadline {
             actix_web::rt::time::sleep(Duration::from_millis(10)).await;
         }
-        writer.abort();
+        stop.notify_one();
+        writer.await.expect("the writer stops when told");
         let text = metrics.handle().render();
         assert!(text.contains(tried), "{text}");
         assert!(

@@ -1,17 +1,19 @@
 //! Stopping the real binary: on SIGTERM, or Ctrl-C (SIGINT), `tokendesk serve` stops
 //! accepting connections, lets the request in flight finish with its normal answer,
-//! writes every last access it recorded, and exits 0 within 10 seconds.
+//! writes every last access it recorded (those of a write under way that failed too),
+//! and exits 0 within 10 seconds.
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use reqwest::StatusCode;
 use tokendesk::db::schema::{token_last_access, token_usage_daily};
 
-use crate::cli::{demo_secret, send_signal, serve_demo, tokendesk};
+use crate::cli::{demo_secret, send_signal, serve, serve_demo, tokendesk};
 use crate::common::{ApiClient, NEVER_USED_TOKEN, TestDb};
 
 /// How long the process may take to be gone once signalled.
@@ -84,6 +86,25 @@ fn refused_within(port: u16, limit: Duration) {
     }
 }
 
+/// How `server` exited, if it did within `limit`; else it is killed, and `None`.
+fn exited_within(server: std::process::Child, limit: Duration) -> Option<std::process::ExitStatus> {
+    let pid = server.id();
+    let (exited, exit) = std::sync::mpsc::channel();
+    let waiting = std::thread::spawn(move || {
+        let mut server = server;
+        let _ = exited.send(server.wait());
+    });
+    let status = exit.recv_timeout(limit).ok().map(Result::unwrap);
+    if status.is_none() {
+        // Ours, by its id: don't leave it running.
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status();
+    }
+    let _ = waiting.join();
+    status
+}
+
 /// A new service credential for the database, made as an operator makes it.
 fn add_service(db: &TestDb) -> String {
     let output = tokendesk(&db.url)
@@ -123,25 +144,11 @@ async fn stops_gracefully_on(signal: &str) {
     let signalled = Instant::now();
     refused_within(port, EXIT_WITHIN);
     let answer = in_flight.finish();
-    let pid = server.id();
-    let (exited, exit) = std::sync::mpsc::channel();
-    let waiting = std::thread::spawn(move || {
-        let mut server = server;
-        let _ = exited.send(server.wait());
-    });
-    let status = exit.recv_timeout(EXIT_WITHIN.saturating_sub(signalled.elapsed()));
-    if status.is_err() {
-        // Ours, by its id: don't leave it running.
-        let _ = std::process::Command::new("kill")
-            .args(["-KILL", &pid.to_string()])
-            .status();
-    }
-    let _ = waiting.join();
+    let status = exited_within(server, EXIT_WITHIN.saturating_sub(signalled.elapsed()));
     let log = log.whole();
 
-    let status = status
-        .unwrap_or_else(|_| panic!("gone within {EXIT_WITHIN:?} of SIG{signal}:\n{log}"))
-        .unwrap();
+    let status =
+        status.unwrap_or_else(|| panic!("gone within {EXIT_WITHIN:?} of SIG{signal}:\n{log}"));
     assert!(status.success(), "a clean exit on SIG{signal}:\n{log}");
     assert!(
         answer.starts_with("HTTP/1.1 200 OK\r\n"),
@@ -174,4 +181,91 @@ async fn sigterm_finishes_the_request_in_flight_writes_last_access_and_exits_0()
 #[tokio::test]
 async fn ctrl_c_stops_as_gracefully_as_sigterm() {
     stops_gracefully_on("INT").await;
+}
+
+/// The backend of another session that waits for a lock in `db`, and when its current
+/// statement began: the last-access writer blocked by the test's lock.
+fn waiting_for_a_lock(conn: &mut PgConnection) -> Option<(i32, String)> {
+    #[derive(QueryableByName)]
+    struct Waiting {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        pid: i32,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        began: String,
+    }
+    diesel::sql_query(
+        "SELECT pid, query_start::text AS began FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid() \
+           AND wait_event_type = 'Lock' LIMIT 1",
+    )
+    .get_result::<Waiting>(conn)
+    .optional()
+    .unwrap()
+    .map(|w| (w.pid, w.began))
+}
+
+/// Whether backend `pid` is still running the statement that began at `began`.
+fn still_running(conn: &mut PgConnection, pid: i32, began: &str) -> bool {
+    diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
+        "EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = {pid} \
+         AND query_start::text = '{began}' AND state = 'active')"
+    )))
+    .get_result(conn)
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_write_under_way_at_shutdown_that_fails_is_written_by_the_final_one() {
+    let db = TestDb::migrated();
+    // The writer's statements give up after a second.
+    let (server, port, log) = serve(
+        &db,
+        &["--demo"],
+        &[("TOKENDESK_DB_STATEMENT_TIMEOUT", "1s")],
+    );
+    let token = demo_secret(&db, NEVER_USED_TOKEN);
+    let before = counted(&db, NEVER_USED_TOKEN);
+    let mut locker = db.connection();
+    locker
+        .batch_execute("BEGIN; LOCK TABLE token_usage_daily IN EXCLUSIVE MODE")
+        .unwrap();
+    let caller = ApiClient::new(&format!("http://127.0.0.1:{port}"), &token);
+    for _ in 0..3 {
+        assert_eq!(caller.whoami().await.status, StatusCode::OK);
+    }
+    // The writer takes the three calls and waits for the lock.
+    let mut watcher = db.connection();
+    let started = Instant::now();
+    let (pid, began) = loop {
+        if let Some(waiting) = waiting_for_a_lock(&mut watcher) {
+            break waiting;
+        }
+        assert!(
+            started.elapsed() < EXIT_WITHIN,
+            "the writer never waited for the lock"
+        );
+        std::thread::yield_now();
+    };
+
+    send_signal(&server, "TERM");
+    // The blocked statement ends (its timeout, or its connection closing), and the
+    // lock goes: a write after that can be made.
+    while still_running(&mut watcher, pid, &began) {
+        assert!(
+            started.elapsed() < 2 * EXIT_WITHIN,
+            "the writer's statement never ended"
+        );
+        std::thread::yield_now();
+    }
+    locker.batch_execute("COMMIT").unwrap();
+    let status = exited_within(server, EXIT_WITHIN);
+    let log = log.whole();
+
+    assert!(status.is_some_and(|s| s.success()), "a clean exit:\n{log}");
+    assert_eq!(
+        counted(&db, NEVER_USED_TOKEN) - before,
+        3,
+        "the calls the failed write held were written after it:\n{log}"
+    );
+    assert!(log.contains("stopped; last access written"), "{log}");
 }
