@@ -2,9 +2,10 @@
 
 use chrono::{DateTime, Utc};
 
-/// Describes `at` relative to `now` in the largest unit it reaches, rounded to the
-/// nearest whole one: a token set a moment ago to expire in 3 days expires "in 3 days",
-/// not "in 2 days", and a grace of an hour just begun ends "in 1 hour".
+/// Describes `at` relative to `now` in the largest unit it reaches, counted in whole
+/// units, down: a deadline is never said to be further off than it is, beyond the
+/// slack of `whole_units`, which keeps a token set a moment ago to expire in 3 days at
+/// "in 3 days", not "in 2 days", and a grace of an hour just begun at "in 1 hour".
 pub fn describe(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
     let seconds = (now - at).num_seconds();
     let past = seconds >= 0;
@@ -16,7 +17,7 @@ pub fn describe(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
             "in less than a minute".into()
         };
     }
-    let (count, unit) = nearest_whole_unit(magnitude);
+    let (count, unit) = whole_units(magnitude);
     let plural = if count == 1 { "" } else { "s" };
     if past {
         format!("{count} {unit}{plural} ago")
@@ -25,28 +26,28 @@ pub fn describe(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
     }
 }
 
-/// Each unit: its name, its length in seconds, and how many of it make the next one up.
-const UNITS: [(&str, u64, u64); 5] = [
-    ("minute", 60, 60),
-    ("hour", 3_600, 24),
-    ("day", 86_400, 30),
-    ("month", 30 * 86_400, 12),
-    ("year", 365 * 86_400, u64::MAX),
+/// Each unit: its name and its length in seconds.
+const UNITS: [(&str, u64); 5] = [
+    ("minute", 60),
+    ("hour", 3_600),
+    ("day", 86_400),
+    ("month", 30 * 86_400),
+    ("year", 365 * 86_400),
 ];
 
-/// `seconds` (a minute or more) in the largest unit it reaches, rounded half up; a count
-/// that rounds up to a whole next unit ("60 minutes") is that unit ("1 hour").
-fn nearest_whole_unit(seconds: u64) -> (u64, &'static str) {
-    let at = UNITS
+/// `seconds` (a minute or more) in the largest unit it reaches and whole ones of it,
+/// counted down once a hundredth (at least 5 s) is added: the moments between setting
+/// a time and reading it don't take a unit off, and nothing is said to be more than a
+/// hundredth further than it is.
+fn whole_units(seconds: u64) -> (u64, &'static str) {
+    let padded = seconds.saturating_add((seconds / 100).max(5));
+    let (unit, size) = UNITS
         .iter()
-        .rposition(|(_, size, _)| seconds >= *size)
-        .unwrap_or(0);
-    let (unit, size, per_next) = UNITS[at];
-    let count = (seconds + size / 2) / size;
-    match UNITS.get(at + 1) {
-        Some((next, _, _)) if count >= per_next => (1, next),
-        _ => (count, unit),
-    }
+        .rev()
+        .find(|(_, size)| padded >= *size)
+        .copied()
+        .unwrap_or(UNITS[0]);
+    (padded / size, unit)
 }
 
 #[cfg(test)]
@@ -55,15 +56,14 @@ mod tests {
     use chrono::Duration;
 
     #[test]
-    fn describes_past_and_future_in_the_nearest_whole_unit() {
+    fn describes_past_and_future_in_whole_units() {
         let now = Utc::now();
         assert_eq!(describe(now - Duration::seconds(5), now), "just now");
         assert_eq!(describe(now - Duration::minutes(1), now), "1 minute ago");
         assert_eq!(describe(now - Duration::minutes(59), now), "59 minutes ago");
         assert_eq!(describe(now - Duration::hours(3), now), "3 hours ago");
         assert_eq!(describe(now - Duration::days(1), now), "1 day ago");
-        assert_eq!(describe(now - Duration::days(40), now), "1 month ago");
-        assert_eq!(describe(now - Duration::days(45), now), "2 months ago");
+        assert_eq!(describe(now - Duration::days(45), now), "1 month ago");
         assert_eq!(describe(now - Duration::days(800), now), "2 years ago");
         assert_eq!(describe(now + Duration::days(5), now), "in 5 days");
         assert_eq!(
@@ -73,12 +73,12 @@ mod tests {
     }
 
     #[test]
-    fn a_moment_after_a_whole_unit_is_still_that_unit() {
+    fn a_moment_short_of_a_whole_unit_is_that_unit() {
         let now = Utc::now();
-        let moment = Duration::seconds(1);
+        let moment = Duration::seconds(2);
         assert_eq!(describe(now + Duration::days(3) - moment, now), "in 3 days");
         assert_eq!(
-            describe(now + Duration::days(30) - moment, now),
+            describe(now + Duration::days(30) - Duration::minutes(5), now),
             "in 1 month"
         );
         assert_eq!(
@@ -86,26 +86,36 @@ mod tests {
             "in 1 hour"
         );
         assert_eq!(
-            describe(now - Duration::minutes(90), now),
-            "2 hours ago",
-            "half up"
+            describe(now + Duration::minutes(5) - moment, now),
+            "in 5 minutes"
         );
-        assert_eq!(describe(now - Duration::minutes(89), now), "1 hour ago");
+        assert_eq!(describe(now - Duration::days(362), now), "1 year ago");
+        assert_eq!(describe(now - Duration::days(355), now), "11 months ago");
     }
 
     #[test]
-    fn a_count_that_rounds_up_to_the_next_unit_is_named_in_it() {
+    fn a_deadline_is_never_said_to_be_further_off_than_it_is() {
         let now = Utc::now();
-        assert_eq!(describe(now - Duration::seconds(3_590), now), "1 hour ago");
-        assert_eq!(
-            describe(now + Duration::hours(23) + Duration::minutes(40), now),
-            "in 1 day"
-        );
-        assert_eq!(
-            describe(now - Duration::days(29) - Duration::hours(13), now),
-            "1 month ago"
-        );
-        assert_eq!(describe(now + Duration::days(350), now), "in 1 year");
-        assert_eq!(describe(now - Duration::days(364), now), "1 year ago");
+        assert_eq!(describe(now + Duration::hours(36), now), "in 1 day");
+        assert_eq!(describe(now + Duration::minutes(110), now), "in 1 hour");
+        assert_eq!(describe(now + Duration::days(45), now), "in 1 month");
+        assert_eq!(describe(now + Duration::days(350), now), "in 11 months");
+        for seconds in [60, 61, 3_500, 3_563, 86_000, 2_591_000, 31_000_000] {
+            let said = describe(now + Duration::seconds(seconds), now);
+            let (count, unit) = said
+                .strip_prefix("in ")
+                .and_then(|rest| rest.split_once(' '))
+                .unwrap();
+            let size = UNITS
+                .iter()
+                .find(|(name, _)| unit.trim_end_matches('s') == *name)
+                .map(|(_, size)| *size)
+                .unwrap();
+            let said_seconds = count.parse::<u64>().unwrap() * size;
+            assert!(
+                said_seconds * 100 <= u64::try_from(seconds).unwrap() * 101 + 500,
+                "{seconds} s said as {said}"
+            );
+        }
     }
 }
