@@ -183,6 +183,18 @@ async fn ctrl_c_stops_as_gracefully_as_sigterm() {
     stops_gracefully_on("INT").await;
 }
 
+/// A server that is killed if the test ends (an assertion failing) before it exited.
+struct KilledIfLeft(Option<std::process::Child>);
+
+impl Drop for KilledIfLeft {
+    fn drop(&mut self) {
+        if let Some(mut server) = self.0.take() {
+            let _ = server.kill();
+            let _ = server.wait();
+        }
+    }
+}
+
 /// The backend of another session that waits for a lock in `db`, and when its current
 /// statement began: the last-access writer blocked by the test's lock.
 fn waiting_for_a_lock(conn: &mut PgConnection) -> Option<(i32, String)> {
@@ -217,12 +229,13 @@ fn still_running(conn: &mut PgConnection, pid: i32, began: &str) -> bool {
 #[tokio::test]
 async fn a_write_under_way_at_shutdown_that_fails_is_written_by_the_final_one() {
     let db = TestDb::migrated();
-    // The writer's statements give up after a second.
+    // The writer's statements give up after two seconds.
     let (server, port, log) = serve(
         &db,
         &["--demo"],
-        &[("TOKENDESK_DB_STATEMENT_TIMEOUT", "1s")],
+        &[("TOKENDESK_DB_STATEMENT_TIMEOUT", "2s")],
     );
+    let mut server = KilledIfLeft(Some(server));
     let token = demo_secret(&db, NEVER_USED_TOKEN);
     let before = counted(&db, NEVER_USED_TOKEN);
     let mut locker = db.connection();
@@ -233,6 +246,8 @@ async fn a_write_under_way_at_shutdown_that_fails_is_written_by_the_final_one() 
     for _ in 0..3 {
         assert_eq!(caller.whoami().await.status, StatusCode::OK);
     }
+    // No idle connection of ours to hold the server's stop up.
+    drop(caller);
     // The writer takes the three calls and waits for the lock.
     let mut watcher = db.connection();
     let started = Instant::now();
@@ -247,7 +262,7 @@ async fn a_write_under_way_at_shutdown_that_fails_is_written_by_the_final_one() 
         std::thread::yield_now();
     };
 
-    send_signal(&server, "TERM");
+    send_signal(server.0.as_ref().unwrap(), "TERM");
     // The blocked statement ends (its timeout, or its connection closing), and the
     // lock goes: a write after that can be made.
     while still_running(&mut watcher, pid, &began) {
@@ -258,7 +273,7 @@ async fn a_write_under_way_at_shutdown_that_fails_is_written_by_the_final_one() 
         std::thread::yield_now();
     }
     locker.batch_execute("COMMIT").unwrap();
-    let status = exited_within(server, EXIT_WITHIN);
+    let status = exited_within(server.0.take().unwrap(), EXIT_WITHIN);
     let log = log.whole();
 
     assert!(status.is_some_and(|s| s.success()), "a clean exit:\n{log}");
