@@ -139,6 +139,28 @@ async fn disabling_from_the_row_menu_dims_the_row_and_enabling_restores_it() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn disabling_a_token_expiring_soon_in_place_recounts_the_banner_over_the_list() {
+    let app = spawn_app().await;
+    let browser = Browser::open(&app).await;
+    browser.sign_in(DEMO_ADMIN_LOGIN).await;
+    browser.mark_document().await;
+    let banner = "document.querySelector('[data-testid=expiry-reminder] strong').textContent";
+    assert_eq!(browser.eval(banner).await, "2 tokens expire within 7 days.");
+
+    browser.row_action(EXPIRING_SOON_TOKEN, "disable").await;
+    browser.wait_until(MODAL_OPEN).await;
+    browser.find("confirm-submit").await.click().await.unwrap();
+    browser
+        .wait_until(&format!(
+            "{MODAL_CLOSED} && {banner} === '1 token expires within 7 days.'"
+        ))
+        .await;
+
+    assert!(browser.same_document().await, "no page load");
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancel_and_escape_close_the_dialog_and_change_nothing() {
     let app = spawn_app().await;
     let browser = Browser::open(&app).await;

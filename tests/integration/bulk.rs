@@ -366,6 +366,15 @@ async fn with_htmx_the_confirmation_and_the_result_are_dialog_fragments_and_the_
     assert_eq!(result.attrs("#flash", "hx-swap-oob"), ["true"]);
     assert_eq!(result.text("flash-message"), "Enabled 1 token. Skipped 1.");
     assert_eq!(
+        result.attrs("#reminders", "hx-swap-oob"),
+        ["true"],
+        "the list's banners, recounted"
+    );
+    assert_eq!(
+        result.text("expiry-reminder"),
+        "2 tokens expire within 7 days. Show the tokens expiring soon"
+    );
+    assert_eq!(
         audit_of(&app, DISABLED_TOKEN),
         [("token.enable".to_owned(), DEMO_ADMIN.to_owned())]
     );

@@ -177,3 +177,69 @@ async fn a_filtered_list_fetched_by_htmx_leaves_the_reminder_out() {
         "the row keeps its hint"
     );
 }
+
+/// The banners' text in a change's answer, swapped in out of band over the list.
+fn reminders_in(answer: &Page) -> (Vec<String>, Vec<String>) {
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert_eq!(
+        answer.attrs("#reminders", "hx-swap-oob"),
+        ["true"],
+        "{}",
+        answer.body
+    );
+    (
+        answer.texts("expiry-reminder"),
+        answer.texts("leak-reminder"),
+    )
+}
+
+#[tokio::test]
+async fn a_change_made_in_the_list_recounts_its_reminders_in_place() {
+    let app = spawn_app().await;
+    let soon = token_expiring(&app, OTHER_INC, Duration::days(3) + Duration::hours(1));
+    let sooner = token_expiring(&app, OTHER_INC, Duration::hours(5));
+    let (admin, csrf) = Visitor::signed_in_with_csrf(&app, OTHER_ADMIN_LOGIN).await;
+    let page = admin.get(LIST).await;
+    assert_eq!(
+        page.text("expiry-reminder"),
+        "2 tokens expire within 7 days. Show the tokens expiring soon"
+    );
+    let leaked =
+        ["1 token was found in public and disabled. Show the tokens found in public".to_owned()];
+    assert_eq!(page.texts("leak-reminder"), leaked);
+
+    let disabled = admin
+        .post_htmx(&format!("{LIST}/{soon}/disable"), &csrf)
+        .await;
+    assert_eq!(
+        reminders_in(&disabled),
+        (
+            vec!["1 token expires within 7 days. Show the tokens expiring soon".to_owned()],
+            leaked.to_vec()
+        )
+    );
+
+    let deleted = admin
+        .post_htmx(&format!("{LIST}/{sooner}/delete"), &csrf)
+        .await;
+    assert_eq!(
+        reminders_in(&deleted),
+        (vec![], leaked.to_vec()),
+        "none expiring is left: that banner goes"
+    );
+
+    let enabled = admin
+        .post_htmx(&format!("{LIST}/{soon}/enable"), &csrf)
+        .await;
+    assert_eq!(
+        reminders_in(&enabled).0,
+        ["1 token expires within 7 days. Show the tokens expiring soon"]
+    );
+
+    // From a details page the page reloads instead: nothing out of band.
+    let from_details = admin
+        .post_htmx(&format!("{LIST}/{soon}/disable?from=detail"), &csrf)
+        .await;
+    assert_eq!(from_details.status, StatusCode::OK);
+    assert!(from_details.attrs("#reminders", "hx-swap-oob").is_empty());
+}

@@ -1,5 +1,6 @@
 //! The answer to a successful change. With htmx from the list: the row re-rendered (or
-//! removed) and a flash message, swapped in out of band, and the modal closed. With
+//! removed), the banners over the list recounted, and a flash message, swapped in out
+//! of band, and the modal closed. With
 //! htmx from a details page: a reload (or, after delete, the list) showing the flash.
 //! Without JavaScript: a redirect to that page, with the flash in the session.
 
@@ -10,6 +11,7 @@ use chrono::Utc;
 
 use super::LIST_PATH;
 use super::origin::Origin;
+use super::reminders::Reminders;
 use super::row::TokenRow;
 use crate::db::tokens;
 use crate::domain::{TokenId, Visibility};
@@ -26,6 +28,7 @@ struct Changed<'a> {
     deleted: bool,
     row: Option<TokenRow>,
     message: &'a str,
+    reminders: Reminders,
     spans_accounts: bool,
     can_manage: bool,
 }
@@ -38,11 +41,18 @@ pub async fn respond(
     origin: Origin,
     message: &str,
 ) -> Result<HttpResponse, WebError> {
-    let visibility = Visibility::Account(admin.account.clone());
+    let in_the_list = htmx::wants_fragment(req) && origin == Origin::List;
+    let account = admin.account.clone();
     let lookup = id.clone();
-    let current = state
+    let now = Utc::now();
+    let (current, reminders) = state
         .db("loading the changed token", move |conn| {
-            tokens::find(conn, &visibility, &lookup)
+            let current = tokens::find(conn, &Visibility::Account(account.clone()), &lookup)?;
+            // The list's banners may count this token: recount them for the list.
+            let reminders = in_the_list
+                .then(|| Reminders::count(conn, &account, now))
+                .transpose()?;
+            Ok::<_, diesel::result::Error>((current, reminders))
         })
         .await?;
     let deleted = current
@@ -50,12 +60,13 @@ pub async fn respond(
         .is_none_or(|t| t.summary.status == crate::domain::TokenStatus::Deleted);
     let token_href = format!("{LIST_PATH}/{id}");
 
-    if htmx::wants_fragment(req) && origin == Origin::List {
+    if let Some(reminders) = reminders {
         let fragment = Changed {
             token_id: id.as_str(),
             deleted,
-            row: current.map(|t| TokenRow::new(&t.summary, Utc::now())),
+            row: current.map(|t| TokenRow::new(&t.summary, now)),
             message,
+            reminders,
             spans_accounts: false,
             can_manage: true,
         };

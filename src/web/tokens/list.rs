@@ -6,6 +6,7 @@ use askama::Template;
 use chrono::Utc;
 
 use super::LIST_PATH;
+use super::reminders::Reminders;
 use super::row::TokenRow;
 use crate::db::modules;
 use crate::db::tokens;
@@ -14,7 +15,7 @@ use crate::domain::token_list_query::{
     PAGE_SIZE, RawTokenListQuery, SortDirection, SortKey, StatusFilter, TokenListQuery,
     UnusedFilter,
 };
-use crate::domain::{PageNumber, Visibility, expiry_reminder, leak_report};
+use crate::domain::{PageNumber, Visibility};
 use crate::state::AppState;
 use crate::web::chrome::Chrome;
 use crate::web::current_user::ApiAccess;
@@ -31,11 +32,9 @@ struct ListPage {
     spans_accounts: bool,
     /// Account admins may create and change tokens; support staff only look.
     can_manage: bool,
-    /// The banner over an admin's list while tokens of their account found in public
-    /// stay disabled.
-    leak_reminder: Option<Reminder>,
-    /// The banner over an admin's list when tokens of their account expire soon.
-    expiry_reminder: Option<Reminder>,
+    /// The banners over an admin's full page: tokens found in public still disabled,
+    /// tokens expiring soon.
+    reminders: Option<Reminders>,
     /// Rows can be ticked for a bulk change: an admin's page with a token that is not
     /// deleted.
     selectable: bool,
@@ -67,35 +66,6 @@ struct ListPage {
     next_href: Option<String>,
 }
 
-/// A banner over an admin's list ("3 tokens expire within 7 days"), linking to the
-/// list of exactly the tokens it counts.
-struct Reminder {
-    message: String,
-    href: String,
-}
-
-impl Reminder {
-    fn expiring(count: i64) -> Option<Self> {
-        expiry_reminder::banner(count).map(|message| Self {
-            message,
-            href: href(&expiry_reminder::expiring_soon()),
-        })
-    }
-
-    fn found_in_public(count: i64) -> Option<Self> {
-        leak_report::banner(count).map(|message| Self {
-            message,
-            href: href(&leak_report::found_in_public()),
-        })
-    }
-}
-
-/// What an admin's banners count.
-struct Reminders {
-    expiring_soon: i64,
-    found_in_public: i64,
-}
-
 /// A sortable column header.
 struct SortLink {
     href: String,
@@ -125,10 +95,9 @@ pub async fn page(
         .db("listing tokens", move |conn| {
             // An admin's reminders sit above the results: a fragment doesn't show them.
             let reminders = match &visibility {
-                Visibility::Account(account) if !fragment => Some(Reminders {
-                    expiring_soon: tokens::count_expiring_soon(conn, account, now)?,
-                    found_in_public: tokens::count_found_in_public(conn, account)?,
-                }),
+                Visibility::Account(account) if !fragment => {
+                    Some(Reminders::count(conn, account, now)?)
+                }
                 _ => None,
             };
             Ok((
@@ -174,12 +143,7 @@ pub async fn page(
         }),
         spans_accounts: access.visibility.spans_accounts(),
         can_manage,
-        leak_reminder: reminders
-            .as_ref()
-            .and_then(|counted| Reminder::found_in_public(counted.found_in_public)),
-        expiry_reminder: reminders
-            .as_ref()
-            .and_then(|counted| Reminder::expiring(counted.expiring_soon)),
+        reminders,
         selectable: can_manage && rows.iter().any(TokenRow::is_manageable),
         return_to: href(&query),
         rows,

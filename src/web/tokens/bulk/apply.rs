@@ -23,6 +23,7 @@ use crate::web::csrf::CsrfForm;
 use crate::web::current_user::AccountAdmin;
 use crate::web::errors::WebError;
 use crate::web::session::TypedSession;
+use crate::web::tokens::reminders::Reminders;
 use crate::web::tokens::row::TokenRow;
 use crate::web::{htmx, render};
 
@@ -49,9 +50,10 @@ struct ResultPage {
     changed: Vec<Named>,
     skipped: Vec<Skipped>,
     back: String,
-    /// With htmx: the rows and the flash go out of band.
+    /// With htmx: the rows, the list's banners and the flash go out of band.
     updates_list: bool,
     rows: Vec<RowUpdate>,
+    reminders: Option<Reminders>,
     spans_accounts: bool,
     can_manage: bool,
 }
@@ -89,11 +91,16 @@ pub async fn apply(
     let by = admin.acting(&req);
     let visibility = Visibility::Account(admin.account.clone());
     let changes = state.changes.clone();
-    let (ids, outcomes, now) = state
+    let in_the_list = htmx::wants_fragment(&req);
+    let account = admin.account.clone();
+    let (ids, outcomes, now, reminders) = state
         .db("changing tokens in bulk", move |conn| {
             let outcomes = changes.transition_each(conn, &by, &ids, transition)?;
             let now = tokens::find_many(conn, &visibility, ids.as_slice())?;
-            Ok((ids, outcomes, now))
+            let reminders = in_the_list
+                .then(|| Reminders::count(conn, &account, Utc::now()))
+                .transpose()?;
+            Ok((ids, outcomes, now, reminders))
         })
         .await?;
     let page = ResultPage::new(&admin, transition, &ids, outcomes, now, back);
@@ -103,9 +110,10 @@ pub async fn apply(
         skipped = page.skipped.len(),
         "tokens changed in bulk"
     );
-    if htmx::wants_fragment(&req) {
+    if in_the_list {
         let page = ResultPage {
             updates_list: true,
+            reminders,
             ..page
         };
         return Ok(render::dialog(StatusCode::OK, &page.as_dialog()));
@@ -176,6 +184,7 @@ impl ResultPage {
             back,
             updates_list: false,
             rows,
+            reminders: None,
             spans_accounts: false,
             can_manage: true,
         }
