@@ -28,7 +28,8 @@ struct Changed<'a> {
     deleted: bool,
     row: Option<TokenRow>,
     message: &'a str,
-    reminders: Reminders,
+    /// `None` when they could not be recounted: they stay as they are.
+    reminders: Option<Reminders>,
     spans_accounts: bool,
     can_manage: bool,
 }
@@ -49,9 +50,11 @@ pub async fn respond(
         .db("loading the changed token", move |conn| {
             let current = tokens::find(conn, &Visibility::Account(account.clone()), &lookup)?;
             // The list's banners may count this token: recount them for the list.
-            let reminders = in_the_list
-                .then(|| Reminders::count(conn, &account, now))
-                .transpose()?;
+            let reminders = if in_the_list {
+                Reminders::recount(conn, &account, now)
+            } else {
+                None
+            };
             Ok::<_, diesel::result::Error>((current, reminders))
         })
         .await?;
@@ -60,7 +63,7 @@ pub async fn respond(
         .is_none_or(|t| t.summary.status == crate::domain::TokenStatus::Deleted);
     let token_href = format!("{LIST_PATH}/{id}");
 
-    if let Some(reminders) = reminders {
+    if in_the_list {
         let fragment = Changed {
             token_id: id.as_str(),
             deleted,

@@ -42,4 +42,19 @@ impl Reminders {
             }),
         })
     }
+
+    /// `count`, for the answer to a change already made: if it fails, the failure is
+    /// logged and the banners stay as they were, rather than the change reading as
+    /// failed.
+    pub fn recount(
+        conn: &mut PgConnection,
+        account: &AccountId,
+        now: DateTime<Utc>,
+    ) -> Option<Self> {
+        Self::count(conn, account, now)
+            .inspect_err(|error| {
+                tracing::warn!(error = %error, "recounting the list's reminders failed");
+            })
+            .ok()
+    }
 }

@@ -97,9 +97,11 @@ pub async fn apply(
         .db("changing tokens in bulk", move |conn| {
             let outcomes = changes.transition_each(conn, &by, &ids, transition)?;
             let now = tokens::find_many(conn, &visibility, ids.as_slice())?;
-            let reminders = in_the_list
-                .then(|| Reminders::count(conn, &account, Utc::now()))
-                .transpose()?;
+            let reminders = if in_the_list {
+                Reminders::recount(conn, &account, Utc::now())
+            } else {
+                None
+            };
             Ok((ids, outcomes, now, reminders))
         })
         .await?;
