@@ -1,8 +1,8 @@
 //! The answer to a successful change. With htmx from the list: the row re-rendered (or
 //! removed), the banners over the list recounted, and a flash message, swapped in out
-//! of band, and the modal closed. With
-//! htmx from a details page: a reload (or, after delete, the list) showing the flash.
-//! Without JavaScript: a redirect to that page, with the flash in the session.
+//! of band, and the modal closed. With htmx from a details page: a reload (or, after
+//! delete, the list) showing the flash. Without JavaScript: a redirect to that page,
+//! with the flash in the session.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
