@@ -46,11 +46,6 @@ fn tracked<V: Clone + Send + Sync + 'static>() -> Cache<IpAddr, V> {
         .build()
 }
 
-/// What an address counts as: itself, or for IPv6 its /64 (`client_ip::counted_as`).
-fn key(ip: IpAddr) -> IpAddr {
-    client_ip::counted_as(ip)
-}
-
 impl<C> RefusalLimiter<C>
 where
     C: Clock,
@@ -67,7 +62,8 @@ where
 
     /// Counts one refused credential from `ip`.
     pub fn refused(&self, ip: IpAddr) {
-        let (key, now) = (key(ip), self.clock.now());
+        // An IPv6 address counts as its /64.
+        let (key, now) = (client_ip::counted_as(ip), self.clock.now());
         let window = Nanos::from(WINDOW);
         let count = self
             .counts
@@ -91,7 +87,7 @@ where
 
     /// How long `ip` is still held off, if it is.
     pub fn held_off(&self, ip: IpAddr) -> Option<Duration> {
-        let until = self.held_off.get(&key(ip))?;
+        let until = self.held_off.get(&client_ip::counted_as(ip))?;
         let left = Duration::from(until.duration_since(self.clock.now()));
         (!left.is_zero()).then_some(left)
     }

@@ -195,8 +195,8 @@ impl Drop for KilledIfLeft {
     }
 }
 
-/// The backend of another session that waits for a lock in `db`, and when its current
-/// statement began: the last-access writer blocked by the test's lock.
+/// The backend of another session that waits for a lock in `conn`'s database, and when
+/// its current statement began: the last-access writer blocked by the test's lock.
 fn waiting_for_a_lock(conn: &mut PgConnection) -> Option<(i32, String)> {
     #[derive(QueryableByName)]
     struct Waiting {
@@ -218,10 +218,15 @@ fn waiting_for_a_lock(conn: &mut PgConnection) -> Option<(i32, String)> {
 
 /// Whether backend `pid` is still running the statement that began at `began`.
 fn still_running(conn: &mut PgConnection, pid: i32, began: &str) -> bool {
-    diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
-        "EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = {pid} \
-         AND query_start::text = '{began}' AND state = 'active')"
-    )))
+    diesel::select(
+        diesel::dsl::sql::<diesel::sql_types::Bool>(
+            "EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = ",
+        )
+        .bind::<diesel::sql_types::Integer, _>(pid)
+        .sql(" AND query_start::text = ")
+        .bind::<diesel::sql_types::Text, _>(began)
+        .sql(" AND state = 'active')"),
+    )
     .get_result(conn)
     .unwrap()
 }
