@@ -16,6 +16,9 @@
   // button stands for it, remembered with its row: a change replaces the row, button
   // and all, before the dialog closes.
   var openerRow = null;
+  // Whether it was a Create token button: the one in an empty list is replaced by the
+  // list's refresh (the new token is in it), the one in the page's header is not.
+  var openerCreates = false;
   document.addEventListener("htmx:beforeRequest", function (event) {
     var target = event.detail.target;
     if (target && target.id === "modal" && !modal().open) {
@@ -24,6 +27,7 @@
       if (slot && slot.previousElementSibling) { opener = slot.previousElementSibling; }
       var row = opener && opener.closest && opener.closest("tr[id]");
       openerRow = row ? row.id : null;
+      openerCreates = !!(opener && opener.matches && opener.matches("[href='/settings/api-tokens/new']"));
     }
   });
 
@@ -42,7 +46,8 @@
   function openerNow() {
     if (opener && document.body.contains(opener)) { return opener; }
     var row = openerRow && document.getElementById(openerRow);
-    return (row && row.querySelector("[aria-haspopup=menu]")) || document.getElementById("main");
+    var create = openerCreates && document.querySelector("[data-testid=create-token]");
+    return (row && row.querySelector("[aria-haspopup=menu]")) || create || document.getElementById("main");
   }
 
   // Dialogs, tabs and menus take focus once their content has settled: htmx processes
@@ -73,12 +78,36 @@
     if (target && target.classList.contains("menu-slot")) { openMenu(target); }
   });
 
+  // The results fetching themselves again behind a dialog that showed a new secret
+  // (tokens/list.html): rows ticked for a bulk change stay ticked.
+  function refreshedBehindDialog(event) {
+    var asked = event.detail.requestConfig;
+    return !!(asked && asked.elt && asked.elt.hasAttribute("data-results-refresh"));
+  }
+  var tickedBeforeRefresh = [];
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (!refreshedBehindDialog(event)) { return; }
+    tickedBeforeRefresh = rowBoxes()
+      .filter(function (box) { return box.checked; })
+      .map(function (box) { return box.value; });
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (!refreshedBehindDialog(event)) { return; }
+    rowBoxes().forEach(function (box) {
+      if (tickedBeforeRefresh.indexOf(box.value) >= 0) { box.checked = true; }
+    });
+    tickedBeforeRefresh = [];
+  });
+
   // The results are not a live region (each search would read the whole table out):
   // once they settle, a status line says how many there are.
   document.addEventListener("htmx:afterSettle", function (event) {
     var target = event.detail.target;
     var status = document.getElementById("token-results-status");
     if (!target || target.id !== "token-results" || !status) { return; }
+    // Except when the results fetched themselves behind a dialog (a token created or
+    // rotated there): the dialog is what is being read then.
+    if (refreshedBehindDialog(event)) { return; }
     var summary = target.querySelector("[data-testid=token-count], .empty-state h2");
     status.textContent = summary ? summary.textContent.trim() : "";
   });
@@ -96,6 +125,7 @@
     if (back) { back.focus(); }
     opener = null;
     openerRow = null;
+    openerCreates = false;
   }, true);
 
   document.addEventListener("click", function (event) {

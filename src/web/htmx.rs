@@ -18,3 +18,25 @@ pub fn push_url(response: &mut HttpResponse, url: &str) {
             .insert(HeaderName::from_static("hx-push-url"), value);
     }
 }
+
+/// The event an answer raises when it showed a new secret in a dialog (a token created
+/// or rotated), which the person may close without the reload of its "Done": the
+/// list's results, when the dialog is over them, listen for it and fetch themselves
+/// again (`tokens/list.html`).
+pub const TOKENS_CHANGED: &str = "tokendesk:tokens-changed";
+
+/// Has htmx raise `event` on the element that made the request, from where it bubbles:
+/// the answer's only `HX-Trigger` (a second call replaces the first).
+pub fn raise(response: &mut HttpResponse, event: &'static str) {
+    response.headers_mut().insert(
+        HeaderName::from_static("hx-trigger"),
+        HeaderValue::from_static(event),
+    );
+}
+
+/// Whether htmx sent the request for the element with this id (its `HX-Trigger`).
+pub fn triggered_by(req: &HttpRequest, id: &str) -> bool {
+    req.headers()
+        .get("HX-Trigger")
+        .is_some_and(|value| value.as_bytes() == id.as_bytes())
+}

@@ -26,18 +26,7 @@ async fn the_token_created_dialog_starts_on_copy_and_escape_returns_to_create_to
 
     browser.find("create-token").await.click().await.unwrap();
     wait_for_focus_in_dialog(&browser, "create-name").await;
-    browser
-        .find("create-name")
-        .await
-        .send_keys("Focus check")
-        .await
-        .unwrap();
-    browser
-        .css("[data-testid=create-modules] input[value=billing]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    browser.fill_create_form("Focus check", "billing").await;
     browser.find("create-submit").await.click().await.unwrap();
 
     browser.find("new-token-secret").await;

@@ -2,6 +2,7 @@
 
 use std::process::Stdio;
 
+use thirtyfour::components::SelectElement;
 use thirtyfour::prelude::*;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
@@ -108,6 +109,32 @@ impl Browser {
             .first()
             .await
             .unwrap_or_else(|e| panic!("no {test_id} on the page: {e}"))
+    }
+
+    /// Chooses the option `value` of the select with this `data-testid`.
+    pub async fn choose(&self, test_id: &str, value: &str) {
+        SelectElement::new(&self.find(test_id).await)
+            .await
+            .unwrap()
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|e| panic!("no option {value} in {test_id}: {e}"));
+    }
+
+    /// Names the token in the open create dialog and grants it `module`.
+    pub async fn fill_create_form(&self, name: &str, module: &str) {
+        self.find("create-name")
+            .await
+            .send_keys(name)
+            .await
+            .unwrap();
+        self.css(&format!(
+            "[data-testid=create-modules] input[value={module}]"
+        ))
+        .await
+        .click()
+        .await
+        .unwrap();
     }
 
     /// Waits until `condition` (a JavaScript expression) holds in the page, checking it

@@ -2,17 +2,33 @@
 //! row menu, edit with a validation error, delete from the details page, show and
 //! hide, and the menu from the keyboard.
 
-use thirtyfour::components::SelectElement;
 use thirtyfour::prelude::*;
 
 use crate::common::{
     ACTIVE_TOKEN, ALL_MODULES_TOKEN, DEMO_ADMIN_LOGIN, EXPIRING_SOON_TOKEN, REPORTS_READ_TOKEN,
-    USAGE_REPORTS_READ_TOKEN, USAGE_WRITE_TOKEN, spawn_app, token_path,
+    TestApp, USAGE_REPORTS_READ_TOKEN, USAGE_WRITE_TOKEN, spawn_app, token_path,
 };
 use crate::harness::Browser;
 
 const MODAL_OPEN: &str = "document.getElementById('modal').open";
 const MODAL_CLOSED: &str = "!document.getElementById('modal').open";
+
+/// The text of the banner over the list counting the tokens expiring soon.
+const EXPIRY_BANNER: &str =
+    "document.querySelector('[data-testid=expiry-reminder] strong').textContent";
+
+/// The demo admin at the list, whose banner counts Demo Corp's two tokens expiring
+/// soon, with the document marked to tell a page load.
+async fn at_the_list_with_two_expiring_soon(app: &TestApp) -> Browser {
+    let browser = Browser::open(app).await;
+    browser.sign_in(DEMO_ADMIN_LOGIN).await;
+    browser.mark_document().await;
+    assert_eq!(
+        browser.eval(EXPIRY_BANNER).await,
+        "2 tokens expire within 7 days."
+    );
+    browser
+}
 
 fn row_status(id: &str) -> String {
     format!("document.querySelector('[data-token-id=\"{id}\"] [data-testid=token-status]')")
@@ -28,29 +44,10 @@ async fn creating_a_token_shows_it_and_copy_puts_it_on_the_clipboard() {
     browser.find("create-token").await.click().await.unwrap();
     browser.wait_until(MODAL_OPEN).await;
     browser
-        .find("create-name")
-        .await
-        .send_keys("Browser-made token")
-        .await
-        .unwrap();
-    SelectElement::new(&browser.find("create-scope").await)
-        .await
-        .unwrap()
-        .select_by_value("write")
-        .await
-        .unwrap();
-    browser
-        .css("[data-testid=create-modules] input[value=billing]")
-        .await
-        .click()
-        .await
-        .unwrap();
-    SelectElement::new(&browser.find("create-expires").await)
-        .await
-        .unwrap()
-        .select_by_value("30")
-        .await
-        .unwrap();
+        .fill_create_form("Browser-made token", "billing")
+        .await;
+    browser.choose("create-scope", "write").await;
+    browser.choose("create-expires", "30").await;
     browser.find("create-submit").await.click().await.unwrap();
 
     let secret = browser.find("new-token-secret").await.text().await.unwrap();
@@ -141,22 +138,70 @@ async fn disabling_from_the_row_menu_dims_the_row_and_enabling_restores_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn disabling_a_token_expiring_soon_in_place_recounts_the_banner_over_the_list() {
     let app = spawn_app().await;
-    let browser = Browser::open(&app).await;
-    browser.sign_in(DEMO_ADMIN_LOGIN).await;
-    browser.mark_document().await;
-    let banner = "document.querySelector('[data-testid=expiry-reminder] strong').textContent";
-    assert_eq!(browser.eval(banner).await, "2 tokens expire within 7 days.");
+    let browser = at_the_list_with_two_expiring_soon(&app).await;
 
     browser.row_action(EXPIRING_SOON_TOKEN, "disable").await;
     browser.wait_until(MODAL_OPEN).await;
     browser.find("confirm-submit").await.click().await.unwrap();
     browser
         .wait_until(&format!(
-            "{MODAL_CLOSED} && {banner} === '1 token expires within 7 days.'"
+            "{MODAL_CLOSED} && {EXPIRY_BANNER} === '1 token expires within 7 days.'"
         ))
         .await;
 
     assert!(browser.same_document().await, "no page load");
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_created_then_escaped_is_listed_and_counted_without_a_reload() {
+    let app = spawn_app().await;
+    let browser = at_the_list_with_two_expiring_soon(&app).await;
+    let select_box = format!("[data-testid=token-select][data-token-id=\"{ACTIVE_TOKEN}\"]");
+    browser.css(&select_box).await.click().await.unwrap();
+
+    browser.find("create-token").await.click().await.unwrap();
+    browser.wait_until(MODAL_OPEN).await;
+    browser
+        .fill_create_form("Escaped with its secret copied", "billing")
+        .await;
+    browser.choose("create-expires", "custom").await;
+    let in_three_days = (chrono::Utc::now() + chrono::Duration::days(3)).date_naive();
+    browser
+        .eval(&format!(
+            "document.getElementById('create-expires-on').value = '{in_three_days}'"
+        ))
+        .await;
+    browser.find("create-submit").await.click().await.unwrap();
+    let id = browser.find("new-token-id").await.text().await.unwrap();
+    browser.press(Key::Escape).await;
+
+    // The list behind the dialog shows the new token and counts it, as the "Done"
+    // button's reload would.
+    browser
+        .wait_until(&format!(
+            "{MODAL_CLOSED} && {EXPIRY_BANNER} === '3 tokens expire within 7 days.' && \
+             document.querySelector('[data-token-id=\"{id}\"]') !== null"
+        ))
+        .await;
+    assert!(browser.same_document().await, "no page load");
+    browser
+        .wait_until("!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+        .await;
+    assert_eq!(
+        browser
+            .eval("document.getElementById('token-results-status').textContent")
+            .await,
+        "",
+        "the refresh behind the dialog is not announced over it"
+    );
+    assert_eq!(
+        browser
+            .eval(&format!("document.querySelector('{select_box}').checked"))
+            .await,
+        true,
+        "a row ticked for a bulk change stays ticked"
+    );
     browser.close().await;
 }
 

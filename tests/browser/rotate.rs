@@ -2,8 +2,6 @@
 //! dialog, the new secret shown once and copied, and the details page counting down
 //! the old secret's last moments; both secrets work meanwhile.
 
-use thirtyfour::components::SelectElement;
-
 use crate::common::{DEMO_ADMIN_LOGIN, USAGE_WRITE_TOKEN, spawn_app, token_path};
 use crate::harness::Browser;
 
@@ -19,12 +17,7 @@ async fn rotating_from_the_row_menu_shows_the_new_secret_and_the_old_one_counts_
 
     browser.row_action(USAGE_WRITE_TOKEN, "rotate").await;
     browser.wait_until(MODAL_OPEN).await;
-    SelectElement::new(&browser.find("rotate-grace").await)
-        .await
-        .unwrap()
-        .select_by_value("3600")
-        .await
-        .unwrap();
+    browser.choose("rotate-grace", "3600").await;
     browser.find("confirm-submit").await.click().await.unwrap();
 
     let new = browser.find("new-token-secret").await.text().await.unwrap();
@@ -41,6 +34,15 @@ async fn rotating_from_the_row_menu_shows_the_new_secret_and_the_old_one_counts_
         .wait_until("!document.querySelector('[data-testid=copied]').hidden")
         .await;
     assert_eq!(browser.clipboard().await, new);
+    // The list behind the dialog shows the new secret's start already, whichever way
+    // the dialog will be closed.
+    browser
+        .wait_until(&format!(
+            "document.querySelector('[data-token-id=\"{USAGE_WRITE_TOKEN}\"] \
+             [data-testid=token-masked]').textContent === '{}…'",
+            &new[..10]
+        ))
+        .await;
     for secret in [&old, &new] {
         assert_eq!(
             app.api(secret).whoami().await.status,

@@ -243,3 +243,83 @@ async fn a_change_made_in_the_list_recounts_its_reminders_in_place() {
     assert_eq!(from_details.status, StatusCode::OK);
     assert!(from_details.attrs("#reminders", "hx-swap-oob").is_empty());
 }
+
+#[tokio::test]
+async fn a_token_created_in_a_dialog_has_the_list_behind_it_fetch_itself_and_recount() {
+    let app = spawn_app().await;
+    let (admin, csrf) = Visitor::signed_in_with_csrf(&app, OTHER_ADMIN_LOGIN).await;
+    let page = admin.get(LIST).await;
+    assert!(page.texts("expiry-reminder").is_empty());
+    let refresh = "#token-results-refresh";
+    assert_eq!(
+        page.attrs(refresh, "hx-trigger"),
+        ["tokendesk:tokens-changed from:body"]
+    );
+    assert_eq!(page.attrs(refresh, "hx-get"), [LIST]);
+    let form = [
+        ("csrf_token", csrf.as_str()),
+        ("name", "Made in the dialog"),
+        ("scope", "read"),
+        ("modules", "billing"),
+        ("expires_in", "custom"),
+        (
+            "expires_on",
+            &(Utc::now() + Duration::days(3)).date_naive().to_string(),
+        ),
+    ];
+
+    // From the dialog: the answer raises the event the list listens for.
+    let created = admin
+        .send(
+            admin
+                .request(reqwest::Method::POST, LIST)
+                .header("HX-Request", "true")
+                .form(&form),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    assert_eq!(
+        created.header("hx-trigger"),
+        Some("tokendesk:tokens-changed")
+    );
+    // As a page of its own, "Done" is the way back: nothing to raise.
+    let form_page = admin.post_form(LIST, &form).await;
+    assert_eq!(form_page.status, StatusCode::CREATED, "{}", form_page.body);
+    assert_eq!(form_page.header("hx-trigger"), None);
+
+    // The refresh brings the new tokens and the reminders, recounted, and leaves the
+    // address bar as it is.
+    let refreshed = admin
+        .send(
+            admin
+                .request(reqwest::Method::GET, &format!("{LIST}?q=dialog"))
+                .header("HX-Request", "true")
+                .header("HX-Trigger", "token-results-refresh"),
+        )
+        .await;
+    assert_eq!(
+        reminders_in(&refreshed).0,
+        ["2 tokens expire within 7 days. Show the tokens expiring soon"]
+    );
+    assert_eq!(refreshed.token_ids().len(), 2, "{}", refreshed.body);
+    assert_eq!(refreshed.header("hx-push-url"), None);
+    assert_eq!(
+        refreshed.attrs(refresh, "hx-get"),
+        [format!("{LIST}?q=dialog")],
+        "the next refresh is of the same view"
+    );
+    // Any other request for the results alone: no reminders, and the address bar
+    // follows the view.
+    let searched = admin.get_htmx(&format!("{LIST}?q=dialog")).await;
+    assert!(searched.attrs("#reminders", "hx-swap-oob").is_empty());
+    assert_eq!(
+        searched.header("hx-push-url"),
+        Some(format!("{LIST}?q=dialog").as_str())
+    );
+
+    // Support staff change nothing: their list has nothing to refresh.
+    let support = Visitor::signed_in(&app, SUPPORT_LOGIN).await;
+    let theirs = support.get(LIST).await;
+    assert_eq!(theirs.status, StatusCode::OK, "{}", theirs.body);
+    assert!(theirs.attrs(refresh, "hx-get").is_empty());
+}

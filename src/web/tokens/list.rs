@@ -35,6 +35,9 @@ struct ListPage {
     /// The banners over an admin's full page: tokens found in public still disabled,
     /// tokens expiring soon.
     reminders: Option<Reminders>,
+    /// The results are rendered alone: reminders, counted only for a refresh of them,
+    /// go out of band.
+    reminders_out_of_band: bool,
     /// Rows can be ticked for a bulk change: an admin's page with a token that is not
     /// deleted.
     selectable: bool,
@@ -80,6 +83,11 @@ struct SortLinks {
     last_access: SortLink,
 }
 
+/// The id of the element in the results that fetches them again when a token changed
+/// in a dialog over them (`htmx::TOKENS_CHANGED`; `tokens/list.html`): htmx names it in
+/// the request's `HX-Trigger`.
+pub(crate) const REFRESH_ID: &str = "token-results-refresh";
+
 pub async fn page(
     req: HttpRequest,
     access: ApiAccess,
@@ -91,12 +99,20 @@ pub async fn page(
     let visibility = access.visibility.clone();
     let db_query = query.clone();
     let fragment = htmx::wants_fragment(&req);
+    // The results fetching themselves again after a token changed behind a dialog.
+    let refreshing = fragment && htmx::triggered_by(&req, REFRESH_ID);
     let (found, catalog, reminders) = state
         .db("listing tokens", move |conn| {
-            // An admin's reminders sit above the results: a fragment doesn't show them.
+            // An admin's reminders sit above the results: a fragment doesn't show them,
+            // but for a refresh, which carries them out of band.
             let reminders = match &visibility {
                 Visibility::Account(account) if !fragment => {
                     Some(Reminders::count(conn, account, now)?)
+                }
+                // The tokens are what the refresh is for: banners that can't be
+                // counted stay as they are.
+                Visibility::Account(account) if refreshing => {
+                    Reminders::recount(conn, account, now)
                 }
                 _ => None,
             };
@@ -144,6 +160,7 @@ pub async fn page(
         spans_accounts: access.visibility.spans_accounts(),
         can_manage,
         reminders,
+        reminders_out_of_band: fragment,
         selectable: can_manage && rows.iter().any(TokenRow::is_manageable),
         return_to: href(&query),
         rows,
@@ -190,10 +207,13 @@ pub async fn page(
         next_href,
     };
     if fragment {
-        // The form sends every field, empty ones too; the address bar gets the
-        // canonical URL, so shared links stay short and stable.
         let mut response = render::page(&view.as_results());
-        htmx::push_url(&mut response, &href(&query));
+        // The form sends every field, empty ones too; the address bar gets the
+        // canonical URL, so shared links stay short and stable. A refresh is of the
+        // view the address bar shows already: a second history entry would be a copy.
+        if !refreshing {
+            htmx::push_url(&mut response, &href(&query));
+        }
         Ok(response)
     } else {
         Ok(render::page(&view))

@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
 use crate::web::chrome::Chrome;
-use crate::web::render;
+use crate::web::{htmx, render};
 
 #[derive(Template)]
 #[template(path = "tokens/created.html", blocks = ["dialog"])]
@@ -23,7 +23,14 @@ pub(super) struct SecretShownOnce {
 }
 
 impl SecretShownOnce {
+    /// As a dialog, it raises `htmx::TOKENS_CHANGED`, for the list behind it (if it is
+    /// over the list) to show the token as it is now: the dialog may be closed with
+    /// Escape instead of "Done", whose link reloads the page.
     pub fn respond(&self, req: &HttpRequest, status: StatusCode) -> HttpResponse {
-        render::dialog_or_page(req, status, self, &self.as_dialog())
+        let mut response = render::dialog_or_page(req, status, self, &self.as_dialog());
+        if htmx::wants_fragment(req) {
+            htmx::raise(&mut response, htmx::TOKENS_CHANGED);
+        }
+        response
     }
 }
