@@ -234,14 +234,17 @@ def build(cases, meta, commands):
         "",
         f"Every case: wrk, {meta['threads']} thread, {meta['connections']} connections, "
         f"the median of {meta['rounds']} rounds of {meta['seconds']} s (answers/s, p50 and "
-        "p99 are each the median over the rounds; non-2xx sums them). whoami, verify and "
+        "p99 are each the median over the rounds; non-2xx sums them), a round of each case "
+        "taken in turn with a round of the case it is compared with, so a slow minute on "
+        "these shared cores slows both sides of a ratio. whoami, verify and "
         f"/healthz cycle through {secrets:,} seeded secrets after a warm-up (the floor presents "
         "them too, so the client does the same work); unknown tokens come from 65,536 "
         "addresses through `X-Forwarded-For` (the server trusts 127.0.0.1 as a proxy), as "
         "guesses spread over a network would, so the negative cache is measured rather than "
         f"the per-address limit ({meta.get('held_off', '?')} addresses were held off). "
-        "The cache-off cases ran on a server restarted with `TOKENDESK_TOKEN_CACHE=off`, "
-        "support's on one serving support's database. Lists are signed in (curl and a "
+        "The cache-off cases ran on a second server with `TOKENDESK_TOKEN_CACHE=off`, "
+        "support's on a third serving support's database, both alongside the first (an idle "
+        "server costs no CPU). Lists are signed in (curl and a "
         "cookie jar through the login form); the deep page is the one reached by following "
         "the list's own `page-next` link from the first page.",
         "",
