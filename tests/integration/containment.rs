@@ -202,7 +202,8 @@ async fn a_token_changes_only_tokens_within_its_reach_and_leaves_them_within_it(
         "scope admin is above this token's scope write",
     );
     let widened = json!({"name": "Billing", "scope": "read", "modules": ["billing", "usage"], "expires_at": in_days(7)});
-    let extended = json!({"name": "Billing", "scope": "read", "modules": ["billing"]});
+    let extended =
+        json!({"name": "Billing", "scope": "read", "modules": ["billing"], "expires_at": null});
     assert_exceeds(
         &caller.api.patch(&weaker_path, &widened).await,
         "module usage is not granted",

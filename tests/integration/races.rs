@@ -183,6 +183,7 @@ async fn through_api(caller: &ApiClient, target: &str, attempt: &Attempt) -> (St
                 "description": fields.description,
                 "scope": fields.scope,
                 "modules": fields.modules,
+                "expires_at": fields.expires_at,
             });
             api.patch(&path, &body).await
         }

@@ -144,9 +144,8 @@ async fn a_write_token_runs_the_whole_lifecycle_with_the_portals_rules() {
     assert_eq!(updated.status, StatusCode::OK);
     assert_eq!(updated.body["name"], "Renamed by API");
     assert_eq!(
-        updated.body["expires_at"],
-        Value::Null,
-        "a missing expiry means none"
+        updated.body["expires_at"], created.body["token"]["expires_at"],
+        "a missing expiry is kept"
     );
     let problem = writer
         .patch(
@@ -227,6 +226,76 @@ async fn a_write_token_runs_the_whole_lifecycle_with_the_portals_rules() {
         actors
             .iter()
             .all(|(_, user, token)| user.is_none() && token.as_deref() == Some(writer_id.as_str()))
+    );
+}
+
+#[tokio::test]
+async fn an_update_keeps_the_description_and_expiry_it_leaves_out_and_null_takes_the_expiry_away() {
+    let app = spawn_app().await;
+    let writer = api_with_portal_token(&app, "Writer", "write", &["tokens", "usage"]).await;
+    let in_a_week = (chrono::Utc::now() + chrono::Duration::days(7)).to_rfc3339();
+    let created = writer
+        .post(
+            "/tokens",
+            &json!({"name": "Warehouse feed", "description": "Feeds the warehouse nightly",
+                    "scope": "read", "modules": ["usage"], "expires_at": in_a_week}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let id = created.body["token"]["id"].as_str().unwrap().to_owned();
+    let path = format!("/tokens/{id}");
+    let rename = json!({"name": "Warehouse feed (EU)", "scope": "read", "modules": ["usage"]});
+
+    let renamed = writer.patch(&path, &rename).await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.body);
+    assert_eq!(
+        (
+            &renamed.body["name"],
+            &renamed.body["description"],
+            &renamed.body["expires_at"]
+        ),
+        (
+            &json!("Warehouse feed (EU)"),
+            &json!("Feeds the warehouse nightly"),
+            &created.body["token"]["expires_at"]
+        ),
+        "a rename that leaves the expiry out must not make the token immortal"
+    );
+
+    // Once its expiry has passed, a token may no longer edit it; what it is told is
+    // that, not that an expiry it did not send must lie ahead.
+    diesel::sql_query("UPDATE api_tokens SET expires_at = now() - interval '1 day' WHERE id = $1")
+        .bind::<diesel::sql_types::Text, _>(&id)
+        .execute(&mut app.db.connection())
+        .unwrap();
+    let expired = writer.patch(&path, &rename).await;
+    assert_eq!(
+        (expired.status, &expired.body["detail"]),
+        (
+            StatusCode::FORBIDDEN,
+            &json!("this token has expired; only a person can edit or extend it")
+        )
+    );
+    diesel::sql_query("UPDATE api_tokens SET expires_at = now() + interval '1 day' WHERE id = $1")
+        .bind::<diesel::sql_types::Text, _>(&id)
+        .execute(&mut app.db.connection())
+        .unwrap();
+
+    let cleared = writer
+        .patch(
+            &path,
+            &json!({"name": "Warehouse feed (EU)", "description": "", "scope": "read",
+                    "modules": ["usage"], "expires_at": null}),
+        )
+        .await;
+    assert_eq!(cleared.status, StatusCode::OK, "{}", cleared.body);
+    assert_eq!(
+        (
+            &cleared.body["description"],
+            &cleared.body["expires_at"],
+            &cleared.body["status"]
+        ),
+        (&json!(""), &Value::Null, &json!("active"))
     );
 }
 

@@ -20,16 +20,20 @@ use crate::state::AppState;
 pub struct TokenBody {
     #[schema(min_length = 1, max_length = 100, example = "Nightly export")]
     name: String,
+    /// Absent: none on create, unchanged on update.
     #[serde(default)]
     #[schema(max_length = 1000)]
-    description: String,
+    description: Option<String>,
     #[schema(value_type = crate::api::schemas::ScopeWord)]
     scope: String,
     /// Module ids, or `all` for every module.
     #[schema(min_items = 1, example = json!(["reports"]))]
     modules: Vec<String>,
-    /// In the future; absent or null for none
-    expires_at: Option<DateTime<Utc>>,
+    /// In the future; null for none. Absent: none on create, unchanged on update, so a
+    /// change that leaves it out never takes a token's expiry away.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<DateTime<Utc>>)]
+    expires_at: Option<Option<DateTime<Utc>>>,
     /// Addresses and CIDR ranges (IPv4 or IPv6, at most 50) the token may be used from;
     /// empty for anywhere. Absent: anywhere on create, unchanged on update.
     #[serde(default)]
@@ -61,19 +65,22 @@ impl TokenBody {
     ) -> Result<TokenDraft, ApiError> {
         let catalog = state.db("loading the modules", modules::all).await?;
         let ids: Vec<_> = catalog.iter().map(|m| m.id.clone()).collect();
-        let allowed_addresses = match (&self.allowed_addresses, kept) {
-            (Some(listed), _) => listed.join("\n"),
-            (None, Some(token)) => token.allowed_addresses.entries().join("\n"),
-            (None, None) => String::new(),
-        };
-        let rate_limit = match (self.rate_limit_per_minute, kept) {
-            (Some(asked), _) => asked,
-            (None, Some(token)) => token.rate_limit.map(|limit| i64::from(limit.calls())),
-            (None, None) => None,
-        };
+        let allowed_addresses = given_or_kept(
+            self.allowed_addresses
+                .as_ref()
+                .map(|listed| listed.join("\n")),
+            kept,
+            |token| token.allowed_addresses.entries().join("\n"),
+        );
+        let rate_limit = given_or_kept(self.rate_limit_per_minute, kept, |token| {
+            token.rate_limit.map(|limit| i64::from(limit.calls()))
+        });
+        let description = given_or_kept(self.description.clone(), kept, |token| {
+            token.description.clone()
+        });
         let form = TokenForm {
             name: self.name.clone(),
-            description: self.description.clone(),
+            description,
             scope: self.scope.clone(),
             modules: self.modules.clone(),
             allowed_addresses,
@@ -82,9 +89,31 @@ impl TokenBody {
                 .unwrap_or_default(),
             ..TokenForm::default()
         };
-        TokenDraft::parse_with_exact_expiry(&form, self.expires_at, &ids, Utc::now())
-            .map_err(invalid)
+        let now = Utc::now();
+        match (self.expires_at, kept) {
+            // Kept as it is, even once passed: only a new expiry must lie ahead.
+            (None, Some(token)) => {
+                TokenDraft::parse_with_exact_expiry(&form, None, &ids, now).map(|draft| {
+                    TokenDraft {
+                        expires_at: token.summary.expires_at,
+                        ..draft
+                    }
+                })
+            }
+            (asked, _) => TokenDraft::parse_with_exact_expiry(&form, asked.flatten(), &ids, now),
+        }
+        .map_err(invalid)
     }
+}
+
+/// A field the body gives; else, on an update, the token's own (`kept`); else a new
+/// token's default.
+fn given_or_kept<T: Default>(
+    given: Option<T>,
+    kept: Option<&TokenDetail>,
+    of: impl FnOnce(&TokenDetail) -> T,
+) -> T {
+    given.or_else(|| kept.map(of)).unwrap_or_default()
 }
 
 /// The token as JSON, as `visibility` sees it after a change.
@@ -160,7 +189,7 @@ pub async fn create(
     patch,
     path = "/tokens/{id}",
     operation_id = "updateToken",
-    summary = "Replace a token's name, description, scope, modules and expiry, and its allowlist and rate limit when given (active tokens only)",
+    summary = "Replace a token's name, scope and modules, and its description, expiry, allowlist and rate limit when given (active tokens only)",
     params(super::schemas::TokenPath),
     request_body = TokenBody,
     responses(
