@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use diesel::{PgConnection, QueryResult};
+use diesel::{Connection, PgConnection, QueryResult};
 
 use super::{AccessRecorder, TokenCache};
 use crate::db::tokens::{self, Outcome};
@@ -120,13 +120,13 @@ impl TokenChanges {
         Ok(outcome)
     }
 
-    /// Applies `transition` to each of `ids`, by `by`, each on its own as `transition`
-    /// applies it: atomic and audited, whatever becomes of the others; the changed
-    /// tokens are dropped from the cache together, in one pass, before this returns.
-    /// Returns each token's outcome, in the order of `ids`. A token acting on itself
-    /// comes last, so that disabling or deleting itself can't stop it from changing the
-    /// others. An error stops the rest; the changes made before it stay (and are
-    /// dropped from the cache).
+    /// Applies `transition` to each of `ids`, by `by`, each as `transition` applies it
+    /// (checked and audited on its own, so one token's refusal never stops the
+    /// others), all in one transaction: an error, such as the database going away,
+    /// changes none of them. The changed tokens are dropped from the cache together, in
+    /// one pass, once committed. Returns each token's outcome, in the order of `ids`. A
+    /// token acting on itself comes last, so that disabling or deleting itself can't
+    /// stop it from changing the others.
     pub fn transition_each(
         &self,
         conn: &mut PgConnection,
@@ -140,27 +140,20 @@ impl TokenChanges {
             (0..ids.len()).partition(|&at| is_caller(&ids[at]));
         let mut outcomes: Vec<Option<Outcome<String>>> = vec![None; ids.len()];
         let mut changed = Vec::new();
-        let mut stopped = None;
-        for at in others.into_iter().chain(itself) {
-            let ctx = by.clone().on(ids[at].clone());
-            match tokens::transition(conn, &ctx, transition) {
-                Ok(outcome) => {
-                    if matches!(outcome, Outcome::Done(_)) {
-                        changed.push(ctx.token);
-                    }
-                    outcomes[at] = Some(outcome);
+        conn.transaction(|conn| {
+            for at in others.into_iter().chain(itself) {
+                let ctx = by.clone().on(ids[at].clone());
+                // Each token's change is a savepoint of this transaction.
+                let outcome = tokens::transition(conn, &ctx, transition)?;
+                if matches!(outcome, Outcome::Done(_)) {
+                    changed.push(ctx.token);
                 }
-                Err(error) => {
-                    stopped = Some(error);
-                    break;
-                }
+                outcomes[at] = Some(outcome);
             }
-        }
+            QueryResult::Ok(())
+        })?;
         self.cache.invalidate_tokens(&changed);
-        match stopped {
-            Some(error) => Err(error),
-            None => Ok(outcomes.into_iter().flatten().collect()),
-        }
+        Ok(outcomes.into_iter().flatten().collect())
     }
 
     /// Gives the token a new secret, the old one working for `grace` more (see

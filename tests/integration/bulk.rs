@@ -3,6 +3,7 @@
 //! skipped with why; without JavaScript, with htmx, and through the API, within the
 //! calling token's reach. Hostile selections change nothing.
 
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -712,6 +713,47 @@ async fn the_api_answers_each_id_in_order_with_its_outcome_and_audits_each_chang
     }
     assert_eq!(audit_of(&app, &already).len(), 1, "only its first disable");
     assert_eq!(status_of(&app, OTHER_INC_TOKEN), "active");
+}
+
+#[tokio::test]
+async fn a_bulk_change_that_fails_part_way_changes_none_of_its_tokens() {
+    let app = spawn_app().await;
+    let (api, _) = manager(&app).await;
+    let ids = [target(&app), target(&app), target(&app), target(&app)];
+    // The third token's audit event can't be written: the server fails there, after
+    // changing the first two.
+    let refuse_third = format!(
+        "CREATE FUNCTION refuse_third() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+           IF NEW.token_id = '{}' THEN RAISE EXCEPTION 'injected failure'; END IF; \
+           RETURN NEW; END $$; \
+         CREATE TRIGGER refuse_third BEFORE INSERT ON audit_events \
+           FOR EACH ROW EXECUTE FUNCTION refuse_third()",
+        ids[2]
+    );
+    app.db.connection().batch_execute(&refuse_third).unwrap();
+
+    let failed = bulk(&api, json!({"action": "disable", "ids": ids})).await;
+
+    assert!(failed.status.is_server_error(), "{:?}", failed.body);
+    for id in &ids {
+        assert_eq!(
+            (status_of(&app, id), audit_of(&app, id)),
+            ("active".to_owned(), vec![]),
+            "{id}: nothing half-written"
+        );
+    }
+
+    app.db
+        .connection()
+        .batch_execute("DROP TRIGGER refuse_third ON audit_events")
+        .unwrap();
+    let again = bulk(&api, json!({"action": "disable", "ids": ids})).await;
+    assert_eq!(
+        results(&again),
+        ids.iter()
+            .map(|id| result(id, "done", "Disabled."))
+            .collect::<Vec<_>>()
+    );
 }
 
 #[tokio::test]
