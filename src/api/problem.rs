@@ -7,7 +7,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
 use crate::access::token_quotas::QuotaState;
-use crate::db::health::{RETRY_AFTER_SECONDS, is_unavailable};
+use crate::db::health::{RETRY_AFTER_SECONDS, is_temporary, temporary_failure};
 use crate::domain::verification::Rejection;
 
 /// What a service-only endpoint asks for when its credential is missing or wrong.
@@ -96,7 +96,7 @@ impl ResponseError for ApiError {
             Self::TooManyRefusals(_) | Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::ServiceRefused => StatusCode::UNAUTHORIZED,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Internal(error) if is_unavailable(error) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(error) if is_temporary(error) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -159,11 +159,10 @@ impl ResponseError for ApiError {
                 None,
             ),
             Self::Invalid(_) => ("Some fields are not valid; see errors.", None, None),
-            Self::Internal(error) if is_unavailable(error) => (
-                "tokendesk can't reach its database just now. Try again in a moment.",
-                None,
-                None,
-            ),
+            Self::Internal(error) if is_temporary(error) => {
+                let message = temporary_failure(error);
+                (message, None, None)
+            }
             Self::Internal(error) => {
                 tracing::error!(error = format!("{error:#}"), "API request failed");
                 ("tokendesk could not complete the request.", None, None)

@@ -3,6 +3,7 @@
 //! Losing the database (no connection in time, or one that broke mid-query) comes back
 //! as `DatabaseUnavailable`, which the portal and the API answer with 503, and is noted
 //! in the database's health, which logs it once per outage; a success notes it is back.
+//! A statement past its timeout comes back as `DatabaseTooSlow`, also answered with 503.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,7 +12,9 @@ use anyhow::Context;
 use diesel::PgConnection;
 
 use super::DbPool;
-use super::health::{DatabaseHealth, DatabaseUnavailable, is_connection_lost};
+use super::health::{
+    DatabaseHealth, DatabaseTooSlow, DatabaseUnavailable, is_connection_lost, is_statement_timeout,
+};
 
 /// Runs `work` with a connection from `pool`, waiting `wait` for one at most. `doing`
 /// names the step ("listing tokens") for the error's context, so the log says which
@@ -44,6 +47,9 @@ where
                 health.down(&error.to_string());
                 Err(anyhow::Error::new(DatabaseUnavailable(error.to_string())).context(doing))
             }
+            Err(error) if timed_out(&error) => {
+                Err(anyhow::Error::new(DatabaseTooSlow(error.to_string())).context(doing))
+            }
             Err(error) => Err(error.context(doing)),
         }
     })
@@ -56,4 +62,11 @@ fn lost_the_connection(error: &anyhow::Error) -> bool {
     error
         .downcast_ref::<diesel::result::Error>()
         .is_some_and(is_connection_lost)
+}
+
+/// Whether `error` is a statement cancelled by its timeout.
+fn timed_out(error: &anyhow::Error) -> bool {
+    error
+        .downcast_ref::<diesel::result::Error>()
+        .is_some_and(is_statement_timeout)
 }

@@ -9,7 +9,7 @@ use askama::Template;
 
 use super::chrome::Chrome;
 use super::render;
-use crate::db::health::{RETRY_AFTER_SECONDS, is_unavailable};
+use crate::db::health::{RETRY_AFTER_SECONDS, is_temporary, temporary_failure};
 use crate::domain::LocalPath;
 use crate::domain::containment::Excess;
 
@@ -74,7 +74,7 @@ impl ResponseError for WebError {
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::SecretUnavailable(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::Internal(error) if is_unavailable(error) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(error) if is_temporary(error) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -139,15 +139,9 @@ impl ResponseError for WebError {
                     "secret-unavailable",
                 )
             }
-            Self::Internal(error) if is_unavailable(error) => {
-                // Said once in the log by the database's health, not per request.
-                tracing::debug!(error = format!("{error:#}"), "the database is unreachable");
-                let mut response = page(
-                    None,
-                    "Temporarily unavailable",
-                    "tokendesk can't reach its database just now. Try again in a moment.",
-                    "unavailable",
-                );
+            Self::Internal(error) if is_temporary(error) => {
+                let message = temporary_failure(error);
+                let mut response = page(None, "Temporarily unavailable", message, "unavailable");
                 response.headers_mut().insert(
                     actix_web::http::header::RETRY_AFTER,
                     HeaderValue::from(RETRY_AFTER_SECONDS),

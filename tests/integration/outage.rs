@@ -8,6 +8,7 @@
 
 use std::time::{Duration, Instant};
 
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use reqwest::StatusCode;
 use tokendesk::app::AppOptions;
@@ -16,8 +17,8 @@ use tokendesk::db::schema::{api_tokens, token_last_access};
 use crate::common::forwarder::Forwarder;
 use crate::common::{
     ACTIVE_TOKEN, ApiClient, ApiResponse, DEMO_ADMIN_LOGIN, NEVER_USED_TOKEN, TestApp,
-    USAGE_WRITE_TOKEN, invalidated_after, invalidated_within, server_address, spawn_app_behind,
-    spawn_app_behind_with, token_path,
+    USAGE_WRITE_TOKEN, invalidated_after, invalidated_within, server_address, spawn_app,
+    spawn_app_behind, spawn_app_behind_with, token_path,
 };
 use crate::visitor::{Page, Visitor};
 
@@ -310,4 +311,54 @@ async fn connections_ended_by_postgresql_cost_no_request_a_500() {
     invalidated_within(&app.cache, seen, Duration::from_secs(5)).await;
     // The calls made since the connections were ended are written.
     written_after(&app, NEVER_USED_TOKEN, ended_at).await;
+}
+
+#[tokio::test]
+async fn a_statement_past_its_timeout_answers_503_and_is_no_outage() {
+    let app = spawn_app().await;
+    let admin = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
+    let api = crate::visitor::PortalToken::create(&app, "Reader", "read", &["tokens"], "none")
+        .await
+        .api;
+    assert_eq!(api.get("/tokens").await.status, StatusCode::OK);
+    // Held until the server's statements give up (5 s): too slow, not away.
+    let mut locker = app.db.connection();
+    locker
+        .batch_execute("BEGIN; LOCK TABLE api_tokens IN ACCESS EXCLUSIVE MODE")
+        .unwrap();
+
+    let (page, call) = tokio::join!(admin.get("/settings/api-tokens"), api.get("/tokens"));
+    let ready = get(&app, "/readyz").await;
+    locker.batch_execute("ROLLBACK").unwrap();
+
+    assert_eq!(
+        (page.status, page.header("retry-after")),
+        (StatusCode::SERVICE_UNAVAILABLE, Some("5")),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        page.select("[data-testid=unavailable] h1"),
+        ["Temporarily unavailable"]
+    );
+    assert!(page.body.contains("too busy to answer"), "{}", page.body);
+    assert_eq!(
+        (call.status, call.header("retry-after")),
+        (StatusCode::SERVICE_UNAVAILABLE, Some("5")),
+        "{:?}",
+        call.body
+    );
+    assert!(
+        call.body["detail"]
+            .as_str()
+            .is_some_and(|detail| detail.contains("too busy to answer")),
+        "{:?}",
+        call.body
+    );
+    assert_eq!(ready, StatusCode::OK, "the database is there");
+    assert_eq!(
+        admin.get("/settings/api-tokens").await.status,
+        StatusCode::OK
+    );
+    assert_eq!(api.get("/tokens").await.status, StatusCode::OK);
 }
