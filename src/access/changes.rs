@@ -124,9 +124,11 @@ impl TokenChanges {
     /// (checked and audited on its own, so one token's refusal never stops the
     /// others), all in one transaction: an error, such as the database going away,
     /// changes none of them. The changed tokens are dropped from the cache together, in
-    /// one pass, once committed. Returns each token's outcome, in the order of `ids`. A
-    /// token acting on itself comes last, so that disabling or deleting itself can't
-    /// stop it from changing the others.
+    /// one pass, once committed. Returns each token's outcome, in the order of `ids`.
+    /// They are changed, and their rows locked, in the order of their ids, so two bulk
+    /// changes over the same tokens wait for each other rather than deadlock; a token
+    /// acting on itself comes last, so that disabling or deleting itself can't stop it
+    /// from changing the others.
     pub fn transition_each(
         &self,
         conn: &mut PgConnection,
@@ -136,8 +138,9 @@ impl TokenChanges {
     ) -> QueryResult<Vec<Outcome<String>>> {
         let ids = ids.as_slice();
         let is_caller = |id: &TokenId| matches!(&by.actor, Actor::Token(caller) if caller == id);
-        let (itself, others): (Vec<usize>, Vec<usize>) =
+        let (itself, mut others): (Vec<usize>, Vec<usize>) =
             (0..ids.len()).partition(|&at| is_caller(&ids[at]));
+        others.sort_by(|&a, &b| ids[a].cmp(&ids[b]));
         let mut outcomes: Vec<Option<Outcome<String>>> = vec![None; ids.len()];
         let mut changed = Vec::new();
         conn.transaction(|conn| {

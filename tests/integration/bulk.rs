@@ -757,6 +757,36 @@ async fn a_bulk_change_that_fails_part_way_changes_none_of_its_tokens() {
 }
 
 #[tokio::test]
+async fn bulk_changes_of_the_same_tokens_in_opposite_orders_at_once_all_go_through() {
+    let app = spawn_app().await;
+    let (api, _) = manager(&app).await;
+    let forward: Vec<String> = (0..12).map(|_| target(&app)).collect();
+    let backward: Vec<String> = forward.iter().rev().cloned().collect();
+
+    let answers = futures_util::future::join_all((0..16).map(|round| {
+        let (action, ids) = match round % 4 {
+            0 => ("disable", &forward),
+            1 => ("disable", &backward),
+            2 => ("enable", &forward),
+            _ => ("enable", &backward),
+        };
+        bulk(&api, json!({"action": action, "ids": ids}))
+    }))
+    .await;
+
+    let statuses: Vec<StatusCode> = answers.iter().map(|answer| answer.status).collect();
+    assert_eq!(
+        statuses,
+        vec![StatusCode::OK; 16],
+        "no bulk change deadlocked with another: {:?}",
+        answers
+            .iter()
+            .find(|answer| answer.status != StatusCode::OK)
+            .map(|answer| &answer.body)
+    );
+}
+
+#[tokio::test]
 async fn through_the_api_a_token_changes_only_what_it_reaches_and_never_enables_itself() {
     let app = spawn_app().await;
     let (api, own_id) = manager(&app).await;

@@ -1,6 +1,6 @@
-//! `POST /api/v1/tokens/bulk`: disable, enable or delete up to 100 tokens in one call,
-//! each on its own through `TokenChanges` (atomic, audited, within the calling token's
-//! reach), with an outcome for each id.
+//! `POST /api/v1/tokens/bulk`: disable, enable or delete up to 100 tokens in one call
+//! through `TokenChanges` (each checked and audited on its own, within the calling
+//! token's reach; all in one transaction), with an outcome for each id.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};

@@ -1,5 +1,6 @@
-//! `POST /settings/api-tokens/bulk/apply`: the confirmed change, each token on its own
-//! through `TokenChanges` (atomic, audited, dropped from the cache), and the result:
+//! `POST /settings/api-tokens/bulk/apply`: the confirmed change through `TokenChanges`
+//! (each token checked and audited on its own, all in one transaction, then dropped
+//! from the cache), and the result:
 //! what changed and what was skipped, with why. With htmx the result replaces the
 //! confirmation in the dialog, and the rows of the tokens named and a flash message are
 //! swapped in out of band; without JavaScript it is a page of its own, and the list
