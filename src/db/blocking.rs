@@ -3,7 +3,8 @@
 //! Losing the database (no connection in time, or one that broke mid-query) comes back
 //! as `DatabaseUnavailable`, which the portal and the API answer with 503, and is noted
 //! in the database's health, which logs it once per outage; a success notes it is back.
-//! A statement past its timeout comes back as `DatabaseTooSlow`, also answered with 503.
+//! A statement the database gave up on (past its timeout, or ending a deadlock) comes
+//! back as `DatabaseBusy`, also answered with 503.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,7 +14,7 @@ use diesel::PgConnection;
 
 use super::DbPool;
 use super::health::{
-    DatabaseHealth, DatabaseTooSlow, DatabaseUnavailable, is_connection_lost, is_statement_timeout,
+    DatabaseBusy, DatabaseHealth, DatabaseUnavailable, is_connection_lost, is_given_up,
 };
 
 /// Runs `work` with a connection from `pool`, waiting `wait` for one at most. `doing`
@@ -47,8 +48,8 @@ where
                 health.down(&error.to_string());
                 Err(anyhow::Error::new(DatabaseUnavailable(error.to_string())).context(doing))
             }
-            Err(error) if timed_out(&error) => {
-                Err(anyhow::Error::new(DatabaseTooSlow(error.to_string())).context(doing))
+            Err(error) if given_up(&error) => {
+                Err(anyhow::Error::new(DatabaseBusy(error.to_string())).context(doing))
             }
             Err(error) => Err(error.context(doing)),
         }
@@ -64,9 +65,9 @@ fn lost_the_connection(error: &anyhow::Error) -> bool {
         .is_some_and(is_connection_lost)
 }
 
-/// Whether `error` is a statement cancelled by its timeout.
-fn timed_out(error: &anyhow::Error) -> bool {
+/// Whether `error` is a statement the database gave up on.
+fn given_up(error: &anyhow::Error) -> bool {
     error
         .downcast_ref::<diesel::result::Error>()
-        .is_some_and(is_statement_timeout)
+        .is_some_and(is_given_up)
 }

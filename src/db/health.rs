@@ -2,8 +2,9 @@
 //! had within the pool's timeout, or one that broke mid-query, means "unavailable",
 //! which the portal and the API answer with 503 and `Retry-After` instead of 500. The
 //! log says once that the database is unreachable and once that it is back, not a line
-//! per request. A statement that ran past its timeout means "too slow": answered the
-//! same way, but logged where it happens, since the database itself is there.
+//! per request. A statement the database gave up on (past its timeout, or ending a
+//! deadlock) means "busy": answered the same way, but logged where it happens, since
+//! the database itself is there.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -18,23 +19,32 @@ pub const RETRY_AFTER_SECONDS: u32 = 5;
 #[error("the database is unreachable: {0}")]
 pub struct DatabaseUnavailable(pub String);
 
-/// The database is there but did not answer within the statement timeout (too busy, or
-/// waiting on a lock); carried inside an `anyhow::Error` (find it with `is_temporary`).
+/// The database is there but gave up on a statement: it ran past its timeout (the
+/// database too busy, or waiting on a lock), or was chosen to end a deadlock. Either
+/// way nothing of the transaction was kept and trying again shortly is the right
+/// move. Carried inside an `anyhow::Error` (find it with `is_temporary`).
 #[derive(Debug, thiserror::Error)]
-#[error("the database did not answer in time: {0}")]
-pub struct DatabaseTooSlow(pub String);
+#[error("the database gave up on a statement: {0}")]
+pub struct DatabaseBusy(pub String);
 
-/// PostgreSQL's message for a statement cancelled by `statement_timeout` (SQLSTATE
-/// 57014, which diesel does not expose), in the English of its default `lc_messages`.
-const STATEMENT_TIMEOUT_MESSAGE: &str = "canceling statement due to statement timeout";
+/// PostgreSQL's messages for a statement cancelled by `statement_timeout` (SQLSTATE
+/// 57014) and for one ended to break a deadlock (40P01), in the English of its default
+/// `lc_messages`: diesel does not expose the SQLSTATE.
+const GAVE_UP_MESSAGES: [&str; 2] = [
+    "canceling statement due to statement timeout",
+    "deadlock detected",
+];
 
-/// Whether `error` is a statement cancelled by its `statement_timeout`.
-pub fn is_statement_timeout(error: &Error) -> bool {
-    matches!(
-        error,
-        Error::DatabaseError(DatabaseErrorKind::Unknown, info)
-            if info.message() == STATEMENT_TIMEOUT_MESSAGE
-    )
+/// Whether `error` is a statement the database gave up on (`DatabaseBusy`), also when
+/// it ended a transaction's `COMMIT`.
+pub fn is_given_up(error: &Error) -> bool {
+    match error {
+        Error::DatabaseError(DatabaseErrorKind::Unknown, info) => {
+            GAVE_UP_MESSAGES.contains(&info.message())
+        }
+        Error::RollbackErrorOnCommit { commit_error, .. } => is_given_up(commit_error),
+        _ => false,
+    }
 }
 
 /// Whether `error` means the database could not be reached (rather than a query that
@@ -54,24 +64,33 @@ pub fn is_unavailable(error: &anyhow::Error) -> bool {
     error.downcast_ref::<DatabaseUnavailable>().is_some()
 }
 
-/// Whether `error` is, or was caused by, the database being unreachable or too slow:
+/// Whether `error` is, or was caused by, the database being unreachable or busy:
 /// a failure worth trying again shortly, answered with 503 and `Retry-After`.
 pub fn is_temporary(error: &anyhow::Error) -> bool {
-    is_unavailable(error) || error.downcast_ref::<DatabaseTooSlow>().is_some()
+    is_unavailable(error) || error.downcast_ref::<DatabaseBusy>().is_some()
 }
 
-/// What to tell the person or the client whose request failed for a while
-/// (`is_temporary`), logged as it deserves.
-pub fn temporary_failure(error: &anyhow::Error) -> &'static str {
+/// Logs a failure that `is_temporary` says is one, as it deserves: an outage is said
+/// once by the database's health, so only at DEBUG here; a statement given up on at
+/// WARN, each time, since nothing else says it.
+pub fn log_temporary(error: &anyhow::Error) {
     if is_unavailable(error) {
-        // Said once in the log by the database's health, not per request.
         tracing::debug!(error = format!("{error:#}"), "the database is unreachable");
-        "tokendesk can't reach its database just now. Try again in a moment."
     } else {
         tracing::warn!(
             error = format!("{error:#}"),
-            "the database did not answer in time"
+            "the database gave up on a statement"
         );
+    }
+}
+
+/// What to tell the person or the client whose request failed for a while
+/// (`is_temporary`); logged by `log_temporary`.
+pub fn temporary_failure(error: &anyhow::Error) -> &'static str {
+    log_temporary(error);
+    if is_unavailable(error) {
+        "tokendesk can't reach its database just now. Try again in a moment."
+    } else {
         "tokendesk's database is too busy to answer just now. Try again in a moment."
     }
 }
@@ -138,9 +157,30 @@ mod tests {
     }
 
     #[test]
-    fn a_statement_too_slow_is_temporary_but_no_outage() {
-        let slow =
-            anyhow::Error::new(DatabaseTooSlow("timed out".into())).context("listing tokens");
+    fn statements_given_up_on_are_known_by_their_message_also_at_commit() {
+        let error = |message: &str| {
+            Error::DatabaseError(DatabaseErrorKind::Unknown, Box::new(message.to_owned()))
+        };
+        assert!(is_given_up(&error(
+            "canceling statement due to statement timeout"
+        )));
+        assert!(is_given_up(&error("deadlock detected")));
+        assert!(is_given_up(&Error::RollbackErrorOnCommit {
+            rollback_error: Box::new(Error::BrokenTransactionManager),
+            commit_error: Box::new(error("deadlock detected")),
+        }));
+        assert!(!is_given_up(&error(
+            "canceling statement due to user request"
+        )));
+        assert!(!is_given_up(&Error::DatabaseError(
+            DatabaseErrorKind::UniqueViolation,
+            Box::new("deadlock detected".to_owned())
+        )));
+    }
+
+    #[test]
+    fn a_statement_given_up_on_is_temporary_but_no_outage() {
+        let slow = anyhow::Error::new(DatabaseBusy("timed out".into())).context("listing tokens");
         assert!(is_temporary(&slow));
         assert!(!is_unavailable(&slow));
         assert!(temporary_failure(&slow).contains("too busy"));

@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 use super::session::{
     IP, MAX_SESSION_AGE, PUBLIC_ID, UNAVAILABLE, USER_AGENT, USER_ID, random_text,
 };
-use crate::db::health::{DatabaseHealth, is_temporary};
+use crate::db::health::{DatabaseHealth, is_temporary, log_temporary};
 use crate::db::sessions::{self, Found};
 use crate::db::{DbPool, blocking, lapsed_sessions};
 use crate::domain::UserId;
@@ -81,6 +81,7 @@ impl SessionStore for PgSessionStore {
             // Not "signed out": the session can't be read just now, which the request's
             // extractors answer with 503 (see `TypedSession::database_unavailable`).
             Err(error) if is_temporary(&error) => {
+                log_temporary(&error);
                 return Ok(Some(State::from([(
                     UNAVAILABLE.to_owned(),
                     "true".to_owned(),
@@ -155,13 +156,11 @@ impl SessionStore for PgSessionStore {
             .await
         {
             Ok(kept) => kept,
-            // The database went away after the handler ran: what changed (a flash shown,
-            // say) is not worth a 500; the session stays as it was stored.
+            // The database went away (or was too busy) after the handler ran: what
+            // changed (a flash shown, say) is not worth a 500; the session stays as it
+            // was stored.
             Err(error) if is_temporary(&error) => {
-                tracing::debug!(
-                    error = format!("{error:#}"),
-                    "a session change was not saved"
-                );
+                log_temporary(&error);
                 return Ok(key);
             }
             Err(error) => return Err(UpdateError::Other(error)),

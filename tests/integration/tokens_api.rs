@@ -284,7 +284,7 @@ async fn an_update_keeps_the_description_and_expiry_it_leaves_out_and_null_takes
     let cleared = writer
         .patch(
             &path,
-            &json!({"name": "Warehouse feed (EU)", "description": "", "scope": "read",
+            &json!({"name": "Warehouse feed (EU)", "description": null, "scope": "read",
                     "modules": ["usage"], "expires_at": null}),
         )
         .await;
