@@ -20,10 +20,10 @@ use crate::state::AppState;
 pub struct TokenBody {
     #[schema(min_length = 1, max_length = 100, example = "Nightly export")]
     name: String,
-    /// Absent: none on create, unchanged on update.
-    #[serde(default)]
-    #[schema(max_length = 1000)]
-    description: Option<String>,
+    /// Empty or null for none. Absent: none on create, unchanged on update.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, max_length = 1000)]
+    description: Option<Option<String>>,
     #[schema(value_type = crate::api::schemas::ScopeWord)]
     scope: String,
     /// Module ids, or `all` for every module.
@@ -75,9 +75,8 @@ impl TokenBody {
         let rate_limit = given_or_kept(self.rate_limit_per_minute, kept, |token| {
             token.rate_limit.map(|limit| i64::from(limit.calls()))
         });
-        let description = given_or_kept(self.description.clone(), kept, |token| {
-            token.description.clone()
-        });
+        let given_description = self.description.clone().map(Option::unwrap_or_default);
+        let description = given_or_kept(given_description, kept, |token| token.description.clone());
         let form = TokenForm {
             name: self.name.clone(),
             description,
