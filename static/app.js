@@ -19,6 +19,9 @@
   // Whether it was a Create token button: the one in an empty list is replaced by the
   // list's refresh (the new token is in it), the one in the page's header is not.
   var openerCreates = false;
+  // Its id, if it has one (the details page's Actions button, which the page's refresh
+  // behind the dialog replaces).
+  var openerId = null;
   document.addEventListener("htmx:beforeRequest", function (event) {
     var target = event.detail.target;
     if (target && target.id === "modal" && !modal().open) {
@@ -28,6 +31,7 @@
       var row = opener && opener.closest && opener.closest("tr[id]");
       openerRow = row ? row.id : null;
       openerCreates = !!(opener && opener.matches && opener.matches("[href='/settings/api-tokens/new']"));
+      openerId = opener && opener.id ? opener.id : null;
     }
   });
 
@@ -45,9 +49,10 @@
 
   function openerNow() {
     if (opener && document.body.contains(opener)) { return opener; }
+    var same = openerId && document.getElementById(openerId);
     var row = openerRow && document.getElementById(openerRow);
     var create = openerCreates && document.querySelector("[data-testid=create-token]");
-    return (row && row.querySelector("[aria-haspopup=menu]")) || create || document.getElementById("main");
+    return same || (row && row.querySelector("[aria-haspopup=menu]")) || create || document.getElementById("main");
   }
 
   // Dialogs, tabs and menus take focus once their content has settled: htmx processes
@@ -126,6 +131,7 @@
     opener = null;
     openerRow = null;
     openerCreates = false;
+    openerId = null;
   }, true);
 
   document.addEventListener("click", function (event) {

@@ -4,6 +4,7 @@
 
 use crate::common::{DEMO_ADMIN_LOGIN, USAGE_WRITE_TOKEN, spawn_app, token_path};
 use crate::harness::Browser;
+use thirtyfour::Key;
 
 const MODAL_OPEN: &str = "document.getElementById('modal').open";
 
@@ -62,5 +63,43 @@ async fn rotating_from_the_row_menu_shows_the_new_secret_and_the_old_one_counts_
             "document.querySelector('[data-testid=old-secret-countdown]').textContent !== '{first}'"
         ))
         .await;
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rotating_on_the_details_page_updates_it_behind_the_dialog_without_a_reload() {
+    let app = spawn_app().await;
+    let browser = Browser::open(&app).await;
+    browser.sign_in(DEMO_ADMIN_LOGIN).await;
+    browser.goto(&token_path(USAGE_WRITE_TOKEN)).await;
+    browser.mark_document().await;
+    browser.find("tab-details").await.click().await.unwrap();
+    let on_details = "document.querySelector('[data-testid=tab-panel]').dataset.tab === 'details'";
+    browser.wait_until(on_details).await;
+
+    browser.find("detail-actions").await.click().await.unwrap();
+    browser.find("action-rotate").await.click().await.unwrap();
+    browser.wait_until(MODAL_OPEN).await;
+    browser.choose("rotate-grace", "3600").await;
+    browser.find("confirm-submit").await.click().await.unwrap();
+    browser.find("new-token-secret").await;
+    browser.press(Key::Escape).await;
+
+    // The page says how long the old secret keeps working, as the "Done" button's
+    // reload would, on the tab that was open.
+    browser
+        .wait_until(&format!(
+            "!{MODAL_OPEN} && {on_details} && \
+             document.querySelector('[data-testid=old-secret-ends]') !== null"
+        ))
+        .await;
+    assert!(browser.same_document().await, "no page load");
+    assert_eq!(
+        browser
+            .eval("document.activeElement.getAttribute('data-testid')")
+            .await,
+        "detail-actions",
+        "focus goes back to the Actions button the refresh replaced"
+    );
     browser.close().await;
 }

@@ -19,8 +19,8 @@ use crate::web::audit::EntryView;
 use crate::web::chrome::Chrome;
 use crate::web::current_user::ApiAccess;
 use crate::web::errors::WebError;
-use crate::web::render;
 use crate::web::time_view::TimeView;
+use crate::web::{htmx, render};
 
 /// How many of the most recently used addresses the Details tab lists.
 const RECENT_ADDRESSES: i64 = 5;
@@ -141,6 +141,11 @@ impl DetailPage {
     }
 }
 
+/// The id of the element that fetches the page again when its token changed in a
+/// dialog over it (a rotation: `htmx::TOKENS_CHANGED`; `tokens/detail.html`): htmx
+/// names it in the request's `HX-Trigger`.
+pub(crate) const REFRESH_ID: &str = "token-detail-refresh";
+
 pub async fn page(
     req: HttpRequest,
     access: ApiAccess,
@@ -236,6 +241,11 @@ pub async fn show(
             .as_ref()
             .map(|found| FoundInPublicView::new(found, now)),
     };
+    // The page fetching itself again after its token changed behind a dialog: all of
+    // it, of which htmx takes what the page shows of the token.
+    if htmx::triggered_by(req, REFRESH_ID) {
+        return Ok(render::page(&view));
+    }
     Ok(render::full_or_fragment(
         req,
         StatusCode::OK,
