@@ -6,13 +6,14 @@
 
 use actix_web::HttpResponse;
 use actix_web::web::Data;
-use utoipa::openapi::path::Paths;
+use utoipa::openapi::path::{Operation, PathItem, Paths};
 use utoipa::openapi::schema::Schema;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{OpenApi as Document, RefOr, Server};
-use utoipa::{Modify, OpenApi};
+use utoipa::openapi::{OpenApi as Document, Ref, RefOr, Server};
+use utoipa::{Modify, OpenApi, ToResponse};
 
 use super::problem::Problem;
+use super::schemas::Unavailable;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -71,17 +72,46 @@ impl Modify for BearerScheme {
 }
 
 /// The whole document: the operations routed under `prefix` and the schemas they
-/// refer to, with what `ApiDoc` says of the API.
+/// refer to, with what `ApiDoc` says of the API; each operation that may need the
+/// database (all but this document's) may answer 503.
 pub fn build(prefix: &str, paths: Paths, schemas: Vec<(String, RefOr<Schema>)>) -> Document {
     let mut document = ApiDoc::openapi();
     document.servers = Some(vec![Server::new(prefix)]);
     document.paths = paths;
+    let (name, unavailable) = Unavailable::response();
+    for item in document.paths.paths.values_mut() {
+        for operation in operations(item) {
+            if operation.operation_id.as_deref() != Some(DOCUMENT_OPERATION) {
+                operation
+                    .responses
+                    .responses
+                    .insert("503".to_owned(), Ref::from_response_name(name).into());
+            }
+        }
+    }
+    let components = document.components.get_or_insert_with(Default::default);
+    components.schemas.extend(schemas);
+    components.responses.insert(name.to_owned(), unavailable);
     document
-        .components
-        .get_or_insert_with(Default::default)
-        .schemas
-        .extend(schemas);
-    document
+}
+
+/// The operation id of `document` (its `#[utoipa::path]`), which answers from memory.
+const DOCUMENT_OPERATION: &str = "openapi";
+
+/// Each operation of a path, whatever its method.
+fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.delete,
+        &mut item.options,
+        &mut item.head,
+        &mut item.patch,
+        &mut item.trace,
+    ]
+    .into_iter()
+    .flatten()
 }
 
 #[utoipa::path(

@@ -231,16 +231,40 @@ impl<'r> ToResponse<'r> for TooManyRefusals {
                 PROBLEM_JSON,
                 Content::new(Some(Ref::from_schema_name("Problem"))),
             )
-            .header(
-                "Retry-After",
-                HeaderBuilder::new()
-                    .schema(Some(ObjectBuilder::new().schema_type(Type::Integer)))
-                    .description(Some("Seconds to wait"))
-                    .build(),
-            )
+            .header("Retry-After", retry_after())
             .build();
         ("TooManyRefusals", response.into())
     }
+}
+
+/// 503 while the database can't be reached or gives up on a statement; every operation
+/// but the document itself may answer it (`openapi::build` adds it to each).
+pub struct Unavailable;
+
+impl<'r> ToResponse<'r> for Unavailable {
+    fn response() -> (&'r str, RefOr<Response>) {
+        let response = ResponseBuilder::new()
+            .description(
+                "The database can't be reached just now, or is too busy to answer (a \
+                 statement past its timeout, or ended to break a deadlock): try again after \
+                 `Retry-After`",
+            )
+            .content(
+                PROBLEM_JSON,
+                Content::new(Some(Ref::from_schema_name("Problem"))),
+            )
+            .header("Retry-After", retry_after())
+            .build();
+        ("Unavailable", response.into())
+    }
+}
+
+/// The `Retry-After` header of a 429 or 503: whole seconds.
+fn retry_after() -> utoipa::openapi::header::Header {
+    HeaderBuilder::new()
+        .schema(Some(ObjectBuilder::new().schema_type(Type::Integer)))
+        .description(Some("Seconds to wait"))
+        .build()
 }
 
 /// 403 for a valid token that lacks the module or the scope.
