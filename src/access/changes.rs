@@ -76,14 +76,16 @@ impl TokenChanges {
         Ok(outcome)
     }
 
-    /// Saves `draft` over the token; returns the names of the fields that changed.
+    /// Saves `draft` over the token; returns the names of the fields that changed (see
+    /// `tokens::edit` for `based_on`).
     pub fn edit(
         &self,
         conn: &mut PgConnection,
         ctx: &ChangeContext,
         draft: &TokenDraft,
+        based_on: Option<DateTime<Utc>>,
     ) -> QueryResult<Outcome<Vec<&'static str>>> {
-        let outcome = tokens::edit(conn, ctx, draft)?;
+        let outcome = tokens::edit(conn, ctx, draft, based_on)?;
         if matches!(&outcome, Outcome::Done(changed) if !changed.is_empty()) {
             self.cache.invalidate_token(&ctx.token);
         }

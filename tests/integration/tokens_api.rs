@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 use tokendesk::db::schema::audit_events;
 
 use crate::common::{
-    ACTIVE_TOKEN, ApiClient, BILLING_WRITE_TOKEN, DISABLED_NEVER_USED_TOKEN, DISABLED_TOKEN,
-    OTHER_INC_TOKEN, RECENTLY_DISABLED_TOKEN, TestApp, spawn_app,
+    ACTIVE_TOKEN, ApiClient, BILLING_WRITE_TOKEN, DEMO_ADMIN, DEMO_CORP, DISABLED_NEVER_USED_TOKEN,
+    DISABLED_TOKEN, OTHER_INC_TOKEN, RECENTLY_DISABLED_TOKEN, TestApp, spawn_app,
 };
 use crate::visitor::PortalToken;
 
@@ -297,6 +297,68 @@ async fn an_update_keeps_the_description_and_expiry_it_leaves_out_and_null_takes
         ),
         (&json!(""), &Value::Null, &json!("active"))
     );
+}
+
+#[tokio::test]
+async fn an_edit_made_from_an_older_reading_of_a_token_is_refused_not_written_over_it() {
+    use tokendesk::db::tokens::{self, Outcome};
+    use tokendesk::domain::{
+        AccountId, Acting, Actor, ModuleId, Refusal, TokenDraft, TokenForm, TokenId, UserId,
+        Visibility,
+    };
+    let app = spawn_app().await;
+    let mut conn = app.db.connection();
+    let account = AccountId::parse(DEMO_CORP).unwrap();
+    let id = TokenId::parse(ACTIVE_TOKEN).unwrap();
+    let seen = tokens::find(&mut conn, &Visibility::Account(account.clone()), &id)
+        .unwrap()
+        .unwrap();
+    // Between that reading and the edit, a person limits the token.
+    diesel::sql_query(
+        "UPDATE api_tokens SET rate_limit_per_minute = 10, updated_at = now() WHERE id = $1",
+    )
+    .bind::<diesel::sql_types::Text, _>(ACTIVE_TOKEN)
+    .execute(&mut conn)
+    .unwrap();
+    let form = TokenForm {
+        name: "Renamed from an old reading".into(),
+        scope: seen.summary.scope.as_str().into(),
+        modules: seen
+            .summary
+            .modules
+            .iter()
+            .map(|m| m.id.to_string())
+            .collect(),
+        ..TokenForm::default()
+    };
+    let catalog: Vec<ModuleId> = seen.summary.modules.iter().map(|m| m.id.clone()).collect();
+    let draft =
+        TokenDraft::parse_with_exact_expiry(&form, None, &catalog, chrono::Utc::now()).unwrap();
+    let ctx = Acting::now(
+        account,
+        Actor::User(UserId::parse(DEMO_ADMIN).unwrap()),
+        None,
+    )
+    .on(id);
+
+    let stale = tokens::edit(&mut conn, &ctx, &draft, Some(seen.updated_at)).unwrap();
+
+    assert_eq!(stale, Outcome::Refused(Refusal::Changed));
+    let (name, limit): (String, Option<i32>) =
+        diesel::sql_query("SELECT name, rate_limit_per_minute FROM api_tokens WHERE id = $1")
+            .bind::<diesel::sql_types::Text, _>(ACTIVE_TOKEN)
+            .get_result::<NameAndLimit>(&mut conn)
+            .map(|row| (row.name, row.rate_limit_per_minute))
+            .unwrap();
+    assert_eq!((name, limit), (seen.summary.name.clone(), Some(10)));
+}
+
+#[derive(diesel::QueryableByName)]
+struct NameAndLimit {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Integer>)]
+    rate_limit_per_minute: Option<i32>,
 }
 
 #[tokio::test]

@@ -11,7 +11,9 @@ use super::{invalid, require};
 use crate::api::{ApiError, Caller};
 use crate::db::tokens::{Outcome, TokenDetail};
 use crate::db::{modules, tokens};
-use crate::domain::{Grace, Scope, TokenDraft, TokenForm, TokenId, Transition, Visibility};
+use crate::domain::{
+    Grace, Refusal, Scope, TokenDraft, TokenForm, TokenId, Transition, Visibility,
+};
 use crate::state::AppState;
 
 /// A token's details as JSON.
@@ -215,24 +217,36 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let visibility = require(&caller, Scope::Write)?;
     let id = parse_id(&id)?;
-    let (lookup, seen_by) = (id.clone(), visibility.clone());
-    let kept = state
-        .db("loading the token to update", move |conn| {
-            tokens::find(conn, &seen_by, &lookup)
-        })
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    let draft = body.draft(&state, Some(&kept)).await?;
-    let ctx = caller.acting(&req).on(id.clone());
-    let changes = state.changes.clone();
-    let outcome = state
-        .db("editing a token", move |conn| {
-            changes.edit(conn, &ctx, &draft)
-        })
-        .await?;
-    settled(outcome)?;
+    // The fields the body leaves out are the token's own as read here; should another
+    // change come between the read and the edit, the edit is made again on top of it,
+    // not over it.
+    for attempt in 1..=EDIT_ATTEMPTS {
+        let (lookup, seen_by) = (id.clone(), visibility.clone());
+        let kept = state
+            .db("loading the token to update", move |conn| {
+                tokens::find(conn, &seen_by, &lookup)
+            })
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        let draft = body.draft(&state, Some(&kept)).await?;
+        let ctx = caller.acting(&req).on(id.clone());
+        let changes = state.changes.clone();
+        let outcome = state
+            .db("editing a token", move |conn| {
+                changes.edit(conn, &ctx, &draft, Some(kept.updated_at))
+            })
+            .await?;
+        match outcome {
+            Outcome::Refused(Refusal::Changed) if attempt < EDIT_ATTEMPTS => continue,
+            outcome => settled(outcome)?,
+        };
+        break;
+    }
     Ok(HttpResponse::Ok().json(current(&state, visibility, id).await?))
 }
+
+/// How many times an update is tried while the token keeps changing under it.
+const EDIT_ATTEMPTS: u32 = 3;
 
 async fn apply(
     req: &HttpRequest,

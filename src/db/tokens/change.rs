@@ -195,14 +195,18 @@ struct Editable {
     expires_at: Option<DateTime<Utc>>,
     allowed_addresses: Vec<String>,
     rate_limit_per_minute: Option<i32>,
+    updated_at: DateTime<Utc>,
 }
 
 /// Saves `draft` over an active token; returns the names of the fields that changed
-/// (empty when nothing did, and then nothing is written).
+/// (empty when nothing did, and then nothing is written). A draft made from the token
+/// as it was at `based_on` (its `updated_at`) is refused as `Refusal::Changed` if the
+/// token changed since, rather than undo that change.
 pub fn edit(
     conn: &mut PgConnection,
     ctx: &ChangeContext,
     draft: &TokenDraft,
+    based_on: Option<DateTime<Utc>>,
 ) -> QueryResult<Outcome<Vec<&'static str>>> {
     conn.transaction(|conn| {
         if let Err(excess) = containment::check_edit(conn, ctx, draft)? {
@@ -218,6 +222,9 @@ pub fn edit(
         };
         if let Err(refusal) = check_edit(current.status) {
             return Ok(Outcome::Refused(refusal));
+        }
+        if based_on.is_some_and(|seen| seen != current.updated_at) {
+            return Ok(Outcome::Refused(Refusal::Changed));
         }
         // An expiry left as it was is not set again: a token made before the policy
         // can still be renamed.

@@ -79,7 +79,8 @@ pub async fn submit(
     let (changes, saved) = (state.changes.clone(), draft.clone());
     let outcome = state
         .db("editing a token", move |conn| {
-            changes.edit(conn, &ctx, &saved)
+            // The form holds every field: what it shows is what is saved.
+            changes.edit(conn, &ctx, &saved, None)
         })
         .await?;
     match outcome {
