@@ -83,18 +83,36 @@
     if (target && target.classList.contains("menu-slot")) { openMenu(target); }
   });
 
-  // The results fetching themselves again behind a dialog that showed a new secret
-  // (tokens/list.html): rows ticked for a bulk change stay ticked.
+  // The results, or a token's details page, fetching themselves again behind a dialog
+  // that showed a new secret (tokens/list.html, tokens/detail.html): rows ticked for a
+  // bulk change stay ticked. Should the dialog have been closed before the refresh
+  // came, focus went back to a control the refresh replaces (a row's actions button):
+  // it moves to the same control in the new content.
   function refreshedBehindDialog(event) {
     var asked = event.detail.requestConfig;
-    return !!(asked && asked.elt && asked.elt.hasAttribute("data-results-refresh"));
+    return !!(asked && asked.elt && asked.elt.hasAttribute("data-refresh-behind-dialog"));
+  }
+  function describeFocus(element) {
+    var row = element.closest("tr[id]");
+    return { id: element.id || null, row: row ? row.id : null, testId: element.getAttribute("data-testid") };
+  }
+  function findFocus(seen) {
+    var byTestId = seen.testId ? "[data-testid='" + seen.testId + "']" : null;
+    var row = seen.row && document.getElementById(seen.row);
+    return (seen.id && document.getElementById(seen.id)) ||
+      (row && byTestId && row.querySelector(byTestId)) ||
+      (!seen.row && byTestId && document.querySelector(byTestId)) || null;
   }
   var tickedBeforeRefresh = [];
+  var focusBeforeRefresh = null;
   document.addEventListener("htmx:beforeSwap", function (event) {
     if (!refreshedBehindDialog(event)) { return; }
     tickedBeforeRefresh = rowBoxes()
       .filter(function (box) { return box.checked; })
       .map(function (box) { return box.value; });
+    var active = document.activeElement;
+    focusBeforeRefresh = active && active !== document.body && event.detail.target.contains(active)
+      ? describeFocus(active) : null;
   });
   document.addEventListener("htmx:afterSwap", function (event) {
     if (!refreshedBehindDialog(event)) { return; }
@@ -102,6 +120,9 @@
       if (tickedBeforeRefresh.indexOf(box.value) >= 0) { box.checked = true; }
     });
     tickedBeforeRefresh = [];
+    var again = focusBeforeRefresh && findFocus(focusBeforeRefresh);
+    focusBeforeRefresh = null;
+    if (again && !modal().open) { again.focus(); }
   });
 
   // The results are not a live region (each search would read the whole table out):

@@ -103,3 +103,51 @@ async fn rotating_on_the_details_page_updates_it_behind_the_dialog_without_a_rel
     );
     browser.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_that_comes_after_the_dialog_closed_keeps_focus_on_the_rows_button() {
+    let app = spawn_app().await;
+    let browser = Browser::open(&app).await;
+    browser.sign_in(DEMO_ADMIN_LOGIN).await;
+    // The list's refresh behind the dialog is held until the dialog is closed, as on a
+    // slow connection where the person closes it first.
+    browser
+        .eval(
+            "document.body.addEventListener('htmx:confirm', function (event) { \
+               if (event.detail.elt.hasAttribute('data-refresh-behind-dialog')) { \
+                 event.preventDefault(); window.sendRefresh = event.detail.issueRequest; } })",
+        )
+        .await;
+
+    browser.row_action(USAGE_WRITE_TOKEN, "rotate").await;
+    browser.wait_until(MODAL_OPEN).await;
+    browser.choose("rotate-grace", "0").await;
+    browser.find("confirm-submit").await.click().await.unwrap();
+    let new = browser.find("new-token-secret").await.text().await.unwrap();
+    browser.press(Key::Escape).await;
+    let actions = format!("[data-token-id=\"{USAGE_WRITE_TOKEN}\"] [data-testid=token-actions]");
+    browser
+        .wait_until(&format!(
+            "!{MODAL_OPEN} && document.activeElement === document.querySelector('{actions}')"
+        ))
+        .await;
+    browser.eval("window.sendRefresh(true)").await;
+
+    browser
+        .wait_until(&format!(
+            "document.querySelector('[data-token-id=\"{USAGE_WRITE_TOKEN}\"] \
+             [data-testid=token-masked]').textContent === '{}…'",
+            &new[..10]
+        ))
+        .await;
+    assert_eq!(
+        browser
+            .eval(&format!(
+                "document.activeElement === document.querySelector('{actions}')"
+            ))
+            .await,
+        true,
+        "focus is on the row's new actions button, not lost with the old one"
+    );
+    browser.close().await;
+}
