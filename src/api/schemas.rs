@@ -222,18 +222,11 @@ pub struct TooManyRefusals;
 
 impl<'r> ToResponse<'r> for TooManyRefusals {
     fn response() -> (&'r str, RefOr<Response>) {
-        let response = ResponseBuilder::new()
-            .description(
-                "More than 100 credentials were refused from this address within a minute; \
-                 calls that would need a database read are refused until it has passed",
-            )
-            .content(
-                PROBLEM_JSON,
-                Content::new(Some(Ref::from_schema_name("Problem"))),
-            )
-            .header("Retry-After", retry_after())
-            .build();
-        ("TooManyRefusals", response.into())
+        let response = retry_later(
+            "More than 100 credentials were refused from this address within a minute; \
+             calls that would need a database read are refused until it has passed",
+        );
+        ("TooManyRefusals", response)
     }
 }
 
@@ -243,28 +236,31 @@ pub struct Unavailable;
 
 impl<'r> ToResponse<'r> for Unavailable {
     fn response() -> (&'r str, RefOr<Response>) {
-        let response = ResponseBuilder::new()
-            .description(
-                "The database can't be reached just now, or is too busy to answer (a \
-                 statement past its timeout, or ended to break a deadlock): try again after \
-                 `Retry-After`",
-            )
-            .content(
-                PROBLEM_JSON,
-                Content::new(Some(Ref::from_schema_name("Problem"))),
-            )
-            .header("Retry-After", retry_after())
-            .build();
-        ("Unavailable", response.into())
+        let response = retry_later(
+            "The database can't be reached just now, or is too busy to answer (a statement \
+             past its timeout, or ended to break a deadlock): try again after `Retry-After`",
+        );
+        ("Unavailable", response)
     }
 }
 
-/// The `Retry-After` header of a 429 or 503: whole seconds.
-fn retry_after() -> utoipa::openapi::header::Header {
-    HeaderBuilder::new()
-        .schema(Some(ObjectBuilder::new().schema_type(Type::Integer)))
-        .description(Some("Seconds to wait"))
+/// A problem+json answer (429 or 503) with `Retry-After`, in whole seconds.
+fn retry_later(description: &str) -> RefOr<Response> {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            PROBLEM_JSON,
+            Content::new(Some(Ref::from_schema_name("Problem"))),
+        )
+        .header(
+            "Retry-After",
+            HeaderBuilder::new()
+                .schema(Some(ObjectBuilder::new().schema_type(Type::Integer)))
+                .description(Some("Seconds to wait"))
+                .build(),
+        )
         .build()
+        .into()
 }
 
 /// 403 for a valid token that lacks the module or the scope.

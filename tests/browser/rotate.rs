@@ -8,6 +8,15 @@ use thirtyfour::Key;
 
 const MODAL_OPEN: &str = "document.getElementById('modal').open";
 
+/// Whether the list's row of `token` shows the start of `secret`.
+fn masked_in_row(token: &str, secret: &str) -> String {
+    format!(
+        "document.querySelector('[data-token-id=\"{token}\"] \
+         [data-testid=token-masked]').textContent === '{}…'",
+        &secret[..10]
+    )
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rotating_from_the_row_menu_shows_the_new_secret_and_the_old_one_counts_down() {
     let app = spawn_app().await;
@@ -38,11 +47,7 @@ async fn rotating_from_the_row_menu_shows_the_new_secret_and_the_old_one_counts_
     // The list behind the dialog shows the new secret's start already, whichever way
     // the dialog will be closed.
     browser
-        .wait_until(&format!(
-            "document.querySelector('[data-token-id=\"{USAGE_WRITE_TOKEN}\"] \
-             [data-testid=token-masked]').textContent === '{}…'",
-            &new[..10]
-        ))
+        .wait_until(&masked_in_row(USAGE_WRITE_TOKEN, &new))
         .await;
     for secret in [&old, &new] {
         assert_eq!(
@@ -134,11 +139,7 @@ async fn a_refresh_that_comes_after_the_dialog_closed_keeps_focus_on_the_rows_bu
     browser.eval("window.sendRefresh(true)").await;
 
     browser
-        .wait_until(&format!(
-            "document.querySelector('[data-token-id=\"{USAGE_WRITE_TOKEN}\"] \
-             [data-testid=token-masked]').textContent === '{}…'",
-            &new[..10]
-        ))
+        .wait_until(&masked_in_row(USAGE_WRITE_TOKEN, &new))
         .await;
     assert_eq!(
         browser
