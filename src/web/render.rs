@@ -41,7 +41,9 @@ fn respond(status: StatusCode, rendered: askama::Result<String>) -> HttpResponse
             .content_type("text/html; charset=utf-8")
             // Pages show account data: keep them out of shared and back-forward caches.
             .insert_header(CacheControl(vec![CacheDirective::NoStore]))
-            .insert_header((header::VARY, "HX-Request"))
+            // A list or a details page answers an htmx request, and one from its
+            // refresh behind a dialog, with different bodies.
+            .insert_header((header::VARY, "HX-Request, HX-Trigger"))
             .body(body),
         Err(error) => {
             tracing::error!(%error, "rendering a template failed");

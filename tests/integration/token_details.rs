@@ -121,7 +121,7 @@ async fn htmx_tab_requests_get_the_tabs_alone() {
         fragment.attrs("[data-testid=tab-details]", "aria-current"),
         ["page"]
     );
-    assert_eq!(fragment.header("vary"), Some("HX-Request"));
+    assert_eq!(fragment.header("vary"), Some("HX-Request, HX-Trigger"));
 }
 
 #[tokio::test]

@@ -531,8 +531,8 @@ async fn an_htmx_request_gets_only_the_results_and_caches_keep_the_two_apart() {
     assert_eq!(fragment.token_ids(), [BILLING_WRITE_TOKEN]);
     assert!(full.body.contains("<html"));
     assert_eq!(full.token_ids(), fragment.token_ids());
-    assert_eq!(fragment.header("vary"), Some("HX-Request"));
-    assert_eq!(full.header("vary"), Some("HX-Request"));
+    assert_eq!(fragment.header("vary"), Some("HX-Request, HX-Trigger"));
+    assert_eq!(full.header("vary"), Some("HX-Request, HX-Trigger"));
     let form_request = visitor
         .get_htmx("/settings/api-tokens?q=billing&status=&module=&unused=")
         .await;

@@ -201,7 +201,7 @@ pub async fn create(
         (status = 404, response = inline(crate::api::schemas::NotFound)),
         (
             status = 409,
-            description = "The token is disabled or deleted",
+            description = "The token is disabled or deleted, or kept changing while the update was being made",
             body = crate::api::problem::Problem,
             content_type = "application/problem+json",
         ),
@@ -238,6 +238,9 @@ pub async fn update(
             .await?;
         match outcome {
             Outcome::Refused(Refusal::Changed) if attempt < EDIT_ATTEMPTS => continue,
+            Outcome::Refused(Refusal::Changed) => {
+                return Err(ApiError::Conflict(KEPT_CHANGING.to_owned()));
+            }
             outcome => settled(outcome)?,
         };
         break;
@@ -247,6 +250,9 @@ pub async fn update(
 
 /// How many times an update is tried while the token keeps changing under it.
 const EDIT_ATTEMPTS: u32 = 3;
+/// What an update that the token kept changing under is answered with (409).
+const KEPT_CHANGING: &str =
+    "The token kept changing while this update was being made: read it again and retry.";
 
 async fn apply(
     req: &HttpRequest,
