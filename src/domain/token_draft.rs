@@ -43,7 +43,28 @@ pub struct TokenForm {
     /// Calls a minute; empty for no limit.
     #[serde(default)]
     pub rate_limit: String,
+    /// The edit form's reading of the token: its `updated_at` when the form was made
+    /// (`reading_of`), so that saving over a change made since is refused rather than
+    /// undo it. Empty on create, and from a client that does not send it.
+    #[serde(default)]
+    pub based_on: String,
     pub csrf_token: Option<String>,
+}
+
+impl TokenForm {
+    /// `based_on` for a token last changed at `updated_at`: exact to the microsecond,
+    /// as the database keeps it.
+    pub fn reading_of(updated_at: DateTime<Utc>) -> String {
+        updated_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+    }
+
+    /// The reading `based_on` holds: `None` when empty, `Err` when it is no time.
+    pub fn reading(&self) -> Result<Option<DateTime<Utc>>, chrono::ParseError> {
+        if self.based_on.is_empty() {
+            return Ok(None);
+        }
+        DateTime::parse_from_rfc3339(&self.based_on).map(|at| Some(at.with_timezone(&Utc)))
+    }
 }
 
 impl fmt::Debug for TokenForm {
@@ -58,6 +79,7 @@ impl fmt::Debug for TokenForm {
             .field("expires_on", &self.expires_on)
             .field("allowed_addresses", &self.allowed_addresses)
             .field("rate_limit", &self.rate_limit)
+            .field("based_on", &self.based_on)
             .field("csrf_token", &csrf_token)
             .finish()
     }
@@ -353,6 +375,25 @@ mod tests {
     }
 
     #[test]
+    fn an_edit_forms_reading_of_its_token_round_trips_to_the_microsecond() {
+        let at = DateTime::parse_from_rfc3339("2026-11-29T08:30:01.123456Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let form = TokenForm {
+            based_on: TokenForm::reading_of(at),
+            ..TokenForm::default()
+        };
+        assert_eq!(form.based_on, "2026-11-29T08:30:01.123456Z");
+        assert_eq!(form.reading(), Ok(Some(at)));
+        assert_eq!(TokenForm::default().reading(), Ok(None));
+        let hostile = TokenForm {
+            based_on: "yesterday".into(),
+            ..TokenForm::default()
+        };
+        assert!(hostile.reading().is_err());
+    }
+
+    #[test]
     fn each_bad_field_gets_its_own_message() {
         let bad = TokenForm {
             name: "x".repeat(101),
@@ -363,6 +404,7 @@ mod tests {
             expires_on: "2026-11-01".into(),
             allowed_addresses: "10.0.0.5/24".into(),
             rate_limit: "0".into(),
+            based_on: String::new(),
             csrf_token: None,
         };
         let errors = TokenDraft::parse(&bad, &catalog(), None, now()).unwrap_err();
@@ -554,6 +596,7 @@ mod tests {
                         expires_on,
                         allowed_addresses,
                         rate_limit,
+                        based_on: String::new(),
                         csrf_token: None,
                     }
                 },
@@ -596,6 +639,7 @@ mod tests {
                     .rate_limit
                     .map(|limit| limit.calls().to_string())
                     .unwrap_or_default(),
+                based_on: String::new(),
                 csrf_token: None,
             };
             prop_assert_eq!(

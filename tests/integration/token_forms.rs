@@ -380,6 +380,71 @@ async fn editing_saves_the_changes_keeps_an_unchanged_expiry_and_records_what_ch
 }
 
 #[tokio::test]
+async fn an_edit_form_saved_after_the_token_changed_elsewhere_is_refused_and_undoes_nothing() {
+    let app = spawn_app().await;
+    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await;
+    let path = format!("{}/edit", token_path(EXPIRING_SOON_TOKEN));
+    let dialog = visitor.get(&path).await;
+    let based_on = dialog.attrs("input[name=based_on]", "value");
+    assert_eq!(
+        based_on.len(),
+        1,
+        "the form carries its reading of the token"
+    );
+    let submit = |based_on: String| {
+        let (visitor, path, csrf) = (&visitor, &path, &csrf);
+        async move {
+            visitor
+                .post_form(
+                    path,
+                    &[
+                        ("csrf_token", csrf.as_str()),
+                        ("based_on", &based_on),
+                        ("name", "Partner onboarding"),
+                        ("scope", "write"),
+                        ("modules", "catalog"),
+                        ("expires_on", ""),
+                    ],
+                )
+                .await
+        }
+    };
+    // Meanwhile, in another tab or through the API, the token gets a rate limit.
+    diesel::update(api_tokens::table.find(EXPIRING_SOON_TOKEN))
+        .set((
+            api_tokens::rate_limit_per_minute.eq(Some(10)),
+            api_tokens::updated_at.eq(chrono::Utc::now()),
+        ))
+        .execute(&mut app.db.connection())
+        .unwrap();
+
+    let stale = submit(based_on[0].clone()).await;
+    let hostile = submit("yesterday".to_owned()).await;
+
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
+    assert!(
+        stale
+            .body
+            .contains("This token changed while you were looking at it."),
+        "{}",
+        stale.body
+    );
+    assert_eq!(hostile.status, StatusCode::BAD_REQUEST);
+    let (limit, expires): (Option<i32>, Option<chrono::DateTime<chrono::Utc>>) = api_tokens::table
+        .find(EXPIRING_SOON_TOKEN)
+        .select((api_tokens::rate_limit_per_minute, api_tokens::expires_at))
+        .first(&mut app.db.connection())
+        .unwrap();
+    assert_eq!(limit, Some(10), "the change made meanwhile stays");
+    assert!(expires.is_some(), "and the stale form saved nothing");
+    let fresh = visitor
+        .get(&path)
+        .await
+        .attrs("input[name=based_on]", "value");
+    assert_eq!(submit(fresh[0].clone()).await.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
 async fn clearing_the_expiry_removes_it_and_invalid_edits_save_nothing() {
     let app = spawn_app().await;
     let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await;

@@ -75,12 +75,16 @@ pub async fn submit(
                 .respond(&req, StatusCode::UNPROCESSABLE_ENTITY));
         }
     };
+    // Saved only over the token as the form showed it: a change made since (in another
+    // tab, or through the API) is refused rather than undone.
+    let based_on = submitted
+        .reading()
+        .map_err(|_| WebError::BadForm("The form's reading of the token is not a time.".into()))?;
     let ctx = admin.acting(&req).on(id.clone());
     let (changes, saved) = (state.changes.clone(), draft.clone());
     let outcome = state
         .db("editing a token", move |conn| {
-            // The form holds every field: what it shows is what is saved.
-            changes.edit(conn, &ctx, &saved, None)
+            changes.edit(conn, &ctx, &saved, based_on)
         })
         .await?;
     match outcome {

@@ -29,6 +29,8 @@ pub struct FormView {
     /// One address or range a line.
     pub allowed_addresses: String,
     pub rate_limit: String,
+    /// The edit form's reading of the token (`TokenForm::based_on`); empty on create.
+    pub based_on: String,
     pub errors: FieldErrors,
     pub expiry_rules: ExpiryRules,
 }
@@ -106,6 +108,7 @@ impl FormView {
                 .map(|limit| limit.calls().to_string())
                 .unwrap_or_default(),
         )
+        .based_on(TokenForm::reading_of(token.updated_at))
     }
 
     /// The form as submitted, to show again beside its errors.
@@ -129,6 +132,12 @@ impl FormView {
             policy,
         )
         .limited(&form.allowed_addresses, &form.rate_limit)
+        .based_on(form.based_on.clone())
+    }
+
+    /// Made from the token as it was when `based_on` (`TokenForm::based_on`).
+    fn based_on(self, based_on: String) -> Self {
+        Self { based_on, ..self }
     }
 
     /// With the allowlist and rate limit fields filled in.
@@ -196,6 +205,7 @@ impl FormView {
             expires_on: expires_on.to_owned(),
             allowed_addresses: String::new(),
             rate_limit: String::new(),
+            based_on: String::new(),
             errors,
             expiry_rules: ExpiryRules::of(policy),
         }
