@@ -20,9 +20,11 @@ pub fn push_url(response: &mut HttpResponse, url: &str) {
 }
 
 /// The event an answer raises when it showed a new secret in a dialog (a token created
-/// or rotated), which the person may close without the reload of its "Done": the
-/// list's results and a token's details page, whichever the dialog is over, listen for
-/// it and fetch themselves again (`tokens/list.html`, `tokens/detail.html`).
+/// or rotated), which the person may close without the reload of its "Done", or when a
+/// dialog refused a change because the token is not as the page showed it
+/// (`render::dialog_or_page`): the list's results and a token's details page,
+/// whichever the dialog is over, listen for it and fetch themselves again
+/// (`tokens/list.html`, `tokens/detail.html`).
 pub const TOKENS_CHANGED: &str = "tokendesk:tokens-changed";
 
 /// Has htmx raise `event` on the element that made the request, from where it bubbles:

@@ -5,6 +5,8 @@ use actix_web::http::header::{self, CacheControl, CacheDirective};
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
+use super::htmx;
+
 /// A full page or fragment with this status. A render failure is logged and becomes a
 /// plain 500, since the error page itself is a template.
 pub fn page_with_status(status: StatusCode, template: &impl Template) -> HttpResponse {
@@ -21,18 +23,24 @@ pub fn dialog(status: StatusCode, template: &impl Template) -> HttpResponse {
     respond(status, template.render_with_values(&IN_DIALOG))
 }
 
-/// A dialog for htmx, or the same dialog as a page of its own otherwise.
+/// A dialog for htmx, or the same dialog as a page of its own otherwise. A dialog that
+/// refuses a change (409) found its token, or its tokens, in another state than the
+/// page behind it shows: it raises `htmx::TOKENS_CHANGED`, for that page to show them
+/// as they are now, and recount its banners.
 pub fn dialog_or_page(
     req: &HttpRequest,
     status: StatusCode,
     page: &impl Template,
     dialog_only: &impl Template,
 ) -> HttpResponse {
-    if super::htmx::wants_fragment(req) {
-        dialog(status, dialog_only)
-    } else {
-        page_with_status(status, page)
+    if !htmx::wants_fragment(req) {
+        return page_with_status(status, page);
     }
+    let mut response = dialog(status, dialog_only);
+    if status == StatusCode::CONFLICT {
+        htmx::raise(&mut response, htmx::TOKENS_CHANGED);
+    }
+    response
 }
 
 fn respond(status: StatusCode, rendered: askama::Result<String>) -> HttpResponse {

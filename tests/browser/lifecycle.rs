@@ -472,3 +472,39 @@ async fn with_javascript_off_disabling_works_through_plain_pages() {
     );
     browser.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_refused_because_the_token_changed_elsewhere_updates_the_list_behind_it() {
+    let app = spawn_app().await;
+    let browser = at_the_list_with_two_expiring_soon(&app).await;
+    let id = EXPIRING_SOON_TOKEN;
+    browser.row_action(id, "disable").await;
+    browser.wait_until(MODAL_OPEN).await;
+    // Meanwhile, someone else disables it (in another tab, or through the API).
+    let elsewhere = app.api(&app.demo_corp_secret(
+        tokendesk::domain::Scope::Write,
+        &["tokens", "catalog", "customers"],
+    ));
+    let disabled = elsewhere.post_empty(&format!("/tokens/{id}/disable")).await;
+    assert_eq!(
+        disabled.status,
+        reqwest::StatusCode::OK,
+        "{:?}",
+        disabled.body
+    );
+
+    browser.find("confirm-submit").await.click().await.unwrap();
+
+    // The dialog says why; behind it, the row and the banner are as the token is now.
+    browser
+        .wait_until(&format!(
+            "{MODAL_OPEN} && \
+             document.querySelector('[data-testid=modal-error]').textContent.includes('already disabled') && \
+             {}.textContent === 'Disabled' && \
+             {EXPIRY_BANNER} === '1 token expires within 7 days.'",
+            row_status(id)
+        ))
+        .await;
+    assert!(browser.same_document().await, "no page load");
+    browser.close().await;
+}

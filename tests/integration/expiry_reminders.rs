@@ -323,3 +323,33 @@ async fn a_token_created_in_a_dialog_has_the_list_behind_it_fetch_itself_and_rec
     assert_eq!(theirs.status, StatusCode::OK, "{}", theirs.body);
     assert!(theirs.attrs(refresh, "hx-get").is_empty());
 }
+
+#[tokio::test]
+async fn a_change_a_dialog_refuses_has_the_page_behind_it_fetch_itself_and_recount() {
+    let app = spawn_app().await;
+    let (admin, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await;
+    let disable = format!("{LIST}/{EXPIRING_SOON_TOKEN}/disable");
+    assert_eq!(
+        admin.post_htmx(&disable, &csrf).await.status,
+        StatusCode::OK
+    );
+
+    // The list (or another tab) still shows it active, and the banner counts it.
+    let again = admin.post_htmx(&disable, &csrf).await;
+    let opened = admin.get_htmx(&disable).await;
+    let as_page = admin.post_form(&disable, &[("csrf_token", &csrf)]).await;
+
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+    assert_eq!(again.header("hx-trigger"), Some("tokendesk:tokens-changed"));
+    assert_eq!(opened.status, StatusCode::CONFLICT, "{}", opened.body);
+    assert_eq!(
+        opened.header("hx-trigger"),
+        Some("tokendesk:tokens-changed")
+    );
+    assert_eq!(as_page.status, StatusCode::CONFLICT);
+    assert_eq!(
+        as_page.header("hx-trigger"),
+        None,
+        "a page of its own has nothing behind it"
+    );
+}
