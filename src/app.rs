@@ -185,6 +185,7 @@ impl Application {
                     // Only the routes of people's pages read a session.
                     actix_web::web::scope("")
                         .wrap(sessions(store.clone(), session_key.clone(), https))
+                        .wrap(from_fn(web::session_failures::finished))
                         .configure(web::session_routes),
                 )
         })

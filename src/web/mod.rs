@@ -15,6 +15,7 @@ mod login_csrf;
 pub mod password_checks;
 mod render;
 mod session;
+pub mod session_failures;
 mod session_store;
 mod sessions;
 mod time_view;

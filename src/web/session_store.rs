@@ -132,7 +132,7 @@ impl SessionStore for PgSessionStore {
             )
         })
         .await
-        .map_err(SaveError::Other)?;
+        .map_err(|error| SaveError::Other(logged(error)))?;
         Ok(key)
     }
 
@@ -184,5 +184,17 @@ impl SessionStore for PgSessionStore {
             sessions::delete(conn, &key_digest).map(drop)
         })
         .await
+        .map_err(logged)
     }
+}
+
+/// `error`, logged with its causes: actix-session keeps only its own words for a
+/// failure to store or end a session (the page is `session_failures`').
+fn logged(error: anyhow::Error) -> anyhow::Error {
+    if is_temporary(&error) {
+        log_temporary(&error);
+    } else {
+        tracing::error!(error = format!("{error:#}"), "the session store failed");
+    }
+    error
 }

@@ -362,3 +362,76 @@ async fn a_statement_past_its_timeout_answers_503_and_is_no_outage() {
     );
     assert_eq!(api.get("/tokens").await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_sign_in_whose_session_cant_be_stored_gets_a_finished_page() {
+    let app = spawn_app().await;
+    let visitor = Visitor::new(&app);
+    // The password is checked; the new session can't be written (5 s, then given up).
+    let mut locker = app.db.connection();
+    locker
+        .batch_execute("BEGIN; LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE")
+        .unwrap();
+    let refused = visitor
+        .sign_in(DEMO_ADMIN_LOGIN.0, DEMO_ADMIN_LOGIN.1, None)
+        .await;
+    locker.batch_execute("ROLLBACK").unwrap();
+
+    assert!(refused.status.is_server_error(), "{}", refused.status);
+    assert!(
+        refused.body.contains("</html>"),
+        "a finished page: {:?}",
+        refused.body
+    );
+    assert_eq!(
+        refused.select("[data-testid=server-error] h1"),
+        ["Something went wrong"]
+    );
+    let again = visitor
+        .sign_in(DEMO_ADMIN_LOGIN.0, DEMO_ADMIN_LOGIN.1, None)
+        .await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.body);
+}
+
+#[tokio::test]
+async fn a_sign_in_whose_session_is_lost_with_the_database_answers_503_with_a_finished_page() {
+    let forwarder = Forwarder::start(&server_address());
+    let app = spawn_app_behind(&forwarder).await;
+    let visitor = Visitor::new(&app);
+    let (mut locker, mut watcher) = (app.db.connection(), app.db.connection());
+    locker
+        .batch_execute("BEGIN; LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE")
+        .unwrap();
+    // The password is checked; the database goes away while the session is written.
+    let cut_while_storing = async {
+        while !waits_for_a_lock(&mut watcher) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        forwarder.cut();
+    };
+
+    let (page, ()) = tokio::join!(
+        visitor.sign_in(DEMO_ADMIN_LOGIN.0, DEMO_ADMIN_LOGIN.1, None),
+        cut_while_storing
+    );
+    locker.batch_execute("ROLLBACK").unwrap();
+    forwarder.restore();
+
+    assert_unavailable_page(&page, Duration::ZERO);
+    assert_eq!(
+        page.select("[data-testid=unavailable] p")
+            .first()
+            .map(String::as_str),
+        Some("tokendesk can't reach its database just now. Try again in a moment.")
+    );
+}
+
+/// Whether another backend of this database waits for a lock.
+fn waits_for_a_lock(conn: &mut diesel::PgConnection) -> bool {
+    diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(
+        "EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() \
+         AND pid <> pg_backend_pid() AND wait_event_type = 'Lock')",
+    ))
+    .get_result(conn)
+    .unwrap()
+}
