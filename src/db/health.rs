@@ -21,8 +21,8 @@ pub struct DatabaseUnavailable(pub String);
 
 /// The database is there but gave up on a statement: it ran past its timeout (the
 /// database too busy, or waiting on a lock), or was chosen to end a deadlock. Either
-/// way nothing of the transaction was kept and trying again shortly is the right
-/// move. Carried inside an `anyhow::Error` (find it with `is_temporary`).
+/// way the statement's transaction is rolled back, and trying again shortly is the
+/// right move. Carried inside an `anyhow::Error` (find it with `is_temporary`).
 #[derive(Debug, thiserror::Error)]
 #[error("the database gave up on a statement: {0}")]
 pub struct DatabaseBusy(pub String);
