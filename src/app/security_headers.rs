@@ -14,6 +14,7 @@ use actix_web::middleware::Next;
 use actix_web::{Error, web};
 
 use crate::state::AppState;
+use crate::web::ErrorLogged;
 
 /// What every response carries.
 pub const HEADERS: [(HeaderName, &str); 7] = [
@@ -47,7 +48,7 @@ pub const OVER_HTTPS: (HeaderName, &str) = (
 
 /// Adds the headers to whatever answers `req`: a response, or an error on its way to
 /// becoming one (which keeps its status and body, and is logged when it is the
-/// server's fault, as no handler logged it).
+/// server's fault, as no handler logged it, unless its page says it is `ErrorLogged`).
 pub async fn add(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -62,7 +63,8 @@ pub async fn add(
         }
         Err(error) => {
             let mut response = error.error_response();
-            if response.status().is_server_error() {
+            let logged = response.extensions().contains::<ErrorLogged>();
+            if response.status().is_server_error() && !logged {
                 tracing::error!(error = %error, "a request failed before a handler answered");
             }
             set(response.headers_mut(), https);

@@ -65,6 +65,10 @@ impl WebError {
     }
 }
 
+/// Marks an error's page whose error is logged already, as it deserves, so the
+/// middleware that sees it on its way out (`app::security_headers`) logs no second line.
+pub struct ErrorLogged;
+
 impl ResponseError for WebError {
     fn status_code(&self) -> StatusCode {
         match self {

@@ -26,7 +26,7 @@ mod view;
 use actix_web::error::UrlencodedError;
 use actix_web::web::{self, FormConfig, PayloadConfig, QueryConfig};
 
-pub use errors::WebError;
+pub use errors::{ErrorLogged, WebError};
 pub use password_checks::{PasswordCheckLimits, PasswordChecks};
 pub use session_store::PgSessionStore;
 

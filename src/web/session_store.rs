@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 use super::session::{
     IP, MAX_SESSION_AGE, PUBLIC_ID, UNAVAILABLE, USER_AGENT, USER_ID, random_text,
 };
+use super::session_failures;
 use crate::db::health::{DatabaseHealth, is_temporary, log_temporary};
 use crate::db::sessions::{self, Found};
 use crate::db::{DbPool, blocking, lapsed_sessions};
@@ -87,7 +88,7 @@ impl SessionStore for PgSessionStore {
                     "true".to_owned(),
                 )])));
             }
-            Err(error) => return Err(LoadError::Other(error)),
+            Err(error) => return Err(LoadError::Other(session_failures::keep(error))),
         };
         stored
             .map(|state| serde_json::from_str(&state))
@@ -132,7 +133,7 @@ impl SessionStore for PgSessionStore {
             )
         })
         .await
-        .map_err(|error| SaveError::Other(logged(error)))?;
+        .map_err(|error| SaveError::Other(session_failures::keep(error)))?;
         Ok(key)
     }
 
@@ -163,7 +164,7 @@ impl SessionStore for PgSessionStore {
                 log_temporary(&error);
                 return Ok(key);
             }
-            Err(error) => return Err(UpdateError::Other(error)),
+            Err(error) => return Err(UpdateError::Other(session_failures::keep(error))),
         };
         if kept {
             Ok(key)
@@ -184,17 +185,6 @@ impl SessionStore for PgSessionStore {
             sessions::delete(conn, &key_digest).map(drop)
         })
         .await
-        .map_err(logged)
+        .map_err(session_failures::keep)
     }
-}
-
-/// `error`, logged with its causes: actix-session keeps only its own words for a
-/// failure to store or end a session (the page is `session_failures`').
-fn logged(error: anyhow::Error) -> anyhow::Error {
-    if is_temporary(&error) {
-        log_temporary(&error);
-    } else {
-        tracing::error!(error = format!("{error:#}"), "the session store failed");
-    }
-    error
 }
