@@ -132,7 +132,7 @@
     var status = document.getElementById("token-results-status");
     if (!target || target.id !== "token-results" || !status) { return; }
     // Except when the results fetched themselves behind a dialog (a token created or
-    // rotated there): the dialog is what is being read then.
+    // rotated there, or a change it refused): the dialog is what is being read then.
     if (refreshedBehindDialog(event)) { return; }
     var summary = target.querySelector("[data-testid=token-count], .empty-state h2");
     status.textContent = summary ? summary.textContent.trim() : "";

@@ -51,6 +51,11 @@ pub async fn submit(
     submitted: CsrfForm<TokenForm>,
 ) -> Result<HttpResponse, WebError> {
     let submitted = submitted.0;
+    // Saved only over the token as the form showed it: a change made since (in another
+    // tab, or through the API) is refused rather than undone.
+    let based_on = submitted
+        .reading()
+        .map_err(|_| WebError::BadForm("The form's reading of the token is not a time.".into()))?;
     let (id, detail) = admins_token(&state, &admin, &id).await?;
     let (catalog, policy) = catalog_and_policy(&state, &admin).await?;
     let origin = Origin::from(&*query);
@@ -75,11 +80,6 @@ pub async fn submit(
                 .respond(&req, StatusCode::UNPROCESSABLE_ENTITY));
         }
     };
-    // Saved only over the token as the form showed it: a change made since (in another
-    // tab, or through the API) is refused rather than undone.
-    let based_on = submitted
-        .reading()
-        .map_err(|_| WebError::BadForm("The form's reading of the token is not a time.".into()))?;
     let ctx = admin.acting(&req).on(id.clone());
     let (changes, saved) = (state.changes.clone(), draft.clone());
     let outcome = state
