@@ -402,9 +402,7 @@ async fn a_sign_in_whose_session_is_lost_with_the_database_answers_503_with_a_fi
         .unwrap();
     // The password is checked; the database goes away while the session is written.
     let cut_while_storing = async {
-        while !waits_for_a_lock(&mut watcher) {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        crate::common::until_a_backend_waits_for_a_lock(&mut watcher).await;
         forwarder.cut();
     };
 
@@ -422,14 +420,4 @@ async fn a_sign_in_whose_session_is_lost_with_the_database_answers_503_with_a_fi
             .map(String::as_str),
         Some("tokendesk can't reach its database just now. Try again in a moment.")
     );
-}
-
-/// Whether another backend of this database waits for a lock.
-fn waits_for_a_lock(conn: &mut diesel::PgConnection) -> bool {
-    diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(
-        "EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() \
-         AND pid <> pg_backend_pid() AND wait_event_type = 'Lock')",
-    ))
-    .get_result(conn)
-    .unwrap()
 }

@@ -300,6 +300,53 @@ async fn an_update_keeps_the_description_and_expiry_it_leaves_out_and_null_takes
 }
 
 #[tokio::test]
+async fn an_update_that_meets_another_change_is_made_again_on_top_of_it() {
+    use diesel::connection::SimpleConnection;
+    let app = spawn_app().await;
+    let writer = api_with_portal_token(&app, "Writer", "write", &["tokens", "usage"]).await;
+    let created = writer
+        .post(
+            "/tokens",
+            &json!({"name": "Warehouse feed", "scope": "read", "modules": ["usage"]}),
+        )
+        .await;
+    let id = created.body["token"]["id"].as_str().unwrap().to_owned();
+    // Another change holds the token's row while the update is sent: the update reads
+    // the token, then waits for the row, then finds it changed.
+    let (mut other, mut watcher) = (app.db.connection(), app.db.connection());
+    other
+        .batch_execute(&format!(
+            "BEGIN; SELECT 1 FROM api_tokens WHERE id = '{id}' FOR UPDATE"
+        ))
+        .unwrap();
+    let other_change_lands = async {
+        crate::common::until_a_backend_waits_for_a_lock(&mut watcher).await;
+        other
+            .batch_execute(&format!(
+                "UPDATE api_tokens SET rate_limit_per_minute = 10, updated_at = now() \
+                 WHERE id = '{id}'; COMMIT"
+            ))
+            .unwrap();
+    };
+
+    let (path, rename) = (
+        format!("/tokens/{id}"),
+        json!({"name": "Warehouse feed (EU)", "scope": "read", "modules": ["usage"]}),
+    );
+    let (renamed, ()) = tokio::join!(writer.patch(&path, &rename), other_change_lands);
+
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.body);
+    assert_eq!(
+        (
+            &renamed.body["name"],
+            &renamed.body["rate_limit_per_minute"]
+        ),
+        (&json!("Warehouse feed (EU)"), &json!(10)),
+        "both changes stand"
+    );
+}
+
+#[tokio::test]
 async fn an_edit_made_from_an_older_reading_of_a_token_is_refused_not_written_over_it() {
     use tokendesk::db::tokens::{self, Outcome};
     use tokendesk::domain::{
