@@ -363,4 +363,33 @@ async fn an_update_that_leaves_them_out_keeps_them() {
         .await;
     assert_eq!(cleared.body["allowed_addresses"], json!([]));
     assert_eq!(cleared.body["rate_limit_per_minute"], json!(null));
+
+    // A null list could mean "anywhere" or "as it is": it is refused, changing nothing.
+    let limited = api
+        .patch(
+            &path,
+            &json!({"name": "Renamed", "scope": "read", "modules": ["billing"],
+                    "allowed_addresses": ["203.0.113.0/24"]}),
+        )
+        .await;
+    assert_eq!(limited.status, StatusCode::OK, "{:?}", limited.body);
+    let null = api
+        .patch(
+            &path,
+            &json!({"name": "Renamed", "scope": "read", "modules": ["billing"],
+                    "allowed_addresses": null}),
+        )
+        .await;
+    assert_eq!(null.status, StatusCode::BAD_REQUEST, "{:?}", null.body);
+    assert!(
+        null.body["detail"]
+            .as_str()
+            .is_some_and(|detail| detail.contains("allowed_addresses")),
+        "{:?}",
+        null.body
+    );
+    assert_eq!(
+        api.get(&path).await.body["allowed_addresses"],
+        json!(["203.0.113.0/24"])
+    );
 }

@@ -37,8 +37,9 @@ pub struct TokenBody {
     #[schema(value_type = Option<DateTime<Utc>>)]
     expires_at: Option<Option<DateTime<Utc>>>,
     /// Addresses and CIDR ranges (IPv4 or IPv6, at most 50) the token may be used from;
-    /// empty for anywhere. Absent: anywhere on create, unchanged on update.
-    #[serde(default)]
+    /// empty for anywhere (null is refused: it could mean either). Absent: anywhere on
+    /// create, unchanged on update.
+    #[serde(default, deserialize_with = "addresses")]
     #[schema(value_type = Vec<String>, max_items = 50, example = json!(["203.0.113.0/24", "2001:db8::/32"]))]
     allowed_addresses: Option<Vec<String>>,
     /// At most this many calls a minute (1 to 100000), counted on each instance; null
@@ -46,6 +47,21 @@ pub struct TokenBody {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<i64>, minimum = 1, maximum = 100000, example = 600)]
     rate_limit_per_minute: Option<Option<i64>>,
+}
+
+/// `allowed_addresses` when it is there: a list, and not `null`, which could mean
+/// "anywhere" as much as "as it is".
+fn addresses<'de, D>(deserializer: D) -> Result<Option<Vec<String>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    match Option::<Vec<String>>::deserialize(deserializer)? {
+        Some(listed) => Ok(Some(listed)),
+        None => Err(serde::de::Error::custom(
+            "allowed_addresses may not be null: send a list (empty for anywhere), or leave \
+             it out to keep it",
+        )),
+    }
 }
 
 /// A field that is there, even as `null` (`Some(None)`), as opposed to absent (`None`).
