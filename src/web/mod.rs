@@ -15,7 +15,7 @@ mod login_csrf;
 pub mod password_checks;
 mod render;
 mod session;
-pub mod session_failures;
+pub(crate) mod session_failures;
 mod session_store;
 mod sessions;
 mod time_view;
@@ -26,7 +26,8 @@ mod view;
 use actix_web::error::UrlencodedError;
 use actix_web::web::{self, FormConfig, PayloadConfig, QueryConfig};
 
-pub use errors::{ErrorLogged, WebError};
+pub(crate) use errors::ErrorLogged;
+pub use errors::WebError;
 pub use password_checks::{PasswordCheckLimits, PasswordChecks};
 pub use session_store::PgSessionStore;
 

@@ -21,19 +21,20 @@ tokio::task_local! {
     static CAUSE: RefCell<Option<anyhow::Error>>;
 }
 
-const KEEPING: &str = "keeping the session";
+const STORE: &str = "the session store";
 
 /// Leaves `error` with the request being served, for its page to say and its log line
 /// to carry; actix-session gets a stand-in. Outside a request (no `finished` around
 /// the store) it is `error` itself.
 pub fn keep(error: anyhow::Error) -> anyhow::Error {
     let mut error = Some(error);
-    let kept = CAUSE.try_with(|cause| *cause.borrow_mut() = error.take());
-    match (kept, error) {
-        (Ok(()), _) => anyhow::anyhow!("the session store failed (its cause is with the request)"),
-        (Err(_), Some(error)) => error,
-        (Err(_), None) => anyhow::anyhow!("the session store failed"),
+    if CAUSE
+        .try_with(|cause| *cause.borrow_mut() = error.take())
+        .is_ok()
+    {
+        return anyhow::anyhow!("the session store failed (its cause is with the request)");
     }
+    error.unwrap_or_else(|| anyhow::anyhow!("the session store failed"))
 }
 
 pub async fn finished(
@@ -48,7 +49,7 @@ pub async fn finished(
     // Handlers' errors are answers by now: an error here is the session store's.
     served.map_err(|error| {
         let cause = cause.unwrap_or_else(|| anyhow::anyhow!("{error}"));
-        let mut page = WebError::Internal(cause.context(KEEPING)).error_response();
+        let mut page = WebError::Internal(cause.context(STORE)).error_response();
         page.extensions_mut().insert(ErrorLogged);
         InternalError::from_response(error, page).into()
     })

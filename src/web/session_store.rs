@@ -97,7 +97,7 @@ impl SessionStore for PgSessionStore {
     }
 
     async fn save(&self, state: State, _ttl: &CookieDuration) -> Result<SessionKey, SaveError> {
-        let key = new_key().map_err(SaveError::Other)?;
+        let key = new_key().map_err(|error| SaveError::Other(session_failures::keep(error)))?;
         if state.contains_key(UNAVAILABLE) {
             // Never written: it stands for a session that could not be read.
             return Ok(key);
@@ -110,9 +110,9 @@ impl SessionStore for PgSessionStore {
             serde_json::to_string(&state).map_err(|e| SaveError::Serialization(e.into()))?;
         let (ip, user_agent) = (text(&state, IP), text(&state, USER_AGENT));
         let Some(public_id) = text(&state, PUBLIC_ID) else {
-            return Err(SaveError::Other(anyhow::anyhow!(
+            return Err(SaveError::Other(session_failures::keep(anyhow::anyhow!(
                 "a session without its public id"
-            )));
+            ))));
         };
         let (key_digest, idle) = (digest(&key), self.idle);
         self.run("saving a new session", move |conn| {
@@ -170,7 +170,7 @@ impl SessionStore for PgSessionStore {
             Ok(key)
         } else {
             // Ended meanwhile (signed out elsewhere): a new key that leads nowhere.
-            new_key().map_err(UpdateError::Other)
+            new_key().map_err(|error| UpdateError::Other(session_failures::keep(error)))
         }
     }
 

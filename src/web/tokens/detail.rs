@@ -142,8 +142,9 @@ impl DetailPage {
 }
 
 /// The id of the element that fetches the page again when its token changed in a
-/// dialog over it (a rotation: `htmx::TOKENS_CHANGED`; `tokens/detail.html`): htmx
-/// names it in the request's `HX-Trigger`.
+/// dialog over it, or a dialog found it changed (a rotation, or a 409:
+/// `htmx::TOKENS_CHANGED`; `tokens/detail.html`): htmx names it in the request's
+/// `HX-Trigger`.
 pub(crate) const REFRESH_ID: &str = "token-detail-refresh";
 
 pub async fn page(
