@@ -291,7 +291,7 @@ pub async fn eventually<T>(limit: Duration, mut check: impl FnMut() -> Option<T>
 }
 
 /// Whether another backend of `conn`'s database waits for a lock (one the test holds).
-pub fn waits_for_a_lock(conn: &mut PgConnection) -> bool {
+fn waits_for_a_lock(conn: &mut PgConnection) -> bool {
     diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(
         "EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() \
          AND pid <> pg_backend_pid() AND wait_event_type = 'Lock')",
@@ -302,15 +302,10 @@ pub fn waits_for_a_lock(conn: &mut PgConnection) -> bool {
 
 /// Waits (10 s at most) until another backend of `conn`'s database waits for a lock.
 pub async fn until_a_backend_waits_for_a_lock(conn: &mut PgConnection) {
-    let limit = Duration::from_secs(10);
-    let started = std::time::Instant::now();
-    while !waits_for_a_lock(conn) {
-        assert!(
-            started.elapsed() < limit,
-            "no backend waited for a lock within {limit:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    eventually(Duration::from_secs(10), || {
+        waits_for_a_lock(conn).then_some(())
+    })
+    .await;
 }
 
 /// The app's database, taken away (connections refused and cut, then renamed) until
