@@ -3,8 +3,8 @@
 //! Losing the database (no connection in time, or one that broke mid-query) comes back
 //! as `DatabaseUnavailable`, which the portal and the API answer with 503, and is noted
 //! in the database's health, which logs it once per outage; a success notes it is back.
-//! A statement the database gave up on (past its timeout, or ending a deadlock) comes
-//! back as `DatabaseBusy`, also answered with 503.
+//! A statement the database gave up on (past its timeout, ending a deadlock, or
+//! cancelled by an operator) comes back as `DatabaseBusy`, also answered with 503.
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -2,9 +2,9 @@
 //! had within the pool's timeout, or one that broke mid-query, means "unavailable",
 //! which the portal and the API answer with 503 and `Retry-After` instead of 500. The
 //! log says once that the database is unreachable and once that it is back, not a line
-//! per request. A statement the database gave up on (past its timeout, or ending a
-//! deadlock) means "busy": answered the same way, but logged where it happens, since
-//! the database itself is there.
+//! per request. A statement the database gave up on (past its timeout, ending a
+//! deadlock, or cancelled by an operator) means "busy": answered the same way, but
+//! logged where it happens, since the database itself is there.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -21,17 +21,20 @@ pub struct DatabaseUnavailable(pub String);
 
 /// The database is there but gave up on a statement: it ran past its timeout (the
 /// database too busy, or waiting on a lock), or was chosen to end a deadlock. Either
-/// way the statement's transaction is rolled back, and trying again shortly is the
-/// right move. Carried inside an `anyhow::Error` (find it with `is_temporary`).
+/// way, or when an operator cancelled it (`pg_cancel_backend`), the statement's
+/// transaction is rolled back, and trying again shortly is the right move. Carried
+/// inside an `anyhow::Error` (find it with `is_temporary`).
 #[derive(Debug, thiserror::Error)]
 #[error("the database gave up on a statement: {0}")]
 pub struct DatabaseBusy(pub String);
 
-/// PostgreSQL's messages for a statement cancelled by `statement_timeout` (SQLSTATE
-/// 57014) and for one ended to break a deadlock (40P01), in the English of its default
-/// `lc_messages`: diesel does not expose the SQLSTATE.
-const GAVE_UP_MESSAGES: [&str; 2] = [
+/// PostgreSQL's messages for a statement cancelled by `statement_timeout` or by an
+/// operator's `pg_cancel_backend` (both SQLSTATE 57014) and for one ended to break a
+/// deadlock (40P01), in the English of its default `lc_messages`: diesel does not
+/// expose the SQLSTATE.
+const GAVE_UP_MESSAGES: [&str; 3] = [
     "canceling statement due to statement timeout",
+    "canceling statement due to user request",
     "deadlock detected",
 ];
 
@@ -169,9 +172,10 @@ mod tests {
             rollback_error: Box::new(Error::BrokenTransactionManager),
             commit_error: Box::new(error("deadlock detected")),
         }));
-        assert!(!is_given_up(&error(
+        assert!(is_given_up(&error(
             "canceling statement due to user request"
         )));
+        assert!(!is_given_up(&error("relation \"tokens\" does not exist")));
         assert!(!is_given_up(&Error::DatabaseError(
             DatabaseErrorKind::UniqueViolation,
             Box::new("deadlock detected".to_owned())

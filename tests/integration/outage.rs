@@ -364,6 +364,45 @@ async fn a_statement_past_its_timeout_answers_503_and_is_no_outage() {
 }
 
 #[tokio::test]
+async fn a_statement_an_operator_cancels_answers_503_not_500() {
+    let app = spawn_app().await;
+    let admin = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
+    let (mut locker, mut operator) = (app.db.connection(), app.db.connection());
+    locker
+        .batch_execute("BEGIN; LOCK TABLE api_tokens IN ACCESS EXCLUSIVE MODE")
+        .unwrap();
+    // An operator cancels the list's statement while it waits, as `pg_cancel_backend`
+    // does to a query found stuck in `pg_stat_activity`.
+    let cancel_the_waiting_statement = async {
+        crate::common::until_a_backend_waits_for_a_lock(&mut operator).await;
+        operator
+            .batch_execute(
+                "SELECT pg_cancel_backend(pid) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND wait_event_type = 'Lock'",
+            )
+            .unwrap();
+    };
+
+    let (page, ()) = tokio::join!(
+        admin.get("/settings/api-tokens"),
+        cancel_the_waiting_statement
+    );
+    locker.batch_execute("ROLLBACK").unwrap();
+
+    assert_eq!(
+        (page.status, page.header("retry-after")),
+        (StatusCode::SERVICE_UNAVAILABLE, Some("5")),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("too busy to answer"), "{}", page.body);
+    assert_eq!(
+        admin.get("/settings/api-tokens").await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
 async fn a_sign_in_whose_session_the_busy_database_cant_store_answers_503_with_a_finished_page() {
     let app = spawn_app().await;
     let visitor = Visitor::new(&app);
