@@ -13,6 +13,7 @@ use diesel::prelude::*;
 use reqwest::StatusCode;
 use tokendesk::app::AppOptions;
 use tokendesk::db::schema::{api_tokens, token_last_access};
+use tokendesk::domain::TokenStatus;
 
 use crate::common::forwarder::Forwarder;
 use crate::common::{
@@ -400,6 +401,95 @@ async fn a_statement_an_operator_cancels_answers_503_not_500() {
         admin.get("/settings/api-tokens").await.status,
         StatusCode::OK
     );
+}
+
+fn status_now(app: &TestApp, token: &str) -> TokenStatus {
+    api_tokens::table
+        .find(token)
+        .select(api_tokens::status)
+        .first(&mut app.db.connection())
+        .unwrap()
+}
+
+/// `change`'s answer when the reads after its commit time out: its audit insert waits
+/// on a lock the test holds while the test locks the last-access table, which the change
+/// doesn't read but the rows shown after it do; then the insert is let through.
+async fn answer_when_the_reads_after_the_change_time_out(
+    app: &TestApp,
+    change: impl std::future::Future<Output = Page>,
+) -> Page {
+    let (mut audit_lock, mut reads_lock) = (app.db.connection(), app.db.connection());
+    audit_lock
+        .batch_execute("BEGIN; LOCK TABLE audit_events IN SHARE MODE")
+        .unwrap();
+    let block_the_reads_once_the_change_waits = async {
+        crate::common::until_a_backend_waits_for_a_lock(&mut reads_lock).await;
+        reads_lock
+            .batch_execute("BEGIN; LOCK TABLE token_last_access IN ACCESS EXCLUSIVE MODE")
+            .unwrap();
+        audit_lock.batch_execute("ROLLBACK").unwrap();
+    };
+    let (answer, ()) = tokio::join!(change, block_the_reads_once_the_change_waits);
+    reads_lock.batch_execute("ROLLBACK").unwrap();
+    answer
+}
+
+#[tokio::test]
+async fn a_change_whose_reads_afterwards_time_out_still_says_it_was_made() {
+    let app = spawn_app().await;
+    let (admin, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await;
+
+    let disabled = answer_when_the_reads_after_the_change_time_out(
+        &app,
+        admin.post_htmx(
+            &format!("/settings/api-tokens/{ACTIVE_TOKEN}/disable"),
+            &csrf,
+        ),
+    )
+    .await;
+
+    assert_eq!(disabled.status, StatusCode::OK, "{}", disabled.body);
+    assert_eq!(
+        disabled.text("flash-message"),
+        "“CI deploy pipeline” is disabled. Requests with it now fail."
+    );
+    assert_eq!(
+        disabled.header("hx-trigger"),
+        Some("tokendesk:tokens-changed"),
+        "the list behind fetches its rows itself"
+    );
+    assert_eq!(
+        disabled.header("hx-trigger-after-swap"),
+        Some("tokendesk:close-modal")
+    );
+    assert_eq!(status_now(&app, ACTIVE_TOKEN), TokenStatus::Disabled);
+}
+
+#[tokio::test]
+async fn a_bulk_change_whose_reads_afterwards_time_out_still_says_what_it_made() {
+    let app = spawn_app().await;
+    let (admin, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await;
+    let apply = admin
+        .request(reqwest::Method::POST, "/settings/api-tokens/bulk/apply")
+        .header("HX-Request", "true")
+        .header("X-CSRF-Token", &csrf)
+        .form(&[("action", "disable"), ("ids", ACTIVE_TOKEN)]);
+
+    let result = answer_when_the_reads_after_the_change_time_out(&app, admin.send(apply)).await;
+
+    assert_eq!(result.status, StatusCode::OK, "{}", result.body);
+    assert_eq!(result.text("bulk-result-summary"), "Disabled 1 token.");
+    assert_eq!(
+        result.texts("bulk-result-changed"),
+        [format!("“CI deploy pipeline” {ACTIVE_TOKEN}")]
+    );
+    assert_eq!(result.text("flash-message"), "Disabled 1 token.");
+    assert_eq!(
+        result.header("hx-trigger"),
+        Some("tokendesk:tokens-changed"),
+        "the list behind fetches its rows itself"
+    );
+    assert_eq!(status_now(&app, ACTIVE_TOKEN), TokenStatus::Disabled);
 }
 
 #[tokio::test]

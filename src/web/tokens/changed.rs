@@ -2,7 +2,8 @@
 //! removed), the banners over the list recounted, and a flash message, swapped in out
 //! of band, and the modal closed. With htmx from a details page: a reload (or, after
 //! delete, the list) showing the flash. Without JavaScript: a redirect to that page,
-//! with the flash in the session.
+//! with the flash in the session. The change is committed before any of this is read:
+//! if reading fails, the answer still says it was made (`read_after_commit`).
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
@@ -13,7 +14,7 @@ use super::LIST_PATH;
 use super::origin::Origin;
 use super::reminders::Reminders;
 use super::row::TokenRow;
-use crate::db::tokens;
+use crate::db::{health, tokens};
 use crate::domain::{TokenId, Visibility};
 use crate::state::AppState;
 use crate::web::current_user::AccountAdmin;
@@ -46,7 +47,7 @@ pub async fn respond(
     let account = admin.account.clone();
     let lookup = id.clone();
     let now = Utc::now();
-    let (current, reminders) = state
+    let read = state
         .db("loading the changed token", move |conn| {
             let current = tokens::find(conn, &Visibility::Account(account.clone()), &lookup)?;
             // The list's banners may count this token: recount them for the list.
@@ -57,10 +58,19 @@ pub async fn respond(
             };
             Ok::<_, diesel::result::Error>((current, reminders))
         })
-        .await?;
-    let deleted = current
-        .as_ref()
-        .is_none_or(|t| t.summary.status == crate::domain::TokenStatus::Deleted);
+        .await;
+    let (deleted, current, reminders, unread) = match read_after_commit(read) {
+        Some((current, reminders)) => (
+            current
+                .as_ref()
+                .is_none_or(|t| t.summary.status == crate::domain::TokenStatus::Deleted),
+            current,
+            reminders,
+            false,
+        ),
+        // The row and the banners stay as they are, for the list to fetch them again.
+        None => (false, None, None, true),
+    };
     let token_href = format!("{LIST_PATH}/{id}");
 
     if in_the_list {
@@ -82,6 +92,9 @@ pub async fn respond(
             header::HeaderName::from_static("hx-trigger-after-swap"),
             header::HeaderValue::from_static("tokendesk:close-modal"),
         );
+        if unread {
+            htmx::raise(&mut response, htmx::TOKENS_CHANGED);
+        }
         return Ok(response);
     }
 
@@ -105,4 +118,22 @@ pub async fn respond(
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, target))
         .finish())
+}
+
+/// What was read back after a change that is already committed, or `None` (logged) when
+/// that failed, the database busy or gone just then: the change stands, so the answer
+/// must still say it was made rather than ask to try again. The list behind is then
+/// asked to fetch its tokens itself (`htmx::TOKENS_CHANGED`).
+pub(super) fn read_after_commit<T>(read: anyhow::Result<T>) -> Option<T> {
+    read.inspect_err(|error| {
+        if health::is_temporary(error) {
+            health::log_temporary(error);
+        } else {
+            tracing::error!(
+                error = format!("{error:#}"),
+                "reading tokens back after a change failed; the change stands"
+            );
+        }
+    })
+    .ok()
 }

@@ -1,6 +1,6 @@
 //! `POST /settings/api-tokens/bulk/apply`: the confirmed change through `TokenChanges`
 //! (each token checked and audited on its own, all in one transaction, then dropped
-//! from the cache), and the result:
+//! from the cache), and the result, read back once that has committed:
 //! what changed and what was skipped, with why. With htmx the result replaces the
 //! confirmation in the dialog, and the rows of the tokens named and a flash message are
 //! swapped in out of band; without JavaScript it is a page of its own, and the list
@@ -24,6 +24,7 @@ use crate::web::csrf::CsrfForm;
 use crate::web::current_user::AccountAdmin;
 use crate::web::errors::WebError;
 use crate::web::session::TypedSession;
+use crate::web::tokens::changed::read_after_commit;
 use crate::web::tokens::reminders::Reminders;
 use crate::web::tokens::row::TokenRow;
 use crate::web::{htmx, render};
@@ -94,18 +95,30 @@ pub async fn apply(
     let changes = state.changes.clone();
     let in_the_list = htmx::wants_fragment(&req);
     let account = admin.account.clone();
-    let (ids, outcomes, now, reminders) = state
+    let changing = ids.clone();
+    let outcomes = state
         .db("changing tokens in bulk", move |conn| {
-            let outcomes = changes.transition_each(conn, &by, &ids, transition)?;
-            let now = tokens::find_many(conn, &visibility, ids.as_slice())?;
+            changes.transition_each(conn, &by, &changing, transition)
+        })
+        .await?;
+    let lookup = ids.clone();
+    let read = state
+        .db("loading the tokens changed in bulk", move |conn| {
+            let now = tokens::find_many(conn, &visibility, lookup.as_slice())?;
             let reminders = if in_the_list {
                 Reminders::recount(conn, &account, Utc::now())
             } else {
                 None
             };
-            Ok((ids, outcomes, now, reminders))
+            Ok((now, reminders))
         })
-        .await?;
+        .await;
+    // Without them, the result names the tokens changed (their outcomes carry the names)
+    // and the list fetches its rows and banners itself.
+    let (now, reminders, unread) = match read_after_commit(read) {
+        Some((now, reminders)) => (now, reminders, false),
+        None => (Vec::new(), None, true),
+    };
     let page = ResultPage::new(&admin, transition, &ids, outcomes, now, back);
     tracing::info!(
         action = transition.slug(),
@@ -119,7 +132,11 @@ pub async fn apply(
             reminders,
             ..page
         };
-        return Ok(render::dialog(StatusCode::OK, &page.as_dialog()));
+        let mut response = render::dialog(StatusCode::OK, &page.as_dialog());
+        if unread {
+            htmx::raise(&mut response, htmx::TOKENS_CHANGED);
+        }
+        return Ok(response);
     }
     TypedSession::from_request_sync(&req)
         .set_flash(&page.message)
