@@ -508,3 +508,66 @@ async fn a_change_refused_because_the_token_changed_elsewhere_updates_the_list_b
     assert!(browser.same_document().await, "no page load");
     browser.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_saved_after_the_token_changed_elsewhere_comes_back_as_typed_then_saves() {
+    use diesel::prelude::*;
+    use tokendesk::db::schema::api_tokens;
+
+    let app = spawn_app().await;
+    let browser = Browser::open(&app).await;
+    browser.sign_in(DEMO_ADMIN_LOGIN).await;
+    let id = EXPIRING_SOON_TOKEN;
+    browser.row_action(id, "edit").await;
+    browser.wait_until(MODAL_OPEN).await;
+    let name = browser.find("edit-name").await;
+    name.clear().await.unwrap();
+    name.send_keys("Partner onboarding EU").await.unwrap();
+    // Meanwhile, someone else gives it a rate limit (in another tab, or through the API).
+    diesel::update(api_tokens::table.find(id))
+        .set((
+            api_tokens::rate_limit_per_minute.eq(Some(10)),
+            api_tokens::updated_at.eq(chrono::Utc::now()),
+        ))
+        .execute(&mut app.db.connection())
+        .unwrap();
+
+    browser.find("edit-submit").await.click().await.unwrap();
+
+    // Not saved: the dialog says where the token differs now, and keeps what was typed.
+    browser
+        .wait_until(&format!(
+            "{MODAL_OPEN} && document.querySelector('#modal [data-testid=edit-conflict]') !== null"
+        ))
+        .await;
+    assert!(
+        browser
+            .text_of("#modal [data-testid=edit-conflict]")
+            .await
+            .contains("It now differs from what you entered in: Name, Rate limit."),
+    );
+    assert_eq!(
+        browser
+            .find("edit-name")
+            .await
+            .value()
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("Partner onboarding EU")
+    );
+
+    browser.find("edit-submit").await.click().await.unwrap();
+    browser
+        .wait_until(&format!(
+            "{MODAL_CLOSED} && document.querySelector('[data-token-id=\"{id}\"] [data-testid=token-name]').textContent === 'Partner onboarding EU'"
+        ))
+        .await;
+    let limit: Option<i32> = api_tokens::table
+        .find(id)
+        .select(api_tokens::rate_limit_per_minute)
+        .first(&mut app.db.connection())
+        .unwrap();
+    assert_eq!(limit, None, "saved again, the form as typed applies");
+    browser.close().await;
+}

@@ -381,6 +381,8 @@ async fn editing_saves_the_changes_keeps_an_unchanged_expiry_and_records_what_ch
 
 #[tokio::test]
 async fn an_edit_form_saved_after_the_token_changed_elsewhere_is_refused_and_undoes_nothing() {
+    // And comes back with what was entered, saying which fields the token now differs
+    // in, made over the token as it is now: saving it again is a choice made knowingly.
     let app = spawn_app().await;
     let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await;
     let path = format!("{}/edit", token_path(EXPIRING_SOON_TOKEN));
@@ -422,12 +424,20 @@ async fn an_edit_form_saved_after_the_token_changed_elsewhere_is_refused_and_und
     let hostile = submit("yesterday".to_owned()).await;
 
     assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
-    assert!(
-        stale
-            .body
-            .contains("This token changed while you were looking at it."),
-        "{}",
-        stale.body
+    assert_eq!(
+        stale.text("edit-conflict"),
+        "This token was changed elsewhere while this form was open, so nothing here is \
+         saved yet. It now differs from what you entered in: Description, Modules, Expiry \
+         date, Rate limit. Check them, then save again to apply what you entered."
+    );
+    assert_eq!(
+        stale.input_value("name").as_deref(),
+        Some("Partner onboarding")
+    );
+    assert_eq!(stale.attrs("#edit-rate-limit", "value"), [""]);
+    assert_eq!(
+        stale.attrs("[data-testid=edit-module][checked]", "data-module-id"),
+        ["catalog"]
     );
     assert_eq!(hostile.status, StatusCode::BAD_REQUEST);
     let (limit, expires): (Option<i32>, Option<chrono::DateTime<chrono::Utc>>) = api_tokens::table
@@ -441,7 +451,18 @@ async fn an_edit_form_saved_after_the_token_changed_elsewhere_is_refused_and_und
         .get(&path)
         .await
         .attrs("input[name=based_on]", "value");
-    assert_eq!(submit(fresh[0].clone()).await.status, StatusCode::SEE_OTHER);
+    let kept = stale.attrs("input[name=based_on]", "value");
+    assert_eq!(
+        kept, fresh,
+        "the form shown again reads the token as it is now"
+    );
+    assert_eq!(submit(kept[0].clone()).await.status, StatusCode::SEE_OTHER);
+    let limit: Option<i32> = api_tokens::table
+        .find(EXPIRING_SOON_TOKEN)
+        .select(api_tokens::rate_limit_per_minute)
+        .first(&mut app.db.connection())
+        .unwrap();
+    assert_eq!(limit, None, "saved again, what was entered applies");
 }
 
 #[tokio::test]

@@ -87,5 +87,6 @@ fn page(admin: &AccountAdmin, form: FormView) -> FormPage {
         submit_label: "Create token",
         form,
         refusal: None,
+        conflict: None,
     }
 }

@@ -1,6 +1,8 @@
 //! `GET|POST /settings/api-tokens/{id}/edit`: the "Edit API token" dialog, pre-filled;
 //! each invalid field is shown beside it and nothing is saved. Disabled tokens can't
-//! be edited (409).
+//! be edited (409). A form saved after the token changed elsewhere is not saved either
+//! (409): it comes back as entered, over the token as it is now, naming the fields in
+//! which the two differ.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -13,7 +15,7 @@ use super::load::{admins_token, catalog_and_policy};
 use super::origin::{FromQuery, Origin};
 use crate::db::modules::Module;
 use crate::db::tokens::{Outcome, TokenDetail};
-use crate::domain::token_action::check_edit;
+use crate::domain::token_action::{Refusal, check_edit};
 use crate::domain::{FieldErrors, TokenDraft, TokenForm};
 use crate::state::AppState;
 use crate::web::csrf::CsrfForm;
@@ -102,6 +104,23 @@ pub async fn submit(
             Ok(page(&admin, &detail, origin, view, None)
                 .respond(&req, StatusCode::UNPROCESSABLE_ENTITY))
         }
+        Outcome::Refused(Refusal::Changed) => {
+            let (_, now) = admins_token(&state, &admin, id.as_str()).await?;
+            if let Err(refusal) = check_edit(now.summary.status) {
+                let view = resubmitted(Default::default());
+                return Ok(page(&admin, &now, origin, view, Some(refusal.to_string()))
+                    .respond(&req, StatusCode::CONFLICT));
+            }
+            let current = FormView::for_edit(&now, &catalog, policy);
+            // Saved again, this form is made over the token as it is now.
+            let view = resubmitted(Default::default()).based_on(current.based_on.clone());
+            let conflict = changed_meanwhile(&view.differs_from(&current));
+            Ok(FormPage {
+                conflict: Some(conflict),
+                ..page(&admin, &now, origin, view, None)
+            }
+            .respond(&req, StatusCode::CONFLICT))
+        }
         Outcome::Refused(refusal) => {
             let view = resubmitted(Default::default());
             Ok(
@@ -112,6 +131,21 @@ pub async fn submit(
         Outcome::Exceeds(excess) => Err(WebError::person_held_to_token_reach(&excess)),
         Outcome::NotFound => Err(WebError::NotFound(Some(admin.chrome()))),
     }
+}
+
+/// What the edit dialog says over a form whose token changed elsewhere while it was
+/// open, given the fields in which the token now differs from what was entered.
+fn changed_meanwhile(differing: &[&str]) -> String {
+    let opening = "This token was changed elsewhere while this form was open, so nothing \
+                   here is saved yet.";
+    if differing.is_empty() {
+        return format!("{opening} It now has every field as you entered it.");
+    }
+    format!(
+        "{opening} It now differs from what you entered in: {}. Check them, then save \
+         again to apply what you entered.",
+        differing.join(", ")
+    )
 }
 
 fn page(
@@ -131,6 +165,7 @@ fn page(
         submit_label: "Save changes",
         form,
         refusal,
+        conflict: None,
     }
 }
 

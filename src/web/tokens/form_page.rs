@@ -18,7 +18,11 @@ pub struct FormPage {
     pub csrf_token: String,
     pub submit_label: &'static str,
     pub form: FormView,
+    /// Why the form can't be saved at all: shown instead of it.
     pub refusal: Option<String>,
+    /// Why the form, shown again as entered, was not saved yet: the token changed
+    /// elsewhere meanwhile (edit only).
+    pub conflict: Option<String>,
 }
 
 impl FormPage {

@@ -136,8 +136,55 @@ impl FormView {
     }
 
     /// Made from the token as it was when `based_on` (`TokenForm::based_on`).
-    fn based_on(self, based_on: String) -> Self {
+    pub(super) fn based_on(self, based_on: String) -> Self {
         Self { based_on, ..self }
+    }
+
+    /// The labels of the fields in which this form, as entered, differs from `current`,
+    /// the same token's form as it stands now, in the form's order.
+    pub fn differs_from(&self, current: &Self) -> Vec<&'static str> {
+        let scope = |form: &Self| {
+            form.scopes
+                .iter()
+                .find(|s| s.selected)
+                .map(|s| s.value.clone())
+        };
+        let modules = |form: &Self| -> (bool, Vec<String>) {
+            let checked = form.modules.iter().filter(|m| m.checked);
+            (form.all_modules, checked.map(|m| m.id.clone()).collect())
+        };
+        // Entries as the allowlist reads them: split at commas and whitespace.
+        let entries = |text: &str| -> Vec<String> {
+            text.split(|c: char| c == ',' || c.is_whitespace())
+                .filter(|entry| !entry.is_empty())
+                .map(str::to_owned)
+                .collect()
+        };
+        [
+            ("Name", self.name.trim() != current.name.trim()),
+            (
+                "Description",
+                self.description.trim() != current.description.trim(),
+            ),
+            ("Scope", scope(self) != scope(current)),
+            ("Modules", modules(self) != modules(current)),
+            (
+                "Expiry date",
+                self.expires_on.trim() != current.expires_on.trim(),
+            ),
+            (
+                "Allowed addresses",
+                entries(&self.allowed_addresses) != entries(&current.allowed_addresses),
+            ),
+            (
+                "Rate limit",
+                self.rate_limit.trim() != current.rate_limit.trim(),
+            ),
+        ]
+        .into_iter()
+        .filter(|(_, differs)| *differs)
+        .map(|(label, _)| label)
+        .collect()
     }
 
     /// With the allowlist and rate limit fields filled in.
