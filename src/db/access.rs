@@ -78,18 +78,35 @@ struct AddressColumns {
     requests: Vec<i64>,
 }
 
-/// Writes `batch` in one transaction; returns how many statements ran.
-pub fn write_uses(
-    conn: &mut PgConnection,
-    batch: &HashMap<TokenId, TokenUses>,
-) -> QueryResult<usize> {
-    if batch.is_empty() {
-        return Ok(0);
+/// A batch of uses as the three statements take them: in the order of the tokens' ids,
+/// and of each token's days and addresses. Every writer (one an instance) and every bulk
+/// change (`TokenChanges::transition_each`, in id order) then lock the rows they share
+/// in one order, so none waits on another in a circle, a deadlock that would fail the
+/// write (a token's key is locked by the foreign-key check of its counts).
+#[derive(Default)]
+struct UseColumns {
+    last: LastAccessColumns,
+    daily: DailyColumns,
+    addresses: AddressColumns,
+}
+
+impl UseColumns {
+    fn of(batch: &HashMap<TokenId, TokenUses>) -> Self {
+        let mut columns = Self::default();
+        let mut tokens: Vec<_> = batch.iter().collect();
+        tokens.sort_unstable_by_key(|(token, _)| *token);
+        for (token, uses) in tokens {
+            columns.push(token, uses);
+        }
+        columns
     }
-    let mut last = LastAccessColumns::default();
-    let mut daily = DailyColumns::default();
-    let mut addresses = AddressColumns::default();
-    for (token, uses) in batch {
+
+    fn push(&mut self, token: &TokenId, uses: &TokenUses) {
+        let Self {
+            last,
+            daily,
+            addresses,
+        } = self;
         if let Some(used) = &uses.last {
             last.push(
                 token,
@@ -99,12 +116,16 @@ pub fn write_uses(
                 used.via.as_ref().map(ToString::to_string),
             );
         }
-        for (day, count) in &uses.per_day {
+        let mut days: Vec<_> = uses.per_day.iter().collect();
+        days.sort_unstable();
+        for (day, count) in days {
             daily.token_ids.push(token.to_string());
             daily.days.push(*day);
             daily.requests.push(*count);
         }
-        for (ip, seen) in &uses.per_ip {
+        let mut ips: Vec<_> = uses.per_ip.iter().collect();
+        ips.sort_unstable_by_key(|(ip, _)| **ip);
+        for (ip, seen) in ips {
             addresses.token_ids.push(token.to_string());
             addresses.ips.push(ip.to_string());
             addresses.first_seen.push(seen.first_at);
@@ -113,6 +134,21 @@ pub fn write_uses(
             addresses.requests.push(seen.requests);
         }
     }
+}
+
+/// Writes `batch` in one transaction; returns how many statements ran.
+pub fn write_uses(
+    conn: &mut PgConnection,
+    batch: &HashMap<TokenId, TokenUses>,
+) -> QueryResult<usize> {
+    if batch.is_empty() {
+        return Ok(0);
+    }
+    let UseColumns {
+        last,
+        daily,
+        addresses,
+    } = UseColumns::of(batch);
     conn.transaction(|conn| {
         last.write(conn)?;
         sql_query(
@@ -146,4 +182,62 @@ pub fn write_uses(
         .execute(conn)?;
         Ok(3)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::net::{IpAddr, Ipv4Addr};
+
+    use chrono::{Duration, TimeZone, Utc};
+
+    use super::UseColumns;
+    use crate::domain::token_use::{TokenUses, Use};
+    use crate::domain::{ClientIp, TokenId};
+
+    #[test]
+    fn a_batch_is_written_in_the_order_of_token_ids_days_and_addresses() {
+        let start = Utc.with_ymd_and_hms(2026, 11, 1, 12, 0, 0).unwrap();
+        let mut batch = HashMap::new();
+        for n in (0..20).rev() {
+            let token = TokenId::parse(&format!("TK-{n:04}-0000-0000")).unwrap();
+            let mut uses = TokenUses::default();
+            for call in (0..6).rev() {
+                let ip = ClientIp::from(IpAddr::V4(Ipv4Addr::new(10, 0, 0, call)));
+                let at = start + Duration::days(i64::from(call % 3));
+                uses.add(Use::new(at, Some(ip), Some("agent")));
+            }
+            batch.insert(token, uses);
+        }
+
+        let columns = UseColumns::of(&batch);
+
+        let mut tokens = columns.last.token_ids.clone();
+        tokens.sort();
+        assert_eq!(columns.last.token_ids, tokens);
+        let daily: Vec<_> = columns
+            .daily
+            .token_ids
+            .iter()
+            .zip(&columns.daily.days)
+            .collect();
+        let mut sorted = daily.clone();
+        sorted.sort();
+        assert_eq!((daily.len(), &daily), (60, &sorted));
+        let addresses: Vec<_> = columns
+            .addresses
+            .token_ids
+            .iter()
+            .zip(
+                columns
+                    .addresses
+                    .ips
+                    .iter()
+                    .map(|ip| ip.parse::<IpAddr>().unwrap()),
+            )
+            .collect();
+        let mut sorted = addresses.clone();
+        sorted.sort();
+        assert_eq!((addresses.len(), &addresses), (120, &sorted));
+    }
 }
