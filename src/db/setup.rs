@@ -100,8 +100,36 @@ impl HandleError<diesel::r2d2::Error> for ConnectionErrors {
     }
 }
 
+/// libpq's settings for noticing a database gone silent (a dead network, a host that
+/// vanished) instead of waiting on it for ever: a request's statement, the token-change
+/// listener and shutdown would otherwise hang until the kernel gave up (never, on an
+/// idle connection). Keepalive probes start after 30 s without traffic, every 10 s,
+/// and 3 unanswered end the connection; data sent but unacknowledged for 30 s ends it
+/// too (`tcp_user_timeout`, in ms). A busy database still answers the probes.
+const SILENCE_LIMITS: [(&str, &str); 5] = [
+    ("keepalives", "1"),
+    ("keepalives_idle", "30"),
+    ("keepalives_interval", "10"),
+    ("keepalives_count", "3"),
+    ("tcp_user_timeout", "30000"),
+];
+
+/// `database_url` with each of `SILENCE_LIMITS` it doesn't set itself.
+fn with_silence_limits(database_url: &str) -> String {
+    let Ok(mut url) = url::Url::parse(database_url) else {
+        return database_url.to_owned();
+    };
+    let set: Vec<String> = url.query_pairs().map(|(key, _)| key.into_owned()).collect();
+    for (key, value) in SILENCE_LIMITS {
+        if !set.iter().any(|already| already == key) {
+            url.query_pairs_mut().append_pair(key, value);
+        }
+    }
+    url.to_string()
+}
+
 /// Creates the database if it does not exist, runs pending migrations and returns a
-/// pool as `settings` say.
+/// pool as `settings` say, its connections with `SILENCE_LIMITS`.
 pub fn connect(database_url: &str, settings: PoolSettings) -> Result<DbPool, SetupError> {
     ensure_database_exists(database_url)?;
     let url = redacted(database_url);
@@ -111,7 +139,9 @@ pub fn connect(database_url: &str, settings: PoolSettings) -> Result<DbPool, Set
         .connection_customizer(Box::new(StatementTimeout(settings.statement_timeout)))
         .error_handler(Box::new(ConnectionErrors))
         .event_handler(Box::new(crate::instruments::PoolEvents))
-        .build(ConnectionManager::<PgConnection>::new(database_url))
+        .build(ConnectionManager::<PgConnection>::new(with_silence_limits(
+            database_url,
+        )))
         .map_err(|e| SetupError::Unreachable {
             url: url.clone(),
             reason: e.to_string(),
@@ -206,6 +236,23 @@ fn first_line(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn connections_give_up_on_a_silent_database_unless_the_url_says_otherwise() {
+        assert_eq!(
+            with_silence_limits("postgres://app:secret@db.internal:5432/tokendesk"),
+            "postgres://app:secret@db.internal:5432/tokendesk?keepalives=1&keepalives_idle=30\
+             &keepalives_interval=10&keepalives_count=3&tcp_user_timeout=30000"
+        );
+        assert_eq!(
+            with_silence_limits(
+                "postgres://db.internal/tokendesk?sslmode=require&keepalives_idle=5"
+            ),
+            "postgres://db.internal/tokendesk?sslmode=require&keepalives_idle=5&keepalives=1\
+             &keepalives_interval=10&keepalives_count=3&tcp_user_timeout=30000",
+            "what the URL sets is kept"
+        );
+    }
 
     #[test]
     fn redacts_passwords_and_keeps_the_rest() {
