@@ -6,7 +6,8 @@ use diesel::prelude::*;
 
 use super::schema::{api_tokens, audit_events, users};
 use crate::domain::{
-    AccountId, Acting, Actor, AuditAction, ChangeContext, ClientIp, PageNumber, TokenId, Visibility,
+    AccountId, Acting, Actor, AuditAction, ChangeContext, ClientIp, PageNumber, TokenId, UserId,
+    Visibility,
 };
 
 pub const PAGE_SIZE: i64 = 50;
@@ -68,6 +69,27 @@ pub fn record(conn: &mut PgConnection, event: &NewEvent<'_>) -> QueryResult<()> 
         ))
         .execute(conn)
         .map(drop)
+}
+
+/// Whether a person's own event `action` was recorded at `since` or later, in their
+/// account's log (or, for support staff, with no account).
+pub fn person_recorded_since(
+    conn: &mut PgConnection,
+    account: Option<&AccountId>,
+    user: &UserId,
+    action: AuditAction,
+    since: DateTime<Utc>,
+) -> QueryResult<bool> {
+    let recent = audit_events::table
+        .filter(audit_events::occurred_at.ge(since))
+        .filter(audit_events::actor_user_id.eq(user))
+        .filter(audit_events::action.eq(action))
+        .into_boxed();
+    let in_log = match account {
+        Some(account) => recent.filter(audit_events::account_id.eq(account)),
+        None => recent.filter(audit_events::account_id.is_null()),
+    };
+    diesel::select(diesel::dsl::exists(in_log)).get_result(conn)
 }
 
 /// An event as the log shows it.

@@ -11,6 +11,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::Utc;
+use diesel::Connection;
 use serde::Deserialize;
 
 use super::chrome::Chrome;
@@ -18,6 +19,7 @@ use super::errors::WebError;
 use super::password_checks::CheckNotRun;
 use super::session::{SignedInFrom, TypedSession};
 use super::{csrf, login_csrf, render};
+use crate::db::audit;
 use crate::db::health::RETRY_AFTER_SECONDS;
 use crate::db::sign_in::{self, Counted, FailureId};
 use crate::db::users::{self, Credentials, User};
@@ -119,7 +121,7 @@ pub async fn submit(
     };
     let failure = match counted {
         Counted::HeldOff(left) => {
-            return throttled(&state, &attempt, found, left, next, &form.email).await;
+            return throttled(&state, &attempt, left, next, &form.email).await;
         }
         Counted::AsFailure(failure) => failure,
     };
@@ -160,11 +162,11 @@ pub async fn submit(
 }
 
 /// Answers a sign-in held off by too many failures: 429, when to try again in words,
-/// and `Retry-After`; audited in the account of the person whose email it was.
+/// and `Retry-After` (audited by `Attempt::look_up`, in the account of the person whose
+/// email it was).
 async fn throttled(
     state: &AppState,
     attempt: &Attempt,
-    found: Option<Credentials>,
     left: chrono::Duration,
     next: &str,
     typed_email: &str,
@@ -175,21 +177,6 @@ async fn throttled(
         "sign-in held off after too many failures"
     );
     instruments::sign_in_throttled();
-    if let Some(found) = found {
-        let ip = attempt.ip;
-        state
-            .db("recording a held-off sign-in", move |conn| {
-                users::audit_person(
-                    conn,
-                    &found.user,
-                    AuditAction::SignInThrottled,
-                    ip,
-                    "Too many failed sign-ins".into(),
-                    Utc::now(),
-                )
-            })
-            .await?;
-    }
     let message = format!(
         "Too many failed sign-ins. Try again {}.",
         sign_in_throttle::try_again_in(left)
@@ -268,8 +255,34 @@ impl Attempt {
         now: chrono::DateTime<Utc>,
     ) -> diesel::QueryResult<(Counted, Option<Credentials>)> {
         let counted_as = self.counted_as();
-        let counted = sign_in::count_attempt(conn, &self.email, counted_as.as_deref(), now)?;
-        Ok((counted, users::credentials_by_email(conn, &self.email)?))
+        // One transaction, so the counting's locks on the email and the address are held
+        // until a held-off attempt is audited: sent all at once, they are audited once.
+        conn.transaction(|conn| {
+            let counted = sign_in::count_attempt(conn, &self.email, counted_as.as_deref(), now)?;
+            let found = users::credentials_by_email(conn, &self.email)?;
+            if let (Counted::HeldOff(_), Some(found)) = (counted, &found) {
+                self.audit_hold_off(conn, &found.user, now)?;
+            }
+            Ok((counted, found))
+        })
+    }
+
+    /// Audits that `user`'s sign-in is held off, at most once a throttle window. A
+    /// held-off attempt costs its sender nothing (no password is checked): audited each
+    /// time, anyone could bury the account's log under them.
+    fn audit_hold_off(
+        &self,
+        conn: &mut diesel::PgConnection,
+        user: &User,
+        now: chrono::DateTime<Utc>,
+    ) -> diesel::QueryResult<()> {
+        let since = now - sign_in_throttle::WINDOW;
+        let action = AuditAction::SignInThrottled;
+        if audit::person_recorded_since(conn, user.account_id.as_ref(), &user.id, action, since)? {
+            return Ok(());
+        }
+        let details = "Too many failed sign-ins".to_owned();
+        users::audit_person(conn, user, action, self.ip, details, now)
     }
 
     /// Audits the failure (already counted by `look_up`) for a known person; an unknown

@@ -85,6 +85,48 @@ async fn five_failures_for_an_email_hold_its_sign_in_off_even_with_the_right_pas
 }
 
 #[tokio::test]
+async fn a_flood_of_held_off_sign_ins_is_audited_once_not_once_each() {
+    let app = spawn_app().await;
+    let visitor = Visitor::new(&app);
+    for _ in 0..5 {
+        visitor
+            .sign_in(DEMO_ADMIN_LOGIN.0, "wrong-password", None)
+            .await;
+    }
+
+    // Each costs the sender nothing (no password is checked while held off): without a
+    // bound, anyone could bury the account's audit log under them. Sent all at once,
+    // then one by one.
+    let senders: Vec<Visitor> = (0..6).map(|_| Visitor::new(&app)).collect();
+    let at_once = futures_util::future::join_all(
+        senders
+            .iter()
+            .map(|sender| sender.sign_in(DEMO_ADMIN_LOGIN.0, "guess", None)),
+    )
+    .await;
+    let mut held_off: Vec<StatusCode> = at_once.iter().map(|page| page.status).collect();
+    for _ in 0..6 {
+        held_off.push(
+            visitor
+                .sign_in(DEMO_ADMIN_LOGIN.0, "guess", None)
+                .await
+                .status,
+        );
+    }
+
+    assert_eq!(held_off, [StatusCode::TOO_MANY_REQUESTS; 12]);
+    let throttled = audited(&app, "user.sign_in_throttled");
+    assert_eq!(
+        throttled,
+        [(
+            Some(DEMO_CORP.to_owned()),
+            Some("127.0.0.1".to_owned()),
+            "Too many failed sign-ins".to_owned()
+        )]
+    );
+}
+
+#[tokio::test]
 async fn a_sign_in_clears_the_emails_failures_and_unknown_emails_stay_out_of_the_audit_log() {
     let app = spawn_app().await;
     let visitor = Visitor::new(&app);
