@@ -6,7 +6,11 @@ use diesel::prelude::*;
 
 use super::audit::{self, NewEvent};
 use super::schema::{accounts, api_tokens};
-use crate::domain::{AccountId, Acting, Actor, AuditAction, ExpiryPolicy, TokenId, TokenStatus};
+use super::tokens;
+use crate::domain::containment::Excess;
+use crate::domain::{
+    AccountId, Acting, Actor, AuditAction, ExpiryPolicy, ModuleId, Scope, TokenId, TokenStatus,
+};
 
 /// The account's policy (none for an account that does not exist). Read inside a
 /// change's transaction, it is shared-locked until the change commits, so a policy
@@ -42,22 +46,32 @@ fn read(conn: &mut PgConnection, account: &AccountId, lock: Lock) -> QueryResult
 }
 
 /// What saving a policy did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PolicySaved {
     Changed,
     Unchanged,
     /// A token acting through the API may only tighten the policy: loosening it is a
     /// person's decision (a leaked token must not lift the rules every token follows).
     LooserThanATokenMay,
+    /// The token acting no longer holds what setting the policy asks (admin scope and
+    /// the Tokens module), or is no longer usable: its row says so, though a cache may
+    /// not yet.
+    Exceeds(Excess),
 }
 
-/// Sets the policy of `by`'s account, audited.
+/// Sets the policy of `by`'s account, audited. A token acting is checked again against
+/// its row, as every write through the API is.
 pub fn set_policy(
     conn: &mut PgConnection,
     by: &Acting,
     policy: ExpiryPolicy,
 ) -> QueryResult<PolicySaved> {
     conn.transaction(|conn| {
+        if let Err(excess) =
+            tokens::check_caller_holds(conn, by, Scope::Admin, &ModuleId::tokens())?
+        {
+            return Ok(PolicySaved::Exceeds(excess));
+        }
         let before = read(conn, &by.account, Lock::Change)?;
         if before == policy {
             return Ok(PolicySaved::Unchanged);

@@ -20,6 +20,12 @@ impl ModuleId {
         }
     }
 
+    /// `tokens`, the module a token needs to manage tokens (and their account's
+    /// expiry policy) through the API.
+    pub fn tokens() -> Self {
+        Self("tokens".to_owned())
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -111,6 +111,11 @@ pub async fn save(
         PolicySaved::Unchanged | PolicySaved::LooserThanATokenMay => {
             "Nothing changed in the expiry policy."
         }
+        PolicySaved::Exceeds(excess) => {
+            return Err(
+                anyhow::anyhow!("a person's policy change was held to a reach: {excess}").into(),
+            );
+        }
     };
     TypedSession::from_request_sync(&req)
         .set_flash(message)

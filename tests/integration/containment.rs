@@ -308,6 +308,54 @@ async fn a_token_revoked_while_still_cached_elsewhere_can_change_nothing() {
 }
 
 #[tokio::test]
+async fn a_token_narrowed_or_revoked_while_still_cached_elsewhere_can_not_set_the_policy() {
+    let app = spawn_app().await;
+    let tighter = json!({"max_lifetime_days": 30, "expiry_required": true});
+    let policy = |app: &TestApp| -> (Option<i32>, bool) {
+        tokendesk::db::schema::accounts::table
+            .find(crate::common::DEMO_CORP)
+            .select((
+                tokendesk::db::schema::accounts::token_max_lifetime_days,
+                tokendesk::db::schema::accounts::token_expiry_required,
+            ))
+            .first(&mut app.db.connection())
+            .unwrap()
+    };
+    let before = policy(&app);
+    // Each cached as an admin token, then changed behind this instance's back, as
+    // another instance would before its notification arrives here.
+    let behind_its_back = [
+        (
+            "status = 'disabled', disabled_at = now()",
+            "the calling token is no longer active",
+        ),
+        ("scope = 'write'", "admin"),
+    ];
+    for (change, refusal) in behind_its_back {
+        let secret = tokendesk::domain::TokenSecret::generate();
+        let id = app.insert_token(
+            crate::common::DEMO_CORP,
+            tokendesk::domain::Scope::Admin,
+            &ALL_MODULES,
+            &secret,
+        );
+        let caller = app.api(secret.expose());
+        assert_eq!(caller.whoami().await.status, StatusCode::OK); // cached now
+        diesel::sql_query(format!("UPDATE api_tokens SET {change} WHERE id = $1"))
+            .bind::<diesel::sql_types::Text, _>(id.to_string())
+            .execute(&mut app.db.connection())
+            .unwrap();
+
+        let set = caller
+            .send(reqwest::Method::PUT, "/token-policy", Some(&tighter))
+            .await;
+
+        assert_exceeds(&set, refusal);
+        assert_eq!(policy(&app), before);
+    }
+}
+
+#[tokio::test]
 async fn a_token_can_not_bring_an_expired_token_back() {
     let app = spawn_app().await;
     let secret = tokendesk::domain::TokenSecret::generate();

@@ -34,10 +34,9 @@ pub fn routes(api: Documented) -> Documented {
 
 /// The caller may use the Tokens module with `access`; returns what it may see.
 fn require(caller: &Caller, access: Scope) -> Result<Visibility, ApiError> {
-    let tokens = ModuleId::parse("tokens").map_err(|e| anyhow::anyhow!(e))?;
     caller
         .grant
-        .check(Utc::now(), Some(&tokens), Some(access))
+        .check(Utc::now(), Some(&ModuleId::tokens()), Some(access))
         .map_err(ApiError::Rejected)?;
     Ok(Visibility::Account(caller.grant.account_id.clone()))
 }

@@ -147,6 +147,7 @@ pub async fn set(
                     .into(),
             ));
         }
+        PolicySaved::Exceeds(excess) => return Err(ApiError::ExceedsCaller(excess.to_string())),
         PolicySaved::Changed => {
             tracing::info!(by = %caller.grant.token_id, policy = %policy.describe(), "expiry policy changed through the API");
         }

@@ -99,6 +99,32 @@ fn acting_token(
     })
 }
 
+/// Whether the token acting, read from its row rather than the cache, still holds
+/// `scope` and `module`: what a change outside the token tables (the account's expiry
+/// policy) asks of it. `Ok(Ok(()))` when a person acts.
+pub fn check_caller_holds(
+    conn: &mut PgConnection,
+    by: &Acting,
+    scope: Scope,
+    module: &ModuleId,
+) -> QueryResult<Result<(), Excess>> {
+    let reach = match acting_token(conn, by)? {
+        Ok(Some((_, reach))) => reach,
+        Ok(None) => return Ok(Ok(())),
+        Err(excess) => return Ok(Err(excess)),
+    };
+    if reach.scope < scope {
+        return Ok(Err(Excess::Scope {
+            asked: scope,
+            held: reach.scope,
+        }));
+    }
+    if !reach.modules.contains(module) {
+        return Ok(Err(Excess::Modules(vec![module.clone()])));
+    }
+    Ok(Ok(()))
+}
+
 fn caller_is(by: &Acting, token: &TokenId) -> bool {
     matches!(&by.actor, Actor::Token(id) if id == token)
 }

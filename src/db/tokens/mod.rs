@@ -25,6 +25,7 @@ pub use change::{
     CHANGED_CHANNEL, CREATED_PAYLOAD, EVERYTHING_PAYLOAD, Outcome, edit, notify_created,
     notify_everything, reveal, transition,
 };
+pub use containment::check_caller_holds;
 pub use create::create;
 pub use find::{find, find_many};
 pub use insert::{NewToken, SecretColumns, insert, last_access_of};
