@@ -50,6 +50,9 @@ pub enum Excess {
     EditsExpired,
     /// The acting token was disabled, deleted or expired since it was checked.
     CallerInactive,
+    /// What was asked equals the acting token's own reach: a token it made would reach
+    /// it, and could then edit, rotate or enable it, which it may not do itself.
+    EqualsCaller,
 }
 
 impl Reach {
@@ -90,6 +93,18 @@ impl Reach {
             });
         }
         Ok(())
+    }
+
+    /// Whether a token with this reach may hand `other` on, to a token it creates or
+    /// edits: covered, and strictly less. An equal would reach the token that made it,
+    /// so could edit, rotate or enable it: what no token may do to itself (a leaked
+    /// token would make a twin to trade its secret for one only its thief holds).
+    pub fn grants(&self, other: &Reach) -> Result<(), Excess> {
+        self.covers(other)?;
+        match other.covers(self) {
+            Ok(()) => Err(Excess::EqualsCaller),
+            Err(_) => Ok(()),
+        }
     }
 }
 
@@ -148,6 +163,10 @@ impl fmt::Display for Excess {
                 f.write_str("this token has expired; only a person can edit or extend it")
             }
             Self::CallerInactive => f.write_str("the calling token is no longer active"),
+            Self::EqualsCaller => f.write_str(
+                "a token can only grant less than it holds: narrow the scope, the modules, \
+                 the expiry, the allowed addresses or the rate limit",
+            ),
         }
     }
 }
@@ -215,6 +234,40 @@ mod tests {
                 .to_string()
                 .starts_with("no expiry is later than this token's expiry ")
         );
+    }
+
+    #[test]
+    fn a_token_grants_only_strictly_less_than_it_holds() {
+        let soon = Utc::now() + Duration::days(7);
+        let caller = reach(Scope::Write, &["billing", "tokens"], Some(soon));
+
+        let twin = reach(Scope::Write, &["tokens", "billing"], Some(soon));
+        assert_eq!(caller.grants(&twin), Err(Excess::EqualsCaller));
+        assert_eq!(
+            caller.grants(&reach(Scope::Write, &["billing", "tokens"], None)),
+            caller.covers(&reach(Scope::Write, &["billing", "tokens"], None)),
+            "what it does not cover, it does not grant"
+        );
+        let a_second_sooner = reach(
+            Scope::Write,
+            &["billing", "tokens"],
+            Some(soon - Duration::seconds(1)),
+        );
+        for narrower in [
+            reach(Scope::Read, &["billing", "tokens"], Some(soon)),
+            reach(Scope::Write, &["tokens"], Some(soon)),
+            a_second_sooner,
+            Reach {
+                rate_limit: Some(RateLimit::per_minute(600).unwrap()),
+                ..twin.clone()
+            },
+        ] {
+            assert_eq!(caller.grants(&narrower), Ok(()), "{narrower:?}");
+            assert!(
+                narrower.covers(&caller).is_err(),
+                "{narrower:?} can't reach its maker"
+            );
+        }
     }
 
     #[test]

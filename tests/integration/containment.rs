@@ -114,6 +114,48 @@ async fn a_token_creates_only_tokens_no_more_powerful_than_itself() {
 }
 
 #[tokio::test]
+async fn a_token_can_not_make_its_equal_to_act_on_itself_through() {
+    let app = spawn_app().await;
+    let caller = caller(&app).await;
+    let own = caller.api.get(&format!("/tokens/{}", caller.id)).await;
+    let expires_at = own.body["expires_at"].clone();
+    assert!(expires_at.is_string(), "{:?}", own.body);
+    let twin = json!({"name": "Twin", "scope": "write", "modules": ["billing", "tokens"],
+                      "expires_at": expires_at});
+    let before = snapshot(&app);
+
+    // Its equal could rotate it, edit it or enable it, as it may not itself.
+    assert_exceeds(
+        &caller.api.post("/tokens", &twin).await,
+        "a token can only grant less than it holds",
+    );
+    assert_eq!(snapshot(&app), before, "nothing was created or recorded");
+    let narrower = json!({"name": "Helper", "scope": "write", "modules": ["tokens"],
+                          "expires_at": in_days(7)});
+    let helper = caller.api.post("/tokens", &narrower).await;
+    assert_eq!(helper.status, StatusCode::CREATED, "{:?}", helper.body);
+    let helper_id = helper.body["token"]["id"].as_str().unwrap().to_owned();
+    assert_exceeds(
+        &caller
+            .api
+            .patch(&format!("/tokens/{helper_id}"), &twin)
+            .await,
+        "a token can only grant less than it holds",
+    );
+
+    // What it can make can't reach it.
+    let helper_api = app.api(helper.body["secret"].as_str().unwrap());
+    let rotate = helper_api
+        .post(
+            &format!("/tokens/{}/rotate", caller.id),
+            &json!({"grace_seconds": 0}),
+        )
+        .await;
+    assert_eq!(rotate.status, StatusCode::FORBIDDEN, "{:?}", rotate.body);
+    assert_eq!(caller.api.whoami().await.status, StatusCode::OK);
+}
+
+#[tokio::test]
 async fn a_token_never_edits_itself_but_may_revoke_itself() {
     let app = spawn_app().await;
     let caller = caller(&app).await;

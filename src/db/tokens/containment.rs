@@ -170,11 +170,12 @@ pub(super) fn check_create(
         Ok(None) => return Ok(Ok(())),
         Err(excess) => return Ok(Err(excess)),
     };
-    Ok(caller.covers(&reach_of_draft(draft)))
+    Ok(caller.grants(&reach_of_draft(draft)))
 }
 
 /// Why the acting token may not save `draft` over the token: it may not edit itself, and
-/// the token must be within its reach before and after.
+/// the token must be within its reach before and after, and after strictly less than
+/// it, unless it was its equal already (a peer a person made, which it may rename).
 pub(super) fn check_edit(
     conn: &mut PgConnection,
     ctx: &ChangeContext,
@@ -188,9 +189,15 @@ pub(super) fn check_edit(
     if current.expired(ctx.by.at) {
         return Ok(Err(Excess::EditsExpired));
     }
-    Ok(caller
-        .covers(&current.reach)
-        .and_then(|()| caller.covers(&reach_of_draft(draft))))
+    if let Err(excess) = caller.covers(&current.reach) {
+        return Ok(Err(excess));
+    }
+    let draft = reach_of_draft(draft);
+    Ok(if current.reach.covers(&caller).is_ok() {
+        caller.covers(&draft)
+    } else {
+        caller.grants(&draft)
+    })
 }
 
 /// Why the acting token may not apply `transition` to the token: it may disable or
