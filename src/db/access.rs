@@ -2,7 +2,8 @@
 //! addresses, however many calls they stand for. Last access never moves backwards, and
 //! lives in `token_last_access`, apart from the tokens (migration 000014).
 //! Uses of a token that is gone (a demo reset removes tokens) are dropped, so they can't
-//! fail the batch they came in, and every batch after it.
+//! fail the batch they came in, and every batch after it. A token keeps only its
+//! `MAX_ADDRESSES_PER_TOKEN` most recently seen addresses.
 
 use std::collections::HashMap;
 
@@ -12,7 +13,7 @@ use diesel::sql_query;
 use diesel::sql_types::{Array, BigInt, Date, Nullable, Text, Timestamptz};
 
 use crate::domain::TokenId;
-use crate::domain::token_use::TokenUses;
+use crate::domain::token_use::{MAX_ADDRESSES_PER_TOKEN, TokenUses};
 
 /// The latest use of each token, one array per column for `unnest`.
 #[derive(Default)]
@@ -136,7 +137,9 @@ impl UseColumns {
     }
 }
 
-/// Writes `batch` in one transaction; returns how many statements ran.
+/// Writes `batch` in one transaction; returns how many statements ran: three, and a
+/// fourth when a token was given an address it had not been seen from, to keep only its
+/// most recent (`keep_most_recent_addresses`).
 pub fn write_uses(
     conn: &mut PgConnection,
     batch: &HashMap<TokenId, TokenUses>,
@@ -161,7 +164,7 @@ pub fn write_uses(
         .bind::<Array<Date>, _>(&daily.days)
         .bind::<Array<BigInt>, _>(&daily.requests)
         .execute(conn)?;
-        sql_query(
+        let upserted = sql_query(
             "INSERT INTO token_access_ips (token_id, ip, first_seen_at, last_seen_at, user_agent, requests)
              SELECT v.* FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::text[], $6::bigint[])
                     AS v(id, ip, first_seen, last_seen, agent, requests)
@@ -171,7 +174,8 @@ pub fn write_uses(
                  last_seen_at = GREATEST(token_access_ips.last_seen_at, excluded.last_seen_at),
                  user_agent = CASE WHEN excluded.last_seen_at >= token_access_ips.last_seen_at
                                    THEN excluded.user_agent ELSE token_access_ips.user_agent END,
-                 requests = token_access_ips.requests + excluded.requests",
+                 requests = token_access_ips.requests + excluded.requests
+             RETURNING token_id, ip, requests",
         )
         .bind::<Array<Text>, _>(&addresses.token_ids)
         .bind::<Array<Text>, _>(&addresses.ips)
@@ -179,9 +183,74 @@ pub fn write_uses(
         .bind::<Array<Timestamptz>, _>(&addresses.last_seen)
         .bind::<Array<Text>, _>(&addresses.user_agents)
         .bind::<Array<BigInt>, _>(&addresses.requests)
-        .execute(conn)?;
-        Ok(3)
+        .load::<UpsertedAddress>(conn)?;
+        let given_new = addresses.tokens_given_new_addresses(&upserted);
+        if given_new.is_empty() {
+            return Ok(3);
+        }
+        keep_most_recent_addresses(conn, &given_new)?;
+        Ok(4)
     })
+}
+
+/// An address's row as the write left it.
+#[derive(QueryableByName)]
+struct UpsertedAddress {
+    #[diesel(sql_type = Text)]
+    token_id: String,
+    #[diesel(sql_type = Text)]
+    ip: String,
+    #[diesel(sql_type = BigInt)]
+    requests: i64,
+}
+
+impl AddressColumns {
+    /// The tokens, in id order, that `upserted` shows were given an address the table
+    /// did not hold: its row holds just this write's requests, where a row already there
+    /// held at least one more.
+    fn tokens_given_new_addresses(&self, upserted: &[UpsertedAddress]) -> Vec<String> {
+        let written: HashMap<(&str, &str), i64> = self
+            .token_ids
+            .iter()
+            .zip(&self.ips)
+            .zip(&self.requests)
+            .map(|((token, ip), requests)| ((token.as_str(), ip.as_str()), *requests))
+            .collect();
+        let mut tokens: Vec<String> = upserted
+            .iter()
+            .filter(|row| {
+                written.get(&(row.token_id.as_str(), row.ip.as_str())) == Some(&row.requests)
+            })
+            .map(|row| row.token_id.clone())
+            .collect();
+        tokens.sort_unstable();
+        tokens.dedup();
+        tokens
+    }
+}
+
+/// Keeps each of `tokens`' `MAX_ADDRESSES_PER_TOKEN` most recently seen addresses and
+/// forgets the rest. Without a bound, a client with a network of addresses to call from
+/// (an IPv6 /64 holds 2^64) would add a row with each, for ever; the details page shows
+/// only the latest few.
+fn keep_most_recent_addresses(conn: &mut PgConnection, tokens: &[String]) -> QueryResult<usize> {
+    let keep = i64::try_from(MAX_ADDRESSES_PER_TOKEN).unwrap_or(i64::MAX);
+    sql_query(
+        "DELETE FROM token_access_ips AS t
+          USING (SELECT k.id, cut.last_seen_at, cut.ip
+                   FROM unnest($1::text[]) AS k(id)
+                   CROSS JOIN LATERAL (
+                       SELECT x.last_seen_at, x.ip FROM token_access_ips AS x
+                        WHERE x.token_id = k.id
+                        ORDER BY x.last_seen_at DESC, x.ip
+                       OFFSET $2 LIMIT 1) AS cut) AS first_forgotten
+          WHERE t.token_id = first_forgotten.id
+            AND (t.last_seen_at < first_forgotten.last_seen_at
+                 OR (t.last_seen_at = first_forgotten.last_seen_at AND t.ip >= first_forgotten.ip))",
+    )
+    .bind::<Array<Text>, _>(tokens)
+    .bind::<BigInt, _>(keep)
+    .execute(conn)
 }
 
 #[cfg(test)]

@@ -14,7 +14,8 @@ pub const USER_AGENT_MAX_CHARS: usize = 512;
 
 /// How many addresses of one token are kept between writes (a second, or an outage's
 /// length): past it, the address seen longest ago is let go. Its calls still count in
-/// the day's requests and the last access; only its row of addresses misses them.
+/// the day's requests and the last access; only its row of addresses misses them. The
+/// database keeps as many a token, the most recently seen (`db::access`).
 pub const MAX_ADDRESSES_PER_TOKEN: usize = 100;
 
 /// One accepted call.

@@ -94,8 +94,9 @@ async fn a_thousand_calls_cost_a_handful_of_writes_and_count_every_request() {
     );
     assert_eq!(
         statements,
-        flushes * 3,
-        "one statement per kind per write, however many calls"
+        flushes * 3 + 1,
+        "one statement per kind per write, however many calls, and one to keep the \
+         token's most recent addresses after its first"
     );
     let requests: i64 = token_usage_daily::table
         .filter(token_usage_daily::token_id.eq(NEVER_USED_TOKEN))
@@ -229,4 +230,44 @@ async fn writing_uses_leaves_the_tokens_own_row_as_it_was() {
 
     assert!(last_access(&app, token.as_str()).0.is_some(), "written");
     assert_eq!(row_version(&app, token.as_str()), before);
+}
+
+#[tokio::test]
+async fn a_token_keeps_only_its_most_recent_addresses_however_many_it_is_called_from() {
+    use tokendesk::domain::token_use::MAX_ADDRESSES_PER_TOKEN;
+
+    let app = spawn_app().await;
+    let token = TokenId::parse(NEVER_USED_TOKEN).unwrap();
+    let start = Utc::now().trunc_subsecs(6) - chrono::Duration::hours(1);
+    // Each write brings 60 addresses never seen before, a minute apart, as a client
+    // with a whole IPv6 network to call from could, every second.
+    let write = |first: u16| {
+        let mut uses = TokenUses::default();
+        for n in first..first + 60 {
+            let ip: std::net::IpAddr = format!("2001:db8::{n:x}").parse().unwrap();
+            let at = start + chrono::Duration::minutes(i64::from(n));
+            uses.add(Use::new(at, Some(ip.into()), Some("suite/1.0")));
+        }
+        write_uses(
+            &mut app.db.connection(),
+            &HashMap::from([(token.clone(), uses)]),
+        )
+        .unwrap();
+    };
+
+    write(0);
+    write(60);
+
+    let kept: Vec<String> = token_access_ips::table
+        .filter(token_access_ips::token_id.eq(token.as_str()))
+        .order(token_access_ips::last_seen_at.desc())
+        .select(token_access_ips::ip)
+        .load(&mut app.db.connection())
+        .unwrap();
+    let most_recent: Vec<String> = (0..120u16)
+        .rev()
+        .take(MAX_ADDRESSES_PER_TOKEN)
+        .map(|n| format!("2001:db8::{n:x}"))
+        .collect();
+    assert_eq!(kept, most_recent);
 }
