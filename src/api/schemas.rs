@@ -275,8 +275,8 @@ impl<'r> ToResponse<'r> for Forbidden {
                 "A valid token without the Tokens module or the scope needed \
                  (error=\"insufficient_scope\"), or a change beyond the calling token's own \
                  reach (reason `exceeds_caller`: a higher scope, other modules, a later or no \
-                 expiry, a token no less than itself, editing or enabling itself, or enabling \
-                 a token a person disabled)",
+                 expiry, a token no less than itself, editing, rotating or enabling itself, \
+                 rotating its equal, or enabling a token a person disabled)",
                 Some("`Bearer realm=\"tokendesk\", error=\"insufficient_scope\"`"),
             ),
         )

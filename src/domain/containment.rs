@@ -53,6 +53,9 @@ pub enum Excess {
     /// What was asked equals the acting token's own reach: a token it made would reach
     /// it, and could then edit, rotate or enable it, which it may not do itself.
     EqualsCaller,
+    /// The token to rotate is the acting token's equal (a peer a person made): its new
+    /// secret, which the caller would be given, could rotate the caller in turn.
+    RotatesEqual,
 }
 
 impl Reach {
@@ -100,9 +103,21 @@ impl Reach {
     /// so could edit, rotate or enable it: what no token may do to itself (a leaked
     /// token would make a twin to trade its secret for one only its thief holds).
     pub fn grants(&self, other: &Reach) -> Result<(), Excess> {
+        self.covers_strictly(other, Excess::EqualsCaller)
+    }
+
+    /// Whether a token with this reach may rotate a token of `other`'s reach: covered,
+    /// and strictly less, for the same reason as `grants`. A leaked token that could
+    /// rotate a peer would be given the peer's new secret, and through it rotate itself.
+    pub fn may_rotate(&self, other: &Reach) -> Result<(), Excess> {
+        self.covers_strictly(other, Excess::RotatesEqual)
+    }
+
+    /// `covers`, refused with `equal` when `other` covers this reach too.
+    fn covers_strictly(&self, other: &Reach, equal: Excess) -> Result<(), Excess> {
         self.covers(other)?;
         match other.covers(self) {
-            Ok(()) => Err(Excess::EqualsCaller),
+            Ok(()) => Err(equal),
             Err(_) => Ok(()),
         }
     }
@@ -163,6 +178,10 @@ impl fmt::Display for Excess {
                 f.write_str("this token has expired; only a person can edit or extend it")
             }
             Self::CallerInactive => f.write_str("the calling token is no longer active"),
+            Self::RotatesEqual => f.write_str(
+                "this token is the calling token's equal: a token can only rotate tokens less \
+                 than itself",
+            ),
             Self::EqualsCaller => f.write_str(
                 "a token can only grant less than it holds: narrow the scope, the modules, \
                  the expiry, the allowed addresses or the rate limit",

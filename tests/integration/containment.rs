@@ -156,6 +156,46 @@ async fn a_token_can_not_make_its_equal_to_act_on_itself_through() {
 }
 
 #[tokio::test]
+async fn a_token_can_not_rotate_its_equal_a_person_made() {
+    let app = spawn_app().await;
+    let equal = || {
+        let secret = tokendesk::domain::TokenSecret::generate();
+        let id = app.insert_token(
+            crate::common::DEMO_CORP,
+            tokendesk::domain::Scope::Admin,
+            &ALL_MODULES,
+            &secret,
+        );
+        (id, app.api(secret.expose()))
+    };
+    let ((caller_id, caller), (peer, peer_api)) = (equal(), equal());
+    let before = snapshot(&app);
+
+    // It would be given the peer's new secret, which could rotate it in turn, as it may
+    // not itself.
+    assert_exceeds(
+        &caller
+            .post(
+                &format!("/tokens/{peer}/rotate"),
+                &json!({"grace_seconds": 0}),
+            )
+            .await,
+        "a token can only rotate tokens less than itself",
+    );
+    assert_eq!(snapshot(&app), before);
+    assert_eq!(peer_api.whoami().await.status, StatusCode::OK);
+    // Changing what hands out no secret stays as it was: it may rename its peer.
+    let renamed = caller
+        .patch(
+            &format!("/tokens/{peer}"),
+            &json!({"name": "Peer, renamed", "scope": "admin", "modules": ALL_MODULES}),
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::OK, "{:?}", renamed.body);
+    assert_ne!(caller_id, peer);
+}
+
+#[tokio::test]
 async fn a_token_never_edits_itself_but_may_revoke_itself() {
     let app = spawn_app().await;
     let caller = caller(&app).await;
@@ -368,10 +408,17 @@ async fn a_token_narrowed_or_revoked_while_still_cached_elsewhere_can_not_set_th
     // another instance would before its notification arrives here.
     let behind_its_back = [
         (
-            "status = 'disabled', disabled_at = now()",
+            "UPDATE api_tokens SET status = 'disabled', disabled_at = now() WHERE id = $1",
             "the calling token is no longer active",
         ),
-        ("scope = 'write'", "admin"),
+        (
+            "UPDATE api_tokens SET scope = 'write' WHERE id = $1",
+            "admin",
+        ),
+        (
+            "DELETE FROM token_modules WHERE token_id = $1 AND module_id = 'tokens'",
+            "module tokens is not granted",
+        ),
     ];
     for (change, refusal) in behind_its_back {
         let secret = tokendesk::domain::TokenSecret::generate();
@@ -383,7 +430,7 @@ async fn a_token_narrowed_or_revoked_while_still_cached_elsewhere_can_not_set_th
         );
         let caller = app.api(secret.expose());
         assert_eq!(caller.whoami().await.status, StatusCode::OK); // cached now
-        diesel::sql_query(format!("UPDATE api_tokens SET {change} WHERE id = $1"))
+        diesel::sql_query(change)
             .bind::<diesel::sql_types::Text, _>(id.to_string())
             .execute(&mut app.db.connection())
             .unwrap();

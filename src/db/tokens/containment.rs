@@ -236,13 +236,14 @@ pub(super) fn check_transition(
 }
 
 /// Why the acting token may not rotate the token: never itself (a leaked token would
-/// trade its secret for one only its thief knows), any other only within its reach.
+/// trade its secret for one only its thief knows), nor its equal (whose new secret
+/// would reach it), any other only within its reach.
 pub(super) fn check_rotate(
     conn: &mut PgConnection,
     ctx: &ChangeContext,
 ) -> QueryResult<Result<(), Excess>> {
     Ok(match caller_and_target(conn, ctx, Excess::RotatesItself)? {
-        Ok(Some((caller, target))) => caller.covers(&target.reach),
+        Ok(Some((caller, target))) => caller.may_rotate(&target.reach),
         Ok(None) => Ok(()),
         Err(excess) => Err(excess),
     })
