@@ -463,6 +463,22 @@ async fn a_change_whose_reads_afterwards_time_out_still_says_it_was_made() {
         Some("tokendesk:close-modal")
     );
     assert_eq!(status_now(&app, ACTIVE_TOKEN), TokenStatus::Disabled);
+
+    // Deleted from its details page, without JavaScript: back to the list, not to the
+    // page of a token that is gone.
+    let path = format!("/settings/api-tokens/{ACTIVE_TOKEN}/delete?from=detail");
+    let deleted = answer_when_the_reads_after_the_change_time_out(
+        &app,
+        admin.post_form(&path, &[("csrf_token", &csrf)]),
+    )
+    .await;
+    assert_eq!(
+        (deleted.status, deleted.header("location")),
+        (StatusCode::SEE_OTHER, Some("/settings/api-tokens")),
+        "{}",
+        deleted.body
+    );
+    assert_eq!(status_now(&app, ACTIVE_TOKEN), TokenStatus::Deleted);
 }
 
 #[tokio::test]

@@ -35,6 +35,8 @@ struct Changed<'a> {
     can_manage: bool,
 }
 
+/// The answer to a change of `id` that has committed, saying `message`; `deletes` when
+/// the change deleted the token.
 pub async fn respond(
     req: &HttpRequest,
     state: &AppState,
@@ -42,6 +44,7 @@ pub async fn respond(
     id: &TokenId,
     origin: Origin,
     message: &str,
+    deletes: bool,
 ) -> Result<HttpResponse, WebError> {
     let in_the_list = htmx::wants_fragment(req) && origin == Origin::List;
     let account = admin.account.clone();
@@ -68,8 +71,9 @@ pub async fn respond(
             reminders,
             false,
         ),
-        // The row and the banners stay as they are, for the list to fetch them again.
-        None => (false, None, None, true),
+        // The row and the banners stay as they are, for the list to fetch them again;
+        // the change itself says whether the token is gone.
+        None => (deletes, None, None, true),
     };
     let token_href = format!("{LIST_PATH}/{id}");
 

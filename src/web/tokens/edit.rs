@@ -97,7 +97,7 @@ pub async fn submit(
                 tracing::info!(token_id = %id, fields = ?changed_fields, "token edited");
                 format!("“{}” is updated.", draft.name)
             };
-            changed::respond(&req, &state, &admin, &id, origin, &message).await
+            changed::respond(&req, &state, &admin, &id, origin, &message, false).await
         }
         Outcome::BreaksPolicy(breach) => {
             let view = resubmitted(FieldErrors::on_expiry(breach.to_string()));

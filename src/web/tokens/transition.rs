@@ -129,6 +129,7 @@ pub async fn apply(
                 &id,
                 origin,
                 &transition.done_message(&name),
+                transition == Transition::Delete,
             )
             .await
         }
