@@ -5,7 +5,9 @@ use reqwest::StatusCode;
 use tokendesk::db::schema::{api_tokens, audit_events, token_modules};
 use tokendesk::domain::{TokenId, TokenSecret};
 
-use crate::common::{DEMO_ADMIN_LOGIN, EXPIRING_SOON_TOKEN, TestApp, spawn_app, token_path};
+use crate::common::{
+    ALL_MODULES_TOKEN, DEMO_ADMIN_LOGIN, EXPIRING_SOON_TOKEN, TestApp, spawn_app, token_path,
+};
 use crate::visitor::{Page, Visitor};
 
 fn token_count(app: &TestApp) -> i64 {
@@ -463,6 +465,69 @@ async fn an_edit_form_saved_after_the_token_changed_elsewhere_is_refused_and_und
         .first(&mut app.db.connection())
         .unwrap();
     assert_eq!(limit, None, "saved again, what was entered applies");
+}
+
+#[tokio::test]
+async fn an_edit_conflict_names_only_the_fields_the_token_now_differs_in() {
+    let app = spawn_app().await;
+    let (visitor, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await;
+    // Every module of the catalog: the demo's leaves out Tokens.
+    diesel::sql_query(
+        "INSERT INTO token_modules (token_id, module_id) SELECT $1, id FROM modules \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind::<diesel::sql_types::Text, _>(ALL_MODULES_TOKEN)
+    .execute(&mut app.db.connection())
+    .unwrap();
+    let path = format!("{}/edit", token_path(ALL_MODULES_TOKEN));
+    let dialog = visitor.get(&path).await;
+    let first = |values: Vec<String>| values.into_iter().next().unwrap_or_default();
+    let (based_on, name, expires_on, rate_limit) = (
+        first(dialog.attrs("input[name=based_on]", "value")),
+        dialog.input_value("name").unwrap(),
+        dialog.input_value("expires_on").unwrap_or_default(),
+        dialog.input_value("rate_limit").unwrap_or_default(),
+    );
+    let (scope, description, allowed_addresses) = (
+        first(dialog.attrs("#edit-scope option[selected]", "value")),
+        first(dialog.select("#edit-description")),
+        first(dialog.select("#edit-allowed-addresses")),
+    );
+    // Meanwhile, in another tab or through the API, the token is renamed.
+    diesel::update(api_tokens::table.find(ALL_MODULES_TOKEN))
+        .set((
+            api_tokens::name.eq("Renamed elsewhere"),
+            api_tokens::updated_at.eq(chrono::Utc::now()),
+        ))
+        .execute(&mut app.db.connection())
+        .unwrap();
+
+    // Saved as shown, but with "All modules" ticked, as the token has them all.
+    let stale = visitor
+        .post_form(
+            &path,
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("based_on", &based_on),
+                ("name", &name),
+                ("description", &description),
+                ("scope", &scope),
+                ("modules", "all"),
+                ("expires_on", &expires_on),
+                ("allowed_addresses", &allowed_addresses),
+                ("rate_limit", &rate_limit),
+            ],
+        )
+        .await;
+
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
+    assert!(
+        stale
+            .text("edit-conflict")
+            .contains("It now differs from what you entered in: Name. Check them"),
+        "{}",
+        stale.text("edit-conflict")
+    );
 }
 
 #[tokio::test]

@@ -149,9 +149,10 @@ impl FormView {
                 .find(|s| s.selected)
                 .map(|s| s.value.clone())
         };
-        let modules = |form: &Self| -> (bool, Vec<String>) {
+        // "All modules" ticks every module, so the ticked ones say it all.
+        let modules = |form: &Self| -> Vec<String> {
             let checked = form.modules.iter().filter(|m| m.checked);
-            (form.all_modules, checked.map(|m| m.id.clone()).collect())
+            checked.map(|m| m.id.clone()).collect()
         };
         // Entries as the allowlist reads them: split at commas and whitespace.
         let entries = |text: &str| -> Vec<String> {
