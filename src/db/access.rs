@@ -80,10 +80,11 @@ struct AddressColumns {
 }
 
 /// A batch of uses as the three statements take them: in the order of the tokens' ids,
-/// and of each token's days and addresses. Every writer (one an instance) and every bulk
-/// change (`TokenChanges::transition_each`, in id order) then lock the rows they share
-/// in one order, so none waits on another in a circle, a deadlock that would fail the
-/// write (a token's key is locked by the foreign-key check of its counts).
+/// and of each token's days and addresses, which the inserts keep (`ORDER BY`, whatever
+/// the plan). Every writer (one an instance) and every bulk change
+/// (`TokenChanges::transition_each`, in id order) then lock the rows they share in one
+/// order, so none waits on another in a circle, a deadlock that would fail the write (a
+/// token's key is locked by the foreign-key check of its new counts).
 #[derive(Default)]
 struct UseColumns {
     last: LastAccessColumns,
@@ -138,8 +139,8 @@ impl UseColumns {
 }
 
 /// Writes `batch` in one transaction; returns how many statements ran: three, and a
-/// fourth when a token was given an address it had not been seen from, to keep only its
-/// most recent (`keep_most_recent_addresses`).
+/// fourth, once they are committed, when a token was given an address it had not been
+/// seen from, to keep only its most recent (`keep_most_recent_addresses`).
 pub fn write_uses(
     conn: &mut PgConnection,
     batch: &HashMap<TokenId, TokenUses>,
@@ -152,12 +153,13 @@ pub fn write_uses(
         daily,
         addresses,
     } = UseColumns::of(batch);
-    conn.transaction(|conn| {
+    let given_new = conn.transaction(|conn| {
         last.write(conn)?;
         sql_query(
             "INSERT INTO token_usage_daily (token_id, day, requests)
              SELECT v.* FROM unnest($1::text[], $2::date[], $3::bigint[]) AS v(id, day, requests)
               WHERE EXISTS (SELECT 1 FROM api_tokens AS t WHERE t.id = v.id)
+              ORDER BY v.id, v.day
              ON CONFLICT (token_id, day) DO UPDATE SET requests = token_usage_daily.requests + excluded.requests",
         )
         .bind::<Array<Text>, _>(&daily.token_ids)
@@ -169,6 +171,7 @@ pub fn write_uses(
              SELECT v.* FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::text[], $6::bigint[])
                     AS v(id, ip, first_seen, last_seen, agent, requests)
               WHERE EXISTS (SELECT 1 FROM api_tokens AS t WHERE t.id = v.id)
+              ORDER BY v.id, v.ip
              ON CONFLICT (token_id, ip) DO UPDATE SET
                  first_seen_at = LEAST(token_access_ips.first_seen_at, excluded.first_seen_at),
                  last_seen_at = GREATEST(token_access_ips.last_seen_at, excluded.last_seen_at),
@@ -184,13 +187,16 @@ pub fn write_uses(
         .bind::<Array<Text>, _>(&addresses.user_agents)
         .bind::<Array<BigInt>, _>(&addresses.requests)
         .load::<UpsertedAddress>(conn)?;
-        let given_new = addresses.tokens_given_new_addresses(&upserted);
-        if given_new.is_empty() {
-            return Ok(3);
-        }
-        keep_most_recent_addresses(conn, &given_new)?;
-        Ok(4)
-    })
+        QueryResult::Ok(addresses.tokens_given_new_addresses(&upserted))
+    })?;
+    if given_new.is_empty() {
+        return Ok(3);
+    }
+    // After the commit, and never waiting: the uses are written, whatever comes of this.
+    if let Err(error) = keep_most_recent_addresses(conn, &given_new) {
+        tracing::warn!(%error, "forgetting tokens' oldest addresses failed; the next new address tries again");
+    }
+    Ok(4)
 }
 
 /// An address's row as the write left it.
@@ -232,21 +238,25 @@ impl AddressColumns {
 /// Keeps each of `tokens`' `MAX_ADDRESSES_PER_TOKEN` most recently seen addresses and
 /// forgets the rest. Without a bound, a client with a network of addresses to call from
 /// (an IPv6 /64 holds 2^64) would add a row with each, for ever; the details page shows
-/// only the latest few.
+/// only the latest few. Rows another write holds are skipped, not waited for (no
+/// deadlock with it): the next new address forgets them.
 fn keep_most_recent_addresses(conn: &mut PgConnection, tokens: &[String]) -> QueryResult<usize> {
     let keep = i64::try_from(MAX_ADDRESSES_PER_TOKEN).unwrap_or(i64::MAX);
     sql_query(
         "DELETE FROM token_access_ips AS t
-          USING (SELECT k.id, cut.last_seen_at, cut.ip
-                   FROM unnest($1::text[]) AS k(id)
-                   CROSS JOIN LATERAL (
-                       SELECT x.last_seen_at, x.ip FROM token_access_ips AS x
-                        WHERE x.token_id = k.id
-                        ORDER BY x.last_seen_at DESC, x.ip
-                       OFFSET $2 LIMIT 1) AS cut) AS first_forgotten
-          WHERE t.token_id = first_forgotten.id
-            AND (t.last_seen_at < first_forgotten.last_seen_at
-                 OR (t.last_seen_at = first_forgotten.last_seen_at AND t.ip >= first_forgotten.ip))",
+          WHERE (t.token_id, t.ip) IN (
+              SELECT x.token_id, x.ip
+                FROM unnest($1::text[]) AS k(id)
+                CROSS JOIN LATERAL (
+                    SELECT c.last_seen_at, c.ip FROM token_access_ips AS c
+                     WHERE c.token_id = k.id
+                     ORDER BY c.last_seen_at DESC, c.ip
+                    OFFSET $2 LIMIT 1) AS first_forgotten
+                JOIN token_access_ips AS x ON x.token_id = k.id
+                 AND (x.last_seen_at < first_forgotten.last_seen_at
+                      OR (x.last_seen_at = first_forgotten.last_seen_at
+                          AND x.ip >= first_forgotten.ip))
+                 FOR UPDATE OF x SKIP LOCKED)",
     )
     .bind::<Array<Text>, _>(tokens)
     .bind::<BigInt, _>(keep)

@@ -239,14 +239,15 @@ async fn a_token_keeps_only_its_most_recent_addresses_however_many_it_is_called_
     let app = spawn_app().await;
     let token = TokenId::parse(NEVER_USED_TOKEN).unwrap();
     let start = Utc::now().trunc_subsecs(6) - chrono::Duration::hours(1);
-    // Each write brings 60 addresses never seen before, a minute apart, as a client
-    // with a whole IPv6 network to call from could, every second.
-    let write = |first: u16| {
+    let address = |n: u16| format!("2001:db8::{:x}", 0x1000 + n);
+    // Each write brings 60 addresses never seen before, as a client with a whole IPv6
+    // network to call from could, every second: the first all at one instant, the
+    // second a minute apart, so the bound falls among addresses seen at the same time.
+    let write = |numbers: std::ops::Range<u16>, at: &dyn Fn(u16) -> DateTime<Utc>| {
         let mut uses = TokenUses::default();
-        for n in first..first + 60 {
-            let ip: std::net::IpAddr = format!("2001:db8::{n:x}").parse().unwrap();
-            let at = start + chrono::Duration::minutes(i64::from(n));
-            uses.add(Use::new(at, Some(ip.into()), Some("suite/1.0")));
+        for n in numbers {
+            let ip: std::net::IpAddr = address(n).parse().unwrap();
+            uses.add(Use::new(at(n), Some(ip.into()), Some("suite/1.0")));
         }
         write_uses(
             &mut app.db.connection(),
@@ -255,19 +256,23 @@ async fn a_token_keeps_only_its_most_recent_addresses_however_many_it_is_called_
         .unwrap();
     };
 
-    write(0);
-    write(60);
+    write(0..60, &|_| start);
+    write(60..120, &|n| {
+        start + chrono::Duration::minutes(i64::from(n))
+    });
 
     let kept: Vec<String> = token_access_ips::table
         .filter(token_access_ips::token_id.eq(token.as_str()))
-        .order(token_access_ips::last_seen_at.desc())
+        .order((token_access_ips::last_seen_at.desc(), token_access_ips::ip))
         .select(token_access_ips::ip)
         .load(&mut app.db.connection())
         .unwrap();
-    let most_recent: Vec<String> = (0..120u16)
+    // The newest first; among those seen at once, in the order the details page lists.
+    let most_recent: Vec<String> = (60..120u16)
         .rev()
+        .chain(0..60)
         .take(MAX_ADDRESSES_PER_TOKEN)
-        .map(|n| format!("2001:db8::{n:x}"))
+        .map(address)
         .collect();
     assert_eq!(kept, most_recent);
 }
