@@ -103,9 +103,10 @@ impl HandleError<diesel::r2d2::Error> for ConnectionErrors {
 /// libpq's settings for noticing a database gone silent (a dead network, a host that
 /// vanished) instead of waiting on it for ever: a request's statement, the token-change
 /// listener and shutdown would otherwise hang until the kernel gave up (never, on an
-/// idle connection). Keepalive probes start after 30 s without traffic, every 10 s,
-/// and 3 unanswered end the connection; data sent but unacknowledged for 30 s ends it
-/// too (`tcp_user_timeout`, in ms). A busy database still answers the probes.
+/// idle connection). Keepalive probes start after 30 s without traffic, every 10 s;
+/// with `tcp_user_timeout` (in ms), 30 s without an answer, to a probe or to data sent,
+/// closes the connection (`keepalives_count` counts only where that is not kept). A
+/// busy database still answers the probes.
 const SILENCE_LIMITS: [(&str, &str); 5] = [
     ("keepalives", "1"),
     ("keepalives_idle", "30"),
