@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 use tokendesk::db::schema::{api_tokens, audit_events, token_modules};
 
-use crate::common::{ApiResponse, DEMO_ADMIN_LOGIN, TestApp, spawn_app};
+use crate::common::{ApiClient, ApiResponse, DEMO_ADMIN_LOGIN, TestApp, spawn_app};
 use crate::visitor::{PortalToken, Visitor};
 
 fn in_days(days: i64) -> String {
@@ -158,17 +158,8 @@ async fn a_token_can_not_make_its_equal_to_act_on_itself_through() {
 #[tokio::test]
 async fn a_token_can_not_rotate_its_equal_a_person_made() {
     let app = spawn_app().await;
-    let equal = || {
-        let secret = tokendesk::domain::TokenSecret::generate();
-        let id = app.insert_token(
-            crate::common::DEMO_CORP,
-            tokendesk::domain::Scope::Admin,
-            &ALL_MODULES,
-            &secret,
-        );
-        (id, app.api(secret.expose()))
-    };
-    let ((caller_id, caller), (peer, peer_api)) = (equal(), equal());
+    let ((caller_id, caller), (peer, peer_api)) =
+        (cached_admin(&app).await, cached_admin(&app).await);
     let before = snapshot(&app);
 
     // It would be given the peer's new secret, which could rotate it in turn, as it may
@@ -358,9 +349,9 @@ const ALL_MODULES: [&str; 7] = [
     "tokens",
 ];
 
-#[tokio::test]
-async fn a_token_revoked_while_still_cached_elsewhere_can_change_nothing() {
-    let app = spawn_app().await;
+/// An admin token for every module, inserted as a person would make it, and its client,
+/// whose first call has cached it on this instance.
+async fn cached_admin(app: &TestApp) -> (String, ApiClient) {
     let secret = tokendesk::domain::TokenSecret::generate();
     let id = app.insert_token(
         crate::common::DEMO_CORP,
@@ -369,7 +360,14 @@ async fn a_token_revoked_while_still_cached_elsewhere_can_change_nothing() {
         &secret,
     );
     let caller = app.api(secret.expose());
-    assert_eq!(caller.whoami().await.status, StatusCode::OK); // cached now
+    assert_eq!(caller.whoami().await.status, StatusCode::OK);
+    (id, caller)
+}
+
+#[tokio::test]
+async fn a_token_revoked_while_still_cached_elsewhere_can_change_nothing() {
+    let app = spawn_app().await;
+    let (id, caller) = cached_admin(&app).await;
     // Disabled behind this instance's back, as another instance would before its
     // notification arrives here.
     diesel::update(api_tokens::table.find(&id))
@@ -421,15 +419,7 @@ async fn a_token_narrowed_or_revoked_while_still_cached_elsewhere_can_not_set_th
         ),
     ];
     for (change, refusal) in behind_its_back {
-        let secret = tokendesk::domain::TokenSecret::generate();
-        let id = app.insert_token(
-            crate::common::DEMO_CORP,
-            tokendesk::domain::Scope::Admin,
-            &ALL_MODULES,
-            &secret,
-        );
-        let caller = app.api(secret.expose());
-        assert_eq!(caller.whoami().await.status, StatusCode::OK); // cached now
+        let (id, caller) = cached_admin(&app).await;
         diesel::sql_query(change)
             .bind::<diesel::sql_types::Text, _>(id.to_string())
             .execute(&mut app.db.connection())
