@@ -29,7 +29,16 @@ use crate::state::{AppState, PortalSettings};
 use crate::web;
 use crate::web::{PasswordCheckLimits, PasswordChecks, PgSessionStore};
 
-pub const SESSION_COOKIE: &str = "tokendesk_session";
+/// The session cookie's name: with the `__Host-` prefix over https, which browsers keep
+/// only for this exact host (`Secure`, `Path=/`, no `Domain`), so no sibling subdomain
+/// of the same site can plant one; plain over http, where browsers refuse the prefix.
+pub fn session_cookie(secure: bool) -> &'static str {
+    if secure {
+        "__Host-tokendesk_session"
+    } else {
+        "tokendesk_session"
+    }
+}
 
 /// How long requests in flight may take to finish once SIGTERM or Ctrl-C has stopped
 /// the server accepting, before their connections are closed (actix's default is 30
@@ -315,7 +324,7 @@ async fn stop_signal() {
 /// carries only the session's key, encrypted, and is `Secure` over https.
 fn sessions(store: PgSessionStore, key: Key, secure: bool) -> SessionMiddleware<PgSessionStore> {
     SessionMiddleware::builder(store, key)
-        .cookie_name(SESSION_COOKIE.to_owned())
+        .cookie_name(session_cookie(secure).to_owned())
         .cookie_http_only(true)
         .cookie_secure(secure)
         .cookie_same_site(SameSite::Lax)

@@ -88,7 +88,11 @@ pub async fn submit(
     let next = safe_next(form.next.as_deref());
     let refuse =
         |status, message: &str| Ok(login_page(&state, status, next, &form.email, Some(message)));
-    match login_csrf::check(&req, form.csrf_token.as_deref()) {
+    match login_csrf::check(
+        &req,
+        form.csrf_token.as_deref(),
+        state.portal.secure_cookies(),
+    ) {
         Ok(()) => {}
         Err(login_csrf::Refusal::NoCookie) => {
             let message = format!(
@@ -158,7 +162,10 @@ pub async fn submit(
         })
         .await?;
     tracing::info!(user_id = %user.id, "signed in");
-    Ok(login_csrf::forget(see_other(next)))
+    Ok(login_csrf::forget(
+        see_other(next),
+        state.portal.secure_cookies(),
+    ))
 }
 
 /// Answers a sign-in held off by too many failures: 429, when to try again in words,

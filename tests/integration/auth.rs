@@ -320,13 +320,23 @@ async fn over_https_cookies_are_secure_and_browsers_are_told_to_stay_on_https() 
         .sign_in(DEMO_ADMIN_LOGIN.0, DEMO_ADMIN_LOGIN.1, None)
         .await;
 
-    assert!(
-        page.set_cookie("tokendesk_session")
-            .expect("a session cookie")
-            .to_owned()
-            .contains("Secure")
-    );
-    assert!(login.header("set-cookie").unwrap().contains("Secure"));
+    // `__Host-`: browsers keep them for this exact host only (Secure, `Path=/`, no
+    // `Domain`), so a sibling subdomain of the same site can't plant one to sign a
+    // person in as someone else.
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    for (answer, cookie) in [
+        (&page, "__Host-tokendesk_session"),
+        (&login, "__Host-tokendesk_login"),
+    ] {
+        let set = answer.set_cookie(cookie).expect(cookie);
+        for attribute in ["Secure", "Path=/;", "HttpOnly"] {
+            assert!(
+                set.contains(attribute) || set.ends_with(attribute.trim_end_matches(';')),
+                "{attribute} missing from {set}"
+            );
+        }
+        assert!(!set.contains("Domain"), "{set}");
+    }
     for answer in [&login, &page] {
         assert_eq!(
             answer.header("strict-transport-security"),
