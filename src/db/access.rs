@@ -81,10 +81,12 @@ struct AddressColumns {
 
 /// A batch of uses as the three statements take them: in the order of the tokens' ids,
 /// and of each token's days and addresses, which the inserts keep (`ORDER BY`, whatever
-/// the plan). Every writer (one an instance) and every bulk change
-/// (`TokenChanges::transition_each`, in id order) then lock the rows they share in one
-/// order, so none waits on another in a circle, a deadlock that would fail the write (a
-/// token's key is locked by the foreign-key check of its new counts).
+/// the plan). Each insert then locks tokens' keys (the foreign-key check of a new row)
+/// in id order, as a bulk change (`TokenChanges::transition_each`) locks its tokens,
+/// which makes a deadlock between them rarer. It doesn't rule one out: the two inserts
+/// are two statements, each locking only the tokens given new rows, and the last-access
+/// update follows its plan. A deadlock fails the write, whose uses are kept for the
+/// next.
 #[derive(Default)]
 struct UseColumns {
     last: LastAccessColumns,
@@ -140,7 +142,8 @@ impl UseColumns {
 
 /// Writes `batch` in one transaction; returns how many statements ran: three, and a
 /// fourth, once they are committed, when a token was given an address it had not been
-/// seen from, to keep only its most recent (`keep_most_recent_addresses`).
+/// seen from, to keep only its most recent (`keep_most_recent_addresses`; a failure of
+/// that is logged, and counted out).
 pub fn write_uses(
     conn: &mut PgConnection,
     batch: &HashMap<TokenId, TokenUses>,
@@ -193,10 +196,15 @@ pub fn write_uses(
         return Ok(3);
     }
     // After the commit, and never waiting: the uses are written, whatever comes of this.
-    if let Err(error) = keep_most_recent_addresses(conn, &given_new) {
-        tracing::warn!(%error, "forgetting tokens' oldest addresses failed; the next new address tries again");
+    // In a transaction of its own, or a savepoint inside the caller's (the seeder's, a
+    // demo reset's), which its failure then leaves usable.
+    match conn.transaction(|conn| keep_most_recent_addresses(conn, &given_new)) {
+        Ok(_) => Ok(4),
+        Err(error) => {
+            tracing::warn!(%error, "forgetting tokens' oldest addresses failed; the next new address tries again");
+            Ok(3)
+        }
     }
-    Ok(4)
 }
 
 /// An address's row as the write left it.

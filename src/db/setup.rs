@@ -104,9 +104,10 @@ impl HandleError<diesel::r2d2::Error> for ConnectionErrors {
 /// vanished) instead of waiting on it for ever: a request's statement, the token-change
 /// listener and shutdown would otherwise hang until the kernel gave up (never, on an
 /// idle connection). Keepalive probes start after 30 s without traffic, every 10 s;
-/// with `tcp_user_timeout` (in ms), 30 s without an answer, to a probe or to data sent,
-/// closes the connection (`keepalives_count` counts only where that is not kept). A
-/// busy database still answers the probes.
+/// with `tcp_user_timeout` (in ms), an idle connection is closed at the first probe
+/// that finds 30 s gone without an answer (about 40 s after it last heard anything),
+/// and one whose sent data goes unacknowledged for 30 s then (`keepalives_count` counts
+/// only where that is not honoured). A busy database still answers the probes.
 const SILENCE_LIMITS: [(&str, &str); 5] = [
     ("keepalives", "1"),
     ("keepalives_idle", "30"),

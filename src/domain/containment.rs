@@ -51,7 +51,7 @@ pub enum Excess {
     /// The acting token was disabled, deleted or expired since it was checked.
     CallerInactive,
     /// What was asked equals the acting token's own reach: a token it made would reach
-    /// it, and could then edit, rotate or enable it, which it may not do itself.
+    /// it, and could then edit or enable it, which it may not do itself.
     EqualsCaller,
     /// The token to rotate is the acting token's equal (a peer a person made): its new
     /// secret, which the caller would be given, could rotate the caller in turn.
@@ -100,8 +100,8 @@ impl Reach {
 
     /// Whether a token with this reach may hand `other` on, to a token it creates or
     /// edits: covered, and strictly less. An equal would reach the token that made it,
-    /// so could edit, rotate or enable it: what no token may do to itself (a leaked
-    /// token would make a twin to trade its secret for one only its thief holds).
+    /// so could edit or enable it, what no token may do to itself (a leaked token's twin
+    /// could narrow its allowlist to the thief's address).
     pub fn grants(&self, other: &Reach) -> Result<(), Excess> {
         self.covers_strictly(other, Excess::EqualsCaller)
     }
