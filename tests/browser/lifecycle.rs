@@ -511,9 +511,6 @@ async fn a_change_refused_because_the_token_changed_elsewhere_updates_the_list_b
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_edit_saved_after_the_token_changed_elsewhere_comes_back_as_typed_then_saves() {
-    use diesel::prelude::*;
-    use tokendesk::db::schema::api_tokens;
-
     let app = spawn_app().await;
     let browser = Browser::open(&app).await;
     browser.sign_in(DEMO_ADMIN_LOGIN).await;
@@ -524,13 +521,7 @@ async fn an_edit_saved_after_the_token_changed_elsewhere_comes_back_as_typed_the
     name.clear().await.unwrap();
     name.send_keys("Partner onboarding EU").await.unwrap();
     // Meanwhile, someone else gives it a rate limit (in another tab, or through the API).
-    diesel::update(api_tokens::table.find(id))
-        .set((
-            api_tokens::rate_limit_per_minute.eq(Some(10)),
-            api_tokens::updated_at.eq(chrono::Utc::now()),
-        ))
-        .execute(&mut app.db.connection())
-        .unwrap();
+    app.limit_elsewhere(id);
 
     browser.find("edit-submit").await.click().await.unwrap();
 
@@ -563,11 +554,10 @@ async fn an_edit_saved_after_the_token_changed_elsewhere_comes_back_as_typed_the
             "{MODAL_CLOSED} && document.querySelector('[data-token-id=\"{id}\"] [data-testid=token-name]').textContent === 'Partner onboarding EU'"
         ))
         .await;
-    let limit: Option<i32> = api_tokens::table
-        .find(id)
-        .select(api_tokens::rate_limit_per_minute)
-        .first(&mut app.db.connection())
-        .unwrap();
-    assert_eq!(limit, None, "saved again, the form as typed applies");
+    assert_eq!(
+        app.rate_limit_of(id),
+        None,
+        "saved again, the form as typed applies"
+    );
     browser.close().await;
 }

@@ -439,6 +439,27 @@ impl TestApp {
             .to_owned()
     }
 
+    /// Gives `token` a limit of 10 calls a minute behind the app's back, as a person in
+    /// another tab or a client of the API would meanwhile: its `updated_at` moves too.
+    pub fn limit_elsewhere(&self, token: &str) {
+        diesel::sql_query(
+            "UPDATE api_tokens SET rate_limit_per_minute = 10, updated_at = now() WHERE id = $1",
+        )
+        .bind::<diesel::sql_types::Text, _>(token)
+        .execute(&mut self.db.connection())
+        .expect("limiting the token");
+    }
+
+    /// `token`'s rate limit as stored: calls a minute, or none.
+    pub fn rate_limit_of(&self, token: &str) -> Option<i32> {
+        use tokendesk::db::schema::api_tokens;
+        api_tokens::table
+            .find(token)
+            .select(api_tokens::rate_limit_per_minute)
+            .first(&mut self.db.connection())
+            .expect("reading the token's rate limit")
+    }
+
     /// Takes the database away from the app until the guard is dropped.
     pub fn take_database_away(&self) -> DatabaseAway {
         let mut away = DatabaseAway {

@@ -158,8 +158,7 @@ async fn a_token_can_not_make_its_equal_to_act_on_itself_through() {
 #[tokio::test]
 async fn a_token_can_not_rotate_its_equal_a_person_made() {
     let app = spawn_app().await;
-    let ((caller_id, caller), (peer, peer_api)) =
-        (cached_admin(&app).await, cached_admin(&app).await);
+    let ((_, caller), (peer, peer_api)) = (cached_admin(&app).await, cached_admin(&app).await);
     let before = snapshot(&app);
 
     // It would be given the peer's new secret, which could rotate it in turn, as it may
@@ -183,7 +182,6 @@ async fn a_token_can_not_rotate_its_equal_a_person_made() {
         )
         .await;
     assert_eq!(renamed.status, StatusCode::OK, "{:?}", renamed.body);
-    assert_ne!(caller_id, peer);
 }
 
 #[tokio::test]

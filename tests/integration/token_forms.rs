@@ -414,13 +414,7 @@ async fn an_edit_form_saved_after_the_token_changed_elsewhere_is_refused_and_und
         }
     };
     // Meanwhile, in another tab or through the API, the token gets a rate limit.
-    diesel::update(api_tokens::table.find(EXPIRING_SOON_TOKEN))
-        .set((
-            api_tokens::rate_limit_per_minute.eq(Some(10)),
-            api_tokens::updated_at.eq(chrono::Utc::now()),
-        ))
-        .execute(&mut app.db.connection())
-        .unwrap();
+    app.limit_elsewhere(EXPIRING_SOON_TOKEN);
 
     let stale = submit(based_on[0].clone()).await;
     let hostile = submit("yesterday".to_owned()).await;
@@ -442,12 +436,16 @@ async fn an_edit_form_saved_after_the_token_changed_elsewhere_is_refused_and_und
         ["catalog"]
     );
     assert_eq!(hostile.status, StatusCode::BAD_REQUEST);
-    let (limit, expires): (Option<i32>, Option<chrono::DateTime<chrono::Utc>>) = api_tokens::table
+    let expires: Option<chrono::DateTime<chrono::Utc>> = api_tokens::table
         .find(EXPIRING_SOON_TOKEN)
-        .select((api_tokens::rate_limit_per_minute, api_tokens::expires_at))
+        .select(api_tokens::expires_at)
         .first(&mut app.db.connection())
         .unwrap();
-    assert_eq!(limit, Some(10), "the change made meanwhile stays");
+    assert_eq!(
+        app.rate_limit_of(EXPIRING_SOON_TOKEN),
+        Some(10),
+        "the change made meanwhile stays"
+    );
     assert!(expires.is_some(), "and the stale form saved nothing");
     let fresh = visitor
         .get(&path)
@@ -459,12 +457,11 @@ async fn an_edit_form_saved_after_the_token_changed_elsewhere_is_refused_and_und
         "the form shown again reads the token as it is now"
     );
     assert_eq!(submit(kept[0].clone()).await.status, StatusCode::SEE_OTHER);
-    let limit: Option<i32> = api_tokens::table
-        .find(EXPIRING_SOON_TOKEN)
-        .select(api_tokens::rate_limit_per_minute)
-        .first(&mut app.db.connection())
-        .unwrap();
-    assert_eq!(limit, None, "saved again, what was entered applies");
+    assert_eq!(
+        app.rate_limit_of(EXPIRING_SOON_TOKEN),
+        None,
+        "saved again, what was entered applies"
+    );
 }
 
 #[tokio::test]

@@ -361,12 +361,7 @@ async fn an_edit_made_from_an_older_reading_of_a_token_is_refused_not_written_ov
         .unwrap()
         .unwrap();
     // Between that reading and the edit, a person limits the token.
-    diesel::sql_query(
-        "UPDATE api_tokens SET rate_limit_per_minute = 10, updated_at = now() WHERE id = $1",
-    )
-    .bind::<diesel::sql_types::Text, _>(ACTIVE_TOKEN)
-    .execute(&mut conn)
-    .unwrap();
+    app.limit_elsewhere(ACTIVE_TOKEN);
     let form = TokenForm {
         name: "Renamed from an old reading".into(),
         scope: seen.summary.scope.as_str().into(),
