@@ -114,7 +114,7 @@ impl TokenChanges {
         ctx: &ChangeContext,
         digest: &SecretDigest,
         location: &LeakLocation,
-    ) -> QueryResult<Outcome<String>> {
+    ) -> QueryResult<Outcome<tokens::Reported>> {
         let outcome = tokens::report_leak(conn, ctx, digest, location)?;
         if matches!(outcome, Outcome::Done(_)) {
             self.cache.invalidate_token(&ctx.token);

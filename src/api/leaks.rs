@@ -3,7 +3,8 @@
 //! service credential. Each reported `tdk_` token whose secret still works is disabled
 //! at once on every instance, marked as found in public with the report's url and
 //! source, and audited with the service as the actor; only a person may enable it
-//! again. The answer labels each match, in GitHub's format: `true_positive` for a token
+//! again. A token disabled already is marked and audited the same way, so no token may
+//! enable it either. The answer labels each match, in GitHub's format: `true_positive` for a token
 //! of ours (disabled now, or already disabled or deleted), `false_positive` for anything
 //! else. A match that is no well-formed token costs no lookup, an unknown one a single
 //! lookup (then the cache remembers it). Secrets are never logged, token ids only.
@@ -179,8 +180,14 @@ async fn label(
             changes.report_leak(conn, &ctx, &digest, &location)
         })
         .await?;
-    if matches!(outcome, Outcome::Done(_)) {
-        tracing::warn!(token_id = %token, service = %service, "a token found in public was disabled");
+    match outcome {
+        Outcome::Done(reported) if reported.disabled_now => {
+            tracing::warn!(token_id = %token, service = %service, "a token found in public was disabled");
+        }
+        Outcome::Done(_) => {
+            tracing::warn!(token_id = %token, service = %service, "a disabled token was found in public; only a person may enable it now");
+        }
+        _ => {}
     }
     Ok(Label::TruePositive)
 }

@@ -250,26 +250,60 @@ async fn each_match_is_labelled_in_the_order_reported_and_only_ours_are_true_pos
 }
 
 #[tokio::test]
-async fn a_token_already_disabled_or_deleted_is_a_true_positive_left_as_it_was() {
+async fn a_deleted_token_or_one_reported_before_is_a_true_positive_left_as_it_was() {
     let app = spawn_app().await;
-    let disabled = demo::fixed_secret(DISABLED_TOKEN).unwrap().unwrap();
+    let scanner = app.service("scanner");
+    let (reported_before, secret) = new_token(&app, DEMO_CORP);
+    report(&scanner, &[&secret]).await;
     let deleted = demo::fixed_secret(DELETED_TOKEN).unwrap().unwrap();
-    let before = (marks(&app, DISABLED_TOKEN), marks(&app, DELETED_TOKEN));
+    let before = (marks(&app, &reported_before), marks(&app, DELETED_TOKEN));
     let events = audit_count(&app);
 
-    let answer = report(
-        &app.service("scanner"),
-        &[disabled.expose(), deleted.expose()],
-    )
-    .await;
+    let answer = report(&scanner, &[&secret, deleted.expose()]).await;
 
     assert_eq!(labels(&answer), ["true_positive", "true_positive"]);
     assert_eq!(
-        (marks(&app, DISABLED_TOKEN), marks(&app, DELETED_TOKEN)),
+        (marks(&app, &reported_before), marks(&app, DELETED_TOKEN)),
         before,
-        "unchanged, and not marked"
+        "unchanged: the first report's mark stays"
     );
     assert_eq!(audit_count(&app), events, "nothing audited");
+}
+
+#[tokio::test]
+async fn a_token_disabled_already_is_marked_so_no_token_can_bring_its_public_secret_back() {
+    let app = spawn_app().await;
+    let caller = PortalToken::create(&app, "CI bot", "write", &["tokens", "billing"], "30").await;
+    let quiet = PortalToken::create(&app, "Nightly", "read", &["billing"], "7").await;
+    let secret = quiet.created.text("new-token-secret");
+    let path = format!("/tokens/{}/disable", quiet.id);
+    let disabled = caller.api.post_empty(&path).await;
+    assert_eq!(disabled.status, StatusCode::OK, "{:?}", disabled.body);
+    let was = marks(&app, &quiet.id);
+    assert!(!was.disabled_by_person, "a token disabled it");
+
+    let answer = report(&app.service("scanner"), &[&secret]).await;
+
+    assert_eq!(labels(&answer), ["true_positive"]);
+    let marked = marks(&app, &quiet.id);
+    assert_eq!(marked.status, "disabled");
+    assert_eq!(marked.disabled_at, was.disabled_at, "disabled when it was");
+    assert!(marked.disabled_by_person, "only a person may enable it now");
+    assert!(marked.leaked_at.is_some());
+    assert_eq!(marked.leak_url.as_deref(), Some(FOUND_AT));
+    let events = leak_events(&app, &quiet.id);
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert!(
+        events[0].2.ends_with("It was disabled already."),
+        "{events:?}"
+    );
+    let refused = caller
+        .api
+        .post_empty(&format!("/tokens/{}/enable", quiet.id))
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{:?}", refused.body);
+    assert_eq!(refused.body["reason"], "exceeds_caller");
+    assert_eq!(quiet.api.whoami().await.body["reason"], "disabled");
 }
 
 #[tokio::test]
