@@ -459,3 +459,79 @@ async fn a_token_can_not_bring_an_expired_token_back() {
     );
     assert_eq!(snapshot(&app), before);
 }
+
+#[tokio::test]
+async fn a_token_narrowed_while_still_cached_elsewhere_can_change_no_token() {
+    let app = spawn_app().await;
+    let target = tokendesk::domain::TokenSecret::generate();
+    let target = app.insert_token(
+        crate::common::DEMO_CORP,
+        tokendesk::domain::Scope::Read,
+        &["billing"],
+        &target,
+    );
+    let on = |action: &str| format!("/tokens/{target}/{action}");
+    let within = json!({"name": "Successor", "scope": "read", "modules": ["billing"]});
+    let renamed = json!({"name": "Renamed", "scope": "read", "modules": ["billing"]});
+    let rotation = json!({"grace_seconds": 0});
+    let bulk = json!({"action": "disable", "ids": [target]});
+    // Each cached as an admin token, then narrowed behind this instance's back, as
+    // another instance would before its notification arrives here.
+    let behind_its_back = [
+        (
+            "UPDATE api_tokens SET scope = 'read' WHERE id = $1",
+            "write",
+        ),
+        (
+            "DELETE FROM token_modules WHERE token_id = $1 AND module_id = 'tokens'",
+            "module tokens is not granted",
+        ),
+    ];
+    for (change, refusal) in behind_its_back {
+        let (id, caller) = cached_admin(&app).await;
+        diesel::sql_query(change)
+            .bind::<diesel::sql_types::Text, _>(id.to_string())
+            .execute(&mut app.db.connection())
+            .unwrap();
+        let before = snapshot(&app);
+
+        let tried = [
+            ("create", caller.post("/tokens", &within).await),
+            (
+                "edit",
+                caller
+                    .send(
+                        reqwest::Method::PATCH,
+                        &format!("/tokens/{target}"),
+                        Some(&renamed),
+                    )
+                    .await,
+            ),
+            ("disable", caller.post_empty(&on("disable")).await),
+            ("rotate", caller.post(&on("rotate"), &rotation).await),
+            (
+                "delete",
+                caller
+                    .send(reqwest::Method::DELETE, &format!("/tokens/{target}"), None)
+                    .await,
+            ),
+        ];
+
+        for (what, answer) in &tried {
+            assert!(
+                answer.status == StatusCode::FORBIDDEN && answer.body["reason"] == "exceeds_caller",
+                "{change}: {what} answered {} {:?}",
+                answer.status,
+                answer.body
+            );
+            assert_exceeds(answer, refusal);
+        }
+        let bulk = caller.post("/tokens/bulk", &bulk).await;
+        assert_eq!(
+            snapshot(&app),
+            before,
+            "{change}: bulk answered {:?}",
+            bulk.body
+        );
+    }
+}

@@ -82,10 +82,11 @@ fn held(
 }
 
 /// The token acting and its reach, `Ok(None)` when a person acts; refused when the token
-/// is no longer usable, so a token revoked a moment ago, still in some instance's cache,
-/// can't act. (Its row is read, not locked: a revocation committing just after this
-/// read is ordered after this change, and two tokens changing each other can't
-/// deadlock.)
+/// is no longer usable, or no longer holds the write scope and the Tokens module that
+/// every change through the API asks of it, so a token revoked or narrowed a moment
+/// ago, still in some instance's cache, can't act. (Its row is read, not locked: a
+/// revocation committing just after this read is ordered after this change, and two
+/// tokens changing each other can't deadlock.)
 fn acting_token(
     conn: &mut PgConnection,
     by: &Acting,
@@ -94,9 +95,26 @@ fn acting_token(
         return Ok(Ok(None));
     };
     Ok(match held(conn, &by.account, id, false)? {
-        Some(caller) if caller.usable(by.at) => Ok(Some((id.clone(), caller.reach))),
+        Some(caller) if caller.usable(by.at) => {
+            holds(&caller.reach, Scope::Write, &ModuleId::tokens())
+                .map(|()| Some((id.clone(), caller.reach)))
+        }
         _ => Err(Excess::CallerInactive),
     })
+}
+
+/// Whether `reach` holds `scope` (or more) and `module`.
+fn holds(reach: &Reach, scope: Scope, module: &ModuleId) -> Result<(), Excess> {
+    if reach.scope < scope {
+        return Err(Excess::Scope {
+            asked: scope,
+            held: reach.scope,
+        });
+    }
+    if !reach.modules.contains(module) {
+        return Err(Excess::Modules(vec![module.clone()]));
+    }
+    Ok(())
 }
 
 /// Whether the token acting, read from its row rather than the cache, still holds
@@ -108,21 +126,11 @@ pub fn check_caller_holds(
     scope: Scope,
     module: &ModuleId,
 ) -> QueryResult<Result<(), Excess>> {
-    let reach = match acting_token(conn, by)? {
-        Ok(Some((_, reach))) => reach,
-        Ok(None) => return Ok(Ok(())),
-        Err(excess) => return Ok(Err(excess)),
-    };
-    if reach.scope < scope {
-        return Ok(Err(Excess::Scope {
-            asked: scope,
-            held: reach.scope,
-        }));
-    }
-    if !reach.modules.contains(module) {
-        return Ok(Err(Excess::Modules(vec![module.clone()])));
-    }
-    Ok(Ok(()))
+    Ok(match acting_token(conn, by)? {
+        Ok(Some((_, reach))) => holds(&reach, scope, module),
+        Ok(None) => Ok(()),
+        Err(excess) => Err(excess),
+    })
 }
 
 fn caller_is(by: &Acting, token: &TokenId) -> bool {
