@@ -29,6 +29,10 @@ use crate::instruments;
 use crate::state::{self, AppState};
 
 const HOME: &str = "/settings/api-tokens";
+
+/// The longest email address there is (RFC 5321's 256-octet path, less its brackets).
+const MAX_EMAIL_CHARS: usize = 254;
+
 /// What a sign-in is told when its password could not be checked for the crowd.
 const TOO_MANY_CHECKS: &str =
     "Too many sign-ins are being checked just now. Try again in a moment.";
@@ -112,6 +116,12 @@ pub async fn submit(
         // No one's email holds one, and PostgreSQL can't keep a NUL to count it.
         let message = "An email address can't contain control characters.";
         return refuse(StatusCode::BAD_REQUEST, message);
+    }
+    if email.chars().count() > MAX_EMAIL_CHARS {
+        // No one's email is longer, and a failure is counted under its email in an
+        // index, whose entries can't hold a few thousand characters that don't repeat.
+        let message = format!("An email address has at most {MAX_EMAIL_CHARS} characters.");
+        return refuse(StatusCode::BAD_REQUEST, &message);
     }
     let ip = state::client_ip(&req);
     let attempt = Attempt { email, ip };
