@@ -26,6 +26,8 @@ pub use problem::ApiError;
 
 use documented::{Built, Documented};
 
+use crate::domain::secret;
+
 /// The prefix of every API path, and the document's one server.
 const PREFIX: &str = "/api/v1";
 
@@ -89,29 +91,9 @@ fn json_config(limit: usize, explain: fn(JsonPayloadError) -> String) -> web::Js
 /// those words quote (a token sent as a bare string, say) cut to its prefix: the
 /// message reaches the answer and the request's log line.
 fn not_valid_json(error: JsonPayloadError) -> String {
-    without_secrets(&format!(
+    secret::without_secrets(&format!(
         "The request body is not valid JSON for this endpoint: {error}"
     ))
-}
-
-/// `text` with every `tdk_…` or `tds_…` run cut to its first ten characters and `…`.
-fn without_secrets(text: &str) -> String {
-    let mut kept = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find("tdk_").into_iter().chain(rest.find("tds_")).min() {
-        kept.push_str(&rest[..at]);
-        let run = rest[at..]
-            .find(|c: char| !c.is_ascii_alphanumeric() && c != '_')
-            .unwrap_or(rest.len() - at);
-        let secret = &rest[at..at + run];
-        kept.push_str(secret.get(..10).unwrap_or(secret));
-        if secret.len() > 10 {
-            kept.push('…');
-        }
-        rest = &rest[at + run..];
-    }
-    kept.push_str(rest);
-    kept
 }
 
 fn build() -> Api {
@@ -122,13 +104,13 @@ fn build() -> Api {
             UrlencodedError::Overflow { .. } => {
                 ApiError::TooLarge(crate::state::MAX_BODY_BYTES).into()
             }
-            other => ApiError::BadRequest(without_secrets(&format!(
+            other => ApiError::BadRequest(secret::without_secrets(&format!(
                 "The request body is not a valid form: {other}"
             )))
             .into(),
         });
     let query = web::QueryConfig::default().error_handler(|error, _| {
-        ApiError::BadRequest(without_secrets(&format!(
+        ApiError::BadRequest(secret::without_secrets(&format!(
             "The query string is not valid: {error}"
         )))
         .into()
@@ -157,20 +139,5 @@ fn build() -> Api {
         scope,
         routed,
         document: openapi::build(PREFIX, paths, schemas),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::without_secrets;
-
-    #[test]
-    fn secrets_quoted_in_an_error_are_cut_to_their_prefix() {
-        assert_eq!(
-            without_secrets("invalid type: string \"tdk_AbCdEf0123456789xyz\", expected struct"),
-            "invalid type: string \"tdk_AbCdEf…\", expected struct"
-        );
-        assert_eq!(without_secrets("tds_x and tdk_"), "tds_x and tdk_");
-        assert_eq!(without_secrets("nothing secret"), "nothing secret");
     }
 }

@@ -12,6 +12,7 @@ use actix_web::{Error, HttpMessage, web};
 use tracing::Span;
 use tracing_actix_web::{DefaultRootSpanBuilder, RootSpanBuilder};
 
+use crate::domain::secret::without_secrets;
 use crate::state::{self, AppState};
 
 pub const HEADER: HeaderName = HeaderName::from_static("x-request-id");
@@ -104,7 +105,8 @@ impl RootSpanBuilder for RequestSpan {
             request_id = %id,
             http.method = %request.method(),
             http.route = %super::prometheus::route(request.request()),
-            http.target = %request.uri().path_and_query().map_or("", |p| p.as_str()),
+            // A secret pasted where it doesn't belong (a search box) stays out of the log.
+            http.target = %without_secrets(request.uri().path_and_query().map_or("", |p| p.as_str())),
             http.client_ip = client_ip.map(tracing::field::display),
             http.user_agent = ?user_agent,
             http.status_code = tracing::field::Empty,

@@ -155,6 +155,26 @@ fn checksum_of(body: &str) -> String {
     digits.iter().map(|&b| char::from(b)).collect()
 }
 
+/// `text` with every `tdk_…` or `tds_…` run cut to its first ten characters and `…`.
+pub fn without_secrets(text: &str) -> String {
+    let mut kept = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("tdk_").into_iter().chain(rest.find("tds_")).min() {
+        kept.push_str(&rest[..at]);
+        let run = rest[at..]
+            .find(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+            .unwrap_or(rest.len() - at);
+        let secret = &rest[at..at + run];
+        kept.push_str(secret.get(..10).unwrap_or(secret));
+        if secret.len() > 10 {
+            kept.push('…');
+        }
+        rest = &rest[at + run..];
+    }
+    kept.push_str(rest);
+    kept
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,5 +280,19 @@ mod tests {
             let service = ServiceSecret::generate();
             prop_assert_eq!(ServiceSecret::parse(service.expose()), Ok(service));
         }
+    }
+
+    #[test]
+    fn secrets_quoted_in_text_are_cut_to_their_prefix() {
+        assert_eq!(
+            without_secrets("invalid type: string \"tdk_AbCdEf0123456789xyz\", expected struct"),
+            "invalid type: string \"tdk_AbCdEf…\", expected struct"
+        );
+        assert_eq!(
+            without_secrets("/settings/api-tokens?q=tdk_AbCdEf0123456789xyz&status=all"),
+            "/settings/api-tokens?q=tdk_AbCdEf…&status=all"
+        );
+        assert_eq!(without_secrets("tds_x and tdk_"), "tds_x and tdk_");
+        assert_eq!(without_secrets("nothing secret"), "nothing secret");
     }
 }

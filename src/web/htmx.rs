@@ -42,3 +42,17 @@ pub fn triggered_by(req: &HttpRequest, id: &str) -> bool {
         .get("HX-Trigger")
         .is_some_and(|value| value.as_bytes() == id.as_bytes())
 }
+
+/// Sends the browser to `location`: a `303`, or for htmx (which would swap a
+/// redirect's page into this one) an `HX-Redirect`, which it follows with a page load.
+pub fn navigate(req: &HttpRequest, location: &str) -> HttpResponse {
+    if wants_fragment(req) {
+        HttpResponse::Ok()
+            .insert_header(("hx-redirect", location))
+            .finish()
+    } else {
+        HttpResponse::SeeOther()
+            .insert_header((actix_web::http::header::LOCATION, location))
+            .finish()
+    }
+}

@@ -4,7 +4,7 @@
 use diesel::RunQueryDsl;
 use reqwest::StatusCode;
 use tokendesk::db::users;
-use tokendesk::domain::{AccountId, Role, UserId, password};
+use tokendesk::domain::{AccountId, Role, Scope, TokenSecret, UserId, password};
 
 use crate::common::{
     ACTIVE_TOKEN, ALL_MODULES_TOKEN, BILLING_WRITE_TOKEN, DELETED_TOKEN, DEMO_ADMIN,
@@ -616,4 +616,45 @@ async fn unknown_filter_values_fall_back_to_the_default_list() {
     let page = admin_list(&app, "?status=bogus&sort=secret&dir=up&page=-3&unused=12").await;
 
     assert_eq!(page.text("token-count"), "Showing 1–25 of 27 tokens");
+}
+
+#[tokio::test]
+async fn a_secret_pasted_into_the_search_finds_its_token_by_id_and_leaves_the_address() {
+    let app = spawn_app().await;
+    let admin = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
+    let (own, others) = (TokenSecret::generate(), TokenSecret::generate());
+    let own_id = app.insert_token(DEMO_CORP, Scope::Read, &["billing"], &own);
+    app.insert_token(OTHER_INC, Scope::Read, &["billing"], &others);
+    let pasted = format!("/settings/api-tokens?q={}", own.expose());
+
+    let searched = admin.get(&pasted).await;
+
+    assert_eq!(searched.status, StatusCode::SEE_OTHER, "{}", searched.body);
+    let to = searched.location().unwrap().to_owned();
+    assert_eq!(to, format!("/settings/api-tokens?q={own_id}"));
+    assert_eq!(admin.get(&to).await.token_ids(), [own_id]);
+    let by_htmx = admin.get_htmx(&pasted).await;
+    assert_eq!(by_htmx.status, StatusCode::OK);
+    assert_eq!(
+        by_htmx.header("hx-redirect"),
+        Some(to.as_str()),
+        "htmx loads it"
+    );
+
+    // Another account's secret gives its token's id away to no one: the search is for
+    // the prefix any list shows, and finds nothing.
+    let elsewhere = admin
+        .get(&format!("/settings/api-tokens?q={}", others.expose()))
+        .await;
+    let to = elsewhere.location().unwrap().to_owned();
+    assert_eq!(
+        to,
+        format!("/settings/api-tokens?q={}", others.visible_prefix())
+    );
+    let shown = admin.get(&to).await;
+    assert!(shown.token_ids().is_empty(), "{:?}", shown.token_ids());
+    assert_eq!(
+        shown.input_value("q").as_deref(),
+        Some(others.visible_prefix())
+    );
 }

@@ -7,7 +7,7 @@ use super::super::schema::{api_tokens, token_last_access};
 use super::list::{modules_of, with_modules};
 use super::{FoundInPublic, SummaryRow, TokenDetail, TokenSummary, into_summary, visible};
 use crate::domain::leak_report::LeakLocation;
-use crate::domain::{TokenId, Visibility};
+use crate::domain::{SecretDigest, TokenId, Visibility};
 
 /// The summary's columns and the ones only the details page shows.
 #[derive(Queryable, Selectable)]
@@ -84,4 +84,22 @@ pub fn find_many(
         .select(SummaryRow::as_select())
         .load(conn)?;
     with_modules(conn, rows)
+}
+
+/// The id of the token whose secret, or the secret a rotation replaced, has `digest`,
+/// if `visibility` allows it: for a secret pasted where a token is searched for.
+pub fn id_by_secret(
+    conn: &mut PgConnection,
+    visibility: &Visibility,
+    digest: &SecretDigest,
+) -> QueryResult<Option<TokenId>> {
+    visible(visibility)
+        .filter(
+            api_tokens::secret_digest
+                .eq(digest.as_bytes())
+                .or(api_tokens::previous_secret_digest.eq(digest.as_bytes())),
+        )
+        .select(api_tokens::id)
+        .first(conn)
+        .optional()
 }

@@ -27,9 +27,9 @@ pub use change::{
 };
 pub use containment::check_caller_holds;
 pub use create::create;
-pub use find::{find, find_many};
+pub use find::{find, find_many, id_by_secret};
 pub use insert::{NewToken, SecretColumns, insert, last_access_of};
-pub use leak::{mark_found_in_public, report_leak};
+pub use leak::{Reported, mark_found_in_public, report_leak};
 pub use list::{TokenPage, chunk, count_expiring_soon, count_found_in_public, list};
 pub use lookup::{Lookup, by_digest};
 pub use rotate::{Rotated, rotate};

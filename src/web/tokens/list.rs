@@ -6,6 +6,7 @@ use askama::Template;
 use chrono::Utc;
 
 use super::LIST_PATH;
+use super::pasted_secret;
 use super::reminders::Reminders;
 use super::row::TokenRow;
 use crate::db::modules;
@@ -95,6 +96,11 @@ pub async fn page(
     raw: web::Query<RawTokenListQuery>,
 ) -> Result<HttpResponse, WebError> {
     let query = TokenListQuery::from(raw.into_inner());
+    if let Some(instead) =
+        pasted_secret::searched_instead(&state, &access.visibility, &query).await?
+    {
+        return Ok(htmx::navigate(&req, &href(&instead)));
+    }
     let now = Utc::now();
     let visibility = access.visibility.clone();
     let db_query = query.clone();

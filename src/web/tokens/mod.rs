@@ -13,6 +13,7 @@ pub mod list;
 mod load;
 pub mod menu;
 mod origin;
+mod pasted_secret;
 mod reminders;
 pub mod rotate;
 mod row;
