@@ -191,7 +191,8 @@ async fn no_secret_reaches_a_log_line_a_url_or_the_audit_log() {
     let mut watch = Watch::default();
 
     // An admin mistypes their password, signs in, creates a token, reveals two, disables
-    // and enables one, opens a token that does not exist, sends a stale form, signs out.
+    // and enables one, searches for a secret, opens a token that does not exist, sends a
+    // stale form, signs out.
     let noise = Alphanumeric.sample_string(&mut rand::rng(), 12);
     let mistyped = format!("{}-{noise}", DEMO_ADMIN_LOGIN.1);
     let (mistaken, refused) = sign_in(&app, &mut watch, (DEMO_ADMIN_LOGIN.0, &mistyped)).await;
@@ -243,6 +244,14 @@ async fn no_secret_reaches_a_log_line_a_url_or_the_audit_log() {
         .post_htmx(&format!("{portal_token_path}/enable"), &csrf)
         .await;
     assert_eq!(enabled.status, StatusCode::OK);
+    // The admin pastes a revealed secret into the search box, and exports that search.
+    let pasted = format!("/settings/api-tokens?q={active}");
+    assert_eq!(admin.get(&pasted).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(admin.get_htmx(&pasted).await.status, StatusCode::OK);
+    let export = admin
+        .get(&format!("/settings/api-tokens/export.csv?q={active}"))
+        .await;
+    assert_eq!(export.status, StatusCode::OK);
     let missing = admin.get(&token_path("TK-9999-9999-9999")).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     let stale = [("csrf_token", "not-this-sessions-token")];

@@ -293,3 +293,26 @@ async fn an_export_whose_client_goes_away_part_way_is_audited_with_the_rows_sent
         "{entry}"
     );
 }
+
+#[tokio::test]
+async fn another_site_can_not_start_an_export_in_a_signed_in_persons_name() {
+    let app = spawn_app().await;
+    let admin = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
+    let from = |site: &str| {
+        admin
+            .request(reqwest::Method::GET, "/settings/api-tokens/export.csv")
+            .header("Sec-Fetch-Site", site)
+    };
+
+    for site in ["cross-site", "same-site"] {
+        let refused = admin.send(from(site)).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{site}");
+    }
+    assert!(export_entries(&app).is_empty(), "nothing audited");
+
+    for site in ["same-origin", "none"] {
+        let export = admin.send(from(site)).await;
+        assert_eq!(export.status, StatusCode::OK, "{site}: {}", export.body);
+    }
+    assert_eq!(export_entries(&app).len(), 2);
+}

@@ -14,6 +14,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::export_audit::ExportAudit;
+use super::pasted_secret;
 use crate::db::tokens::{self, TokenSummary};
 use crate::domain::TokenId;
 use crate::domain::list_page::PageCursor;
@@ -41,8 +42,23 @@ pub async fn csv(
     state: web::Data<AppState>,
     raw: web::Query<RawTokenListQuery>,
 ) -> Result<HttpResponse, WebError> {
+    // An export is audited in the person's name, and a link or a redirect from another
+    // site brings the session cookie along (SameSite=Lax): browsers say where a request
+    // came from, and only the site itself, or the person typing the address, may start
+    // one.
+    let from_elsewhere = req
+        .headers()
+        .get("sec-fetch-site")
+        .is_some_and(|site| !matches!(site.as_bytes(), b"same-origin" | b"none"));
+    if from_elsewhere {
+        return Err(WebError::Csrf);
+    }
     // Every page, from the first, whatever page the link was made on.
     let query = TokenListQuery::from(raw.into_inner()).first_page();
+    // A secret in the search is neither searched for nor audited (as the list does).
+    let query = pasted_secret::searched_instead(&state, &access.visibility, &query)
+        .await?
+        .unwrap_or(query);
     let state: Arc<AppState> = state.into_inner();
     let audit = ExportAudit::new(
         state.clone(),
@@ -196,13 +212,25 @@ fn encode(records: &[Vec<String>]) -> web::Bytes {
     web::Bytes::from(writer.into_inner().unwrap_or_default())
 }
 
-/// A field a spreadsheet would read as a formula gets a leading apostrophe.
+/// A field a spreadsheet would read as a formula gets a leading apostrophe, and so does
+/// each part of it after a `;`: a spreadsheet set to split on semicolons (the custom
+/// where a comma is the decimal mark) reads each part as a cell of its own.
 fn defuse(field: &str) -> Cow<'_, str> {
-    if field.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        Cow::Owned(format!("'{field}"))
-    } else {
-        Cow::Borrowed(field)
+    let runs = |part: &str| part.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if !field.split(';').any(runs) {
+        return Cow::Borrowed(field);
     }
+    let parts: Vec<Cow<'_, str>> = field
+        .split(';')
+        .map(|part| {
+            if runs(part) {
+                Cow::Owned(format!("'{part}"))
+            } else {
+                Cow::Borrowed(part)
+            }
+        })
+        .collect();
+    Cow::Owned(parts.join(";"))
 }
 
 #[cfg(test)]
@@ -214,6 +242,9 @@ mod tests {
         for risky in ["=SUM(A1)", "+1", "-2", "@cmd", "\tx", "\r=1"] {
             assert_eq!(defuse(risky), format!("'{risky}"));
         }
+        assert_eq!(defuse("x;=cmd|' /C calc'!A0;"), "x;'=cmd|' /C calc'!A0;");
+        assert_eq!(defuse("=1;+2"), "'=1;'+2");
+        assert_eq!(defuse("a; b"), "a; b");
         assert_eq!(defuse("CI deploy"), "CI deploy");
         assert_eq!(defuse("2026-11-23T10:00:00Z"), "2026-11-23T10:00:00Z");
     }
