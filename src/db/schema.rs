@@ -144,6 +144,7 @@ diesel::table! {
         password_hash -> Text,
         created_at -> Timestamptz,
         disabled_at -> Nullable<Timestamptz>,
+        sign_in_epoch -> Int4,
     }
 }
 

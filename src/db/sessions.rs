@@ -22,6 +22,8 @@ pub struct NewSession<'a> {
     pub expires_at: DateTime<Utc>,
     pub ip: Option<&'a str>,
     pub user_agent: Option<&'a str>,
+    /// The person's `sign_in_epoch` when the sign-in read the password it checked.
+    pub sign_in_epoch: i32,
 }
 
 /// A session as its person's sessions page lists it.
@@ -36,8 +38,27 @@ pub struct SessionSummary {
 }
 
 /// Adds a session (sessions that lapsed meanwhile are ended by
-/// `lapsed_sessions::sweep` first).
-pub fn insert(conn: &mut PgConnection, session: &NewSession<'_>) -> QueryResult<()> {
+/// `lapsed_sessions::sweep` first), if its person is still at the sign-in's epoch:
+/// `false`, and nothing stored, when a new password or being disabled ended their
+/// sessions after the sign-in read the password. The person's row is share-locked
+/// until the insert commits, so a change that commits later ends this session too.
+pub fn insert(conn: &mut PgConnection, session: &NewSession<'_>) -> QueryResult<bool> {
+    conn.transaction(|conn| {
+        let current = users::table
+            .find(session.user_id)
+            .filter(users::sign_in_epoch.eq(session.sign_in_epoch))
+            .select(users::id)
+            .for_share()
+            .first::<UserId>(conn)
+            .optional()?;
+        if current.is_none() {
+            return Ok(false);
+        }
+        store(conn, session).map(|()| true)
+    })
+}
+
+fn store(conn: &mut PgConnection, session: &NewSession<'_>) -> QueryResult<()> {
     diesel::insert_into(sessions::table)
         .values((
             sessions::key_digest.eq(session.key_digest),

@@ -30,6 +30,9 @@ pub struct Credentials {
     #[diesel(embed)]
     pub user: User,
     pub password_hash: String,
+    /// Read with the hash: the session of a sign-in checked against this hash is kept
+    /// only while it is still the person's epoch (`sessions::insert`).
+    pub sign_in_epoch: i32,
 }
 
 /// A user to add.
@@ -147,6 +150,13 @@ fn change_ending_sessions(
             return Ok(None);
         };
         change(conn, &user.id)?;
+        // Before the sessions end, and holding the person's row until the commit: a
+        // sign-in checked against what this changes stores no session, whether it
+        // comes to be stored before the commit (then ended here) or after (then
+        // refused by `sessions::insert`).
+        diesel::update(users::table.find(&user.id))
+            .set(users::sign_in_epoch.eq(users::sign_in_epoch + 1))
+            .execute(conn)?;
         ended(conn, user, action, now).map(Some)
     })
 }

@@ -162,8 +162,10 @@ pub async fn submit(
             .and_then(|v| v.to_str().ok())
             .map(|agent| agent.chars().take(USER_AGENT_MAX_CHARS).collect()),
     };
+    // `found` is whom `user` was read as, with the epoch of the hash just checked.
+    let sign_in_epoch = found.as_ref().map_or(0, |c| c.sign_in_epoch);
     session
-        .sign_in(&user.id, &from, Utc::now())
+        .sign_in(&user.id, sign_in_epoch, &from, Utc::now())
         .map_err(WebError::internal("starting a session"))?;
     let signed_in = user.clone();
     state

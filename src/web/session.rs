@@ -18,6 +18,8 @@ pub(super) const USER_ID: &str = "user_id";
 pub(super) const IP: &str = "ip";
 pub(super) const USER_AGENT: &str = "user_agent";
 pub(super) const PUBLIC_ID: &str = "public_id";
+/// The person's sign-in epoch when their password was read (`db::sessions::insert`).
+pub(super) const SIGN_IN_EPOCH: &str = "sign_in_epoch";
 /// Set, in memory only, on a session the store could not read for want of a database.
 pub(super) const UNAVAILABLE: &str = "database_unavailable";
 const SIGNED_IN_AT: &str = "signed_in_at";
@@ -39,16 +41,19 @@ impl TypedSession {
     }
 
     /// Starts a fresh session for `user` (a new key, so a session id planted before
-    /// sign-in is worthless) with a new CSRF token, noting where it was started from.
+    /// sign-in is worthless) with a new CSRF token, noting where it was started from
+    /// and the person's `sign_in_epoch` read with the password that was checked.
     pub fn sign_in(
         &self,
         user: &UserId,
+        sign_in_epoch: i32,
         from: &SignedInFrom,
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
         self.0.renew();
         self.0.clear();
         self.0.insert(USER_ID, user.as_str())?;
+        self.0.insert(SIGN_IN_EPOCH, sign_in_epoch)?;
         self.0.insert(SIGNED_IN_AT, now)?;
         self.0.insert(PUBLIC_ID, random_text(16))?;
         if let Some(ip) = from.ip {

@@ -15,7 +15,7 @@ use chrono::{Duration, Utc};
 use sha2::{Digest, Sha256};
 
 use super::session::{
-    IP, MAX_SESSION_AGE, PUBLIC_ID, UNAVAILABLE, USER_AGENT, USER_ID, random_text,
+    IP, MAX_SESSION_AGE, PUBLIC_ID, SIGN_IN_EPOCH, UNAVAILABLE, USER_AGENT, USER_ID, random_text,
 };
 use super::session_failures;
 use crate::db::health::{DatabaseHealth, is_temporary, log_temporary};
@@ -114,26 +114,43 @@ impl SessionStore for PgSessionStore {
                 "a session without its public id"
             ))));
         };
-        let (key_digest, idle) = (digest(&key), self.idle);
-        self.run("saving a new session", move |conn| {
-            let now = Utc::now();
-            lapsed_sessions::sweep(conn, now, idle)?;
-            sessions::insert(
-                conn,
-                &sessions::NewSession {
-                    key_digest: &key_digest,
-                    public_id: &public_id,
-                    user_id: &user,
-                    state: &serialized,
-                    now,
-                    expires_at: now + MAX_SESSION_AGE,
-                    ip: ip.as_deref(),
-                    user_agent: user_agent.as_deref(),
-                },
-            )
-        })
-        .await
-        .map_err(|error| SaveError::Other(session_failures::keep(error)))?;
+        let Some(sign_in_epoch) = state
+            .get(SIGN_IN_EPOCH)
+            .and_then(|epoch| serde_json::from_str::<i32>(epoch).ok())
+        else {
+            return Err(SaveError::Other(session_failures::keep(anyhow::anyhow!(
+                "a session without its sign-in epoch"
+            ))));
+        };
+        let (key_digest, idle, user_for_log) = (digest(&key), self.idle, user.clone());
+        let stored = self
+            .run("saving a new session", move |conn| {
+                let now = Utc::now();
+                lapsed_sessions::sweep(conn, now, idle)?;
+                sessions::insert(
+                    conn,
+                    &sessions::NewSession {
+                        key_digest: &key_digest,
+                        public_id: &public_id,
+                        user_id: &user,
+                        state: &serialized,
+                        now,
+                        expires_at: now + MAX_SESSION_AGE,
+                        ip: ip.as_deref(),
+                        user_agent: user_agent.as_deref(),
+                        sign_in_epoch,
+                    },
+                )
+            })
+            .await
+            .map_err(|error| SaveError::Other(session_failures::keep(error)))?;
+        if !stored {
+            // The cookie leads nowhere: the next request is asked to sign in.
+            tracing::warn!(
+                user_id = %user_for_log,
+                "a sign-in's session was not kept: a new password or a disabling ended                  the person's sessions while their password was being checked"
+            );
+        }
         Ok(key)
     }
 

@@ -475,7 +475,7 @@ fn another_session(app: &TestApp) -> String {
         .collect();
     let digest: [u8; 32] = rand::random();
     let now = chrono::Utc::now();
-    tokendesk::db::sessions::insert(
+    let stored = tokendesk::db::sessions::insert(
         &mut app.db.connection(),
         &tokendesk::db::sessions::NewSession {
             key_digest: &digest,
@@ -486,9 +486,11 @@ fn another_session(app: &TestApp) -> String {
             expires_at: now + chrono::Duration::hours(12),
             ip: None,
             user_agent: None,
+            sign_in_epoch: 0,
         },
     )
     .unwrap();
+    assert!(stored, "the demo admin's password never changed");
     public_id
 }
 

@@ -675,6 +675,71 @@ async fn disabling_a_person_or_setting_their_password_ends_their_sessions_at_onc
     assert_eq!(audited(&app, "user.disabled").len(), 1);
 }
 
+/// What a sign-in stores once the person's password checked out: a session of theirs,
+/// as read with that password (`users::credentials_by_email`).
+fn store_session(app: &TestApp, read: &tokendesk::db::users::Credentials) -> bool {
+    let digest: [u8; 32] = rand::random();
+    let public_id: String = (0..22)
+        .map(|_| char::from(b'a' + rand::random_range(0..26u8)))
+        .collect();
+    let now = Utc::now();
+    tokendesk::db::sessions::insert(
+        &mut app.db.connection(),
+        &tokendesk::db::sessions::NewSession {
+            key_digest: &digest,
+            public_id: &public_id,
+            user_id: &read.user.id,
+            state: "{}",
+            now,
+            expires_at: now + Duration::hours(12),
+            ip: None,
+            user_agent: None,
+            sign_in_epoch: read.sign_in_epoch,
+        },
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_sign_in_checked_against_a_password_changed_or_disabled_meanwhile_keeps_no_session() {
+    let app = spawn_app().await;
+    let read = |email: &str| {
+        tokendesk::db::users::credentials_by_email(&mut app.db.connection(), email)
+            .unwrap()
+            .unwrap()
+    };
+    // Each sign-in has read the password it checks, when the person's sessions are
+    // ended by a new password or by disabling them, before its session is stored.
+    let (admin, member) = (read(DEMO_ADMIN_LOGIN.0), read(DEMO_MEMBER_LOGIN.0));
+    let changed = run(
+        &app.db.url,
+        &["user", "password", "--email", DEMO_ADMIN_LOGIN.0],
+        "a-brand-new-password\n",
+    );
+    assert!(changed.status.success(), "{changed:?}");
+    let disabled = run(
+        &app.db.url,
+        &["user", "disable", "--email", DEMO_MEMBER_LOGIN.0],
+        "",
+    );
+    assert!(disabled.status.success(), "{disabled:?}");
+
+    assert!(!store_session(&app, &admin), "the old password's sign-in");
+    assert!(
+        !store_session(&app, &member),
+        "the disabled person's sign-in"
+    );
+    let kept: i64 = sessions::table
+        .count()
+        .get_result(&mut app.db.connection())
+        .unwrap();
+    assert_eq!(kept, 0);
+    assert!(
+        store_session(&app, &read(DEMO_ADMIN_LOGIN.0)),
+        "a sign-in with the new password keeps its session"
+    );
+}
+
 #[tokio::test]
 async fn a_browser_that_keeps_no_cookies_is_told_so_and_never_fills_the_sessions_table() {
     let app = spawn_app().await;

@@ -1,0 +1,5 @@
+-- Support staff read every account's audit log, newest first: without an index in that
+-- order each page sorted the whole table, however far back it was. The account's own
+-- log walks `audit_events_account_idx` (migration 000004). Pages are found by keyset
+-- from there (db::audit::list), and the total is counted up to 1,000.
+CREATE INDEX audit_events_occurred_idx ON audit_events (occurred_at DESC, id DESC);
