@@ -2,12 +2,14 @@
 //! describe) and reading them back, newest first.
 
 use chrono::{DateTime, Utc};
+use diesel::dsl::sql;
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Text};
 
 use super::schema::{api_tokens, audit_events, users};
+use crate::domain::list_page::ListTotal;
 use crate::domain::{
-    AccountId, Acting, Actor, AuditAction, ChangeContext, ClientIp, PageNumber, TokenId, UserId,
-    Visibility,
+    AccountId, Acting, Actor, AuditAction, ChangeContext, ClientIp, TokenId, UserId, Visibility,
 };
 
 pub const PAGE_SIZE: i64 = 50;
@@ -95,6 +97,7 @@ pub fn person_recorded_since(
 /// An event as the log shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEntry {
+    pub id: i64,
     pub occurred_at: DateTime<Utc>,
     pub action: AuditAction,
     /// The person's name and id, the acting token's id, or the service's name.
@@ -110,6 +113,7 @@ pub struct AuditEntry {
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = audit_events, check_for_backend(diesel::pg::Pg))]
 struct EntryRow {
+    id: i64,
     occurred_at: DateTime<Utc>,
     action: AuditAction,
     #[diesel(select_expression = users::name.nullable())]
@@ -135,6 +139,7 @@ impl From<EntryRow> for AuditEntry {
             (None, None, None) => (String::new(), String::new()),
         };
         Self {
+            id: row.id,
             occurred_at: row.occurred_at,
             action: row.action,
             actor_name,
@@ -147,14 +152,29 @@ impl From<EntryRow> for AuditEntry {
     }
 }
 
-/// A page of the events `visibility` allows, newest first, optionally for one token;
-/// with the total count.
+/// How far the log's total is counted: "1,000+ events" past it.
+const COUNT_LIMIT: i64 = 1000;
+
+/// A page of the log: its events, newest first, how many there are in all (counted up to
+/// `COUNT_LIMIT`), and whether older ones follow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    pub total: ListTotal,
+    pub has_next: bool,
+}
+
+/// The page of the events `visibility` allows, optionally for one token, that follows
+/// the event `after` (from the newest without it). A page is found by keyset, walking an
+/// index in the log's order from the cursor (migrations 000004 and 000018), so a page
+/// far back costs what the first costs; an event `visibility` doesn't allow is no
+/// cursor, and the page is empty.
 pub fn list(
     conn: &mut PgConnection,
     visibility: &Visibility,
     token: Option<&TokenId>,
-    page: PageNumber,
-) -> QueryResult<(Vec<AuditEntry>, i64)> {
+    after: Option<i64>,
+) -> QueryResult<AuditPage> {
     let filtered = || {
         let mut query = audit_events::table.into_boxed();
         if let Visibility::Account(account) = visibility {
@@ -165,13 +185,37 @@ pub fn list(
         }
         query
     };
-    let total = filtered().count().get_result(conn)?;
-    let ids: Vec<i64> = filtered()
+    let counted = filtered()
+        .select(audit_events::id)
+        .limit(COUNT_LIMIT + 1)
+        .load::<i64>(conn)?
+        .len();
+    let total =
+        ListTotal::from_bounded_count(i64::try_from(counted).unwrap_or(i64::MAX), COUNT_LIMIT);
+    let mut page = filtered();
+    if let Some(after) = after {
+        let cursor = sql::<Bool>(
+            "(audit_events.occurred_at, audit_events.id) < (SELECT cursor_row.occurred_at, \
+             cursor_row.id FROM audit_events cursor_row WHERE cursor_row.id = ",
+        )
+        .bind::<BigInt, _>(after);
+        page = match visibility {
+            Visibility::Account(account) => page.filter(
+                cursor
+                    .sql(" AND cursor_row.account_id = ")
+                    .bind::<Text, _>(account.to_string())
+                    .sql(")"),
+            ),
+            Visibility::AllAccounts => page.filter(cursor.sql(")")),
+        };
+    }
+    let mut ids: Vec<i64> = page
         .order((audit_events::occurred_at.desc(), audit_events::id.desc()))
-        .limit(PAGE_SIZE)
-        .offset(page.offset(PAGE_SIZE))
+        .limit(PAGE_SIZE + 1)
         .select(audit_events::id)
         .load(conn)?;
+    let has_next = ids.len() > usize::try_from(PAGE_SIZE).unwrap_or(usize::MAX);
+    ids.truncate(usize::try_from(PAGE_SIZE).unwrap_or(usize::MAX));
     let rows: Vec<EntryRow> = audit_events::table
         .left_join(users::table.on(users::id.nullable().eq(audit_events::actor_user_id)))
         .left_join(api_tokens::table.on(api_tokens::id.nullable().eq(audit_events::token_id)))
@@ -179,5 +223,9 @@ pub fn list(
         .order((audit_events::occurred_at.desc(), audit_events::id.desc()))
         .select(EntryRow::as_select())
         .load(conn)?;
-    Ok((rows.into_iter().map(AuditEntry::from).collect(), total))
+    Ok(AuditPage {
+        entries: rows.into_iter().map(AuditEntry::from).collect(),
+        total,
+        has_next,
+    })
 }

@@ -12,8 +12,9 @@ use super::current_user::ApiAccess;
 use super::errors::WebError;
 use super::render;
 use super::time_view::TimeView;
-use crate::db::audit::{self, AuditEntry, PAGE_SIZE};
-use crate::domain::{PageNumber, TokenId};
+use crate::db::audit::{self, AuditEntry, AuditPage as Found};
+use crate::domain::TokenId;
+use crate::domain::list_page::ListTotal;
 use crate::state::AppState;
 
 /// An event as the log's rows show it.
@@ -48,7 +49,9 @@ impl EntryView {
 #[derive(Deserialize)]
 pub struct AuditQuery {
     token: Option<String>,
-    page: Option<String>,
+    /// The event the page starts after (the last one of the page before). A link with
+    /// the `page` number of earlier versions shows the first page.
+    after: Option<String>,
 }
 
 #[derive(Template)]
@@ -56,7 +59,7 @@ pub struct AuditQuery {
 struct AuditPage {
     chrome: Option<Chrome>,
     entries: Vec<EntryView>,
-    total: i64,
+    total: ListTotal,
     token_filter: String,
     next_href: Option<String>,
 }
@@ -68,31 +71,39 @@ pub async fn page(
 ) -> Result<HttpResponse, WebError> {
     let token_filter = query.token.as_deref().unwrap_or_default().trim().to_owned();
     let token = TokenId::parse(&token_filter).ok();
-    let page = query
-        .page
+    // Not a number: no cursor, the first page.
+    let after = query
+        .after
         .as_deref()
-        .map(PageNumber::parse)
-        .unwrap_or_default();
+        .and_then(|a| a.trim().parse::<i64>().ok());
     let visibility = access.visibility.clone();
     let filter = token.clone();
-    let (entries, total) = if token_filter.is_empty() || token.is_some() {
+    let found = if token_filter.is_empty() || token.is_some() {
         state
             .db("reading the audit log", move |conn| {
-                audit::list(conn, &visibility, filter.as_ref(), page)
+                audit::list(conn, &visibility, filter.as_ref(), after)
             })
             .await?
     } else {
-        (Vec::new(), 0)
+        Found {
+            entries: Vec::new(),
+            total: ListTotal::Exact(0),
+            has_next: false,
+        }
     };
     let now = Utc::now();
-    let next_href = (page.offset(PAGE_SIZE) + PAGE_SIZE < total).then(|| {
+    let next_href = found.entries.last().filter(|_| found.has_next).map(|last| {
         let token = token.map(|t| format!("token={t}&")).unwrap_or_default();
-        format!("/settings/audit?{token}page={}", page.next())
+        format!("/settings/audit?{token}after={}", last.id)
     });
     let view = AuditPage {
         chrome: Some(access.signed_in.chrome),
-        entries: entries.iter().map(|e| EntryView::new(e, now)).collect(),
-        total,
+        entries: found
+            .entries
+            .iter()
+            .map(|e| EntryView::new(e, now))
+            .collect(),
+        total: found.total,
         token_filter,
         next_href,
     };

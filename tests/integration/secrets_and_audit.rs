@@ -1,13 +1,14 @@
 //! Revealing a token's value (admins only, audited) and the audit log.
 
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use reqwest::StatusCode;
 use tokendesk::db::schema::{api_tokens, audit_events};
 use tokendesk::domain::{SecretCipher, TokenId, TokenSecret};
 
 use crate::common::{
-    ACTIVE_TOKEN, BILLING_WRITE_TOKEN, DELETED_TOKEN, DEMO_ADMIN, DEMO_ADMIN_LOGIN,
-    OTHER_ADMIN_LOGIN, SUPPORT_LOGIN, TestApp, spawn_app, token_path,
+    ACTIVE_TOKEN, BILLING_WRITE_TOKEN, DELETED_TOKEN, DEMO_ADMIN, DEMO_ADMIN_LOGIN, DEMO_CORP,
+    OTHER_ADMIN_LOGIN, OTHER_INC, SUPPORT_LOGIN, TestApp, spawn_app, token_path,
 };
 use crate::visitor::{Page, Visitor};
 
@@ -197,4 +198,80 @@ async fn the_audit_log_lists_the_accounts_events_newest_first_and_filters_by_tok
         ["token.enable", "token.disable"],
         "the details page shows the token's history"
     );
+}
+
+/// Every page of the audit log `visitor` reaches from `path` by its "Older events"
+/// links: each page's details, in order.
+async fn walk_audit_log(visitor: &Visitor, path: &str, pages_at_most: usize) -> Vec<Vec<String>> {
+    let mut pages = Vec::new();
+    let mut next = Some(path.to_owned());
+    while let Some(path) = next.take() {
+        assert!(
+            pages.len() < pages_at_most,
+            "more pages than {pages_at_most}"
+        );
+        let page = visitor.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.body);
+        pages.push(page.texts("audit-details"));
+        next = page
+            .attrs("[data-testid=page-next]", "href")
+            .first()
+            .map(|href| href.replace("&amp;", "&"));
+    }
+    pages
+}
+
+#[tokio::test]
+async fn the_audit_log_pages_back_by_keyset_and_counts_to_a_thousand() {
+    let app = spawn_app().await;
+    // 1,100 events of the demo's admin, a second apart (two at each second, so a page
+    // can end between events of the same moment), and 30 of the other account's.
+    app.db
+        .connection()
+        .batch_execute(&format!(
+            "INSERT INTO audit_events (account_id, actor_user_id, action, details, occurred_at)
+             SELECT a.id, u.id, 'user.sign_in', format('%s event %s', a.id, g),
+                    now() - interval '1 hour' - (g / 2) * interval '1 second'
+             FROM (VALUES ('{DEMO_CORP}', 1100), ('{OTHER_INC}', 30)) AS a (id, n)
+             JOIN LATERAL (SELECT id FROM users WHERE account_id = a.id AND role = 'admin'
+                           ORDER BY id LIMIT 1) u ON true
+             CROSS JOIN LATERAL generate_series(1, a.n) g"
+        ))
+        .unwrap();
+    let everything = |account: Option<&str>| -> Vec<String> {
+        let mut query = audit_events::table.into_boxed();
+        if let Some(account) = account {
+            query = query.filter(audit_events::account_id.eq(account.to_owned()));
+        }
+        query
+            .order((audit_events::occurred_at.desc(), audit_events::id.desc()))
+            .select(audit_events::details)
+            .load(&mut app.db.connection())
+            .unwrap()
+    };
+    let admin = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
+    let support = Visitor::signed_in(&app, SUPPORT_LOGIN).await;
+
+    let first = admin.get("/settings/audit").await;
+    let walked = walk_audit_log(&admin, "/settings/audit", 30).await;
+    let supports = walk_audit_log(&support, "/settings/audit", 30).await;
+
+    assert_eq!(first.text("audit-count"), "1,000+ events");
+    let expected = everything(Some(DEMO_CORP));
+    assert_eq!(walked.concat(), expected, "every event once, newest first");
+    assert!(
+        walked[..walked.len() - 1]
+            .iter()
+            .all(|page| page.len() == 50)
+    );
+    assert_eq!(supports.concat(), everything(None), "every account's");
+
+    // Another account's event is no cursor for an admin: the page is empty.
+    let others: i64 = audit_events::table
+        .filter(audit_events::account_id.eq(OTHER_INC))
+        .select(audit_events::id)
+        .first(&mut app.db.connection())
+        .unwrap();
+    let elsewhere = admin.get(&format!("/settings/audit?after={others}")).await;
+    assert!(elsewhere.texts("audit-details").is_empty());
 }

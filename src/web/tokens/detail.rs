@@ -13,7 +13,7 @@ use crate::db::tokens::FoundInPublic;
 use crate::db::{audit, tokens, usage};
 use crate::domain::leak_report;
 use crate::domain::usage_chart::{self, UsageChart};
-use crate::domain::{PageNumber, TokenId, Visibility};
+use crate::domain::{TokenId, Visibility};
 use crate::state::AppState;
 use crate::web::audit::EntryView;
 use crate::web::chrome::Chrome;
@@ -192,7 +192,7 @@ pub async fn show(
             let Some(detail) = tokens::find(conn, &lookup, &id)? else {
                 return Ok(None);
             };
-            let (history, _) = audit::list(conn, &lookup, Some(&id), PageNumber::FIRST)?;
+            let history = audit::list(conn, &lookup, Some(&id), None)?.entries;
             let ips = usage::recent_ips(conn, &id, RECENT_ADDRESSES)?;
             let first_day = Utc::now().date_naive() - chrono::Duration::days(usage_chart::DAYS - 1);
             let per_day = usage::requests_per_day(conn, &id, first_day)?;
