@@ -1,13 +1,14 @@
 //! Whose address a request comes from. Behind a reverse proxy the TCP peer is the proxy,
 //! so `X-Forwarded-For` is believed, but only when the peer is a proxy we were told to
 //! trust, and then only its right-most entry that is not itself a trusted proxy (the
-//! entries to its left are whatever the client chose to send). Every address is kept in
+//! entries to its left are whatever the client chose to send), with or without a port.
+//! Every address is kept in
 //! its canonical form: on a dual-stack socket an IPv4 client's address arrives as an
 //! IPv4-mapped IPv6 address (`::ffff:192.0.2.1`), and it is the same client, proxy,
 //! allowlist entry and refusal count as `192.0.2.1`.
 
 use std::fmt;
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 
 /// The address a request comes from, as far as it can be believed: what the audit log,
 /// last access and the recent-addresses list record. Always canonical.
@@ -51,7 +52,7 @@ impl ClientIp {
         for entry in forwarded.rsplit(|b| *b == b',') {
             let ip = std::str::from_utf8(entry)
                 .ok()
-                .and_then(|text| text.trim().parse::<IpAddr>().ok())?;
+                .and_then(forwarded_address)?;
             if !trusted.trusts(ip) {
                 return Some(Self::from(ip));
             }
@@ -67,6 +68,25 @@ impl ClientIp {
     pub fn counted_as(self) -> IpAddr {
         counted_as(self.0)
     }
+}
+
+/// The address an `X-Forwarded-For` entry names: bare (`192.0.2.1`, `2001:db8::1`), or
+/// as some proxies write it, with a port (`192.0.2.1:443`, `[2001:db8::1]:443`) or in
+/// brackets (`[2001:db8::1]`). Without this, such a proxy's clients were all unknown,
+/// and so counted by no refusal limit.
+fn forwarded_address(entry: &str) -> Option<IpAddr> {
+    let entry = entry.trim();
+    entry
+        .parse::<IpAddr>()
+        .ok()
+        .or_else(|| entry.parse::<SocketAddr>().ok().map(|socket| socket.ip()))
+        .or_else(|| {
+            entry
+                .strip_prefix('[')
+                .and_then(|rest| rest.strip_suffix(']'))
+                .and_then(|inner| inner.parse::<Ipv6Addr>().ok())
+                .map(IpAddr::V6)
+        })
 }
 
 /// What a limit per address counts `ip` as: an IPv4 address itself, an IPv6 address its
@@ -106,7 +126,7 @@ mod tests {
             let resolved = ClientIp::resolve(Some(proxy), Some(forwarded.as_bytes()), &trusted);
             let explained = resolved.is_none_or(|resolved| {
                 resolved.addr() == proxy
-                    || forwarded.split(',').any(|e| e.trim().parse() == Ok(resolved.addr()))
+                    || forwarded.split(',').any(|e| forwarded_address(e) == Some(resolved.addr()))
             });
             proptest::prop_assert!(explained);
             let direct = ClientIp::resolve(Some(client), Some(forwarded.as_bytes()), &trusted);
@@ -168,6 +188,35 @@ mod tests {
             &TrustedProxies::new(proxies),
         );
         assert_eq!(non_ascii.map(ClientIp::addr), Some(ip("198.51.100.9")));
+    }
+
+    #[test]
+    fn an_entry_with_a_port_or_in_brackets_names_its_address() {
+        let proxy = [ip("10.0.0.1")];
+        for (entry, client) in [
+            ("198.51.100.4:50123", "198.51.100.4"),
+            ("[2001:db8::7]:443", "2001:db8::7"),
+            ("[2001:db8::7]", "2001:db8::7"),
+            (" 2001:db8::7 ", "2001:db8::7"),
+        ] {
+            assert_eq!(
+                client_ip(Some(ip("10.0.0.1")), Some(entry), &proxy),
+                Some(ip(client)),
+                "{entry}"
+            );
+        }
+        for junk in [
+            "198.51.100.4:",
+            "[2001:db8::7",
+            "2001:db8::7]:443",
+            "[198.51.100.4]",
+        ] {
+            assert_eq!(
+                client_ip(Some(ip("10.0.0.1")), Some(junk), &proxy),
+                None,
+                "{junk}"
+            );
+        }
     }
 
     #[test]
