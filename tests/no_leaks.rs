@@ -316,6 +316,12 @@ async fn no_secret_reaches_a_log_line_a_url_or_the_audit_log() {
             StatusCode::OK
         );
     }
+    // A gateway that maps the token into the wrong field: a 400 that names the value.
+    let misplaced = json!({"token": active, "module": active});
+    assert_eq!(
+        watch.api(gateway.post("/verify", &misplaced).await).status,
+        StatusCode::BAD_REQUEST
+    );
     let basic = ApiClient::basic(&app.address, "leak-check", &service);
     assert_eq!(introspect(&basic, &active).await, StatusCode::OK);
     assert_eq!(introspect(&basic, &disabled).await, StatusCode::OK);

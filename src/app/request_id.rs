@@ -10,7 +10,7 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, web};
 use tracing::Span;
-use tracing_actix_web::{DefaultRootSpanBuilder, RootSpanBuilder};
+use tracing_actix_web::RootSpanBuilder;
 
 use crate::domain::secret::without_secrets;
 use crate::state::{self, AppState};
@@ -116,8 +116,32 @@ impl RootSpanBuilder for RequestSpan {
         )
     }
 
+    /// As tracing-actix-web's own, but an error's words are recorded without any secret
+    /// they quote (a token sent in a field that names a module, say).
     fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, Error>) {
-        DefaultRootSpanBuilder::on_request_end(span, outcome);
+        let (status, error) = match outcome {
+            Ok(response) => (
+                response.status(),
+                response.response().error().map(Error::as_response_error),
+            ),
+            Err(error) => {
+                let error = error.as_response_error();
+                (error.status_code(), Some(error))
+            }
+        };
+        span.record("http.status_code", i64::from(status.as_u16()));
+        let failed = error.is_some() && !status.is_client_error();
+        span.record("otel.status_code", if failed { "ERROR" } else { "OK" });
+        if let Some(error) = error {
+            span.record(
+                "exception.message",
+                tracing::field::display(without_secrets(&error.to_string())),
+            );
+            span.record(
+                "exception.details",
+                tracing::field::display(without_secrets(&format!("{error:?}"))),
+            );
+        }
     }
 }
 
