@@ -116,14 +116,21 @@ pub async fn introspect(
     form: web::Form<IntrospectForm>,
 ) -> Result<HttpResponse, ApiError> {
     let client_ip = super::verify::client_ip(form.client_ip.as_deref())?;
-    let answer = match authenticate(&state, &form.token, None, client_ip.map(ClientIp::addr)).await
+    // As verify: the end client's refusals count against its address.
+    let answer = match authenticate(
+        &state,
+        &form.token,
+        client_ip,
+        client_ip.map(ClientIp::addr),
+    )
+    .await
     {
         Ok((grant, _)) => {
             let used = Use::new(Utc::now(), client_ip, None).through(service.name);
             state.recorder.record(&grant.token_id, used);
             Introspection::from(grant.as_ref())
         }
-        Err(ApiError::Rejected(_) | ApiError::RateLimited(_)) => {
+        Err(ApiError::Rejected(_) | ApiError::RateLimited(_) | ApiError::TooManyRefusals(_)) => {
             Introspection::Inactive { active: false }
         }
         Err(other) => return Err(other),

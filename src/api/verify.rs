@@ -134,19 +134,29 @@ pub async fn verify(
         active: false,
         reason,
     };
-    let answer =
-        match authenticate(&state, &request.token, None, client_ip.map(ClientIp::addr)).await {
-            Err(ApiError::Rejected(rejection)) => inactive(rejection.reason()),
-            Err(ApiError::RateLimited(_)) => inactive(super::problem::RATE_LIMITED),
-            Err(other) => return Err(other),
-            Ok((grant, _)) => {
-                let used = Use::new(Utc::now(), client_ip, request.user_agent.as_deref());
-                state
-                    .recorder
-                    .record(&grant.token_id, used.through(service.name));
-                verdict(&grant, module.as_ref(), access)
-            }
-        };
+    // The end client's refusals count against its address, as its own calls' would: one
+    // sending guesses through the service is held off lookups the cache can't answer.
+    let answer = match authenticate(
+        &state,
+        &request.token,
+        client_ip,
+        client_ip.map(ClientIp::addr),
+    )
+    .await
+    {
+        Err(ApiError::Rejected(rejection)) => inactive(rejection.reason()),
+        Err(ApiError::RateLimited(_) | ApiError::TooManyRefusals(_)) => {
+            inactive(super::problem::RATE_LIMITED)
+        }
+        Err(other) => return Err(other),
+        Ok((grant, _)) => {
+            let used = Use::new(Utc::now(), client_ip, request.user_agent.as_deref());
+            state
+                .recorder
+                .record(&grant.token_id, used.through(service.name));
+            verdict(&grant, module.as_ref(), access)
+        }
+    };
     Ok(HttpResponse::Ok().json(answer))
 }
 

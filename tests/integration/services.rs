@@ -400,3 +400,47 @@ async fn behind_a_trusted_proxy_each_client_is_counted_apart_and_refused_service
         "another client of the same proxy is counted apart"
     );
 }
+
+#[tokio::test]
+async fn an_end_client_guessing_through_a_gateway_is_held_off_its_lookups_and_no_one_else() {
+    let app = spawn_app().await;
+    let gateway = app.api(&app.add_service("gateway"));
+    let (guesser, neighbour) = ("203.0.113.9", "198.51.100.1");
+    let ask = |token: &str, client: &str| json!({"token": token, "client_ip": client});
+    for attempt in 0..MAX_REFUSED {
+        let guess = TokenSecret::generate();
+        let answer = gateway.post("/verify", &ask(guess.expose(), guesser)).await;
+        assert_eq!(answer.body["reason"], "unknown", "attempt {attempt}");
+    }
+    let never_cached = app.secret_of(NEVER_USED_TOKEN);
+
+    // A lookup the cache can't answer is refused for that client, with a verdict: the
+    // service's call itself is not refused.
+    let held = gateway.post("/verify", &ask(&never_cached, guesser)).await;
+    let introspected = gateway
+        .post_form(
+            "/introspect",
+            &[
+                ("token", never_cached.clone()),
+                ("client_ip", guesser.to_owned()),
+            ],
+        )
+        .await;
+    let another = gateway
+        .post("/verify", &ask(&never_cached, neighbour))
+        .await;
+
+    assert_eq!(held.status, StatusCode::OK);
+    assert_eq!(
+        held.body,
+        json!({"active": false, "reason": "rate_limited"})
+    );
+    assert_eq!(introspected.status, StatusCode::OK);
+    assert_eq!(introspected.body, json!({"active": false}));
+    assert_eq!(another.body["active"], true, "{:?}", another.body);
+    let cached = gateway.post("/verify", &ask(&never_cached, guesser)).await;
+    assert_eq!(
+        cached.body["active"], true,
+        "cached now: no lookup to hold off"
+    );
+}
