@@ -99,6 +99,14 @@ fn audit_count(app: &TestApp) -> i64 {
         .unwrap()
 }
 
+/// A token acting through the API, `caller`, is refused enabling token `id`: only a
+/// person may.
+async fn assert_no_token_may_enable(caller: &ApiClient, id: &str) {
+    let refused = caller.post_empty(&format!("/tokens/{id}/enable")).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{:?}", refused.body);
+    assert_eq!(refused.body["reason"], "exceeds_caller");
+}
+
 /// A new active token of `account` that never expires: its id and secret.
 fn new_token(app: &TestApp, account: &str) -> (String, String) {
     let secret = TokenSecret::generate();
@@ -297,12 +305,7 @@ async fn a_token_disabled_already_is_marked_so_no_token_can_bring_its_public_sec
         events[0].2.ends_with("It was disabled already."),
         "{events:?}"
     );
-    let refused = caller
-        .api
-        .post_empty(&format!("/tokens/{}/enable", quiet.id))
-        .await;
-    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{:?}", refused.body);
-    assert_eq!(refused.body["reason"], "exceeds_caller");
+    assert_no_token_may_enable(&caller.api, &quiet.id).await;
     assert_eq!(quiet.api.whoami().await.body["reason"], "disabled");
 }
 
@@ -682,4 +685,41 @@ async fn a_report_must_be_an_array_of_at_most_a_hundred_matches_within_64_kib() 
         "{:?}",
         refused.body
     );
+}
+
+#[tokio::test]
+async fn a_token_found_again_after_a_person_enabled_it_and_a_token_disabled_it_is_marked_again() {
+    let app = spawn_app().await;
+    let scanner = app.service("scanner");
+    let caller = PortalToken::create(&app, "CI bot", "write", &["tokens", "billing"], "30").await;
+    let leaked = PortalToken::create(&app, "Nightly", "read", &["billing"], "7").await;
+    let secret = leaked.created.text("new-token-secret");
+    report(&scanner, &[&secret]).await;
+    let (admin, csrf) = Visitor::signed_in_with_csrf(&app, DEMO_ADMIN_LOGIN).await;
+    let enabled = admin
+        .post_form(
+            &format!("{}/enable", token_path(&leaked.id)),
+            &[("csrf_token", &csrf)],
+        )
+        .await;
+    assert_eq!(enabled.status, StatusCode::SEE_OTHER, "a person may");
+    let path = format!("/tokens/{}/disable", leaked.id);
+    assert_eq!(caller.api.post_empty(&path).await.status, StatusCode::OK);
+    assert!(
+        !marks(&app, &leaked.id).disabled_by_person,
+        "a token disabled it"
+    );
+
+    report(&scanner, &[&secret]).await;
+
+    assert!(
+        marks(&app, &leaked.id).disabled_by_person,
+        "only a person again"
+    );
+    assert_eq!(
+        leak_events(&app, &leaked.id).len(),
+        2,
+        "each report audited"
+    );
+    assert_no_token_may_enable(&caller.api, &leaked.id).await;
 }

@@ -52,8 +52,8 @@ pub struct Reported {
 
 /// Disables the token `ctx` names, found in public at `location` by the secret whose
 /// digest is `digest`, or marks it if it is disabled already. A deleted token, one
-/// marked as found in public already, or one whose secret `digest` no longer is, is
-/// left as it is.
+/// found before that only a person may enable, or one whose secret `digest` no longer
+/// is, is left as it is.
 pub fn report_leak(
     conn: &mut PgConnection,
     ctx: &ChangeContext,
@@ -118,7 +118,9 @@ pub fn report_leak(
 
 /// Marks the disabled token `ctx` names, by its own secret (a disabled token's replaced
 /// secret has ended), as found in public, and as disabled by a person, so no token may
-/// enable it; returns its name. Its first report's mark stays.
+/// enable it; returns its name. A token a person disabled after it was found stays as
+/// it is (only a person may enable it already); one a token disabled is marked again,
+/// though it was found before: enabling never clears where a token was found.
 fn mark_disabled(
     conn: &mut PgConnection,
     ctx: &ChangeContext,
@@ -129,7 +131,11 @@ fn mark_disabled(
     diesel::update(
         target(ctx)
             .filter(api_tokens::status.eq(TokenStatus::Disabled))
-            .filter(api_tokens::leaked_at.is_null())
+            .filter(
+                api_tokens::leaked_at
+                    .is_null()
+                    .or(api_tokens::disabled_by_person.eq(false)),
+            )
             .filter(api_tokens::secret_digest.eq(digest.as_bytes())),
     )
     .set(FoundMark::new(now, location))
