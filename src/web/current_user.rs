@@ -14,6 +14,7 @@ use super::htmx;
 use super::session::TypedSession;
 use crate::db::health::DatabaseUnavailable;
 use crate::db::users::{self, User};
+use crate::domain::secret::without_secrets;
 use crate::domain::{AccountId, Acting, Actor, LocalPath, Role, Visibility};
 use crate::state::AppState;
 
@@ -40,11 +41,13 @@ impl FromRequest for SignedIn {
                 let unavailable = DatabaseUnavailable("reading the session".into());
                 return Err(WebError::Internal(anyhow::Error::new(unavailable)));
             }
+            // A secret pasted into a search (`tokens::pasted_secret`) is not carried
+            // into the sign-in page's address.
             let login_required = || WebError::LoginRequired {
                 next: req
                     .uri()
                     .path_and_query()
-                    .and_then(|pq| LocalPath::parse(pq.as_str())),
+                    .and_then(|pq| LocalPath::parse(&without_secrets(pq.as_str()))),
                 htmx: htmx::wants_fragment(&req),
             };
             let Some(user_id) = session.user_id(Utc::now()) else {

@@ -640,6 +640,23 @@ async fn a_secret_pasted_into_the_search_finds_its_token_by_id_and_leaves_the_ad
         Some(to.as_str()),
         "htmx loads it"
     );
+    // Signed out (a session gone idle, say), the sign-in page is not given it either.
+    for signed_out in [
+        Visitor::new(&app)
+            .get(&pasted)
+            .await
+            .location()
+            .map(str::to_owned),
+        Visitor::new(&app)
+            .get_htmx(&pasted)
+            .await
+            .header("hx-redirect")
+            .map(str::to_owned),
+    ] {
+        let signed_out = signed_out.unwrap_or_default();
+        assert!(signed_out.starts_with("/login?next="), "{signed_out}");
+        assert!(!signed_out.contains(own.expose()), "{signed_out}");
+    }
 
     // Another account's secret gives its token's id away to no one: the search is for
     // the prefix any list shows, and finds nothing.

@@ -34,8 +34,11 @@ pub async fn searched_instead(
         )
         .await?;
     let search = id.map_or_else(|| secret.visible_prefix().to_owned(), |id| id.to_string());
-    Ok(Some(TokenListQuery {
-        search: Some(search),
-        ..query.clone()
-    }))
+    Ok(Some(
+        TokenListQuery {
+            search: Some(search),
+            ..query.clone()
+        }
+        .first_page(),
+    ))
 }
