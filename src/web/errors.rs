@@ -25,6 +25,10 @@ pub enum WebError {
     NotFound(Option<Box<Chrome>>),
     #[error("the form's CSRF token is missing or wrong")]
     Csrf,
+    /// A request another site started (a link, a redirect) for what only the site's own
+    /// pages may start.
+    #[error("started from another site")]
+    FromAnotherSite,
     /// Support staff tried to change something.
     #[error("support staff have read-only access")]
     ReadOnly(Box<Chrome>),
@@ -73,7 +77,9 @@ impl ResponseError for WebError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::LoginRequired { .. } => StatusCode::SEE_OTHER,
-            Self::NoApiAccess(_) | Self::Csrf | Self::ReadOnly(_) => StatusCode::FORBIDDEN,
+            Self::NoApiAccess(_) | Self::Csrf | Self::FromAnotherSite | Self::ReadOnly(_) => {
+                StatusCode::FORBIDDEN
+            }
             Self::BadForm(_) => StatusCode::BAD_REQUEST,
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::SecretUnavailable(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -116,6 +122,12 @@ impl ResponseError for WebError {
                 "This form has expired",
                 "The page you sent the form from is out of date or was not opened from tokendesk. Go back, reload the page and try again.",
                 "csrf-error",
+            ),
+            Self::FromAnotherSite => page(
+                None,
+                "Start the export from tokendesk",
+                "An export of tokens can't be started from another site. Open the API tokens list in tokendesk and choose Export CSV there.",
+                "from-another-site",
             ),
             Self::ReadOnly(chrome) => page(
                 Some(chrome),

@@ -307,6 +307,11 @@ async fn another_site_can_not_start_an_export_in_a_signed_in_persons_name() {
     for site in ["cross-site", "same-site"] {
         let refused = admin.send(from(site)).await;
         assert_eq!(refused.status, StatusCode::FORBIDDEN, "{site}");
+        assert!(
+            refused.text("from-another-site").contains("Export CSV"),
+            "{site}: {}",
+            refused.body
+        );
     }
     assert!(export_entries(&app).is_empty(), "nothing audited");
 

@@ -2,7 +2,7 @@
 //! with the page's columns and UTC ISO 8601 times. It is read and sent a chunk at a
 //! time, so a hundred thousand tokens never sit in memory; text that a spreadsheet
 //! would run as a formula is escaped. Every export is audited, finished or not (see
-//! `export_audit`).
+//! `export_audit`); one another site started is refused before it begins.
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -16,9 +16,9 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use super::export_audit::ExportAudit;
 use super::pasted_secret;
 use crate::db::tokens::{self, TokenSummary};
-use crate::domain::TokenId;
 use crate::domain::list_page::PageCursor;
 use crate::domain::token_list_query::{RawTokenListQuery, TokenListQuery};
+use crate::domain::{TokenId, secret};
 use crate::state::AppState;
 use crate::web::current_user::ApiAccess;
 use crate::web::errors::WebError;
@@ -51,7 +51,7 @@ pub async fn csv(
         .get("sec-fetch-site")
         .is_some_and(|site| !matches!(site.as_bytes(), b"same-origin" | b"none"));
     if from_elsewhere {
-        return Err(WebError::Csrf);
+        return Err(WebError::FromAnotherSite);
     }
     // Every page, from the first, whatever page the link was made on.
     let query = TokenListQuery::from(raw.into_inner()).first_page();
@@ -143,11 +143,13 @@ fn describe(query: &TokenListQuery) -> String {
     if params.is_empty() {
         return "none".to_owned();
     }
-    params
+    let described = params
         .iter()
         .map(|(name, value)| format!("{name}={value}"))
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(", ");
+    // A secret the search holds with more around it (`Bearer tdk_…`), or a service's.
+    secret::without_secrets(&described)
 }
 
 fn header_row(with_account: bool) -> Vec<String> {
