@@ -1,1 +1,1 @@
-DROP INDEX audit_events_occurred_idx;
+DROP INDEX IF EXISTS audit_events_occurred_idx;

@@ -155,13 +155,44 @@ impl From<EntryRow> for AuditEntry {
 /// How far the log's total is counted: "1,000+ events" past it.
 const COUNT_LIMIT: i64 = 1000;
 
-/// A page of the log: its events, newest first, how many there are in all (counted up to
-/// `COUNT_LIMIT`), and whether older ones follow.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A page of the log: its events, newest first, and whether older ones follow.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditPage {
     pub entries: Vec<AuditEntry>,
-    pub total: ListTotal,
     pub has_next: bool,
+}
+
+/// The events `visibility` allows, optionally for one token.
+fn matching(
+    visibility: &Visibility,
+    token: Option<&TokenId>,
+) -> audit_events::BoxedQuery<'static, diesel::pg::Pg> {
+    let mut query = audit_events::table.into_boxed();
+    if let Visibility::Account(account) = visibility {
+        query = query.filter(audit_events::account_id.eq(account.clone()));
+    }
+    if let Some(token) = token {
+        query = query.filter(audit_events::token_id.eq(token.clone()));
+    }
+    query
+}
+
+/// How many events `visibility` allows, optionally for one token, counted up to
+/// `COUNT_LIMIT`.
+pub fn count(
+    conn: &mut PgConnection,
+    visibility: &Visibility,
+    token: Option<&TokenId>,
+) -> QueryResult<ListTotal> {
+    let counted = matching(visibility, token)
+        .select(audit_events::id)
+        .limit(COUNT_LIMIT + 1)
+        .load::<i64>(conn)?
+        .len();
+    Ok(ListTotal::from_bounded_count(
+        i64::try_from(counted).unwrap_or(i64::MAX),
+        COUNT_LIMIT,
+    ))
 }
 
 /// The page of the events `visibility` allows, optionally for one token, that follows
@@ -169,30 +200,13 @@ pub struct AuditPage {
 /// index in the log's order from the cursor (migrations 000004 and 000018), so a page
 /// far back costs what the first costs; an event `visibility` doesn't allow is no
 /// cursor, and the page is empty.
-pub fn list(
+pub fn page(
     conn: &mut PgConnection,
     visibility: &Visibility,
     token: Option<&TokenId>,
     after: Option<i64>,
 ) -> QueryResult<AuditPage> {
-    let filtered = || {
-        let mut query = audit_events::table.into_boxed();
-        if let Visibility::Account(account) = visibility {
-            query = query.filter(audit_events::account_id.eq(account.clone()));
-        }
-        if let Some(token) = token {
-            query = query.filter(audit_events::token_id.eq(token.clone()));
-        }
-        query
-    };
-    let counted = filtered()
-        .select(audit_events::id)
-        .limit(COUNT_LIMIT + 1)
-        .load::<i64>(conn)?
-        .len();
-    let total =
-        ListTotal::from_bounded_count(i64::try_from(counted).unwrap_or(i64::MAX), COUNT_LIMIT);
-    let mut page = filtered();
+    let mut page = matching(visibility, token);
     if let Some(after) = after {
         let cursor = sql::<Bool>(
             "(audit_events.occurred_at, audit_events.id) < (SELECT cursor_row.occurred_at, \
@@ -225,7 +239,6 @@ pub fn list(
         .load(conn)?;
     Ok(AuditPage {
         entries: rows.into_iter().map(AuditEntry::from).collect(),
-        total,
         has_next,
     })
 }

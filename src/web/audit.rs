@@ -12,7 +12,7 @@ use super::current_user::ApiAccess;
 use super::errors::WebError;
 use super::render;
 use super::time_view::TimeView;
-use crate::db::audit::{self, AuditEntry, AuditPage as Found};
+use crate::db::audit::{self, AuditEntry, AuditPage};
 use crate::domain::TokenId;
 use crate::domain::list_page::ListTotal;
 use crate::state::AppState;
@@ -56,11 +56,16 @@ pub struct AuditQuery {
 
 #[derive(Template)]
 #[template(path = "audit.html")]
-struct AuditPage {
+struct AuditLogPage {
     chrome: Option<Chrome>,
     entries: Vec<EntryView>,
     total: ListTotal,
     token_filter: String,
+    /// The page follows an event: when it is empty, there is nothing older (or the
+    /// event is not one of the log's), not nothing at all.
+    older: bool,
+    /// The newest events of the same log.
+    first_href: String,
     next_href: Option<String>,
 }
 
@@ -78,33 +83,38 @@ pub async fn page(
         .and_then(|a| a.trim().parse::<i64>().ok());
     let visibility = access.visibility.clone();
     let filter = token.clone();
-    let found = if token_filter.is_empty() || token.is_some() {
+    let (found, total) = if token_filter.is_empty() || token.is_some() {
         state
             .db("reading the audit log", move |conn| {
-                audit::list(conn, &visibility, filter.as_ref(), after)
+                let found = audit::page(conn, &visibility, filter.as_ref(), after)?;
+                Ok((found, audit::count(conn, &visibility, filter.as_ref())?))
             })
             .await?
     } else {
-        Found {
-            entries: Vec::new(),
-            total: ListTotal::Exact(0),
-            has_next: false,
-        }
+        (AuditPage::default(), ListTotal::Exact(0))
     };
     let now = Utc::now();
-    let next_href = found.entries.last().filter(|_| found.has_next).map(|last| {
-        let token = token.map(|t| format!("token={t}&")).unwrap_or_default();
-        format!("/settings/audit?{token}after={}", last.id)
-    });
-    let view = AuditPage {
+    let token_param = token
+        .as_ref()
+        .map(|t| format!("token={t}&"))
+        .unwrap_or_default();
+    let first_href = format!("/settings/audit?{}", token_param.trim_end_matches('&'));
+    let next_href = found
+        .entries
+        .last()
+        .filter(|_| found.has_next)
+        .map(|last| format!("/settings/audit?{token_param}after={}", last.id));
+    let view = AuditLogPage {
         chrome: Some(access.signed_in.chrome),
         entries: found
             .entries
             .iter()
             .map(|e| EntryView::new(e, now))
             .collect(),
-        total: found.total,
+        total,
         token_filter,
+        older: after.is_some(),
+        first_href,
         next_href,
     };
     Ok(render::page_with_status(StatusCode::OK, &view))

@@ -117,6 +117,12 @@ fn hostile_queries() -> Vec<String> {
         "page=1e9",
         "page=1&page=2",
         "page",
+        "after=-1",
+        "after=9223372036854775807",
+        "after=99999999999999999999",
+        "after=1&after=2",
+        "after=abc",
+        "after=TK-9999-9999-9999",
         "q=%00",
         "q=a%00b",
         "q=%FF%FE",
@@ -137,7 +143,7 @@ fn hostile_queries() -> Vec<String> {
     .into();
     queries.push(format!("token={ACTIVE_TOKEN}&token=x"));
     for name in [
-        "q", "account", "token", "page", "next", "tab", "from", "sort",
+        "q", "account", "token", "page", "after", "next", "tab", "from", "sort",
     ] {
         queries.push(format!("{name}={}", long_text()));
     }

@@ -273,5 +273,14 @@ async fn the_audit_log_pages_back_by_keyset_and_counts_to_a_thousand() {
         .first(&mut app.db.connection())
         .unwrap();
     let elsewhere = admin.get(&format!("/settings/audit?after={others}")).await;
-    assert!(elsewhere.texts("audit-details").is_empty());
+    let unknown = admin.get("/settings/audit?after=999999999").await;
+    for page in [&elsewhere, &unknown] {
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.texts("audit-details").is_empty());
+        assert_eq!(
+            page.text("empty-state"),
+            "No older events Show the newest events",
+            "the same for an event of another account and one that doesn't exist"
+        );
+    }
 }

@@ -192,7 +192,7 @@ pub async fn show(
             let Some(detail) = tokens::find(conn, &lookup, &id)? else {
                 return Ok(None);
             };
-            let history = audit::list(conn, &lookup, Some(&id), None)?.entries;
+            let history = audit::page(conn, &lookup, Some(&id), None)?.entries;
             let ips = usage::recent_ips(conn, &id, RECENT_ADDRESSES)?;
             let first_day = Utc::now().date_naive() - chrono::Duration::days(usage_chart::DAYS - 1);
             let per_day = usage::requests_per_day(conn, &id, first_day)?;
