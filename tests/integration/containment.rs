@@ -362,6 +362,18 @@ async fn cached_admin(app: &TestApp) -> (String, ApiClient) {
     (id, caller)
 }
 
+/// An admin token cached here, then changed by `change` (SQL, the token's id as `$1`)
+/// behind this instance's back, as another instance would before its notification
+/// arrives here.
+async fn cached_admin_changed_elsewhere(app: &TestApp, change: &str) -> ApiClient {
+    let (id, caller) = cached_admin(app).await;
+    diesel::sql_query(change)
+        .bind::<diesel::sql_types::Text, _>(id)
+        .execute(&mut app.db.connection())
+        .unwrap();
+    caller
+}
+
 #[tokio::test]
 async fn a_token_revoked_while_still_cached_elsewhere_can_change_nothing() {
     let app = spawn_app().await;
@@ -417,11 +429,7 @@ async fn a_token_narrowed_or_revoked_while_still_cached_elsewhere_can_not_set_th
         ),
     ];
     for (change, refusal) in behind_its_back {
-        let (id, caller) = cached_admin(&app).await;
-        diesel::sql_query(change)
-            .bind::<diesel::sql_types::Text, _>(id.to_string())
-            .execute(&mut app.db.connection())
-            .unwrap();
+        let caller = cached_admin_changed_elsewhere(&app, change).await;
 
         let set = caller
             .send(reqwest::Method::PUT, "/token-policy", Some(&tighter))
@@ -488,11 +496,7 @@ async fn a_token_narrowed_while_still_cached_elsewhere_can_change_no_token() {
         ),
     ];
     for (change, refusal) in behind_its_back {
-        let (id, caller) = cached_admin(&app).await;
-        diesel::sql_query(change)
-            .bind::<diesel::sql_types::Text, _>(id.to_string())
-            .execute(&mut app.db.connection())
-            .unwrap();
+        let caller = cached_admin_changed_elsewhere(&app, change).await;
         let before = snapshot(&app);
 
         let tried = [

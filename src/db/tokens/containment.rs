@@ -81,23 +81,34 @@ fn held(
     }))
 }
 
-/// The token acting and its reach, `Ok(None)` when a person acts; refused when the token
-/// is no longer usable, or no longer holds the write scope and the Tokens module that
-/// every change through the API asks of it, so a token revoked or narrowed a moment
-/// ago, still in some instance's cache, can't act. (Its row is read, not locked: a
-/// revocation committing just after this read is ordered after this change, and two
-/// tokens changing each other can't deadlock.)
+/// The token acting on tokens and its reach, `Ok(None)` when a person acts; refused
+/// when the token is no longer usable, or no longer holds the write scope and the
+/// Tokens module that every change to tokens through the API asks of it.
 fn acting_token(
     conn: &mut PgConnection,
     by: &Acting,
+) -> QueryResult<Result<Option<(TokenId, Reach)>, Excess>> {
+    acting_token_holding(conn, by, Scope::Write, &ModuleId::tokens())
+}
+
+/// The token acting and its reach, read from its row rather than the cache, refused
+/// unless it is still usable and holds `scope` and `module`, so a token revoked or
+/// narrowed a moment ago, still in some instance's cache, can't act; `Ok(None)` when a
+/// person acts. (Its row is read, not locked: a revocation committing just after this
+/// read is ordered after this change, and two tokens changing each other can't
+/// deadlock.)
+fn acting_token_holding(
+    conn: &mut PgConnection,
+    by: &Acting,
+    scope: Scope,
+    module: &ModuleId,
 ) -> QueryResult<Result<Option<(TokenId, Reach)>, Excess>> {
     let Actor::Token(id) = &by.actor else {
         return Ok(Ok(None));
     };
     Ok(match held(conn, &by.account, id, false)? {
         Some(caller) if caller.usable(by.at) => {
-            holds(&caller.reach, Scope::Write, &ModuleId::tokens())
-                .map(|()| Some((id.clone(), caller.reach)))
+            holds(&caller.reach, scope, module).map(|()| Some((id.clone(), caller.reach)))
         }
         _ => Err(Excess::CallerInactive),
     })
@@ -126,11 +137,7 @@ pub fn check_caller_holds(
     scope: Scope,
     module: &ModuleId,
 ) -> QueryResult<Result<(), Excess>> {
-    Ok(match acting_token(conn, by)? {
-        Ok(Some((_, reach))) => holds(&reach, scope, module),
-        Ok(None) => Ok(()),
-        Err(excess) => Err(excess),
-    })
+    Ok(acting_token_holding(conn, by, scope, module)?.map(drop))
 }
 
 fn caller_is(by: &Acting, token: &TokenId) -> bool {
