@@ -162,8 +162,13 @@ pub async fn submit(
             .and_then(|v| v.to_str().ok())
             .map(|agent| agent.chars().take(USER_AGENT_MAX_CHARS).collect()),
     };
-    // `found` is whom `user` was read as, with the epoch of the hash just checked.
-    let sign_in_epoch = found.as_ref().map_or(0, |c| c.sign_in_epoch);
+    // `found` is whom `user` was read as, with the epoch of the hash just checked (a
+    // password matches only a hash that was found).
+    let Some(sign_in_epoch) = found.as_ref().map(|c| c.sign_in_epoch) else {
+        return Err(WebError::Internal(anyhow::anyhow!(
+            "a password matched, but no person was read"
+        )));
+    };
     session
         .sign_in(&user.id, sign_in_epoch, &from, Utc::now())
         .map_err(WebError::internal("starting a session"))?;

@@ -148,7 +148,8 @@ impl SessionStore for PgSessionStore {
             // The cookie leads nowhere: the next request is asked to sign in.
             tracing::warn!(
                 user_id = %user_for_log,
-                "a sign-in's session was not kept: a new password or a disabling ended                  the person's sessions while their password was being checked"
+                "a sign-in's session was not kept: a new password or a disabling ended \
+                 the person's sessions while their password was being checked"
             );
         }
         Ok(key)
