@@ -26,13 +26,25 @@ pub enum SetupError {
     MigrationFailed { url: String, reason: String },
 }
 
-/// The URL with any password removed, for messages and logs.
+/// The URL with any password removed, for messages and logs: the user's, and libpq's
+/// `password` and `sslpassword` parameters.
 pub fn redacted(database_url: &str) -> String {
     match url::Url::parse(database_url) {
         Ok(mut url) => {
             if url.password().is_some() {
                 // Only fails for URLs that cannot have a password, which this one has.
                 let _ = url.set_password(Some("***"));
+            }
+            let secret = |key: &str| matches!(key, "password" | "sslpassword");
+            if url.query_pairs().any(|(key, _)| secret(&key)) {
+                let pairs: Vec<(String, String)> = url
+                    .query_pairs()
+                    .map(|(key, value)| {
+                        let value = if secret(&key) { "***".into() } else { value };
+                        (key.into_owned(), value.into_owned())
+                    })
+                    .collect();
+                url.query_pairs_mut().clear().extend_pairs(pairs);
             }
             url.to_string()
         }
@@ -169,15 +181,52 @@ pub(crate) fn unreachable_pool() -> DbPool {
         ))
 }
 
-/// Applies every pending migration.
+/// The advisory lock that lets one process at a time migrate: a key of its own (the
+/// bytes of "tokendmg").
+const MIGRATING: i64 = 0x746f_6b65_6e64_6d67;
+
+/// How often a process waiting for another's migrations asks for the lock again.
+const MIGRATING_ASK_EVERY: Duration = Duration::from_millis(100);
+
+#[derive(QueryableByName)]
+struct Taken {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    taken: bool,
+}
+
+/// Applies every pending migration, one process at a time: instances of a new version
+/// starting together would otherwise run the same migration twice, and the one that
+/// lost would fail and exit. The others wait for the lock, then find nothing pending.
+/// They ask for it again and again rather than queue for it: a waiting statement is an
+/// open transaction, which a `CREATE INDEX CONCURRENTLY` in the migrations waits for,
+/// and the two would deadlock.
 pub fn run_migrations(conn: &mut PgConnection) -> Result<(), String> {
-    conn.run_pending_migrations(MIGRATIONS)
+    let lock = |conn: &mut PgConnection, sql: &str| {
+        diesel::sql_query(sql)
+            .bind::<diesel::sql_types::BigInt, _>(MIGRATING)
+            .get_result::<Taken>(conn)
+            .map(|answer| answer.taken)
+            .map_err(|e| format!("the migrations' lock: {e}"))
+    };
+    let mut said = false;
+    while !lock(conn, "SELECT pg_try_advisory_lock($1) AS taken")? {
+        if !said {
+            tracing::info!("waiting for another process to finish migrating the database");
+            said = true;
+        }
+        std::thread::sleep(MIGRATING_ASK_EVERY);
+    }
+    let migrated = conn
+        .run_pending_migrations(MIGRATIONS)
         .map(|applied| {
             for version in applied {
                 tracing::info!(%version, "applied migration");
             }
         })
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string());
+    // Let go now: the connection goes back to the pool, and lives on.
+    lock(conn, "SELECT pg_advisory_unlock($1) AS taken")?;
+    migrated
 }
 
 #[derive(QueryableByName)]
@@ -265,6 +314,10 @@ mod tests {
         assert_eq!(
             redacted("postgres://postgres@127.0.0.1:5432/tokendesk"),
             "postgres://postgres@127.0.0.1:5432/tokendesk"
+        );
+        assert_eq!(
+            redacted("postgres://app@db/tokendesk?sslmode=require&password=hunter2&sslpassword=x"),
+            "postgres://app@db/tokendesk?sslmode=require&password=***&sslpassword=***"
         );
     }
 

@@ -1,4 +1,5 @@
-//! Every migration's down.sql undoes its up.sql exactly.
+//! Every migration's down.sql undoes its up.sql exactly, and processes starting
+//! together migrate one at a time.
 
 use diesel::prelude::*;
 use diesel::sql_query;
@@ -99,4 +100,24 @@ fn every_down_migration_undoes_its_up_migration() {
         before_each[0],
         "reverting everything leaves an empty schema"
     );
+}
+
+#[test]
+fn processes_starting_together_migrate_one_at_a_time_and_all_succeed() {
+    let db = TestDb::empty();
+    let migrated: Vec<Result<(), String>> = std::thread::scope(|scope| {
+        let starting: Vec<_> = (0..3)
+            .map(|_| {
+                let mut conn = db.connection();
+                scope.spawn(move || tokendesk::db::setup::run_migrations(&mut conn))
+            })
+            .collect();
+        starting
+            .into_iter()
+            .map(|process| process.join().unwrap())
+            .collect()
+    });
+    assert_eq!(migrated, vec![Ok(()); 3]);
+    let mut conn = db.connection();
+    assert!(!conn.has_pending_migration(MIGRATIONS).unwrap());
 }
