@@ -201,9 +201,11 @@ fn pool_settings(var: impl Fn(&str) -> Option<String>) -> anyhow::Result<crate::
             .trim()
             .parse()
             .ok()
-            .filter(|size| (1..=1000).contains(size))
+            // The change listener keeps one connection for good: with one in all, no
+            // request would ever get one.
+            .filter(|size| (2..=1000).contains(size))
             .with_context(|| {
-                format!("TOKENDESK_DB_POOL: {size:?} is not a number from 1 to 1000")
+                format!("TOKENDESK_DB_POOL: {size:?} is not a number from 2 to 1000")
             })?;
     }
     if let Some(raw) = var("TOKENDESK_DB_TIMEOUT") {
@@ -353,6 +355,7 @@ mod tests {
         assert_eq!(pool.statement_timeout, std::time::Duration::from_secs(30));
         for (name, bad) in [
             ("TOKENDESK_DB_POOL", "0"),
+            ("TOKENDESK_DB_POOL", "1"),
             ("TOKENDESK_DB_TIMEOUT", "0s"),
             ("TOKENDESK_DB_POOL", "lots"),
         ] {
