@@ -238,8 +238,8 @@ impl<'r> ToResponse<'r> for Unavailable {
     fn response() -> (&'r str, RefOr<Response>) {
         let response = retry_later(
             "The database can't be reached just now, or is too busy to answer (a statement \
-             past its timeout, ended to break a deadlock, or cancelled by an operator): try \
-             again after `Retry-After`",
+             past its timeout, ended to break a deadlock, or cancelled by an operator, or \
+             every connection at work): try again after `Retry-After`",
         );
         ("Unavailable", response)
     }

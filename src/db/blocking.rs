@@ -1,10 +1,12 @@
 //! The one way the server runs diesel work: on the blocking threads, inside the caller's
 //! span (`crate::blocking`), with a pooled connection waited for at most a given time.
-//! Losing the database (no connection in time, or one that broke mid-query) comes back
-//! as `DatabaseUnavailable`, which the portal and the API answer with 503, and is noted
-//! in the database's health, which logs it once per outage; a success notes it is back.
-//! A statement the database gave up on (past its timeout, ending a deadlock, or
-//! cancelled by an operator) comes back as `DatabaseBusy`, also answered with 503.
+//! Losing the database (no connection in time while the pool can't open its
+//! connections, or one that broke mid-query) comes back as `DatabaseUnavailable`, which
+//! the portal and the API answer with 503, and is noted in the database's health, which
+//! logs it once per outage; a success notes it is back. A statement the database gave
+//! up on (past its timeout, ending a deadlock, or cancelled by an operator), or no
+//! connection in time while every one is open and at work, comes back as
+//! `DatabaseBusy`, also answered with 503, and no outage.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -35,9 +37,16 @@ where
     let (pool, health) = (pool.clone(), health.clone());
     crate::blocking::in_current_span(move || -> anyhow::Result<T> {
         let mut conn = pool.get_timeout(wait).map_err(|error| {
+            let context = format!("getting a database connection for {doing}");
+            // Every connection open and at work: the database is there, and busy. Only
+            // a pool that can't open its connections is an outage.
+            let state = pool.state();
+            if state.connections >= pool.max_size() && state.idle_connections == 0 {
+                let busy = format!("all {} connections were in use: {error}", pool.max_size());
+                return anyhow::Error::new(DatabaseBusy(busy)).context(context);
+            }
             health.down(&error.to_string());
-            anyhow::Error::new(DatabaseUnavailable(error.to_string()))
-                .context(format!("getting a database connection for {doing}"))
+            anyhow::Error::new(DatabaseUnavailable(error.to_string())).context(context)
         })?;
         match work(&mut conn).map_err(Into::into) {
             Ok(done) => {

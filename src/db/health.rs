@@ -19,13 +19,14 @@ pub const RETRY_AFTER_SECONDS: u32 = 5;
 #[error("the database is unreachable: {0}")]
 pub struct DatabaseUnavailable(pub String);
 
-/// The database is there but gave up on a statement: it ran past its timeout (the
-/// database too busy, or waiting on a lock), or was chosen to end a deadlock. Either
-/// way, or when an operator cancelled it (`pg_cancel_backend`), the statement's
-/// transaction is rolled back, and trying again shortly is the right move. Carried
-/// inside an `anyhow::Error` (find it with `is_temporary`).
+/// The database is there but too busy: it gave up on a statement that ran past its
+/// timeout (the database overloaded, or waiting on a lock), that was chosen to end a
+/// deadlock, or that an operator cancelled (`pg_cancel_backend`), and the statement's
+/// transaction is rolled back; or every connection of the pool was at work. Either way
+/// trying again shortly is the right move. Carried inside an `anyhow::Error` (find it
+/// with `is_temporary`).
 #[derive(Debug, thiserror::Error)]
-#[error("the database gave up on a statement: {0}")]
+#[error("the database was too busy: {0}")]
 pub struct DatabaseBusy(pub String);
 
 /// PostgreSQL's messages for a statement cancelled by `statement_timeout` or by an
@@ -74,15 +75,16 @@ pub fn is_temporary(error: &anyhow::Error) -> bool {
 }
 
 /// Logs a failure that `is_temporary` says is one, as it deserves: an outage is said
-/// once by the database's health, so only at DEBUG here; a statement given up on at
-/// WARN, each time, since nothing else says it.
+/// once by the database's health, so only at DEBUG here; a busy database (a statement
+/// given up on, every connection at work) at WARN, each time, since nothing else says
+/// it.
 pub fn log_temporary(error: &anyhow::Error) {
     if is_unavailable(error) {
         tracing::debug!(error = format!("{error:#}"), "the database is unreachable");
     } else {
         tracing::warn!(
             error = format!("{error:#}"),
-            "the database gave up on a statement"
+            "the database was too busy to answer"
         );
     }
 }

@@ -1,12 +1,15 @@
 //! Liveness and readiness probes. Liveness needs nothing; readiness asks the database,
 //! waiting at most `READY_WITHIN` for a connection so a probe answers within a second
-//! during an outage.
+//! during an outage. A database too busy to answer is still there: an instance whose
+//! every connection is at work is ready (taking every loaded instance out of service at
+//! once would be the outage).
 
 use std::time::Duration;
 
 use actix_web::{HttpResponse, web};
 use diesel::RunQueryDsl;
 
+use crate::db::health::{is_temporary, is_unavailable};
 use crate::state::AppState;
 
 /// How long readiness waits for a database connection.
@@ -26,6 +29,12 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
         .await;
     match probe {
         Ok(()) => HttpResponse::Ok().content_type("text/plain").body("ready"),
+        Err(error) if !is_unavailable(&error) && is_temporary(&error) => {
+            tracing::debug!(error = format!("{error:#}"), "ready, and busy");
+            HttpResponse::Ok()
+                .content_type("text/plain")
+                .body("ready (busy)")
+        }
         Err(error) => {
             tracing::debug!(error = format!("{error:#}"), "not ready");
             HttpResponse::ServiceUnavailable()

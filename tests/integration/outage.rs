@@ -566,3 +566,51 @@ async fn a_sign_in_whose_session_is_lost_with_the_database_answers_503_with_a_fi
         Some("tokendesk can't reach its database just now. Try again in a moment.")
     );
 }
+
+/// How many of the app's connections wait on a lock.
+fn waiting_on_a_lock(app: &TestApp) -> i64 {
+    diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+        "count(*) FROM pg_stat_activity \
+         WHERE datname = current_database() AND wait_event_type = 'Lock'",
+    ))
+    .get_result(&mut app.db.connection())
+    .unwrap()
+}
+
+#[tokio::test]
+async fn an_instance_whose_every_connection_is_at_work_is_busy_not_down_and_stays_ready() {
+    let app = spawn_app().await;
+    let admin = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
+    let mut locker = app.db.connection();
+    locker
+        .batch_execute("BEGIN; LOCK TABLE api_tokens IN ACCESS EXCLUSIVE MODE")
+        .unwrap();
+
+    // More list pages than the pool has connections (4, the listener's among them)
+    // wait on the lock, each holding its connection; then readiness is asked.
+    let pages = futures_util::future::join_all((0..6).map(|_| admin.get("/settings/api-tokens")));
+    let probe = async {
+        within_five_seconds("every free connection waiting on the lock", || async {
+            waiting_on_a_lock(&app) >= 3
+        })
+        .await;
+        let answer = reqwest::get(format!("{}/readyz", app.address))
+            .await
+            .unwrap();
+        let ready = (answer.status(), answer.text().await.unwrap());
+        locker.batch_execute("ROLLBACK").unwrap();
+        ready
+    };
+    let (pages, ready) = tokio::join!(pages, probe);
+
+    assert_eq!(ready, (StatusCode::OK, "ready (busy)".to_owned()));
+    for page in &pages {
+        assert!(
+            [StatusCode::OK, StatusCode::SERVICE_UNAVAILABLE].contains(&page.status),
+            "{}: {}",
+            page.status,
+            page.body
+        );
+    }
+    assert_eq!(get(&app, "/readyz").await, StatusCode::OK);
+}
