@@ -8,7 +8,7 @@
 mod published;
 mod reset;
 
-pub use published::{FIXED_SECRETS, fixed_secret, refuse_https};
+pub use published::{FIXED_SECRETS, fixed_secret, refuse_https, refuse_published_people};
 pub use reset::{ResetDone, reset};
 
 use anyhow::Context;
@@ -318,6 +318,24 @@ pub fn seed(
     }
     tracing::info!(tokens_added = added, "demo data seeded");
     Ok(())
+}
+
+/// The emails of the demo's people who can still sign in with their published
+/// passwords: enabled, and with that password still theirs.
+pub fn people_with_published_passwords(
+    conn: &mut PgConnection,
+) -> anyhow::Result<Vec<&'static str>> {
+    let emails: Vec<&str> = USERS.iter().map(|user| user.email).collect();
+    let enabled = crate::db::demo::enabled_password_hashes(conn, &emails)?;
+    Ok(USERS
+        .iter()
+        .filter(|user| {
+            enabled
+                .iter()
+                .any(|(email, hash)| email == user.email && password::verify(user.password, hash))
+        })
+        .map(|user| user.email)
+        .collect())
 }
 
 fn parse_account(id: &str) -> anyhow::Result<AccountId> {

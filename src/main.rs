@@ -358,6 +358,12 @@ fn serve(
             .get()
             .context("getting a connection to seed the demo")?;
         demo::seed(&mut conn, &cipher, chrono::Utc::now())?;
+    } else {
+        let mut conn = pool
+            .get()
+            .context("getting a connection to look for the demo's people")?;
+        let people = demo::people_with_published_passwords(&mut conn)?;
+        demo::refuse_published_people(settings.public_url.as_ref(), &people)?;
     }
     let bind = bind.unwrap_or(settings.bind.clone());
     let metrics_bind = metrics_bind.or(settings.metrics_bind.clone());

@@ -109,3 +109,15 @@ pub fn restore_person(conn: &mut PgConnection, person: &NewUser<'_>) -> QueryRes
         .execute(conn)
         .map(drop)
 }
+
+/// The password hash of each enabled person whose email is among `emails`, by email.
+pub fn enabled_password_hashes(
+    conn: &mut PgConnection,
+    emails: &[&str],
+) -> QueryResult<Vec<(String, String)>> {
+    users::table
+        .filter(users::email.eq_any(emails))
+        .filter(users::disabled_at.is_null())
+        .select((users::email, users::password_hash))
+        .load(conn)
+}

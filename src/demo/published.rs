@@ -55,6 +55,34 @@ pub fn refuse_https(public_url: Option<&PublicUrl>) -> anyhow::Result<()> {
     }
 }
 
+/// Refuses to serve over https a database in which the demo's people can still sign in
+/// with their published passwords (a demo seeded or reset into it, by mistake or long
+/// ago): one of them is support staff, who read every account's tokens. Over plain http
+/// (a local demo served without `--demo`) it is only said.
+pub fn refuse_published_people(
+    public_url: Option<&PublicUrl>,
+    people: &[&str],
+) -> anyhow::Result<()> {
+    if people.is_empty() {
+        return Ok(());
+    }
+    let who = people.join(", ");
+    match public_url {
+        Some(url) if url.is_https() => bail!(
+            "refusing to serve {url}: the demo's people {who} can sign in with the passwords \
+             the demo publishes. Disable each (`tokendesk user disable --email EMAIL`) or \
+             give them new passwords (`tokendesk user password --email EMAIL`)"
+        ),
+        _ => {
+            tracing::warn!(
+                people = %who,
+                "the demo's people can sign in with their published passwords"
+            );
+            Ok(())
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

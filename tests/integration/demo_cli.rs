@@ -7,7 +7,7 @@ use tokendesk::db::schema::{accounts, api_tokens};
 use tokendesk::demo;
 use tokendesk::domain::Scope;
 
-use crate::cli::{run, tokendesk};
+use crate::cli::{run, serve, stop, tokendesk};
 use crate::common::{ACTIVE_TOKEN, TestDb, invalidated_after, spawn_app};
 
 fn count_accounts(db: &TestDb) -> i64 {
@@ -107,4 +107,41 @@ fn the_demo_refuses_an_https_public_address_before_touching_the_database() {
         );
         assert_eq!(count_accounts(&db), 0, "{args:?} seeded nothing");
     }
+}
+
+#[test]
+fn serving_over_https_refuses_a_database_where_the_demos_people_can_sign_in() {
+    let db = TestDb::migrated();
+    let reset = tokendesk(&db.url).args(["demo", "reset"]).output().unwrap();
+    assert!(reset.status.success(), "{reset:?}");
+    let over_https = [("TOKENDESK_PUBLIC_URL", "https://tokens.example.com")];
+    let mut refused = tokendesk(&db.url)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .envs(over_https)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Refused at start; a server that serves instead is stopped after ten seconds.
+    let started = std::time::Instant::now();
+    while refused.try_wait().unwrap().is_none() && started.elapsed().as_secs() < 10 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let _ = refused.kill();
+    let refused = refused.wait_with_output().unwrap();
+
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success(), "{said}");
+    assert!(
+        said.contains("refusing to serve https://tokens.example.com")
+            && said.contains("support@demo.test"),
+        "{said}"
+    );
+    // Once every one of them is disabled, it serves.
+    for user in demo::USERS {
+        let disabled = run(&db.url, &["user", "disable", "--email", user.email], "");
+        assert!(disabled.status.success(), "{disabled:?}");
+    }
+    let (server, _, log) = serve(&db, &[], &over_https);
+    assert!(!stop(server, log).contains("refusing to serve"));
 }
