@@ -19,6 +19,11 @@ use super::health::{
     DatabaseBusy, DatabaseHealth, DatabaseUnavailable, is_connection_lost, is_given_up,
 };
 
+/// How long every connection may be at work with no statement answered before the
+/// database counts as stuck rather than busy: three times the default statement
+/// timeout, within which a busy database answers, or cancels, each statement.
+const BUSY_AT_MOST: Duration = Duration::from_secs(15);
+
 /// Runs `work` with a connection from `pool`, waiting `wait` for one at most. `doing`
 /// names the step ("listing tokens") for the error's context, so the log says which
 /// step failed.
@@ -38,10 +43,12 @@ where
     crate::blocking::in_current_span(move || -> anyhow::Result<T> {
         let mut conn = pool.get_timeout(wait).map_err(|error| {
             let context = format!("getting a database connection for {doing}");
-            // Every connection open and at work: the database is there, and busy. Only
-            // a pool that can't open its connections is an outage.
+            // Every connection open and at work while the database still answers: it is
+            // there, and busy. A pool that can't open its connections, or whose
+            // connections all hang, is an outage.
             let state = pool.state();
-            if state.connections >= pool.max_size() && state.idle_connections == 0 {
+            let all_at_work = state.connections >= pool.max_size() && state.idle_connections == 0;
+            if all_at_work && health.answered_within(BUSY_AT_MOST) {
                 let busy = format!("all {} connections were in use: {error}", pool.max_size());
                 return anyhow::Error::new(DatabaseBusy(busy)).context(context);
             }

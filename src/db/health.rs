@@ -1,12 +1,15 @@
 //! Whether the database can be reached, as requests find out: a connection that can't be
-//! had within the pool's timeout, or one that broke mid-query, means "unavailable",
-//! which the portal and the API answer with 503 and `Retry-After` instead of 500. The
-//! log says once that the database is unreachable and once that it is back, not a line
-//! per request. A statement the database gave up on (past its timeout, ending a
-//! deadlock, or cancelled by an operator) means "busy": answered the same way, but
-//! logged where it happens, since the database itself is there.
+//! had within the pool's timeout (unless every one is at work and the database answered
+//! lately), or one that broke mid-query, means "unavailable", which the portal and the
+//! API answer with 503 and `Retry-After` instead of 500. The log says once that the
+//! database is unreachable and once that it is back, not a line per request. A
+//! statement the database gave up on (past its timeout, ending a deadlock, or cancelled
+//! by an operator), or every connection at work while the database still answers,
+//! means "busy": answered the same way, but logged where it happens, since the database
+//! itself is there.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use diesel::result::{DatabaseErrorKind, Error};
 
@@ -103,12 +106,18 @@ pub fn temporary_failure(error: &anyhow::Error) -> &'static str {
 /// The database's state as this instance last saw it.
 pub struct DatabaseHealth {
     up: AtomicBool,
+    /// When this was made, which `answered` counts from.
+    since: Instant,
+    /// When the database last answered, in milliseconds after `since`.
+    answered: AtomicU64,
 }
 
 impl Default for DatabaseHealth {
     fn default() -> Self {
         Self {
             up: AtomicBool::new(true),
+            since: Instant::now(),
+            answered: AtomicU64::new(0),
         }
     }
 }
@@ -116,6 +125,14 @@ impl Default for DatabaseHealth {
 impl DatabaseHealth {
     pub fn is_up(&self) -> bool {
         self.up.load(Ordering::SeqCst)
+    }
+
+    /// Whether the database answered within `lately` (or this was made within it): a
+    /// pool whose every connection is at work is busy while it does, and stuck (a
+    /// database that stopped answering, a network that swallows every packet) after.
+    pub fn answered_within(&self, lately: Duration) -> bool {
+        let answered = Duration::from_millis(self.answered.load(Ordering::Relaxed));
+        self.since.elapsed().saturating_sub(answered) <= lately
     }
 
     /// Notes a failure to reach it; says so in the log the first time. Returns whether
@@ -130,6 +147,8 @@ impl DatabaseHealth {
 
     /// Notes a success; says the database is back if it was down. Returns whether it was.
     pub fn up(&self) -> bool {
+        let now = u64::try_from(self.since.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.answered.fetch_max(now, Ordering::Relaxed);
         let was_down = !self.up.swap(true, Ordering::SeqCst);
         if was_down {
             tracing::info!("the database is reachable again");
@@ -141,6 +160,24 @@ impl DatabaseHealth {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_database_that_answered_lately_is_busy_and_one_that_stopped_answering_is_stuck() {
+        let health = DatabaseHealth {
+            since: Instant::now() - Duration::from_secs(60),
+            ..DatabaseHealth::default()
+        };
+        assert!(
+            !health.answered_within(Duration::from_secs(15)),
+            "not since a minute"
+        );
+        health.up();
+        assert!(health.answered_within(Duration::from_secs(15)));
+        assert!(
+            DatabaseHealth::default().answered_within(Duration::from_secs(15)),
+            "just made"
+        );
+    }
 
     #[test]
     fn an_outage_is_reported_once_going_down_and_once_coming_back() {
