@@ -160,9 +160,13 @@ pub fn connect(database_url: &str, settings: PoolSettings) -> Result<DbPool, Set
             url: url.clone(),
             reason: e.to_string(),
         })?;
-    let mut conn = pool.get().map_err(|e| SetupError::Unreachable {
-        url: url.clone(),
-        reason: e.to_string(),
+    // A connection of their own, closed when they are done, whatever happened: the
+    // migrations' lock goes with it, and no statement timeout cuts a long one short.
+    let mut conn = PgConnection::establish(&with_silence_limits(database_url)).map_err(|e| {
+        SetupError::Unreachable {
+            url: url.clone(),
+            reason: e.to_string(),
+        }
     })?;
     run_migrations(&mut conn).map_err(|reason| SetupError::MigrationFailed { url, reason })?;
     Ok(pool)
@@ -224,8 +228,13 @@ pub fn run_migrations(conn: &mut PgConnection) -> Result<(), String> {
             }
         })
         .map_err(|e| e.to_string());
-    // Let go now: the connection goes back to the pool, and lives on.
-    lock(conn, "SELECT pg_advisory_unlock($1) AS taken")?;
+    // Let go now (closing the connection would too). What the migrations did matters
+    // more than whether letting go worked.
+    match lock(conn, "SELECT pg_advisory_unlock($1) AS taken") {
+        Ok(true) => {}
+        Ok(false) => tracing::warn!("the migrations' lock was not held when letting go of it"),
+        Err(error) => tracing::warn!(%error, "letting go of the migrations' lock failed"),
+    }
     migrated
 }
 

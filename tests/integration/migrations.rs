@@ -105,18 +105,21 @@ fn every_down_migration_undoes_its_up_migration() {
 #[test]
 fn processes_starting_together_migrate_one_at_a_time_and_all_succeed() {
     let db = TestDb::empty();
-    let migrated: Vec<Result<(), String>> = std::thread::scope(|scope| {
-        let starting: Vec<_> = (0..3)
-            .map(|_| {
-                let mut conn = db.connection();
-                scope.spawn(move || tokendesk::db::setup::run_migrations(&mut conn))
-            })
-            .collect();
-        starting
-            .into_iter()
-            .map(|process| process.join().unwrap())
-            .collect()
-    });
+    let (done, finished) = std::sync::mpsc::channel();
+    for _ in 0..3 {
+        let (mut conn, done) = (db.connection(), done.clone());
+        std::thread::spawn(move || {
+            let _ = done.send(tokendesk::db::setup::run_migrations(&mut conn));
+        });
+    }
+    // A deadlock between them fails here rather than hanging the suite.
+    let migrated: Vec<Result<(), String>> = (0..3)
+        .map(|_| {
+            finished
+                .recv_timeout(std::time::Duration::from_secs(60))
+                .expect("in time")
+        })
+        .collect();
     assert_eq!(migrated, vec![Ok(()); 3]);
     let mut conn = db.connection();
     assert!(!conn.has_pending_migration(MIGRATIONS).unwrap());
