@@ -8,7 +8,9 @@
 mod published;
 mod reset;
 
-pub use published::{FIXED_SECRETS, fixed_secret, refuse_https, refuse_published_people};
+pub use published::{
+    FIXED_SECRETS, PublishedAccess, fixed_secret, refuse_https, refuse_published_access,
+};
 pub use reset::{ResetDone, reset};
 
 use anyhow::Context;
@@ -320,14 +322,13 @@ pub fn seed(
     Ok(())
 }
 
-/// The emails of the demo's people who can still sign in with their published
-/// passwords: enabled, and with that password still theirs.
-pub fn people_with_published_passwords(
-    conn: &mut PgConnection,
-) -> anyhow::Result<Vec<&'static str>> {
+/// What the demo publishes that still opens a door in a database: its people who can
+/// sign in with their published passwords (enabled, with that password still theirs),
+/// and its active tokens whose published secret is still theirs.
+pub fn published_access(conn: &mut PgConnection) -> anyhow::Result<PublishedAccess> {
     let emails: Vec<&str> = USERS.iter().map(|user| user.email).collect();
     let enabled = crate::db::demo::enabled_password_hashes(conn, &emails)?;
-    Ok(USERS
+    let people = USERS
         .iter()
         .filter(|user| {
             enabled
@@ -335,7 +336,14 @@ pub fn people_with_published_passwords(
                 .any(|(email, hash)| email == user.email && password::verify(user.password, hash))
         })
         .map(|user| user.email)
-        .collect())
+        .collect();
+    let digests = FIXED_SECRETS
+        .iter()
+        .map(|(id, _)| fixed_secret(id).map(|secret| secret.map(|s| s.digest())))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let digests: Vec<&[u8]> = digests.iter().flatten().map(|d| d.as_bytes()).collect();
+    let tokens = crate::db::demo::active_tokens_with_digests(conn, &digests)?;
+    Ok(PublishedAccess { people, tokens })
 }
 
 fn parse_account(id: &str) -> anyhow::Result<AccountId> {

@@ -362,8 +362,8 @@ fn serve(
         let mut conn = pool
             .get()
             .context("getting a connection to look for the demo's people")?;
-        let people = demo::people_with_published_passwords(&mut conn)?;
-        demo::refuse_published_people(settings.public_url.as_ref(), &people)?;
+        let published = demo::published_access(&mut conn)?;
+        demo::refuse_published_access(settings.public_url.as_ref(), &published)?;
     }
     let bind = bind.unwrap_or(settings.bind.clone());
     let metrics_bind = metrics_bind.or(settings.metrics_bind.clone());

@@ -121,3 +121,16 @@ pub fn enabled_password_hashes(
         .select((users::email, users::password_hash))
         .load(conn)
 }
+
+/// The ids of the active tokens whose secret has one of `digests`.
+pub fn active_tokens_with_digests(
+    conn: &mut PgConnection,
+    digests: &[&[u8]],
+) -> QueryResult<Vec<String>> {
+    api_tokens::table
+        .filter(api_tokens::secret_digest.eq_any(digests))
+        .filter(api_tokens::status.eq(crate::domain::TokenStatus::Active))
+        .order(api_tokens::id)
+        .select(api_tokens::id)
+        .load(conn)
+}

@@ -55,28 +55,51 @@ pub fn refuse_https(public_url: Option<&PublicUrl>) -> anyhow::Result<()> {
     }
 }
 
-/// Refuses to serve over https a database in which the demo's people can still sign in
-/// with their published passwords (a demo seeded or reset into it, by mistake or long
-/// ago): one of them is support staff, who read every account's tokens. Over plain http
-/// (a local demo served without `--demo`) it is only said.
-pub fn refuse_published_people(
+/// What the demo publishes that still works in a database (`demo::published_access`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishedAccess {
+    /// The emails of people who can sign in with their published passwords.
+    pub people: Vec<&'static str>,
+    /// The ids of active tokens whose secret is published.
+    pub tokens: Vec<String>,
+}
+
+impl PublishedAccess {
+    /// "people a@demo.test, b@demo.test; tokens TK-…": what still works, in words.
+    fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.people.is_empty() {
+            parts.push(format!("people {}", self.people.join(", ")));
+        }
+        if !self.tokens.is_empty() {
+            parts.push(format!("tokens {}", self.tokens.join(", ")));
+        }
+        parts.join("; ")
+    }
+}
+
+/// Refuses to serve over https a database in which what the demo publishes still works
+/// (a demo seeded or reset into it, by mistake or long ago): its people's passwords, one
+/// of them support staff, who read every account's tokens, and its tokens' secrets.
+/// Over plain http (a local demo served without `--demo`) it is only said.
+pub fn refuse_published_access(
     public_url: Option<&PublicUrl>,
-    people: &[&str],
+    access: &PublishedAccess,
 ) -> anyhow::Result<()> {
-    if people.is_empty() {
+    if access.people.is_empty() && access.tokens.is_empty() {
         return Ok(());
     }
-    let who = people.join(", ");
+    let what = access.describe();
     match public_url {
         Some(url) if url.is_https() => bail!(
-            "refusing to serve {url}: the demo's people {who} can sign in with the passwords \
-             the demo publishes. Disable each (`tokendesk user disable --email EMAIL`) or \
-             give them new passwords (`tokendesk user password --email EMAIL`)"
+            "refusing to serve {url}: the demo publishes the passwords or secrets of its \
+             {what}, and they still work here. Disable each person (`tokendesk user disable \
+             --email EMAIL`) and each token, or reset this database"
         ),
         _ => {
             tracing::warn!(
-                people = %who,
-                "the demo's people can sign in with their published passwords"
+                still_working = %what,
+                "the demo's published passwords or secrets still work in this database"
             );
             Ok(())
         }

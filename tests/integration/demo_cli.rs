@@ -109,11 +109,9 @@ fn the_demo_refuses_an_https_public_address_before_touching_the_database() {
     }
 }
 
-#[test]
-fn serving_over_https_refuses_a_database_where_the_demos_people_can_sign_in() {
-    let db = TestDb::migrated();
-    let reset = tokendesk(&db.url).args(["demo", "reset"]).output().unwrap();
-    assert!(reset.status.success(), "{reset:?}");
+/// `tokendesk serve` over https against `db`: what it said on standard error if it
+/// refused to start, or `None` once it serves (then stopped).
+fn serve_over_https(db: &TestDb) -> Option<String> {
     let over_https = [("TOKENDESK_PUBLIC_URL", "https://tokens.example.com")];
     let mut refused = tokendesk(&db.url)
         .args(["serve", "--bind", "127.0.0.1:0"])
@@ -122,26 +120,55 @@ fn serving_over_https_refuses_a_database_where_the_demos_people_can_sign_in() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // Refused at start; a server that serves instead is stopped after ten seconds.
+    // Refused within moments; a server still running after ten seconds is serving.
     let started = std::time::Instant::now();
     while refused.try_wait().unwrap().is_none() && started.elapsed().as_secs() < 10 {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    let _ = refused.kill();
+    if refused.try_wait().unwrap().is_none() {
+        refused.kill().unwrap();
+        refused.wait().unwrap();
+        return None;
+    }
     let refused = refused.wait_with_output().unwrap();
+    assert!(!refused.status.success());
+    Some(String::from_utf8_lossy(&refused.stderr).into_owned())
+}
 
-    let said = String::from_utf8_lossy(&refused.stderr);
-    assert!(!refused.status.success(), "{said}");
+#[test]
+fn serving_over_https_refuses_a_database_where_the_demos_published_access_works() {
+    let db = TestDb::migrated();
+    let reset = tokendesk(&db.url).args(["demo", "reset"]).output().unwrap();
+    assert!(reset.status.success(), "{reset:?}");
+
+    let said = serve_over_https(&db).expect("refused");
+
     assert!(
         said.contains("refusing to serve https://tokens.example.com")
-            && said.contains("support@demo.test"),
+            && said.contains("support@demo.test")
+            && said.contains(demo::TOKENS_ADMIN_TOKEN),
         "{said}"
     );
-    // Once every one of them is disabled, it serves.
+    // Its people disabled, its tokens with published secrets still work.
     for user in demo::USERS {
         let disabled = run(&db.url, &["user", "disable", "--email", user.email], "");
         assert!(disabled.status.success(), "{disabled:?}");
     }
-    let (server, _, log) = serve(&db, &[], &over_https);
+    let said = serve_over_https(&db).expect("still refused");
+    assert!(
+        !said.contains("support@demo.test") && said.contains(demo::TOKENS_ADMIN_TOKEN),
+        "{said}"
+    );
+    // Once they are disabled too, it serves.
+    diesel::sql_query(
+        "UPDATE api_tokens SET status = 'disabled', disabled_at = now() WHERE status = 'active'",
+    )
+    .execute(&mut db.connection())
+    .unwrap();
+    let (server, _, log) = serve(
+        &db,
+        &[],
+        &[("TOKENDESK_PUBLIC_URL", "https://tokens.example.com")],
+    );
     assert!(!stop(server, log).contains("refusing to serve"));
 }
