@@ -10,10 +10,8 @@ use actix_web::{HttpResponse, web};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
-use super::bearer::authenticate;
 use super::problem::ApiError;
 use super::service::ServiceCaller;
-use crate::domain::ClientIp;
 use crate::domain::token_use::Use;
 use crate::domain::verification::Grant;
 use crate::state::AppState;
@@ -116,24 +114,13 @@ pub async fn introspect(
     form: web::Form<IntrospectForm>,
 ) -> Result<HttpResponse, ApiError> {
     let client_ip = super::verify::client_ip(form.client_ip.as_deref())?;
-    // As verify: the end client's refusals count against its address.
-    let answer = match authenticate(
-        &state,
-        &form.token,
-        client_ip,
-        client_ip.map(ClientIp::addr),
-    )
-    .await
-    {
-        Ok((grant, _)) => {
+    let answer = match super::verify::check_for_service(&state, &form.token, client_ip).await? {
+        Ok(grant) => {
             let used = Use::new(Utc::now(), client_ip, None).through(service.name);
             state.recorder.record(&grant.token_id, used);
             Introspection::from(grant.as_ref())
         }
-        Err(ApiError::Rejected(_) | ApiError::RateLimited(_) | ApiError::TooManyRefusals(_)) => {
-            Introspection::Inactive { active: false }
-        }
-        Err(other) => return Err(other),
+        Err(_) => Introspection::Inactive { active: false },
     };
     Ok(HttpResponse::Ok()
         .insert_header(CacheControl(vec![CacheDirective::NoStore]))
@@ -145,6 +132,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+    use crate::domain::ClientIp;
 
     fn encoded(value: &str) -> String {
         url::form_urlencoded::byte_serialize(value.as_bytes()).collect()

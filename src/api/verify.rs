@@ -6,6 +6,7 @@
 //! user agent the service passes on, and marked with the service it came through.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
@@ -130,26 +131,12 @@ pub async fn verify(
         module,
         access,
     } = request.asked()?;
-    let inactive = |reason| VerifyResponse::Inactive {
-        active: false,
-        reason,
-    };
-    // The end client's refusals count against its address, as its own calls' would: one
-    // sending guesses through the service is held off lookups the cache can't answer.
-    let answer = match authenticate(
-        &state,
-        &request.token,
-        client_ip,
-        client_ip.map(ClientIp::addr),
-    )
-    .await
-    {
-        Err(ApiError::Rejected(rejection)) => inactive(rejection.reason()),
-        Err(ApiError::RateLimited(_) | ApiError::TooManyRefusals(_)) => {
-            inactive(super::problem::RATE_LIMITED)
-        }
-        Err(other) => return Err(other),
-        Ok((grant, _)) => {
+    let answer = match check_for_service(&state, &request.token, client_ip).await? {
+        Err(reason) => VerifyResponse::Inactive {
+            active: false,
+            reason,
+        },
+        Ok(grant) => {
             let used = Use::new(Utc::now(), client_ip, request.user_agent.as_deref());
             state
                 .recorder
@@ -160,7 +147,26 @@ pub async fn verify(
     Ok(HttpResponse::Ok().json(answer))
 }
 
-/// What verify answers about a usable token asked to use `module` with `access`.
+/// Checks `token` for a service asking on behalf of the end client at `client_ip`: its
+/// grant, or why it is inactive (`Ok(Err(reason))`), as verify and introspection both
+/// answer; an error only for what the service must hear as one (the database away).
+/// The end client's refusals count against its address, as its own calls' would: one
+/// sending guesses through the service is held off lookups the cache can't answer.
+pub(super) async fn check_for_service(
+    state: &AppState,
+    token: &str,
+    client_ip: Option<ClientIp>,
+) -> Result<Result<Arc<Grant>, &'static str>, ApiError> {
+    match authenticate(state, token, client_ip, client_ip.map(ClientIp::addr)).await {
+        Ok((grant, _)) => Ok(Ok(grant)),
+        Err(ApiError::Rejected(rejection)) => Ok(Err(rejection.reason())),
+        Err(ApiError::RateLimited(_) | ApiError::TooManyRefusals(_)) => {
+            Ok(Err(super::problem::RATE_LIMITED))
+        }
+        Err(other) => Err(other),
+    }
+}
+
 /// The end client's address a service passes on, if it does.
 pub(super) fn client_ip(raw: Option<&str>) -> Result<Option<ClientIp>, ApiError> {
     raw.map(|raw| raw.trim().parse::<IpAddr>().map(ClientIp::from))

@@ -111,17 +111,12 @@ pub async fn respond(
     } else {
         origin.page(&token_href)
     };
-    if htmx::wants_fragment(req) {
-        let (name, value) = if deleted {
-            ("hx-redirect", target)
-        } else {
-            ("hx-refresh", "true".to_owned())
-        };
-        return Ok(HttpResponse::Ok().insert_header((name, value)).finish());
+    if htmx::wants_fragment(req) && !deleted {
+        return Ok(HttpResponse::Ok()
+            .insert_header(("hx-refresh", "true"))
+            .finish());
     }
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, target))
-        .finish())
+    Ok(htmx::navigate(req, &target))
 }
 
 /// What was read back after a change that is already committed, or `None` (logged) when
