@@ -129,19 +129,36 @@ pub fn chunk(
     if let Some(cursor) = &query.cursor {
         page = walk.past(page, cursor, visibility);
     }
-    let page_ids = page
+    let mut page_ids: Vec<TokenId> = page
         .order(walk.order_by())
         .select(api_tokens::id)
-        .limit(limit);
-    let mut rows: Vec<SummaryRow> = visible(visibility)
-        .filter(api_tokens::id.eq_any(page_ids))
-        .order(walk.order_by())
-        .select(SummaryRow::as_select())
+        .limit(limit)
         .load(conn)?;
     if walk != order {
-        rows.reverse();
+        page_ids.reverse();
     }
+    let rows = rows_in_order(conn, visibility, &page_ids)?;
     with_modules(conn, rows)
+}
+
+/// The rows of `ids` that `visibility` allows, in the order of `ids`. Read apart from
+/// the page's ids, in a statement of one shape whatever the list's search, filters and
+/// sort, so each connection prepares it once: planning the page and its four-table
+/// join as one statement took PostgreSQL longer than running it (BENCHMARKS.md,
+/// session 14).
+fn rows_in_order(
+    conn: &mut PgConnection,
+    visibility: &Visibility,
+    ids: &[TokenId],
+) -> QueryResult<Vec<SummaryRow>> {
+    let mut rows: Vec<SummaryRow> = visible(visibility)
+        .filter(api_tokens::id.eq_any(ids))
+        .select(SummaryRow::as_select())
+        .load(conn)?;
+    let position: HashMap<&TokenId, usize> =
+        ids.iter().enumerate().map(|(at, id)| (id, at)).collect();
+    rows.sort_by_key(|row| position.get(&row.id).copied().unwrap_or(usize::MAX));
+    Ok(rows)
 }
 
 /// `rows` as the list shows them, each with its modules, read in one query.
