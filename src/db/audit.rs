@@ -6,6 +6,7 @@ use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Text};
 
+use super::bounded_count::count_up_to;
 use super::schema::{api_tokens, audit_events, users};
 use crate::domain::list_page::ListTotal;
 use crate::domain::{
@@ -184,15 +185,11 @@ pub fn count(
     visibility: &Visibility,
     token: Option<&TokenId>,
 ) -> QueryResult<ListTotal> {
-    let counted = matching(visibility, token)
-        .select(audit_events::id)
-        .limit(COUNT_LIMIT + 1)
-        .load::<i64>(conn)?
-        .len();
-    Ok(ListTotal::from_bounded_count(
-        i64::try_from(counted).unwrap_or(i64::MAX),
+    count_up_to(
+        conn,
+        matching(visibility, token).select(audit_events::id),
         COUNT_LIMIT,
-    ))
+    )
 }
 
 /// The page of the events `visibility` allows, optionally for one token, that follows

@@ -9,6 +9,7 @@ pub mod access;
 pub mod accounts;
 pub mod audit;
 pub mod blocking;
+mod bounded_count;
 mod columns;
 pub mod demo;
 pub mod health;

@@ -11,6 +11,7 @@ use diesel::expression::SqlLiteral;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Integer, Text, Timestamptz};
 
+use super::super::bounded_count::count_up_to;
 use super::super::modules::Module;
 use super::super::schema::{accounts, api_tokens, modules, token_last_access, token_modules};
 use super::{SummaryRow, TokenSummary, into_summary, visible};
@@ -61,13 +62,8 @@ pub fn list(
         // The whole list is on this page: nothing left to count.
         ListTotal::Exact(i64::try_from(tokens.len()).unwrap_or(i64::MAX))
     } else {
-        let limit = query.count_limit();
-        let counted = matching(visibility, query, now, Purpose::Count)
-            .select(sql::<Integer>("1"))
-            .limit(limit + 1)
-            .load::<i32>(conn)?
-            .len();
-        ListTotal::from_bounded_count(i64::try_from(counted).unwrap_or(i64::MAX), limit)
+        let counted = matching(visibility, query, now, Purpose::Count).select(sql::<Integer>("1"));
+        count_up_to(conn, counted, query.count_limit())?
     };
     Ok(TokenPage {
         tokens,
