@@ -274,6 +274,36 @@ fn a_deep_page_holds_the_tokens_that_follow_the_page_before_it() {
 }
 
 #[test]
+fn a_page_walked_back_to_holds_the_tokens_the_walk_forward_showed() {
+    let db = TestDb::migrated();
+    let mut conn = big_account(&db);
+    let account = Visibility::Account(AccountId::parse(ACCOUNT).unwrap());
+
+    for sort in ["sort=name", "sort=last_access&dir=desc", ""] {
+        let forty = parsed(&deep(&mut conn, &account, sort, 40));
+        let page_41 = tokens::list(&mut conn, &account, &forty, Utc::now()).unwrap();
+        let page_42_query = forty.next_page(&page_41.tokens.last().unwrap().id);
+        let page_42 = tokens::list(&mut conn, &account, &page_42_query, Utc::now()).unwrap();
+
+        // Previous, from page 42: the 25 tokens just before its first, page 41 again.
+        let back_query = page_42_query.previous_page(&page_42.tokens[0].id);
+        let back = tokens::list(&mut conn, &account, &back_query, Utc::now()).unwrap();
+
+        let ids =
+            |page: &tokens::TokenPage| page.tokens.iter().map(|t| t.id.clone()).collect::<Vec<_>>();
+        assert_eq!(
+            ids(&back),
+            ids(&page_41),
+            "?{sort}: back from page 42 is page 41"
+        );
+        assert!(
+            !back.is_first && back.has_next,
+            "?{sort}: page 41 has pages on both sides"
+        );
+    }
+}
+
+#[test]
 fn the_expiry_reminder_counts_from_the_accounts_expiry_index_alone() {
     let db = TestDb::migrated();
     let mut conn = big_account(&db);

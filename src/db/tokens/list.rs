@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::dsl::sql;
 use diesel::expression::SqlLiteral;
 use diesel::prelude::*;
@@ -43,15 +44,34 @@ pub struct TokenPage {
     pub has_next: bool,
 }
 
+/// One page of the list and its total, read in one snapshot.
 pub fn list(
     conn: &mut PgConnection,
     visibility: &Visibility,
     query: &TokenListQuery,
     now: DateTime<Utc>,
 ) -> QueryResult<TokenPage> {
-    let mut tokens = chunk(conn, visibility, query, now, PAGE_SIZE + 1)?;
-    let more = tokens.len() > usize::try_from(PAGE_SIZE).unwrap_or(usize::MAX);
-    tokens.truncate(usize::try_from(PAGE_SIZE).unwrap_or(usize::MAX));
+    in_one_snapshot(conn, |conn| page_and_total(conn, visibility, query, now))
+}
+
+fn page_and_total(
+    conn: &mut PgConnection,
+    visibility: &Visibility,
+    query: &TokenListQuery,
+    now: DateTime<Utc>,
+) -> QueryResult<TokenPage> {
+    let page_size = usize::try_from(PAGE_SIZE).unwrap_or(usize::MAX);
+    let mut tokens = read_chunk(conn, visibility, query, now, PAGE_SIZE + 1)?;
+    let more = tokens.len() > page_size;
+    if more {
+        let spare = tokens.len() - page_size;
+        match query.cursor {
+            // Walking back, the token read beyond the page is the one farthest from the
+            // cursor: first in the list's order.
+            Some(PageCursor::Before(_)) => drop(tokens.drain(..spare)),
+            _ => tokens.truncate(page_size),
+        }
+    }
     let (is_first, has_next) = match query.cursor {
         None => (true, more),
         Some(PageCursor::After(_)) => (false, more),
@@ -110,6 +130,38 @@ pub fn count_found_in_public(conn: &mut PgConnection, account: &AccountId) -> Qu
 /// Up to `limit` tokens of the filtered, sorted list from the query's cursor on, with
 /// their modules: a page, or (for the export) a chunk of the whole list.
 pub fn chunk(
+    conn: &mut PgConnection,
+    visibility: &Visibility,
+    query: &TokenListQuery,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> QueryResult<Vec<TokenSummary>> {
+    in_one_snapshot(conn, |conn| read_chunk(conn, visibility, query, now, limit))
+}
+
+/// Runs `read` in a read-only transaction that sees one snapshot: the page's ids, its
+/// rows, their modules and its total are read by separate statements, and a token
+/// changed or removed between them must not make a page short (which would end a walk
+/// or an export early) or disagree with itself. Inside a caller's transaction, the
+/// caller's isolation holds.
+fn in_one_snapshot<T>(
+    conn: &mut PgConnection,
+    read: impl FnOnce(&mut PgConnection) -> QueryResult<T>,
+) -> QueryResult<T> {
+    let in_transaction = AnsiTransactionManager::transaction_manager_status_mut(conn)
+        .transaction_depth()?
+        .is_some();
+    if in_transaction {
+        read(conn)
+    } else {
+        conn.build_transaction()
+            .read_only()
+            .repeatable_read()
+            .run(read)
+    }
+}
+
+fn read_chunk(
     conn: &mut PgConnection,
     visibility: &Visibility,
     query: &TokenListQuery,
