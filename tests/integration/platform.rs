@@ -140,6 +140,20 @@ async fn pages_carry_security_headers_and_are_not_cached() {
     assert_eq!(page.header("cache-control"), Some("no-store"));
 }
 
+#[tokio::test]
+async fn htmx_may_neither_evaluate_code_nor_run_scripts_it_swaps_in() {
+    let app = spawn_app().await;
+    let visitor = Visitor::new(&app);
+
+    let page = visitor.get("/login").await;
+
+    // The CSP forbids both already; htmx is told so too, in case a policy is relaxed.
+    let config = page.attrs("meta[name=htmx-config]", "content");
+    let config: serde_json::Value = serde_json::from_str(&config[0]).unwrap();
+    assert_eq!(config["allowEval"], false, "{config}");
+    assert_eq!(config["allowScriptTags"], false, "{config}");
+}
+
 /// What every response carries, whatever answered it.
 const SECURITY_HEADERS: [(&str, &str); 7] = [
     (
