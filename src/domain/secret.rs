@@ -158,21 +158,86 @@ fn checksum_of(body: &str) -> String {
 /// `text` with every `tdk_…` or `tds_…` run cut to its first ten characters and `…`.
 pub fn without_secrets(text: &str) -> String {
     let mut kept = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find("tdk_").into_iter().chain(rest.find("tds_")).min() {
-        kept.push_str(&rest[..at]);
-        let run = rest[at..]
-            .find(|c: char| !c.is_ascii_alphanumeric() && c != '_')
-            .unwrap_or(rest.len() - at);
-        let secret = &rest[at..at + run];
-        kept.push_str(secret.get(..10).unwrap_or(secret));
-        if secret.len() > 10 {
+    let mut copied = 0;
+    for (start, run) in prefixed_runs(text) {
+        kept.push_str(&text[copied..start]);
+        kept.push_str(run.get(..VISIBLE_PREFIX_LEN).unwrap_or(run));
+        if run.len() > VISIBLE_PREFIX_LEN {
             kept.push('…');
         }
-        rest = &rest[at + run..];
+        copied = start + run.len();
     }
-    kept.push_str(rest);
+    kept.push_str(&text[copied..]);
     kept
+}
+
+/// Each run in `text` that starts `tdk_` or `tds_`, with the letters, digits and `_`
+/// after it, and where it starts.
+fn prefixed_runs(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        let rest = &text[from..];
+        let at = [ApiToken::PREFIX, Service::PREFIX]
+            .iter()
+            .filter_map(|prefix| rest.find(prefix))
+            .min()?;
+        let start = from + at;
+        let len = text[start..]
+            .find(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+            .unwrap_or(text.len() - start);
+        from = start + len;
+        Some((start, &text[start..from]))
+    })
+}
+
+/// A text that holds what looks like a whole secret, as a search box does when someone
+/// pastes a leaked value into it, bare or as an `Authorization` header's: a `tdk_` or
+/// `tds_` run with at least the 30 letters and digits a secret's random part has.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PastedSecrets<'a> {
+    text: &'a str,
+    runs: Vec<(usize, &'a str)>,
+}
+
+impl<'a> PastedSecrets<'a> {
+    /// `None` if `text` holds nothing shaped like a secret.
+    pub fn find(text: &'a str) -> Option<Self> {
+        let runs: Vec<_> = prefixed_runs(text)
+            .filter(|(_, run)| {
+                run.len() >= PREFIX_LEN + RANDOM_CHARS
+                    && run[PREFIX_LEN..].bytes().all(|b| b.is_ascii_alphanumeric())
+            })
+            .collect();
+        (!runs.is_empty()).then_some(Self { text, runs })
+    }
+
+    /// The first of them that is a well-formed token secret.
+    pub fn token_secret(&self) -> Option<TokenSecret> {
+        self.runs
+            .iter()
+            .find_map(|(_, run)| TokenSecret::parse(run).ok())
+    }
+
+    /// The text with each of them cut to the prefix lists show.
+    pub fn cut_to_visible_prefixes(&self) -> String {
+        let mut kept = String::with_capacity(self.text.len());
+        let mut copied = 0;
+        for &(start, run) in &self.runs {
+            kept.push_str(&self.text[copied..start]);
+            kept.push_str(&run[..VISIBLE_PREFIX_LEN]);
+            copied = start + run.len();
+        }
+        kept.push_str(&self.text[copied..]);
+        kept
+    }
+}
+
+impl fmt::Debug for PastedSecrets<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("PastedSecrets")
+            .field(&self.cut_to_visible_prefixes())
+            .finish()
+    }
 }
 
 #[cfg(test)]
@@ -294,5 +359,46 @@ mod tests {
         );
         assert_eq!(without_secrets("tds_x and tdk_"), "tds_x and tdk_");
         assert_eq!(without_secrets("nothing secret"), "nothing secret");
+    }
+
+    #[test]
+    fn a_pasted_header_or_service_secret_is_found_and_cut_to_its_prefix() {
+        let token = TokenSecret::generate();
+        let service = ServiceSecret::generate();
+        let header = format!("Bearer {}", token.expose());
+
+        let pasted = PastedSecrets::find(&header).unwrap();
+        assert_eq!(pasted.token_secret(), Some(token.clone()));
+        assert_eq!(
+            pasted.cut_to_visible_prefixes(),
+            format!("Bearer {}", token.visible_prefix())
+        );
+
+        let both = format!("{} {}", service.expose(), token.expose());
+        let pasted = PastedSecrets::find(&both).unwrap();
+        assert_eq!(pasted.token_secret(), Some(token.clone()));
+        assert_eq!(
+            pasted.cut_to_visible_prefixes(),
+            format!("{} {}", &service.expose()[..10], token.visible_prefix())
+        );
+        assert!(!format!("{pasted:?}").contains(token.expose()));
+
+        // A mistyped secret is shaped like one still, and is cut; it is no token's.
+        let mistyped = format!("{}x", &token.expose()[..SECRET_LEN - 1]);
+        let pasted = PastedSecrets::find(&mistyped).unwrap();
+        assert_eq!(pasted.token_secret(), None);
+        assert_eq!(pasted.cut_to_visible_prefixes(), token.visible_prefix());
+    }
+
+    #[test]
+    fn names_that_merely_start_like_a_secret_are_searched_for_as_typed() {
+        for name in [
+            "tdk_migration_helper_for_the_old_billing_system",
+            "tds_short",
+            "nightly export",
+            "tdk_",
+        ] {
+            assert_eq!(PastedSecrets::find(name), None, "{name}");
+        }
     }
 }

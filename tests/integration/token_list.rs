@@ -4,6 +4,7 @@
 use diesel::RunQueryDsl;
 use reqwest::StatusCode;
 use tokendesk::db::users;
+use tokendesk::domain::secret::ServiceSecret;
 use tokendesk::domain::{AccountId, Role, Scope, TokenSecret, UserId, password};
 
 use crate::common::{
@@ -616,6 +617,46 @@ async fn unknown_filter_values_fall_back_to_the_default_list() {
     let page = admin_list(&app, "?status=bogus&sort=secret&dir=up&page=-3&unused=12").await;
 
     assert_eq!(page.text("token-count"), "Showing 1–25 of 27 tokens");
+}
+
+#[tokio::test]
+async fn a_pasted_authorization_header_or_service_secret_leaves_the_address_too() {
+    let app = spawn_app().await;
+    let admin = Visitor::signed_in(&app, DEMO_ADMIN_LOGIN).await;
+    let own = TokenSecret::generate();
+    let own_id = app.insert_token(DEMO_CORP, Scope::Read, &["billing"], &own);
+    let service = ServiceSecret::generate();
+    let search = |text: &str| {
+        format!(
+            "/settings/api-tokens?{}",
+            url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("q", text)
+                .finish()
+        )
+    };
+
+    let header = admin
+        .get(&search(&format!("Bearer {}", own.expose())))
+        .await;
+    let by_service = admin.get(&search(service.expose())).await;
+
+    assert_eq!(
+        header.location(),
+        Some(format!("/settings/api-tokens?q={own_id}").as_str()),
+        "{}",
+        header.body
+    );
+    let to = by_service.location().unwrap().to_owned();
+    assert_eq!(to, search(&service.expose()[..10]));
+    let shown = admin.get(&to).await;
+    assert!(shown.token_ids().is_empty(), "{:?}", shown.token_ids());
+    // A name that merely starts like a secret is searched for as typed.
+    let named = admin.get(&search("tdk_migration_helper")).await;
+    assert_eq!(named.status, StatusCode::OK);
+    assert_eq!(
+        named.input_value("q").as_deref(),
+        Some("tdk_migration_helper")
+    );
 }
 
 #[tokio::test]
