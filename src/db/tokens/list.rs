@@ -6,7 +6,6 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
-use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::dsl::sql;
 use diesel::expression::SqlLiteral;
 use diesel::prelude::*;
@@ -142,22 +141,20 @@ pub fn chunk(
 /// Runs `read` in a read-only transaction that sees one snapshot: the page's ids, its
 /// rows, their modules and its total are read by separate statements, and a token
 /// changed or removed between them must not make a page short (which would end a walk
-/// or an export early) or disagree with itself. Inside a caller's transaction, the
-/// caller's isolation holds.
+/// early) or disagree with itself. Inside a caller's transaction, which diesel refuses
+/// to open another in before sending anything, the caller's isolation holds.
 fn in_one_snapshot<T>(
     conn: &mut PgConnection,
-    read: impl FnOnce(&mut PgConnection) -> QueryResult<T>,
+    read: impl Fn(&mut PgConnection) -> QueryResult<T>,
 ) -> QueryResult<T> {
-    let in_transaction = AnsiTransactionManager::transaction_manager_status_mut(conn)
-        .transaction_depth()?
-        .is_some();
-    if in_transaction {
-        read(conn)
-    } else {
-        conn.build_transaction()
-            .read_only()
-            .repeatable_read()
-            .run(read)
+    match conn
+        .build_transaction()
+        .read_only()
+        .repeatable_read()
+        .run(|conn| read(conn))
+    {
+        Err(diesel::result::Error::AlreadyInTransaction) => read(conn),
+        result => result,
     }
 }
 
