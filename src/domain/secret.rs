@@ -200,22 +200,37 @@ pub struct PastedSecrets<'a> {
 }
 
 impl<'a> PastedSecrets<'a> {
-    /// `None` if `text` holds nothing shaped like a secret.
+    /// `None` if `text` holds nothing shaped like a secret. Each `tdk_` or `tds_` is
+    /// looked at, including one joined to what comes before it by `_`, as when a secret
+    /// is pasted twice or after a typed prefix, and a run ends where the next begins.
     pub fn find(text: &'a str) -> Option<Self> {
-        let runs: Vec<_> = prefixed_runs(text)
-            .filter(|(_, run)| {
-                run.len() >= PREFIX_LEN + RANDOM_CHARS
-                    && run[PREFIX_LEN..].bytes().all(|b| b.is_ascii_alphanumeric())
+        let mut starts: Vec<usize> = [ApiToken::PREFIX, Service::PREFIX]
+            .iter()
+            .flat_map(|prefix| text.match_indices(prefix).map(|(at, _)| at))
+            .collect();
+        starts.sort_unstable();
+        let runs: Vec<_> = starts
+            .iter()
+            .enumerate()
+            .filter_map(|(i, &start)| {
+                let body = start + PREFIX_LEN;
+                let letters = text[body..]
+                    .find(|c: char| !c.is_ascii_alphanumeric())
+                    .unwrap_or(text.len() - body);
+                let end = starts
+                    .get(i + 1)
+                    .map_or(body + letters, |&next| next.min(body + letters));
+                (end - body >= RANDOM_CHARS).then(|| (start, &text[start..end]))
             })
             .collect();
         (!runs.is_empty()).then_some(Self { text, runs })
     }
 
-    /// The first of them that is a well-formed token secret.
+    /// The first of them that begins with a well-formed token secret.
     pub fn token_secret(&self) -> Option<TokenSecret> {
         self.runs
             .iter()
-            .find_map(|(_, run)| TokenSecret::parse(run).ok())
+            .find_map(|(_, run)| TokenSecret::parse(run.get(..SECRET_LEN)?).ok())
     }
 
     /// The text with each of them cut to the prefix lists show.
@@ -382,6 +397,20 @@ mod tests {
             format!("{} {}", &service.expose()[..10], token.visible_prefix())
         );
         assert!(!format!("{pasted:?}").contains(token.expose()));
+
+        // Pasted after a typed prefix, twice, or with something glued on by `_`.
+        let other = TokenSecret::generate();
+        for glued in [
+            format!("tdk_{}", token.expose()),
+            format!("{}{}", token.expose(), other.expose()),
+            format!("{}_old", token.expose()),
+        ] {
+            let pasted = PastedSecrets::find(&glued).unwrap();
+            assert_eq!(pasted.token_secret(), Some(token.clone()), "{glued}");
+            let cut = pasted.cut_to_visible_prefixes();
+            assert!(!cut.contains(&token.expose()[10..]), "{cut}");
+            assert!(!cut.contains(&other.expose()[10..]), "{cut}");
+        }
 
         // A mistyped secret is shaped like one still, and is cut; it is no token's.
         let mistyped = format!("{}x", &token.expose()[..SECRET_LEN - 1]);

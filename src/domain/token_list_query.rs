@@ -338,6 +338,16 @@ impl TokenListQuery {
         self.clone().on_page(None, PageNumber::FIRST)
     }
 
+    /// The same view searching for `text` instead, taken as a typed search is, on its
+    /// first page.
+    pub fn searching_for(&self, text: &str) -> Self {
+        Self {
+            search: searchable(text),
+            ..self.clone()
+        }
+        .first_page()
+    }
+
     /// The page after this one, which starts after `last`, this page's last token.
     pub fn next_page(&self, last: &TokenId) -> Self {
         self.clone()

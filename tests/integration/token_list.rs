@@ -638,14 +638,22 @@ async fn a_pasted_authorization_header_or_service_secret_leaves_the_address_too(
     let header = admin
         .get(&search(&format!("Bearer {}", own.expose())))
         .await;
+    // A whole command, whose secret lies beyond the 100 characters a search keeps.
+    let command = format!(
+        "curl -sS -H \"Content-Type: application/json\" -H \"Authorization: Bearer {}\"",
+        own.expose()
+    );
+    let by_command = admin.get(&search(&command)).await;
     let by_service = admin.get(&search(service.expose())).await;
 
-    assert_eq!(
-        header.location(),
-        Some(format!("/settings/api-tokens?q={own_id}").as_str()),
-        "{}",
-        header.body
-    );
+    for pasted in [&header, &by_command] {
+        assert_eq!(
+            pasted.location(),
+            Some(format!("/settings/api-tokens?q={own_id}").as_str()),
+            "{}",
+            pasted.body
+        );
+    }
     let to = by_service.location().unwrap().to_owned();
     assert_eq!(to, search(&service.expose()[..10]));
     let shown = admin.get(&to).await;

@@ -54,11 +54,14 @@ pub async fn csv(
         return Err(WebError::FromAnotherSite);
     }
     // Every page, from the first, whatever page the link was made on.
-    let query = TokenListQuery::from(raw.into_inner()).first_page();
+    let raw = raw.into_inner();
+    let typed = raw.q.clone();
+    let query = TokenListQuery::from(raw).first_page();
     // A secret in the search is neither searched for nor audited (as the list does).
-    let query = pasted_secret::searched_instead(&state, &access.visibility, &query)
-        .await?
-        .unwrap_or(query);
+    let query =
+        pasted_secret::searched_instead(&state, &access.visibility, typed.as_deref(), &query)
+            .await?
+            .unwrap_or(query);
     let state: Arc<AppState> = state.into_inner();
     let audit = ExportAudit::new(
         state.clone(),

@@ -95,9 +95,12 @@ pub async fn page(
     state: web::Data<AppState>,
     raw: web::Query<RawTokenListQuery>,
 ) -> Result<HttpResponse, WebError> {
-    let query = TokenListQuery::from(raw.into_inner());
+    let raw = raw.into_inner();
+    let typed = raw.q.clone();
+    let query = TokenListQuery::from(raw);
     if let Some(instead) =
-        pasted_secret::searched_instead(&state, &access.visibility, &query).await?
+        pasted_secret::searched_instead(&state, &access.visibility, typed.as_deref(), &query)
+            .await?
     {
         return Ok(htmx::navigate(&req, &href(&instead)));
     }

@@ -14,14 +14,16 @@ use crate::domain::token_list_query::TokenListQuery;
 use crate::state::AppState;
 use crate::web::errors::WebError;
 
-/// `query`, searching for what the secrets in its search stand for, if it holds any;
-/// `None` if it holds none.
+/// `query`, searching for what the secrets in `typed` stand for, if it holds any;
+/// `None` if it holds none. `typed` is the search as it came, before it was cut to the
+/// length a search may have: a secret pasted after a long text may lie beyond the cut.
 pub async fn searched_instead(
     state: &AppState,
     visibility: &Visibility,
+    typed: Option<&str>,
     query: &TokenListQuery,
 ) -> Result<Option<TokenListQuery>, WebError> {
-    let Some(pasted) = query.search.as_deref().and_then(PastedSecrets::find) else {
+    let Some(pasted) = typed.and_then(PastedSecrets::find) else {
         return Ok(None);
     };
     let id = match pasted.token_secret() {
@@ -38,11 +40,5 @@ pub async fn searched_instead(
         None => None,
     };
     let search = id.map_or_else(|| pasted.cut_to_visible_prefixes(), |id| id.to_string());
-    Ok(Some(
-        TokenListQuery {
-            search: Some(search),
-            ..query.clone()
-        }
-        .first_page(),
-    ))
+    Ok(Some(query.searching_for(&search)))
 }
