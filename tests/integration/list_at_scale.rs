@@ -257,8 +257,15 @@ fn a_deep_page_holds_the_tokens_that_follow_the_page_before_it() {
         let forty_one = deep(&mut conn, &account, sort, 41);
         let (page_41, _) = list_reading(&mut conn, &account, &forty);
         let (page_42, _) = list_reading(&mut conn, &account, &forty_one);
-        let everything =
-            tokens::chunk(&mut conn, &account, &parsed(sort), Utc::now(), 42 * 25).unwrap();
+        let everything = tokens::chunk(
+            &mut conn,
+            &account,
+            &parsed(sort),
+            None,
+            Utc::now(),
+            42 * 25,
+        )
+        .unwrap();
         let expected: Vec<_> = everything[40 * 25..].iter().map(|t| t.id.clone()).collect();
         let walked: Vec<_> = page_41
             .tokens
@@ -299,6 +306,45 @@ fn a_page_walked_back_to_holds_the_tokens_the_walk_forward_showed() {
         assert!(
             !back.is_first && back.has_next,
             "?{sort}: page 41 has pages on both sides"
+        );
+    }
+}
+
+#[test]
+fn an_export_chunk_follows_the_row_sent_last_though_its_key_moved_since() {
+    let db = TestDb::migrated();
+    let mut conn = big_account(&db);
+    let account = Visibility::Account(AccountId::parse(ACCOUNT).unwrap());
+    let now = Utc::now();
+    let ids = |rows: &[tokens::TokenSummary]| rows.iter().map(|t| t.id.clone()).collect::<Vec<_>>();
+
+    for (sort, moved) in [
+        // Used again: it goes to the top of the list.
+        (
+            "sort=last_access&dir=desc",
+            "UPDATE token_last_access SET at = now() + interval '1 minute' WHERE token_id = $1",
+        ),
+        // Renamed: it goes to the end of the list.
+        (
+            "sort=name",
+            "UPDATE api_tokens SET name = 'zzz renamed' WHERE id = $1",
+        ),
+    ] {
+        let query = parsed(sort);
+        let whole = tokens::chunk(&mut conn, &account, &query, None, now, 200).unwrap();
+        let first = tokens::chunk(&mut conn, &account, &query, None, now, 100).unwrap();
+        let last = first.last().unwrap();
+        diesel::sql_query(moved)
+            .bind::<diesel::sql_types::Text, _>(last.id.to_string())
+            .execute(&mut conn)
+            .unwrap();
+
+        let second = tokens::chunk(&mut conn, &account, &query, Some(last), now, 100).unwrap();
+
+        assert_eq!(
+            [ids(&first), ids(&second)].concat(),
+            ids(&whole),
+            "?{sort}: the second chunk starts where the first ended"
         );
     }
 }

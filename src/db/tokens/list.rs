@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use diesel::dsl::sql;
 use diesel::expression::SqlLiteral;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Integer, Text, Timestamptz};
+use diesel::sql_types::{Bool, Integer, Nullable, Text, Timestamptz};
 
 use super::super::bounded_count::count_up_to;
 use super::super::modules::Module;
@@ -60,7 +60,7 @@ fn page_and_total(
     now: DateTime<Utc>,
 ) -> QueryResult<TokenPage> {
     let page_size = usize::try_from(PAGE_SIZE).unwrap_or(usize::MAX);
-    let mut tokens = read_chunk(conn, visibility, query, now, PAGE_SIZE + 1)?;
+    let mut tokens = read_chunk(conn, visibility, query, None, now, PAGE_SIZE + 1)?;
     let more = tokens.len() > page_size;
     if more {
         let spare = tokens.len() - page_size;
@@ -126,16 +126,22 @@ pub fn count_found_in_public(conn: &mut PgConnection, account: &AccountId) -> Qu
     .get_result(conn)
 }
 
-/// Up to `limit` tokens of the filtered, sorted list from the query's cursor on, with
-/// their modules: a page, or (for the export) a chunk of the whole list.
+/// Up to `limit` tokens of the filtered, sorted list, with their modules, for the
+/// export: from the first, or those after `after`, the row its previous chunk ended
+/// with. That row's sort key is taken as it was read, not as it is now: a token used or
+/// renamed since would otherwise move the next chunk's start and repeat or skip rows.
 pub fn chunk(
     conn: &mut PgConnection,
     visibility: &Visibility,
     query: &TokenListQuery,
+    after: Option<&TokenSummary>,
     now: DateTime<Utc>,
     limit: i64,
 ) -> QueryResult<Vec<TokenSummary>> {
-    in_one_snapshot(conn, |conn| read_chunk(conn, visibility, query, now, limit))
+    let query = &query.first_page();
+    in_one_snapshot(conn, |conn| {
+        read_chunk(conn, visibility, query, after, now, limit)
+    })
 }
 
 /// Runs `read` in a read-only transaction that sees one snapshot: the page's ids, its
@@ -158,10 +164,12 @@ fn in_one_snapshot<T>(
     }
 }
 
+/// Up to `limit` tokens from the query's cursor on, or after the row `after`.
 fn read_chunk(
     conn: &mut PgConnection,
     visibility: &Visibility,
     query: &TokenListQuery,
+    after: Option<&TokenSummary>,
     now: DateTime<Utc>,
     limit: i64,
 ) -> QueryResult<Vec<TokenSummary>> {
@@ -173,6 +181,9 @@ fn read_chunk(
     let mut page = matching(visibility, query, now, Purpose::Page);
     if let Some(cursor) = &query.cursor {
         page = walk.past(page, cursor, visibility);
+    }
+    if let Some(row) = after {
+        page = walk.past_row(page, row);
     }
     let mut page_ids: Vec<TokenId> = page
         .order(walk.order_by())
@@ -358,6 +369,31 @@ impl Order {
             ),
             Visibility::AllAccounts => tokens.filter(head.sql("), ").bind::<Text, _>(id).sql(")")),
         }
+    }
+}
+
+impl Order {
+    /// `tokens` narrowed to those that come after `row` in this order, by the key `row`
+    /// had when it was read: the key's expression is applied to `row`'s own values.
+    fn past_row(self, tokens: Matching, row: &TokenSummary) -> Matching {
+        let comparison = if self.descending { "<" } else { ">" };
+        let (key, id_column) = self.columns();
+        tokens.filter(
+            sql::<Bool>(&format!(
+                "({key}, {id_column}) {comparison} ((SELECT {row_key} FROM (SELECT ",
+                row_key = self.key_of("read_row"),
+            ))
+            .bind::<Timestamptz, _>(row.created_at)
+            .sql(" AS created_at, ")
+            .bind::<Text, _>(row.name.clone())
+            .sql(" AS name, ")
+            .bind::<Nullable<Timestamptz>, _>(row.expires_at)
+            .sql(" AS expires_at, ")
+            .bind::<Nullable<Timestamptz>, _>(row.last_access_at)
+            .sql(" AS at) read_row), ")
+            .bind::<Text, _>(row.id.to_string())
+            .sql(")"),
+        )
     }
 }
 

@@ -16,9 +16,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use super::export_audit::ExportAudit;
 use super::pasted_secret;
 use crate::db::tokens::{self, TokenSummary};
-use crate::domain::list_page::PageCursor;
+use crate::domain::secret;
 use crate::domain::token_list_query::{RawTokenListQuery, TokenListQuery};
-use crate::domain::{TokenId, secret};
 use crate::state::AppState;
 use crate::web::current_user::ApiAccess;
 use crate::web::errors::WebError;
@@ -28,8 +27,9 @@ const CHUNK: i64 = 1000;
 
 enum Next {
     Header,
-    /// The next chunk: the rows after this token (from the first when `None`).
-    From(Option<TokenId>),
+    /// The next chunk: the rows after this one, the last sent (from the first when
+    /// `None`).
+    From(Option<Box<TokenSummary>>),
     /// Every row was sent.
     Done,
     /// A read failed: nothing more is sent, and the export is not complete.
@@ -88,13 +88,9 @@ pub async fn csv(
                     (Next::From(None), audit),
                 )),
                 Next::From(after) => {
-                    let query = TokenListQuery {
-                        cursor: after.map(PageCursor::After),
-                        ..query
-                    };
                     let read = state
                         .db("exporting tokens", move |conn| {
-                            tokens::chunk(conn, &visibility, &query, now, CHUNK)
+                            tokens::chunk(conn, &visibility, &query, after.as_deref(), now, CHUNK)
                         })
                         .await;
                     match read {
@@ -105,7 +101,9 @@ pub async fn csv(
                         Ok(rows) => {
                             let read = i64::try_from(rows.len()).unwrap_or(CHUNK);
                             let next = match rows.last() {
-                                Some(last) if read == CHUNK => Next::From(Some(last.id.clone())),
+                                Some(last) if read == CHUNK => {
+                                    Next::From(Some(Box::new(last.clone())))
+                                }
                                 _ => Next::Done,
                             };
                             let records: Vec<Vec<String>> =
