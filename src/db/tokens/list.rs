@@ -370,9 +370,7 @@ impl Order {
             Visibility::AllAccounts => tokens.filter(head.sql("), ").bind::<Text, _>(id).sql(")")),
         }
     }
-}
 
-impl Order {
     /// `tokens` narrowed to those that come after `row` in this order, by the key `row`
     /// had when it was read: the key's expression is applied to `row`'s own values.
     fn past_row(self, tokens: Matching, row: &TokenSummary) -> Matching {
