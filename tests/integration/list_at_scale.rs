@@ -17,7 +17,7 @@ use diesel::sql_types::BigInt;
 use tokendesk::db::tokens;
 use tokendesk::domain::list_page::{COUNT_LIMIT, ListTotal, NARROWED_COUNT_LIMIT};
 use tokendesk::domain::token_list_query::{PAGE_SIZE, RawTokenListQuery, TokenListQuery};
-use tokendesk::domain::{AccountId, Visibility};
+use tokendesk::domain::{AccountId, TokenId, Visibility};
 
 use crate::common::TestDb;
 
@@ -124,6 +124,11 @@ fn deep(conn: &mut PgConnection, visibility: &Visibility, params: &str, steps: u
     url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(query.to_params())
         .finish()
+}
+
+/// The tokens' ids, in their order.
+fn ids(tokens: &[tokens::TokenSummary]) -> Vec<TokenId> {
+    tokens.iter().map(|t| t.id.clone()).collect()
 }
 
 /// The list query a URL's parameters make.
@@ -266,15 +271,9 @@ fn a_deep_page_holds_the_tokens_that_follow_the_page_before_it() {
             42 * 25,
         )
         .unwrap();
-        let expected: Vec<_> = everything[40 * 25..].iter().map(|t| t.id.clone()).collect();
-        let walked: Vec<_> = page_41
-            .tokens
-            .iter()
-            .chain(&page_42.tokens)
-            .map(|t| t.id.clone())
-            .collect();
         assert_eq!(
-            walked, expected,
+            [ids(&page_41.tokens), ids(&page_42.tokens)].concat(),
+            ids(&everything[40 * 25..]),
             "?{sort}: pages 41 and 42 continue the list"
         );
     }
@@ -296,11 +295,9 @@ fn a_page_walked_back_to_holds_the_tokens_the_walk_forward_showed() {
         let back_query = page_42_query.previous_page(&page_42.tokens[0].id);
         let back = tokens::list(&mut conn, &account, &back_query, Utc::now()).unwrap();
 
-        let ids =
-            |page: &tokens::TokenPage| page.tokens.iter().map(|t| t.id.clone()).collect::<Vec<_>>();
         assert_eq!(
-            ids(&back),
-            ids(&page_41),
+            ids(&back.tokens),
+            ids(&page_41.tokens),
             "?{sort}: back from page 42 is page 41"
         );
         assert!(
@@ -316,7 +313,6 @@ fn an_export_chunk_follows_the_row_sent_last_though_its_key_moved_since() {
     let mut conn = big_account(&db);
     let account = Visibility::Account(AccountId::parse(ACCOUNT).unwrap());
     let now = Utc::now();
-    let ids = |rows: &[tokens::TokenSummary]| rows.iter().map(|t| t.id.clone()).collect::<Vec<_>>();
 
     for (sort, moved) in [
         // Used again: it goes to the top of the list.
