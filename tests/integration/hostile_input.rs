@@ -733,6 +733,54 @@ async fn hostile_introspection_forms_get_a_clear_4xx_and_oversized_ones_get_413(
     misanswers.assert_none();
 }
 
+/// `body` as a gzip stream (RFC 1952) around one stored, uncompressed deflate block
+/// (RFC 1951): what a client sends with `Content-Encoding: gzip`.
+fn gzipped(body: &[u8]) -> Vec<u8> {
+    let length = u16::try_from(body.len()).expect("one stored block holds 64 KiB");
+    let mut stream = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+    stream.push(1); // the final block, stored
+    stream.extend(length.to_le_bytes());
+    stream.extend((!length).to_le_bytes());
+    stream.extend(body);
+    stream.extend(crc32fast::hash(body).to_le_bytes());
+    stream.extend(u32::from(length).to_le_bytes());
+    stream
+}
+
+#[tokio::test]
+async fn a_compressed_body_is_read_as_sent_not_inflated() {
+    let app = spawn_app().await;
+    let gateway = app.service("hostile-gateway");
+    let body = json!({ "token": api_admin(&app) }).to_string();
+
+    let plain = ApiClient::answer(
+        gateway
+            .site_request(Method::POST, "/api/v1/verify")
+            .header(CONTENT_TYPE, "application/json")
+            .body(body.clone()),
+    )
+    .await;
+    assert_eq!(plain.status, StatusCode::OK, "{}", plain.text);
+
+    // The server inflates no request body (actix-web's compression features are off),
+    // so nothing a client sends can grow on the way in: the gzip stream is read as the
+    // JSON it is not.
+    let compressed = ApiClient::answer(
+        gateway
+            .site_request(Method::POST, "/api/v1/verify")
+            .header(CONTENT_TYPE, "application/json")
+            .header("Content-Encoding", "gzip")
+            .body(gzipped(body.as_bytes())),
+    )
+    .await;
+    assert_eq!(
+        compressed.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        compressed.text
+    );
+}
+
 #[tokio::test]
 async fn expiries_past_the_year_9999_are_refused_with_a_message() {
     let app = spawn_app().await;
