@@ -189,11 +189,12 @@ def build(cases, meta, commands):
         "search lists about one token and counts nothing, while the others list a page of "
         "25 and count to 100. Not a target, each search against its own list's first page: "
         f"{own_first}. And each first page, with no search at all, against the 100-token "
-        "account's search, which a search page can beat only by counting less far (to 100, "
-        f"not 1,000): {first_bound}. The 100-token account's own first page lists 25 "
-        "tokens, searches nothing and counts its hundred or so, about as far as a search "
-        "page counts; a search page of 25 in a larger list does all that and searches too, "
-        "so where that page reads below 0.7×, no search page of 25 can meet the target."
+        f"account's search: {first_bound}. A larger list's search page can beat its first "
+        "page only by counting less far (to 100, not 1,000). The 100-token account's own "
+        "first page lists 25 tokens, searches nothing and counts its hundred or so; a "
+        "search page of 25 that counts to its bound of 100 does about all that and searches "
+        "too, so where that page reads well below 0.7×, the search target can hardly be met "
+        "as written."
     )
 
     flush = float(meta.get("flush_seconds", "1"))

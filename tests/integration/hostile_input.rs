@@ -736,7 +736,7 @@ async fn hostile_introspection_forms_get_a_clear_4xx_and_oversized_ones_get_413(
 /// `body` as a gzip stream (RFC 1952) around one stored, uncompressed deflate block
 /// (RFC 1951): what a client sends with `Content-Encoding: gzip`.
 fn gzipped(body: &[u8]) -> Vec<u8> {
-    let length = u16::try_from(body.len()).expect("one stored block holds 64 KiB");
+    let length = u16::try_from(body.len()).expect("one stored block holds 65,535 bytes");
     let mut stream = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
     stream.push(1); // the final block, stored
     stream.extend(length.to_le_bytes());
