@@ -596,6 +596,12 @@ pub struct ApiClient {
 /// Where the API's paths begin.
 const API_PREFIX: &str = "/api/v1";
 
+/// How long a test's HTTP client keeps an idle connection to send on again: under the
+/// server's keep-alive of 5 s (actix-web's default), so a client never sends on a
+/// connection at the moment the server closes it, which hyper reports as an
+/// `IncompleteMessage` with no answer.
+pub const IDLE_CONNECTION_REUSE: Duration = Duration::from_secs(2);
+
 /// What an API call answered. `body` is `Value::Null` when the body is empty or not
 /// JSON; `text` is the body as received.
 pub struct ApiResponse {
@@ -624,6 +630,7 @@ impl ApiClient {
         Self {
             client: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
+                .pool_idle_timeout(IDLE_CONNECTION_REUSE)
                 .build()
                 .expect("building the HTTP client"),
             address: address.to_owned(),

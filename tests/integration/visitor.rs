@@ -7,7 +7,7 @@ use reqwest::header::HeaderMap;
 use reqwest::{Client, StatusCode, redirect};
 use scraper::{Html, Selector};
 
-use crate::common::TestApp;
+use crate::common::{IDLE_CONNECTION_REUSE, TestApp};
 
 #[derive(Clone)]
 pub struct Visitor {
@@ -53,6 +53,7 @@ impl Visitor {
         let client = client
             .redirect(redirect::Policy::none())
             .cookie_store(true)
+            .pool_idle_timeout(IDLE_CONNECTION_REUSE)
             .build()
             .expect("building the HTTP client");
         Self {
